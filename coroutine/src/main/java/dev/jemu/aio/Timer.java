@@ -1,0 +1,56 @@
+package dev.jemu.aio;
+
+/**
+ * A timer of one context on one clock (QEMU's {@code QEMUTimer} with scale ns). Used on the
+ * context's home thread. The callback runs in the timer phase of a poll once the clock reaches
+ * the expiry; it may re-arm the timer.
+ */
+public final class Timer {
+    final AioContext context;
+    final ClockType clock;
+    final Runnable callback;
+    /** Expiry in ns of {@link #clock}, or -1 when not pending. */
+    long expireNs = -1;
+    Timer next;
+
+    Timer(AioContext context, ClockType clock, Runnable callback) {
+        this.context = context;
+        this.clock = clock;
+        this.callback = callback;
+    }
+
+    /**
+     * QEMU's {@code timer_mod_ns}: (re)arms the timer to fire once {@link #clock()} reaches {@code
+     * expireNs} (negative values count as 0). Among timers with the same expiry, the one armed
+     * first fires first.
+     */
+    public void modNs(long expireNs) {
+        context.modTimer(this, Math.max(0, expireNs));
+    }
+
+    /** Arms the timer only if that makes it fire earlier (QEMU's {@code timer_mod_anticipate_ns}). */
+    public void modAnticipateNs(long expireNs) {
+        long clamped = Math.max(0, expireNs);
+        if (expireNs() < 0 || clamped < expireNs()) {
+            modNs(clamped);
+        }
+    }
+
+    /** Disarms the timer. */
+    public void del() {
+        context.delTimer(this);
+    }
+
+    public boolean isPending() {
+        return expireNs >= 0;
+    }
+
+    /** The expiry, or -1 when not pending. */
+    public long expireNs() {
+        return expireNs;
+    }
+
+    public ClockType clock() {
+        return clock;
+    }
+}

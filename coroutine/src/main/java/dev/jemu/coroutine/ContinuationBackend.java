@@ -1,0 +1,55 @@
+package dev.jemu.coroutine;
+
+import jdk.internal.vm.Continuation;
+import jdk.internal.vm.ContinuationScope;
+
+/** The default backend: each coroutine is a {@code jdk.internal.vm.Continuation}. */
+final class ContinuationBackend extends Backend {
+    private static final ContinuationScope SCOPE = new ContinuationScope("jemu-coroutine");
+
+    private ContinuationBackend() {
+    }
+
+    static ContinuationBackend create() {
+        try {
+            Class.forName("jdk.internal.vm.Continuation").getModule();
+            new Continuation(SCOPE, () -> { }).run();
+        } catch (IllegalAccessError | NoClassDefFoundError | ClassNotFoundException e) {
+            throw new IllegalStateException("the continuation coroutine backend needs the JVM option "
+                    + "--add-exports java.base/jdk.internal.vm=ALL-UNNAMED (or -D" + PROPERTY + "=thread)", e);
+        }
+        return new ContinuationBackend();
+    }
+
+    @Override
+    String name() {
+        return "continuation";
+    }
+
+    @Override
+    Object newStack(Coroutine co) {
+        return new Stack(co);
+    }
+
+    @Override
+    void resume(Coroutine co, CoThread thread) {
+        ((Stack) co.stack).run();
+    }
+
+    @Override
+    void suspend(Coroutine co) {
+        Continuation.yield(SCOPE);
+    }
+
+    private static final class Stack extends Continuation {
+        Stack(Coroutine co) {
+            super(SCOPE, co::body);
+        }
+
+        @Override
+        protected void onPinned(Continuation.Pinned reason) {
+            throw new IllegalStateException("Coroutine.yield: cannot yield while the coroutine holds a Java monitor "
+                    + "or runs native code (pinned: " + reason + ")");
+        }
+    }
+}

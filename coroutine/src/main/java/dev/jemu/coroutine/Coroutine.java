@@ -1,0 +1,392 @@
+package dev.jemu.coroutine;
+
+import dev.jemu.aio.AioContext;
+import dev.jemu.aio.ClockType;
+import dev.jemu.aio.Timer;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.util.Objects;
+
+/**
+ * A stackful coroutine with QEMU's semantics ({@code qemu/coroutine.h}).
+ *
+ * <p>{@link #enter()} runs the coroutine until it yields or terminates, then runs every coroutine
+ * that it woke meanwhile (depth-first) before returning: a loop over pending coroutines, never
+ * recursion, so chains of wakeups run in constant stack depth. Create, enter and yield are
+ * operations of the calling thread; a coroutine moves to another thread only by yielding and
+ * being entered there (normally through {@link AioContext#schedule}).
+ *
+ * <p>Every misuse that QEMU aborts on throws {@link IllegalStateException} with a message naming
+ * it: entering a running, scheduled, sleeping, queued or terminated coroutine, yielding outside a
+ * coroutine, a coroutine terminating while it holds a {@link CoMutex} or {@link CoRwlock}, waking
+ * yourself.
+ */
+public final class Coroutine {
+    static final String TAG_SCHEDULE = "AioContext.schedule";
+    static final String TAG_SLEEP = "Coroutine.sleepNs";
+
+    private static final int NEW = 0;
+    private static final int ENTERED = 1;
+    private static final int YIELDED = 2;
+    private static final int TERMINATED = 3;
+
+    private static final VarHandle SCHEDULED;
+
+    static {
+        try {
+            SCHEDULED = MethodHandles.lookup().findVarHandle(Coroutine.class, "scheduled", String.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    private final CoroutineEntry entry;
+    private final Object opaque;
+    final Object stack;
+
+    /** Non-null exactly while entered: whoever entered it (a coroutine or a thread's leader). */
+    Coroutine caller;
+    /** The context of the last enter: where {@link #wake()} sends it. */
+    AioContext context;
+    /** Who has queued it for a later entry ({@link #TAG_SCHEDULE}, {@link #TAG_SLEEP}), or null. */
+    @SuppressWarnings("unused") // accessed through SCHEDULED
+    private volatile String scheduled;
+    int locksHeld;
+    private int state;
+    private Throwable failure;
+
+    /** Deferred wakeups: coroutines this one woke that run when it yields or terminates. */
+    private Coroutine wakeHead;
+    private Coroutine wakeTail;
+    /** The one intrusive link shared by CoQueues, wakeup lists and the pending list of enter. */
+    Coroutine next;
+    /** The list the coroutine is on through {@link #next}, or null. */
+    Object list;
+    /** Link of the per-context stack of scheduled coroutines. */
+    Coroutine scheduledNext;
+
+    /** State of {@link #yieldUntilFdReadable}: the fd handler, created on first use. */
+    private Runnable fdWaiter;
+    private int waitFd;
+    private AioContext waitContext;
+
+    private Coroutine(CoroutineEntry entry, Object opaque, boolean leader) {
+        this.entry = entry;
+        this.opaque = opaque;
+        this.stack = leader ? null : Backend.INSTANCE.newStack(this);
+        this.state = leader ? ENTERED : NEW;
+    }
+
+    static Coroutine newLeader() {
+        return new Coroutine(null, null, true);
+    }
+
+    /** QEMU's {@code qemu_coroutine_create}: makes a coroutine; nothing runs until it is entered. */
+    public static Coroutine create(CoroutineEntry entry, Object opaque) {
+        return new Coroutine(Objects.requireNonNull(entry, "entry"), opaque, false);
+    }
+
+    /** The backend in use: {@code continuation} or {@code thread}. */
+    public static String backendName() {
+        return Backend.INSTANCE.name();
+    }
+
+    /** QEMU's {@code qemu_coroutine_enter}: enters in the calling thread's current context. */
+    public void enter() {
+        CoThread thread = CoThread.get();
+        enterLoop(thread, thread.context, "Coroutine.enter");
+    }
+
+    /** QEMU's {@code qemu_aio_coroutine_enter}: enters, making {@code ctx} the coroutine's home. */
+    public void enter(AioContext ctx) {
+        enterLoop(CoThread.get(), ctx, "Coroutine.enter");
+    }
+
+    /** QEMU's {@code qemu_coroutine_enter_if_inactive}: enters unless it is already entered. */
+    public void enterIfInactive() {
+        if (caller == null) {
+            enter();
+        }
+    }
+
+    /** QEMU's {@code qemu_coroutine_entered}: true while on the active chain of some thread. */
+    public boolean isEntered() {
+        return caller != null;
+    }
+
+    /** The context of the coroutine's last enter (QEMU's {@code qemu_coroutine_get_aio_context}). */
+    public AioContext context() {
+        return context;
+    }
+
+    /** QEMU's {@code qemu_coroutine_self}: the running coroutine, or null outside any coroutine. */
+    public static Coroutine self() {
+        Coroutine current = CoThread.get().current;
+        return current.caller == null ? null : current;
+    }
+
+    /** QEMU's {@code qemu_in_coroutine}. */
+    public static boolean inCoroutine() {
+        return CoThread.get().current.caller != null;
+    }
+
+    /** QEMU's {@code qemu_coroutine_yield}: returns to the enterer; resumes on the next enter. */
+    public static void yield() {
+        CoThread thread = CoThread.get();
+        Coroutine self = thread.current;
+        Coroutine caller = self.caller;
+        if (caller == null) {
+            throw new IllegalStateException("Coroutine.yield: Co-routine is yielding to no one (not in a coroutine)");
+        }
+        self.caller = null;
+        self.state = YIELDED;
+        try {
+            Backend.INSTANCE.suspend(self);
+        } catch (IllegalStateException pinned) {
+            self.caller = caller;
+            self.state = ENTERED;
+            throw pinned;
+        }
+    }
+
+    /**
+     * QEMU's {@code aio_co_wake}: enters the coroutine in its home context, now if that is this
+     * thread's context and we are outside a coroutine, after the current coroutine yields if we
+     * are inside one, or through {@link AioContext#schedule} if its home is another thread.
+     */
+    public void wake() {
+        enterIn(context, this);
+    }
+
+    /**
+     * QEMU's {@code aio_co_enter}; {@link AioContext#enter(Coroutine)} calls this. Either context
+     * may be null when no event loop exists (test-coroutine's mode).
+     */
+    static void enterIn(AioContext ctx, Coroutine co) {
+        CoThread thread = CoThread.get();
+        if (ctx != thread.context) {
+            if (ctx == null) {
+                throw new IllegalStateException("Coroutine.wake: coroutine has no home AioContext and this thread has one");
+            }
+            ctx.schedule(co);
+            return;
+        }
+        Coroutine self = thread.current;
+        if (self.caller != null) {
+            if (co == self) {
+                throw new IllegalStateException("Coroutine.wake: a coroutine cannot wake itself");
+            }
+            co.checkNotQueued("Coroutine.wake");
+            co.list = self;
+            co.next = null;
+            if (self.wakeTail == null) {
+                self.wakeHead = co;
+            } else {
+                self.wakeTail.next = co;
+            }
+            self.wakeTail = co;
+        } else {
+            co.enterLoop(thread, ctx, "Coroutine.wake");
+        }
+    }
+
+    /**
+     * QEMU's {@code qemu_co_sleep_ns}: yields until {@code ns} nanoseconds of {@code clock} have
+     * passed, on a timer of the current thread's context. A zero or negative time still yields
+     * until the context's next poll runs its timers.
+     */
+    public static void sleepNs(ClockType clock, long ns) {
+        CoThread thread = CoThread.get();
+        Coroutine self = thread.current;
+        if (self.caller == null) {
+            throw new IllegalStateException("Coroutine.sleepNs: called outside a coroutine");
+        }
+        AioContext ctx = thread.context;
+        if (ctx == null) {
+            throw new IllegalStateException("Coroutine.sleepNs: no AioContext on this thread to run the timer");
+        }
+        Timer timer = ctx.newTimer(clock, () -> {
+            if (SCHEDULED.compareAndSet(self, TAG_SLEEP, null)) {
+                self.wake();
+            }
+        });
+        self.markScheduled(TAG_SLEEP, "Coroutine.sleepNs");
+        timer.modNs(clock.nowNs() + ns);
+        try {
+            Coroutine.yield();
+        } finally {
+            timer.del();
+        }
+    }
+
+    /**
+     * QEMU's {@code yield_until_fd_readable}: yields until {@code fd} (a raw descriptor: pipe,
+     * socket, eventfd or tty) is readable, through a read handler on the current thread's
+     * context that replaces any handler of that fd and is removed before the coroutine resumes.
+     *
+     * @throws IllegalArgumentException if the descriptor is closed or cannot be polled (a regular
+     *     file is always readable)
+     */
+    public static void yieldUntilFdReadable(int fd) {
+        CoThread thread = CoThread.get();
+        Coroutine self = thread.current;
+        if (self.caller == null) {
+            throw new IllegalStateException("Coroutine.yieldUntilFdReadable: called outside a coroutine");
+        }
+        AioContext ctx = thread.context;
+        if (ctx == null) {
+            throw new IllegalStateException("Coroutine.yieldUntilFdReadable: no AioContext on this thread");
+        }
+        if (self.fdWaiter == null) {
+            self.fdWaiter = () -> {
+                self.waitContext.setFdHandler(self.waitFd, null, null);
+                self.enter();
+            };
+        }
+        self.waitFd = fd;
+        self.waitContext = ctx;
+        ctx.setFdHandler(fd, self.fdWaiter, null);
+        Coroutine.yield();
+    }
+
+    /** Sets the scheduled tag; throws if another one is set. */
+    void markScheduled(String tag, String function) {
+        if (!SCHEDULED.compareAndSet(this, (String) null, tag)) {
+            throw new IllegalStateException(function + ": Co-routine was already scheduled in '" + scheduledTag() + "'");
+        }
+    }
+
+    /** Clears the scheduled tag if it is {@code tag}. */
+    boolean clearScheduled(String tag) {
+        return SCHEDULED.compareAndSet(this, tag, (String) null);
+    }
+
+    private String scheduledTag() {
+        return (String) SCHEDULED.getVolatile(this);
+    }
+
+    private void checkNotQueued(String function) {
+        if (list != null) {
+            throw new IllegalStateException(function + ": coroutine is already queued (on a CoQueue, a lock's wait list "
+                    + "or a wakeup list); a coroutine can wait in one place only");
+        }
+    }
+
+    /** Null when this coroutine may be entered, else what is wrong. */
+    private String enterError(String function) {
+        String tag = scheduledTag();
+        if (tag != null) {
+            return function + ": Co-routine was already scheduled in '" + tag + "'";
+        }
+        if (caller != null || state == ENTERED) {
+            return function + ": Co-routine re-entered recursively";
+        }
+        if (state == TERMINATED) {
+            return function + ": coroutine has terminated and cannot be entered again";
+        }
+        return null;
+    }
+
+    /** QEMU's enter loop: runs this coroutine, then what it woke, depth-first. */
+    private void enterLoop(CoThread thread, AioContext ctx, String function) {
+        String error = enterError(function);
+        if (error == null && list != null) {
+            error = function + ": coroutine is queued (on a CoQueue, a lock's wait list or a wakeup list)";
+        }
+        if (error != null) {
+            throw new IllegalStateException(error);
+        }
+        Coroutine from = thread.current;
+        Coroutine head = this;
+        Coroutine tail = this;
+        next = null;
+        Throwable failures = null;
+        while (head != null) {
+            Coroutine to = head;
+            head = to.next;
+            if (head == null) {
+                tail = null;
+            }
+            to.next = null;
+            to.list = null;
+            String wrong = to.enterError(function);
+            if (wrong != null) {
+                failures = chain(failures, new IllegalStateException(wrong));
+                continue;
+            }
+            to.caller = from;
+            to.context = ctx;
+            to.state = ENTERED;
+            thread.current = to;
+            Backend.INSTANCE.resume(to, thread);
+            thread.current = from;
+            if (to.wakeHead != null) {
+                to.wakeTail.next = head;
+                if (head == null) {
+                    tail = to.wakeTail;
+                }
+                head = to.wakeHead;
+                to.wakeHead = null;
+                to.wakeTail = null;
+            }
+            if (to.state == TERMINATED) {
+                if (to.locksHeld != 0) {
+                    failures = chain(failures, new IllegalStateException("Coroutine terminated while holding "
+                            + to.locksHeld + " CoMutex/CoRwlock lock(s)"));
+                }
+                if (to.failure != null) {
+                    failures = chain(failures, to.failure);
+                    to.failure = null;
+                }
+            }
+        }
+        assert tail == null;
+        if (failures != null) {
+            throw Coroutine.<RuntimeException>sneaky(failures);
+        }
+    }
+
+    private static Throwable chain(Throwable first, Throwable next) {
+        if (first == null) {
+            return next;
+        }
+        first.addSuppressed(next);
+        return first;
+    }
+
+    @SuppressWarnings("unchecked")
+    private static <T extends Throwable> T sneaky(Throwable t) throws T {
+        throw (T) t;
+    }
+
+    /** The coroutine's body as its stack runs it. */
+    void body() {
+        try {
+            entry.run(opaque);
+        } catch (Throwable t) {
+            failure = t;
+        }
+        caller = null;
+        state = TERMINATED;
+    }
+
+    /** The calling thread's current context (for dev.jemu.aio). */
+    static AioContext currentContext() {
+        return CoThread.get().context;
+    }
+
+    /** Makes {@code ctx} the calling thread's current context (for dev.jemu.aio). */
+    static void setCurrentContext(AioContext ctx) {
+        CoThread.get().context = ctx;
+    }
+
+    @Override
+    public String toString() {
+        return "Coroutine[" + switch (state) {
+            case NEW -> "new";
+            case ENTERED -> "entered";
+            case YIELDED -> "yielded";
+            default -> "terminated";
+        } + "]";
+    }
+}

@@ -1,0 +1,22 @@
+/**
+ * QEMU's coroutine API ({@code qemu/coroutine.h}) in Java: stackful coroutines ({@link
+ * dev.jemu.coroutine.Coroutine}) and the locks and queues that coroutines wait on ({@link
+ * dev.jemu.coroutine.CoMutex}, {@link dev.jemu.coroutine.CoQueue}, {@link
+ * dev.jemu.coroutine.CoRwlock}).
+ *
+ * <p>The semantics follow QEMU 7.2 as written down in {@code shared/spec/coroutine-semantics.md}:
+ * {@code enter} is a loop over pending coroutines (never recursion), wakeups issued inside a
+ * coroutine are deferred until it yields or terminates and then run depth-first, locks hand
+ * ownership straight to the oldest waiter, and every misuse QEMU aborts on throws an {@link
+ * java.lang.IllegalStateException} naming the misuse.
+ *
+ * <p>Two backends carry the stacks: {@code continuation} (default, {@code
+ * jdk.internal.vm.Continuation}, needs {@code --add-exports java.base/jdk.internal.vm=ALL-UNNAMED})
+ * and {@code thread} (one virtual thread per coroutine with a strict hand-off), chosen with
+ * {@code -Djemu.coroutine.backend=continuation|thread}.
+ *
+ * <p>Depends on: {@code dev.jemu.aio} (a coroutine's home {@code AioContext}, for wakeups across
+ * threads, sleeping and fd waits) and the JDK. Nothing here may depend on the block layer, the
+ * emulator or the CLI.
+ */
+package dev.jemu.coroutine;
