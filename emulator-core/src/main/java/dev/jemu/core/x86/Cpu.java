@@ -1,0 +1,538 @@
+package dev.jemu.core.x86;
+
+import dev.jemu.core.log.Log;
+import dev.jemu.core.log.LogCategory;
+import dev.jemu.core.memory.AddressSpace;
+import dev.jemu.core.memory.IrqLine;
+
+import java.util.function.IntSupplier;
+
+/**
+ * One x86-64 vCPU: architectural state and the interpreter loop. Instructions are decoded
+ * into a preallocated {@link Insn} and dispatched through {@link OpTable}; guest exceptions
+ * unwind to the instruction boundary as the CPU's single {@link CpuFault} and are delivered
+ * through the IVT or IDT by {@link Interrupts}. Nothing is allocated per instruction.
+ *
+ * <p>Threading: {@link #run} and every state accessor are called on the vCPU's thread only;
+ * {@link #intrPin()} and {@link #requestStop()} may be used from any thread.
+ */
+public final class Cpu {
+    /** Why {@link #run} returned. */
+    public enum StopReason {
+        /** The instruction budget is used up. */
+        BUDGET,
+        /** HLT with nothing to wake the CPU. */
+        HALTED,
+        /** {@link #requestStop()} was called. */
+        STOP_REQUESTED,
+        /** A triple fault: the machine must reset (or shut down with {@code -no-reboot}). */
+        TRIPLE_FAULT
+    }
+
+    public static final int RAX = 0;
+    public static final int RCX = 1;
+    public static final int RDX = 2;
+    public static final int RBX = 3;
+    public static final int RSP = 4;
+    public static final int RBP = 5;
+    public static final int RSI = 6;
+    public static final int RDI = 7;
+    public static final int R11 = 11;
+
+    public static final int ES = 0;
+    public static final int CS = 1;
+    public static final int SS = 2;
+    public static final int DS = 3;
+    public static final int FS = 4;
+    public static final int GS = 5;
+
+    static final long CR0_PE = 1;
+    static final long CR0_MP = 2;
+    static final long CR0_EM = 4;
+    static final long CR0_TS = 8;
+    static final long CR0_ET = 0x10;
+    static final long CR0_NE = 0x20;
+    static final long CR0_WP = 1L << 16;
+    static final long CR0_AM = 1L << 18;
+    static final long CR0_NW = 1L << 29;
+    static final long CR0_CD = 1L << 30;
+    static final long CR0_PG = 1L << 31;
+    static final long CR4_PSE = 1 << 4;
+    static final long CR4_PAE = 1 << 5;
+    static final long CR4_PGE = 1 << 7;
+    static final long CR4_OSFXSR = 1 << 9;
+    static final long CR4_OSXMMEXCPT = 1 << 10;
+    static final long EFER_SCE = 1;
+    static final long EFER_LME = 1 << 8;
+    static final long EFER_LMA = 1 << 10;
+    static final long EFER_NXE = 1 << 11;
+
+    private static final int ATTENTION_INTR = 1;
+    private static final int ATTENTION_STOP = 2;
+
+    // ---- architectural state (package-private: the op classes are the CPU) ----
+    final long[] regs = new long[16];
+    long rip;
+    final Segment[] segs = {new Segment(), new Segment(), new Segment(), new Segment(), new Segment(), new Segment()};
+    final Segment ldtr = new Segment();
+    final Segment tr = new Segment();
+    long gdtBase;
+    int gdtLimit;
+    long idtBase;
+    int idtLimit;
+    long cr0;
+    long cr2;
+    long cr3;
+    long cr4;
+    long cr8;
+    final long[] dr = new long[8];
+    long efer;
+    final LazyFlags flags = new LazyFlags();
+    /** EFLAGS bits other than the six arithmetic ones. */
+    int eflagsRest;
+    int cpl;
+    final Msrs msrs = new Msrs();
+    final X87Control fpu = new X87Control();
+
+    // ---- derived mode state, recomputed by updateMode() ----
+    boolean code64;
+    int defaultSize;
+    long stackMask;
+    long linearMask;
+    final long[] segBase = new long[6];
+    final long[] segLimit = new long[6];
+
+    // ---- machinery ----
+    final Mmu mmu;
+    final AddressSpace io;
+    final CpuFault fault = new CpuFault();
+    final Insn insn = new Insn();
+    final Interrupts interrupts = new Interrupts(this);
+    private volatile int attention;
+    private IntSupplier interruptAcknowledge = () -> 0;
+    private final IrqLine.Sink intrPin = this::setIntr;
+    private volatile Runnable wakeup = () -> { };
+    boolean halted;
+    boolean tripleFault;
+    long icount;
+    long inhibitInterruptsAt = -1;
+    long tscOffset;
+    private byte[] fetchArr;
+    private long fetchLo = 1;
+    private long fetchHi;
+    private long fetchDelta;
+
+    /** Creates a CPU in the reset state that accesses {@code memory} and the port space {@code io}. */
+    public Cpu(AddressSpace memory, AddressSpace io) {
+        this.mmu = new Mmu(this, memory);
+        this.io = io;
+        reset();
+    }
+
+    /** Puts the CPU in its power-on state: real mode at F000:FFF0. */
+    public void reset() {
+        java.util.Arrays.fill(regs, 0);
+        regs[RDX] = Cpuid.SIGNATURE;
+        for (Segment s : segs) {
+            s.set(0, 0, 0xFFFF, 0x93);
+        }
+        segs[CS].set(0xF000, 0xFFFF_0000L, 0xFFFF, 0x9B);
+        ldtr.set(0, 0, 0xFFFF, 0x82);
+        tr.set(0, 0, 0xFFFF, 0x8B);
+        rip = 0xFFF0;
+        gdtBase = 0;
+        gdtLimit = 0xFFFF;
+        idtBase = 0;
+        idtLimit = 0xFFFF;
+        cr0 = CR0_ET | CR0_CD | CR0_NW;
+        cr2 = 0;
+        cr3 = 0;
+        cr4 = 0;
+        cr8 = 0;
+        java.util.Arrays.fill(dr, 0);
+        dr[6] = 0xFFFF0FF0L;
+        dr[7] = 0x400;
+        efer = 0;
+        flags.load(0);
+        eflagsRest = Eflags.FIXED1;
+        cpl = 0;
+        msrs.reset();
+        fpu.reset();
+        halted = false;
+        tripleFault = false;
+        inhibitInterruptsAt = -1;
+        updateMode();
+        mmu.flush();
+        if (Log.enabled(LogCategory.CPU_RESET)) {
+            Log.log(LogCategory.CPU_RESET, "CPU Reset");
+        }
+    }
+
+    // ------------------------------------------------------------------ public API
+
+    /** The interrupt-request input (INTR), driven by the interrupt controller. */
+    public IrqLine.Sink intrPin() {
+        return intrPin;
+    }
+
+    /** Sets the interrupt acknowledge cycle: called when INTR is taken, returns the vector. */
+    public void setInterruptAcknowledge(IntSupplier acknowledge) {
+        this.interruptAcknowledge = acknowledge;
+    }
+
+    /** Makes {@link #run} return {@link StopReason#STOP_REQUESTED} soon. Any thread. */
+    public void requestStop() {
+        synchronized (this) {
+            attention |= ATTENTION_STOP;
+        }
+    }
+
+    /** Sets what wakes the thread of a halted CPU when INTR is raised (the machine loop's kick). */
+    public void setWakeup(Runnable wakeup) {
+        this.wakeup = wakeup;
+    }
+
+    private void setIntr(boolean level) {
+        synchronized (this) {
+            attention = level ? attention | ATTENTION_INTR : attention & ~ATTENTION_INTR;
+        }
+        if (level) {
+            wakeup.run();
+        }
+    }
+
+    /** Whether INTR is asserted and could wake a halted CPU. */
+    public boolean interruptPending() {
+        return (attention & ATTENTION_INTR) != 0 && (eflagsRest & Eflags.IF) != 0;
+    }
+
+    /** Executes up to {@code budget} instructions. */
+    public StopReason run(long budget) {
+        for (long n = 0; n < budget; n++) {
+            if (attention != 0) {
+                if ((attention & ATTENTION_STOP) != 0) {
+                    synchronized (this) {
+                        attention &= ~ATTENTION_STOP;
+                    }
+                    return StopReason.STOP_REQUESTED;
+                }
+                if ((eflagsRest & Eflags.IF) != 0 && icount != inhibitInterruptsAt) {
+                    halted = false;
+                    interrupts.deliverExternal(interruptAcknowledge.getAsInt());
+                    if (tripleFault) {
+                        return StopReason.TRIPLE_FAULT;
+                    }
+                }
+            }
+            if (halted) {
+                return StopReason.HALTED;
+            }
+            step();
+            if (tripleFault) {
+                return StopReason.TRIPLE_FAULT;
+            }
+        }
+        return StopReason.BUDGET;
+    }
+
+    /** Executes one instruction, delivering any exception it raises. */
+    void step() {
+        long start = rip;
+        boolean trap = (eflagsRest & Eflags.TF) != 0;
+        try {
+            Decoder.decodeAndExecute(this, insn);
+            icount++;
+            if (trap) {
+                dr[6] |= 0x4000;
+                interrupts.deliverException(Vectors.DB, 0, false);
+            }
+        } catch (CpuFault f) {
+            rip = start;
+            icount++;
+            interrupts.deliverException(f.vector, f.errorCode, f.hasErrorCode);
+        }
+    }
+
+    /** Instructions executed since creation. */
+    public long instructionCount() {
+        return icount;
+    }
+
+    /** Register {@code index} (0 = RAX ... 15 = R15). */
+    public long reg(int index) {
+        return regs[index];
+    }
+
+    /** Sets register {@code index}. */
+    public void setReg(int index, long value) {
+        regs[index] = value;
+    }
+
+    /** The instruction pointer. */
+    public long rip() {
+        return rip;
+    }
+
+    /** Sets the instruction pointer. */
+    public void setRip(long value) {
+        rip = value;
+    }
+
+    /** The full RFLAGS value. */
+    public long rflags() {
+        return eflags();
+    }
+
+    /** Sets RFLAGS (all writable bits). */
+    public void setRflags(long value) {
+        setEflags((int) value, Eflags.WRITABLE);
+    }
+
+    /** Segment register {@code index} (ES, CS, SS, DS, FS, GS). */
+    public Segment segment(int index) {
+        return segs[index];
+    }
+
+    /** Control register 0, 2, 3, 4 or 8. */
+    public long cr(int n) {
+        return switch (n) {
+            case 0 -> cr0;
+            case 2 -> cr2;
+            case 3 -> cr3;
+            case 4 -> cr4;
+            case 8 -> cr8;
+            default -> throw new IllegalArgumentException("no CR" + n);
+        };
+    }
+
+    /** The EFER MSR. */
+    public long efer() {
+        return efer;
+    }
+
+    /** The current privilege level. */
+    public int cpl() {
+        return cpl;
+    }
+
+    /** Whether HLT stopped the CPU. */
+    public boolean isHalted() {
+        return halted;
+    }
+
+    /**
+     * Loads a flat 32-bit protected-mode state as a multiboot loader leaves it: CS a 4 GiB
+     * code segment (selector 0x08), the data segments 4 GiB data (0x10), paging off.
+     */
+    public void enterFlatProtectedMode() {
+        cr0 |= CR0_PE;
+        segs[CS].set(0x08, 0, 0xFFFF_FFFFL, 0xC09B);
+        for (int s : new int[] {ES, SS, DS, FS, GS}) {
+            segs[s].set(0x10, 0, 0xFFFF_FFFFL, 0xC093);
+        }
+        cpl = 0;
+        updateMode();
+        mmu.flush();
+    }
+
+    /** Sets GDTR (LGDT done by a loader on the guest's behalf). */
+    public void setGdtr(long base, int limit) {
+        gdtBase = base;
+        gdtLimit = limit;
+    }
+
+    // ------------------------------------------------------------------ faults
+
+    CpuFault fault(int vector, int errorCode) {
+        return fault.set(vector, errorCode, true);
+    }
+
+    CpuFault fault(int vector) {
+        return fault.set(vector, 0, false);
+    }
+
+    CpuFault gp(int errorCode) {
+        return fault(Vectors.GP, errorCode);
+    }
+
+    CpuFault ud() {
+        return fault(Vectors.UD);
+    }
+
+    // ------------------------------------------------------------------ flags
+
+    int eflags() {
+        return eflagsRest | flags.get() | Eflags.FIXED1;
+    }
+
+    /** Writes the bits of {@code value} selected by {@code mask}. */
+    void setEflags(int value, int mask) {
+        int old = eflags();
+        int v = (old & ~mask) | (value & mask);
+        flags.load(v & Eflags.ARITH);
+        eflagsRest = (v & ~Eflags.ARITH & (Eflags.WRITABLE | Eflags.FIXED1)) | Eflags.FIXED1;
+    }
+
+    boolean df() {
+        return (eflagsRest & Eflags.DF) != 0;
+    }
+
+    int iopl() {
+        return (eflagsRest >> Eflags.IOPL_SHIFT) & 3;
+    }
+
+    boolean protectedMode() {
+        return (cr0 & CR0_PE) != 0;
+    }
+
+    boolean longMode() {
+        return (efer & EFER_LMA) != 0;
+    }
+
+    // ------------------------------------------------------------------ registers
+
+    long getReg(int idx, int size) {
+        return switch (size) {
+            case 1 -> getReg8(idx);
+            case 2 -> regs[idx] & 0xFFFF;
+            case 4 -> regs[idx] & 0xFFFF_FFFFL;
+            default -> regs[idx];
+        };
+    }
+
+    void setReg(int idx, int size, long v) {
+        switch (size) {
+            case 1 -> setReg8(idx, v);
+            case 2 -> regs[idx] = (regs[idx] & ~0xFFFFL) | (v & 0xFFFF);
+            case 4 -> regs[idx] = v & 0xFFFF_FFFFL;
+            default -> regs[idx] = v;
+        }
+    }
+
+    private long getReg8(int idx) {
+        if (idx >= 4 && idx < 8 && !insn.rex) {
+            return (regs[idx - 4] >>> 8) & 0xFF;
+        }
+        return regs[idx] & 0xFF;
+    }
+
+    private void setReg8(int idx, long v) {
+        if (idx >= 4 && idx < 8 && !insn.rex) {
+            regs[idx - 4] = (regs[idx - 4] & ~0xFF00L) | ((v & 0xFF) << 8);
+        } else {
+            regs[idx] = (regs[idx] & ~0xFFL) | (v & 0xFF);
+        }
+    }
+
+    // ------------------------------------------------------------------ memory through segments
+
+    long linear(int seg, long ea, int size) {
+        if (Long.compareUnsigned(ea + size - 1, segLimit[seg]) > 0) {
+            throw seg == SS ? fault(Vectors.SS, 0) : gp(0);
+        }
+        return (segBase[seg] + ea) & linearMask;
+    }
+
+    long read(int seg, long ea, int size) {
+        return mmu.read(linear(seg, ea, size), size);
+    }
+
+    void write(int seg, long ea, long v, int size) {
+        mmu.write(linear(seg, ea, size), v, size);
+    }
+
+    /**
+     * Fetches the instruction byte at CS:RIP and advances RIP. The RIP range of the current
+     * code page is kept as a window onto its host array, so most fetches are a range check
+     * and an array load; the window closes whenever CS's base, the CPL or a translation
+     * changes.
+     */
+    int fetch8() {
+        long r = rip;
+        if (r >= fetchLo && r < fetchHi) {
+            rip = r + 1;
+            return fetchArr[(int) (r + fetchDelta)] & 0xFF;
+        }
+        long lin = (segBase[CS] + r) & linearMask;
+        int b = mmu.fetch(lin);
+        byte[] arr = mmu.fetchArray(lin);
+        if (arr != null) {
+            long lo = r - (lin & 0xFFF);
+            fetchArr = arr;
+            fetchLo = lo;
+            fetchHi = lo + 4096;
+            fetchDelta = mmu.lastFetchOffset - lo;
+        }
+        rip = r + 1;
+        return b;
+    }
+
+    /** Closes the fetch window (CS base, CPL or translations changed). */
+    void invalidateFetchWindow() {
+        fetchLo = 1;
+        fetchHi = 0;
+    }
+
+    long maskAddr(long ea, int addrSize) {
+        return addrSize == 8 ? ea : addrSize == 4 ? ea & 0xFFFF_FFFFL : ea & 0xFFFF;
+    }
+
+    // ------------------------------------------------------------------ stack
+
+    void push(long v, int size) {
+        long sp = (regs[RSP] - size) & stackMask;
+        write(SS, sp, v, size);
+        regs[RSP] = (regs[RSP] & ~stackMask) | sp;
+    }
+
+    long pop(int size) {
+        long sp = regs[RSP] & stackMask;
+        long v = read(SS, sp, size);
+        regs[RSP] = (regs[RSP] & ~stackMask) | ((sp + size) & stackMask);
+        return v;
+    }
+
+    /** Reads the stack {@code offset} bytes above the top without popping. */
+    long peek(long offset, int size) {
+        return read(SS, (regs[RSP] + offset) & stackMask, size);
+    }
+
+    // ------------------------------------------------------------------ mode
+
+    /** Recomputes the derived mode state after CS, SS, CR0, EFER or EFLAGS.VM changed. */
+    void updateMode() {
+        code64 = longMode() && (segs[CS].attr & Segment.ATTR_L) != 0;
+        defaultSize = code64 ? 4 : (segs[CS].attr & Segment.ATTR_DB) != 0 ? 4 : 2;
+        stackMask = code64 ? -1L : (segs[SS].attr & Segment.ATTR_DB) != 0 ? 0xFFFF_FFFFL : 0xFFFF;
+        linearMask = longMode() ? -1L : 0xFFFF_FFFFL;
+        for (int i = 0; i < 6; i++) {
+            refreshSegment(i);
+        }
+        mmu.setUser(cpl == 3);
+    }
+
+    void refreshSegment(int i) {
+        if (i == CS) {
+            invalidateFetchWindow();
+        }
+        Segment s = segs[i];
+        if (code64) {
+            segBase[i] = i >= FS ? s.base : 0;
+            segLimit[i] = -1L;
+        } else {
+            segBase[i] = s.base;
+            boolean expandDown = (s.attr & (Segment.TYPE_CODE | Segment.ATTR_S)) == Segment.ATTR_S
+                    && (s.attr & Segment.TYPE_EXPAND_DOWN) != 0;
+            segLimit[i] = expandDown ? 0xFFFF_FFFFL : s.limit;
+        }
+    }
+
+    void setCpl(int newCpl) {
+        cpl = newCpl;
+        mmu.setUser(newCpl == 3);
+    }
+
+    long readTsc() {
+        return icount + tscOffset;
+    }
+}

@@ -1,0 +1,106 @@
+package dev.jemu.core.x86;
+
+/**
+ * CPUID of jemu's model: the feature bits are exactly what the interpreter implements (a
+ * subset of QEMU's {@code qemu64}, plus POPCNT and MOVBE, which it also implements). Not
+ * advertised because not complete: FPU (x87 arithmetic), SSE3 (needs x87 FISTTP), APIC,
+ * MCE/MCA. The vendor, family, model and stepping are those of {@code qemu64}.
+ */
+final class Cpuid {
+    /** Family 15, model 107, stepping 1: also the value of EDX after reset. */
+    static final int SIGNATURE = 0x0006_0FB1;
+
+    // Leaf 1 EDX.
+    static final int TSC = 1 << 4;
+    static final int MSR = 1 << 5;
+    static final int PSE = 1 << 3;
+    static final int DE = 1 << 2;
+    static final int PAE = 1 << 6;
+    static final int CX8 = 1 << 8;
+    static final int SEP = 1 << 11;
+    static final int MTRR = 1 << 12;
+    static final int PGE = 1 << 13;
+    static final int CMOV = 1 << 15;
+    static final int PAT = 1 << 16;
+    static final int PSE36 = 1 << 17;
+    static final int CLFLUSH = 1 << 19;
+    static final int MMX = 1 << 23;
+    static final int FXSR = 1 << 24;
+    static final int SSE = 1 << 25;
+    static final int SSE2 = 1 << 26;
+    // Leaf 1 ECX.
+    static final int CX16 = 1 << 13;
+    static final int MOVBE = 1 << 22;
+    static final int POPCNT = 1 << 23;
+    // Leaf 0x80000001 EDX / ECX.
+    static final int SYSCALL = 1 << 11;
+    static final int NX = 1 << 20;
+    static final int LM = 1 << 29;
+    static final int LAHF_LM = 1;
+
+    static final int LEAF1_EDX = DE | PSE | TSC | MSR | PAE | CX8 | SEP | MTRR | PGE | CMOV | PAT | PSE36 | CLFLUSH | MMX | FXSR | SSE | SSE2;
+    static final int LEAF1_ECX = CX16 | MOVBE | POPCNT;
+
+    private static final int[] VENDOR = {0x68747541, 0x69746e65, 0x444d4163};
+    private static final String BRAND = "jemu x86-64 interpreter";
+
+    private Cpuid() {
+    }
+
+    static void execute(Cpu c) {
+        int leaf = (int) c.regs[Cpu.RAX];
+        int a = 0;
+        int b = 0;
+        int cx = 0;
+        int d = 0;
+        switch (leaf) {
+            case 0 -> {
+                a = 1;
+                b = VENDOR[0];
+                d = VENDOR[1];
+                cx = VENDOR[2];
+            }
+            case 1 -> {
+                a = SIGNATURE;
+                b = 8 << 8;
+                cx = LEAF1_ECX;
+                d = LEAF1_EDX;
+            }
+            case 0x8000_0000 -> {
+                a = 0x8000_0008;
+                b = VENDOR[0];
+                d = VENDOR[1];
+                cx = VENDOR[2];
+            }
+            case 0x8000_0001 -> {
+                a = SIGNATURE;
+                cx = LAHF_LM;
+                d = SYSCALL | NX | LM | (LEAF1_EDX & 0x0183_F3FF);
+            }
+            case 0x8000_0002, 0x8000_0003, 0x8000_0004 -> {
+                int base = (leaf - 0x8000_0002) * 16;
+                a = brandWord(base);
+                b = brandWord(base + 4);
+                cx = brandWord(base + 8);
+                d = brandWord(base + 12);
+            }
+            case 0x8000_0008 -> a = 0x3028;
+            default -> {
+            }
+        }
+        c.setReg(Cpu.RAX, 4, a & 0xFFFF_FFFFL);
+        c.setReg(Cpu.RBX, 4, b & 0xFFFF_FFFFL);
+        c.setReg(Cpu.RCX, 4, cx & 0xFFFF_FFFFL);
+        c.setReg(Cpu.RDX, 4, d & 0xFFFF_FFFFL);
+    }
+
+    private static int brandWord(int offset) {
+        int v = 0;
+        for (int k = 0; k < 4; k++) {
+            int idx = offset + k;
+            int ch = idx < BRAND.length() ? BRAND.charAt(idx) : 0;
+            v |= ch << (8 * k);
+        }
+        return v;
+    }
+}

@@ -1,0 +1,333 @@
+package dev.jemu.core.x86;
+
+import dev.jemu.core.memory.AddressSpace;
+import dev.jemu.core.memory.FlatRange;
+import dev.jemu.core.memory.RamBlock;
+import dev.jemu.core.memory.RamRegion;
+
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
+import java.util.Arrays;
+
+/**
+ * Linear-to-physical translation and linear memory access for one CPU: the page walker
+ * (2-level with PSE, PAE, 4-level; NX, WP, U/S, accessed and dirty bits) and a
+ * direct-mapped soft TLB with one compare on the fast path. The TLB has separate sets for
+ * reads, writes and fetches, each for supervisor and user mode; an entry exists only for
+ * RAM that may be accessed that way (MMIO, ROM writes and writes to code pages always take
+ * the slow path), so a hit is a tag compare and an array access.
+ *
+ * <p>Threading: used only by its vCPU thread.
+ */
+final class Mmu {
+    static final int READ = 0;
+    static final int WRITE = 1;
+    static final int FETCH = 2;
+
+    private static final int TLB_BITS = 9;
+    private static final int TLB_SIZE = 1 << TLB_BITS;
+    private static final int TLB_MASK = TLB_SIZE - 1;
+    private static final long PAGE_MASK = 0xFFF;
+
+    private static final VarHandle SHORT = MethodHandles.byteArrayViewVarHandle(short[].class, ByteOrder.LITTLE_ENDIAN);
+    private static final VarHandle INT = MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.LITTLE_ENDIAN);
+    private static final VarHandle LONG = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
+
+    private static final long PTE_P = 1;
+    private static final long PTE_RW = 2;
+    private static final long PTE_US = 4;
+    private static final long PTE_A = 0x20;
+    private static final long PTE_D = 0x40;
+    private static final long PTE_PS = 0x80;
+    private static final long PTE_NX = 1L << 63;
+    private static final long ADDR_MASK = 0x000F_FFFF_FFFF_F000L;
+
+    private final Cpu cpu;
+    private final AddressSpace mem;
+    /** [kind * 2 + user] sets of tags, arrays and array offsets of page starts. */
+    private final long[][] tags = new long[6][TLB_SIZE];
+    private final byte[][][] arrays = new byte[6][TLB_SIZE][];
+    private final int[][] offsets = new int[6][TLB_SIZE];
+
+    private long[] rTag;
+    private byte[][] rArr;
+    private int[] rOff;
+    /** Set by {@link #fetchArray}. */
+    int lastFetchOffset;
+    private long[] wTag;
+    private byte[][] wArr;
+    private int[] wOff;
+    private boolean user;
+
+    Mmu(Cpu cpu, AddressSpace mem) {
+        this.cpu = cpu;
+        this.mem = mem;
+        flush();
+        setUser(false);
+        mem.addLayoutListener(this::flush);
+    }
+
+    AddressSpace memory() {
+        return mem;
+    }
+
+    /** Chooses the supervisor or user TLB sets (on every CPL change). */
+    void setUser(boolean isUser) {
+        user = isUser;
+        cpu.invalidateFetchWindow();
+        int u = isUser ? 1 : 0;
+        rTag = tags[READ * 2 + u];
+        rArr = arrays[READ * 2 + u];
+        rOff = offsets[READ * 2 + u];
+        wTag = tags[WRITE * 2 + u];
+        wArr = arrays[WRITE * 2 + u];
+        wOff = offsets[WRITE * 2 + u];
+    }
+
+    /** Drops every TLB entry. */
+    void flush() {
+        cpu.invalidateFetchWindow();
+        for (long[] t : tags) {
+            Arrays.fill(t, -1L);
+        }
+    }
+
+    /** Drops the write entries only (a page became a code page). */
+    void flushWrites() {
+        Arrays.fill(tags[WRITE * 2], -1L);
+        Arrays.fill(tags[WRITE * 2 + 1], -1L);
+    }
+
+    /** Drops the entries of the page holding {@code lin} (INVLPG). */
+    void flushPage(long lin) {
+        cpu.invalidateFetchWindow();
+        int idx = (int) (lin >>> 12) & TLB_MASK;
+        for (long[] t : tags) {
+            if (t[idx] == lin >>> 12) {
+                t[idx] = -1L;
+            }
+        }
+    }
+
+    long read(long lin, int size) {
+        long page = lin >>> 12;
+        int idx = (int) page & TLB_MASK;
+        int off = (int) (lin & PAGE_MASK);
+        if (rTag[idx] == page && off + size <= 4096) {
+            byte[] a = rArr[idx];
+            int i = rOff[idx] + off;
+            return switch (size) {
+                case 1 -> a[i] & 0xFFL;
+                case 2 -> (short) SHORT.get(a, i) & 0xFFFFL;
+                case 4 -> (int) INT.get(a, i) & 0xFFFF_FFFFL;
+                default -> (long) LONG.get(a, i);
+            };
+        }
+        return slowRead(lin, size, READ, user);
+    }
+
+    void write(long lin, long value, int size) {
+        long page = lin >>> 12;
+        int idx = (int) page & TLB_MASK;
+        int off = (int) (lin & PAGE_MASK);
+        if (wTag[idx] == page && off + size <= 4096) {
+            byte[] a = wArr[idx];
+            int i = wOff[idx] + off;
+            switch (size) {
+                case 1 -> a[i] = (byte) value;
+                case 2 -> SHORT.set(a, i, (short) value);
+                case 4 -> INT.set(a, i, (int) value);
+                default -> LONG.set(a, i, value);
+            }
+            return;
+        }
+        slowWrite(lin, value, size, user);
+    }
+
+    /** Fetches one instruction byte. */
+    int fetch(long lin) {
+        long page = lin >>> 12;
+        int idx = (int) page & TLB_MASK;
+        int set = FETCH * 2 + (user ? 1 : 0);
+        if (tags[set][idx] == page) {
+            return arrays[set][idx][offsets[set][idx] + (int) (lin & PAGE_MASK)] & 0xFF;
+        }
+        return (int) slowRead(lin, 1, FETCH, user);
+    }
+
+    /**
+     * The host array holding the fetchable page of {@code lin} if the TLB has it (then
+     * {@link #lastFetchOffset} is the page's index in it), else null.
+     */
+    byte[] fetchArray(long lin) {
+        long page = lin >>> 12;
+        int idx = (int) page & TLB_MASK;
+        int set = FETCH * 2 + (user ? 1 : 0);
+        if (tags[set][idx] != page) {
+            return null;
+        }
+        lastFetchOffset = offsets[set][idx];
+        return arrays[set][idx];
+    }
+
+    /** Reads with supervisor rights whatever the CPL (descriptor tables, TSS). */
+    long readSystem(long lin, int size) {
+        return slowRead(lin, size, READ, false);
+    }
+
+    /** Writes with supervisor rights whatever the CPL. */
+    void writeSystem(long lin, long value, int size) {
+        slowWrite(lin, value, size, false);
+    }
+
+    private long slowRead(long lin, int size, int kind, boolean asUser) {
+        if ((lin & PAGE_MASK) + size > 4096) {
+            long v = 0;
+            for (int i = 0; i < size; i++) {
+                v |= slowRead(lin + i, 1, kind, asUser) << (8 * i);
+            }
+            return v;
+        }
+        long phys = translate(lin, kind, asUser);
+        fill(lin, phys, kind, asUser);
+        return mem.read(phys, size);
+    }
+
+    private void slowWrite(long lin, long value, int size, boolean asUser) {
+        if ((lin & PAGE_MASK) + size > 4096) {
+            // Translate both pages before writing anything, so a fault leaves memory unchanged.
+            translate(lin, WRITE, asUser);
+            translate(lin + size - 1, WRITE, asUser);
+            for (int i = 0; i < size; i++) {
+                slowWrite(lin + i, value >>> (8 * i), 1, asUser);
+            }
+            return;
+        }
+        long phys = translate(lin, WRITE, asUser);
+        fill(lin, phys, WRITE, asUser);
+        mem.write(phys, value, size);
+    }
+
+    private void fill(long lin, long phys, int kind, boolean asUser) {
+        FlatRange r = mem.flatView().find(phys);
+        if (r == null || !(r.region() instanceof RamRegion ram)) {
+            return;
+        }
+        long pageStart = phys & ~PAGE_MASK;
+        if (pageStart < r.start() || pageStart + 4096 > r.end()) {
+            return;
+        }
+        long off = r.offsetOf(pageStart);
+        RamBlock block = ram.block();
+        if (kind == WRITE && (ram.isReadOnly() || block.isCode(off))) {
+            return;
+        }
+        int set = kind * 2 + (asUser ? 1 : 0);
+        int idx = (int) (lin >>> 12) & TLB_MASK;
+        tags[set][idx] = lin >>> 12;
+        arrays[set][idx] = block.array(off);
+        offsets[set][idx] = RamBlock.arrayIndex(off);
+    }
+
+    /** Walks the page tables; raises #PF with CR2 set on failure. */
+    long translate(long lin, int kind, boolean asUser) {
+        if ((cpu.cr0 & Cpu.CR0_PG) == 0) {
+            return lin & 0xFFFF_FFFFL;
+        }
+        boolean write = kind == WRITE;
+        boolean nxe = (cpu.efer & Cpu.EFER_NXE) != 0;
+        long entry;
+        long entryAddr;
+        long pageMask;
+        boolean allUser = true;
+        boolean allWrite = true;
+        boolean noExec = false;
+        if ((cpu.cr4 & Cpu.CR4_PAE) == 0) {
+            entryAddr = (cpu.cr3 & 0xFFFF_F000L) + ((lin >>> 22) & 0x3FF) * 4;
+            entry = mem.read(entryAddr, 4);
+            if ((entry & PTE_P) == 0) {
+                throw pageFault(lin, false, write, asUser, kind, false);
+            }
+            allUser = (entry & PTE_US) != 0;
+            allWrite = (entry & PTE_RW) != 0;
+            if ((entry & PTE_PS) != 0 && (cpu.cr4 & Cpu.CR4_PSE) != 0) {
+                checkAccess(lin, allUser, allWrite, false, write, asUser, kind);
+                setAccessed(entryAddr, entry, write, 4);
+                return (entry & 0xFFC0_0000L) | ((entry & 0x1FE000L) << 19) | (lin & 0x3F_FFFF);
+            }
+            setAccessed(entryAddr, entry, false, 4);
+            entryAddr = (entry & 0xFFFF_F000L) + ((lin >>> 12) & 0x3FF) * 4;
+            entry = mem.read(entryAddr, 4);
+            if ((entry & PTE_P) == 0) {
+                throw pageFault(lin, false, write, asUser, kind, false);
+            }
+            allUser &= (entry & PTE_US) != 0;
+            allWrite &= (entry & PTE_RW) != 0;
+            checkAccess(lin, allUser, allWrite, false, write, asUser, kind);
+            setAccessed(entryAddr, entry, write, 4);
+            return (entry & 0xFFFF_F000L) | (lin & PAGE_MASK);
+        }
+        int levels;
+        long table;
+        if ((cpu.efer & Cpu.EFER_LMA) != 0) {
+            levels = 4;
+            table = cpu.cr3 & ADDR_MASK;
+        } else {
+            long pdpteAddr = (cpu.cr3 & 0xFFFF_FFE0L) + ((lin >>> 30) & 3) * 8;
+            long pdpte = mem.read(pdpteAddr, 8);
+            if ((pdpte & PTE_P) == 0) {
+                throw pageFault(lin, false, write, asUser, kind, false);
+            }
+            levels = 2;
+            table = pdpte & ADDR_MASK;
+        }
+        for (int level = levels; ; level--) {
+            int shift = 12 + 9 * (level - 1);
+            entryAddr = table + ((lin >>> shift) & 0x1FF) * 8;
+            entry = mem.read(entryAddr, 8);
+            if ((entry & PTE_P) == 0) {
+                throw pageFault(lin, false, write, asUser, kind, false);
+            }
+            if (!nxe && (entry & PTE_NX) != 0) {
+                throw pageFault(lin, true, write, asUser, kind, true);
+            }
+            allUser &= (entry & PTE_US) != 0;
+            allWrite &= (entry & PTE_RW) != 0;
+            noExec |= nxe && (entry & PTE_NX) != 0;
+            boolean large = level > 1 && level < 4 && (entry & PTE_PS) != 0;
+            if (level == 1 || large) {
+                checkAccess(lin, allUser, allWrite, noExec, write, asUser, kind);
+                setAccessed(entryAddr, entry, write, 8);
+                pageMask = (1L << shift) - 1;
+                return (entry & ADDR_MASK & ~pageMask) | (lin & pageMask);
+            }
+            setAccessed(entryAddr, entry, false, 8);
+            table = entry & ADDR_MASK;
+        }
+    }
+
+    private void checkAccess(long lin, boolean allUser, boolean allWrite, boolean noExec,
+                             boolean write, boolean asUser, int kind) {
+        boolean ok = !(asUser && !allUser)
+                && !(write && !allWrite && (asUser || (cpu.cr0 & Cpu.CR0_WP) != 0))
+                && !(kind == FETCH && noExec);
+        if (!ok) {
+            throw pageFault(lin, true, write, asUser, kind, false);
+        }
+    }
+
+    private void setAccessed(long addr, long entry, boolean dirty, int size) {
+        long want = entry | PTE_A | (dirty ? PTE_D : 0);
+        if (want != entry) {
+            mem.write(addr, want, size);
+        }
+    }
+
+    private CpuFault pageFault(long lin, boolean present, boolean write, boolean asUser, int kind, boolean reserved) {
+        cpu.cr2 = lin;
+        int code = (present ? 1 : 0) | (write ? 2 : 0) | (asUser ? 4 : 0) | (reserved ? 8 : 0)
+                | (kind == FETCH && (cpu.efer & Cpu.EFER_NXE) != 0 ? 16 : 0);
+        return cpu.fault(Vectors.PF, code);
+    }
+}

@@ -1,0 +1,158 @@
+package dev.jemu.core.x86;
+
+import static dev.jemu.core.x86.OpTable.def;
+import static dev.jemu.core.x86.OpTable.group;
+
+/**
+ * The x87, MMX and SSE register state (x87 control words and registers, whose mantissas are
+ * the MMX registers, XMM registers and MXCSR), the x87 instructions that manage it without
+ * computing (FNINIT, FNCLEX, FNSTSW, FNSTCW, FLDCW, FWAIT) and FXSAVE/FXRSTOR. x87
+ * arithmetic is not implemented (its opcodes raise #UD and are logged).
+ */
+final class X87Control {
+    private static final int FXSAVE_AREA = 512;
+    private static final int MXCSR_MASK = 0xFFBF;
+
+    int fcw;
+    int fsw;
+    /** Abridged tag word as FXSAVE stores it: one bit per register, 1 = valid. */
+    int ftwAbridged;
+    int fop;
+    long fip;
+    long fdp;
+    int mxcsr;
+    /** ST0-ST7 as 80-bit images: low 64 bits then the top 16 bits, for each register. */
+    final long[] st = new long[16];
+    /** XMM0-XMM15, two longs each (low, high). */
+    final long[] xmm = new long[32];
+    /** Scratch operands of SSE and MMX instructions, so that they allocate nothing. */
+    final long[] opA = new long[2];
+    final long[] opB = new long[2];
+
+    void reset() {
+        fcw = 0x40;
+        fsw = 0;
+        ftwAbridged = 0;
+        fop = 0;
+        fip = 0;
+        fdp = 0;
+        mxcsr = 0x1F80;
+        java.util.Arrays.fill(st, 0);
+        java.util.Arrays.fill(xmm, 0);
+    }
+
+    private static void checkDevice(Cpu c) {
+        if ((c.cr0 & (Cpu.CR0_EM | Cpu.CR0_TS)) != 0) {
+            throw c.fault(Vectors.NM);
+        }
+    }
+
+    static void register() {
+        def(0x9B, 0, (c, i) -> {
+            if ((c.cr0 & (Cpu.CR0_MP | Cpu.CR0_TS)) == (Cpu.CR0_MP | Cpu.CR0_TS)) {
+                throw c.fault(Vectors.NM);
+            }
+        });
+        group(0xD9, 0, 5, null, (c, i) -> {
+            checkDevice(c);
+            c.fpu.fcw = (int) c.read(i.seg, i.ea, 2);
+        });
+        group(0xD9, 0, 7, null, (c, i) -> {
+            checkDevice(c);
+            c.write(i.seg, i.ea, c.fpu.fcw, 2);
+        });
+        group(0xDB, 0, 4, (c, i) -> {
+            checkDevice(c);
+            switch (i.rm & 7) {
+                case 2 -> c.fpu.fsw &= 0x7F00;
+                case 3 -> {
+                    X87Control f = c.fpu;
+                    f.fcw = 0x37F;
+                    f.fsw = 0;
+                    f.ftwAbridged = 0;
+                    f.fop = 0;
+                    f.fip = 0;
+                    f.fdp = 0;
+                }
+                default -> throw c.ud();
+            }
+        }, null);
+        group(0xDD, 0, 7, null, (c, i) -> {
+            checkDevice(c);
+            c.write(i.seg, i.ea, c.fpu.fsw, 2);
+        });
+        group(0xDF, 0, 4, (c, i) -> {
+            checkDevice(c);
+            if ((i.rm & 7) != 0) {
+                throw c.ud();
+            }
+            c.setReg(Cpu.RAX, 2, c.fpu.fsw);
+        }, null);
+        group(0x1AE, 0, 0, null, X87Control::fxsave);
+        group(0x1AE, 0, 1, null, X87Control::fxrstor);
+    }
+
+    private static int xmmCount(Cpu c) {
+        return c.code64 ? 16 : 8;
+    }
+
+    private static void fxsave(Cpu c, Insn i) {
+        checkDevice(c);
+        if ((i.ea & 15) != 0) {
+            throw c.gp(0);
+        }
+        c.linear(i.seg, i.ea, FXSAVE_AREA);
+        X87Control f = c.fpu;
+        long a = i.ea;
+        c.write(i.seg, a, f.fcw, 2);
+        c.write(i.seg, a + 2, f.fsw, 2);
+        c.write(i.seg, a + 4, f.ftwAbridged, 1);
+        c.write(i.seg, a + 5, 0, 1);
+        c.write(i.seg, a + 6, f.fop, 2);
+        c.write(i.seg, a + 8, f.fip, 8);
+        c.write(i.seg, a + 16, f.fdp, 8);
+        c.write(i.seg, a + 24, f.mxcsr, 4);
+        c.write(i.seg, a + 28, MXCSR_MASK, 4);
+        for (int r = 0; r < 8; r++) {
+            c.write(i.seg, a + 32 + 16L * r, f.st[2 * r], 8);
+            c.write(i.seg, a + 40 + 16L * r, f.st[2 * r + 1] & 0xFFFF, 8);
+        }
+        if ((c.cr4 & Cpu.CR4_OSFXSR) != 0) {
+            for (int r = 0; r < xmmCount(c); r++) {
+                c.write(i.seg, a + 160 + 16L * r, f.xmm[2 * r], 8);
+                c.write(i.seg, a + 168 + 16L * r, f.xmm[2 * r + 1], 8);
+            }
+        }
+    }
+
+    private static void fxrstor(Cpu c, Insn i) {
+        checkDevice(c);
+        if ((i.ea & 15) != 0) {
+            throw c.gp(0);
+        }
+        c.linear(i.seg, i.ea, FXSAVE_AREA);
+        long a = i.ea;
+        int mxcsr = (int) c.read(i.seg, a + 24, 4);
+        if ((mxcsr & ~MXCSR_MASK) != 0) {
+            throw c.gp(0);
+        }
+        X87Control f = c.fpu;
+        f.fcw = (int) c.read(i.seg, a, 2);
+        f.fsw = (int) c.read(i.seg, a + 2, 2);
+        f.ftwAbridged = (int) c.read(i.seg, a + 4, 1);
+        f.fop = (int) c.read(i.seg, a + 6, 2) & 0x7FF;
+        f.fip = c.read(i.seg, a + 8, 8);
+        f.fdp = c.read(i.seg, a + 16, 8);
+        f.mxcsr = mxcsr;
+        for (int r = 0; r < 8; r++) {
+            f.st[2 * r] = c.read(i.seg, a + 32 + 16L * r, 8);
+            f.st[2 * r + 1] = c.read(i.seg, a + 40 + 16L * r, 2);
+        }
+        if ((c.cr4 & Cpu.CR4_OSFXSR) != 0) {
+            for (int r = 0; r < xmmCount(c); r++) {
+                f.xmm[2 * r] = c.read(i.seg, a + 160 + 16L * r, 8);
+                f.xmm[2 * r + 1] = c.read(i.seg, a + 168 + 16L * r, 8);
+            }
+        }
+    }
+}

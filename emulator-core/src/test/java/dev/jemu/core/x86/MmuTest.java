@@ -1,0 +1,124 @@
+package dev.jemu.core.x86;
+
+import org.junit.jupiter.api.Test;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+/** The page walker of every paging mode, its permission checks and its TLB invalidation. */
+class MmuTest {
+    private final CpuRig rig = new CpuRig();
+    private final Cpu cpu = rig.cpu;
+    private final Mmu mmu = cpu.mmu;
+
+    private void pte(long addr, long value, int size) {
+        rig.mem.write(addr, value, size);
+    }
+
+    private CpuFault fault(long lin, int kind, boolean user) {
+        CpuFault f = assertThrows(CpuFault.class, () -> mmu.translate(lin, kind, user));
+        assertEquals(Vectors.PF, f.vector());
+        assertEquals(lin, cpu.cr2);
+        return f;
+    }
+
+    private void twoLevel(boolean wp) {
+        cpu.enterFlatProtectedMode();
+        pte(0x10000, 0x11000 | 7, 4);
+        pte(0x10004, 0x00400000 | 0x83, 4);
+        pte(0x11000 + 5 * 4, 0x30000 | 5, 4);
+        pte(0x11000 + 6 * 4, 0x31000 | 3, 4);
+        cpu.cr3 = 0x10000;
+        cpu.cr4 |= Cpu.CR4_PSE;
+        cpu.cr0 |= Cpu.CR0_PG | (wp ? Cpu.CR0_WP : 0);
+        mmu.flush();
+    }
+
+    @Test
+    void twoLevelWalkSetsAccessedAndDirtyBits() {
+        twoLevel(false);
+        assertEquals(0x30123, mmu.translate(0x5123, Mmu.READ, true));
+        assertEquals(0x25, rig.mem.read(0x11000 + 5 * 4, 4) & 0xFFF, "accessed, not dirty");
+        assertEquals(0x27, rig.mem.read(0x10000, 4) & 0xFFF, "directory entry accessed");
+        assertEquals(0x31FFF, mmu.translate(0x6FFF, Mmu.WRITE, false));
+        assertEquals(0x63, rig.mem.read(0x11000 + 6 * 4, 4) & 0xFFF, "accessed and dirty");
+    }
+
+    @Test
+    void fourMegabytePageMapsWithPse() {
+        twoLevel(false);
+        assertEquals(0x00412345, mmu.translate(0x00412345, Mmu.READ, false));
+        assertEquals(0xA3, rig.mem.read(0x10004, 4) & 0xFFF, "large page accessed after a read");
+        mmu.translate(0x00412345, Mmu.WRITE, false);
+        assertEquals(0xE3, rig.mem.read(0x10004, 4) & 0xFFF, "and dirty after a write");
+    }
+
+    @Test
+    void permissionFaultsCarryTheirErrorCodes() {
+        twoLevel(true);
+        assertEquals(7, fault(0x5000, Mmu.WRITE, true).errorCode(), "user write to read-only page");
+        assertEquals(3, fault(0x5000, Mmu.WRITE, false).errorCode(), "supervisor write with CR0.WP");
+        assertEquals(5, fault(0x6000, Mmu.READ, true).errorCode(), "user read of supervisor page");
+        assertEquals(0, fault(0x7000, Mmu.READ, false).errorCode(), "not present");
+        assertEquals(2, fault(0x00800000, Mmu.WRITE, false).errorCode(), "directory entry not present");
+    }
+
+    @Test
+    void supervisorMayWriteReadOnlyPagesWithoutWp() {
+        twoLevel(false);
+        assertEquals(0x30000, mmu.translate(0x5000, Mmu.WRITE, false));
+    }
+
+    @Test
+    void paeWalkHonoursNoExecute() {
+        cpu.enterFlatProtectedMode();
+        pte(0x20000, 0x21000 | 1, 8);
+        pte(0x21000, 0x22000 | 7, 8);
+        pte(0x21008, 0x00200000 | 0x83, 8);
+        pte(0x22000 + 8 * 3, 0x40000 | 7 | (1L << 63), 8);
+        cpu.cr3 = 0x20000;
+        cpu.cr4 |= Cpu.CR4_PAE;
+        cpu.efer |= Cpu.EFER_NXE;
+        cpu.cr0 |= Cpu.CR0_PG;
+        mmu.flush();
+        assertEquals(0x40010, mmu.translate(0x3010, Mmu.READ, true));
+        assertEquals(0x15, fault(0x3010, Mmu.FETCH, true).errorCode(), "present, user, instruction fetch");
+        assertEquals(0x2ABCDE, mmu.translate(0x2ABCDE, Mmu.FETCH, false), "2 MiB page");
+        cpu.efer &= ~Cpu.EFER_NXE;
+        assertEquals(0x0D, fault(0x3010, Mmu.READ, true).errorCode(), "NX bit without EFER.NXE is a reserved-bit fault");
+    }
+
+    @Test
+    void fourLevelWalkMapsHighAddressesAndGigabytePages() {
+        rig.long64(new byte[] {(byte) 0xF4});
+        long pml4 = cpu.cr3;
+        pte(pml4 + 8 * 256, 0x120000 | 3, 8);
+        pte(0x120000 + 8 * 1, 0x40000000L | 0x83, 8);
+        mmu.flush();
+        long lin = 0xFFFF_8000_4012_3456L;
+        assertEquals(0x40123456L, mmu.translate(lin, Mmu.WRITE, false));
+        assertEquals(5, fault(lin, Mmu.READ, true).errorCode(), "present, user read of a supervisor-only top level");
+    }
+
+    @Test
+    void invlpgMakesANewMappingVisibleToTheFastPath() {
+        twoLevel(false);
+        rig.mem.write(0x30000, 0x11, 1);
+        rig.mem.write(0x32000, 0x22, 1);
+        assertEquals(0x11, mmu.read(0x5000, 1));
+        pte(0x11000 + 5 * 4, 0x32000 | 7, 4);
+        mmu.flushPage(0x5000);
+        assertEquals(0x22, mmu.read(0x5000, 1));
+    }
+
+    @Test
+    void writesToCodePagesLeaveTheFastPathSoGenerationsCount() {
+        rig.prot32(new byte[] {(byte) 0xF4});
+        mmu.write(0x2000, 1, 1);
+        rig.ram.block().addCodeListener(mmu::flushWrites);
+        rig.ram.block().markCode(0x2000);
+        mmu.write(0x2004, 2, 4);
+        assertEquals(1, rig.ram.block().generation(0x2000));
+        assertEquals(2, mmu.read(0x2004, 4));
+    }
+}
