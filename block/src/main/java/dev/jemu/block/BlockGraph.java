@@ -1,0 +1,204 @@
+package dev.jemu.block;
+
+import dev.jemu.block.file.FileDriver;
+import dev.jemu.block.qcow2.Qcow2Driver;
+import dev.jemu.block.raw.NullDriver;
+import dev.jemu.block.raw.RawDriver;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.file.Path;
+import java.util.LinkedHashSet;
+import java.util.Set;
+
+/**
+ * Opens graphs of nodes from options in QEMU's syntax: {@code driver=} (probed from the file's
+ * first bytes when absent), {@code file=}/{@code filename=}/{@code file.filename=},
+ * {@code cache=}, {@code cache.direct=}, {@code cache.no-flush=}, {@code read-only=}, raw's
+ * {@code offset=}/{@code size=}, null-co's {@code size=}/{@code read-zeroes=}, qcow2's
+ * {@code backing=} (empty: no backing file) and {@code backing.*} options for the backing node.
+ * Must be called outside a coroutine or inside one; it runs its I/O through {@link SyncIo}.
+ */
+public final class BlockGraph {
+    /** Backing chains deeper than this are refused. */
+    public static final int MAX_BACKING_DEPTH = 256;
+
+    private static final byte[] QCOW2_MAGIC = {'Q', 'F', 'I', (byte) 0xfb};
+
+    private BlockGraph() {
+    }
+
+    /** Opens the node described by {@code opts}. */
+    public static BlockDriverState open(BlockOptions opts) throws IOException {
+        return open(opts, false, null, 0, new LinkedHashSet<>());
+    }
+
+    /** Opens {@code filename} with format {@code format} (null: probe) and the given cache mode. */
+    public static BlockDriverState open(String filename, String format, boolean readOnly, CacheMode cache)
+            throws IOException {
+        BlockOptions opts = BlockOptions.empty().put("file.filename", filename)
+                .put("read-only", readOnly ? "on" : "off").put("cache", cache.optionName());
+        if (format != null) {
+            opts.put("driver", format);
+        }
+        return open(opts);
+    }
+
+    /**
+     * Opens a node as the backing file of another.
+     *
+     * @param parentCache the cache mode flags of the parent, inherited
+     * @param depth how many images lie above this one
+     * @param seen canonical paths of the images above, to detect loops
+     */
+    public static BlockDriverState open(BlockOptions opts, boolean forceReadOnly, CacheMode parentCache,
+                                        int depth, Set<String> seen) throws IOException {
+        boolean readOnly = opts.getBool("read-only", false) || forceReadOnly;
+        String cacheName = opts.get("cache");
+        CacheMode cache = cacheName != null ? CacheMode.parse(cacheName)
+                : parentCache != null ? parentCache : CacheMode.WRITEBACK;
+        boolean direct = opts.getBool("cache.direct", cache.direct());
+        boolean noFlush = opts.getBool("cache.no-flush", cache.noFlush());
+        String driver = opts.get("driver");
+        String filename = opts.get("filename");
+        String fileOpt = opts.get("file");
+        BlockOptions fileOpts = opts.child("file");
+        if (fileOpt != null) {
+            if (fileOpts != null) {
+                throw new BlockException("Cannot use 'file' together with 'file.*' options");
+            }
+            fileOpts = BlockOptions.empty().put("filename", fileOpt);
+        }
+
+        if ("file".equals(driver) || "host_device".equals(driver)) {
+            if (filename == null) {
+                throw new BlockException("The 'file' block driver requires a file name");
+            }
+            opts.checkAllUsed(driver);
+            return new BlockDriverState(FileDriver.open(filename, readOnly, direct, noFlush), filename, readOnly);
+        }
+        if ("null-co".equals(driver)) {
+            long size = opts.getSize("size", 1L << 30);
+            boolean zeroes = opts.getBool("read-zeroes", true);
+            opts.checkAllUsed(driver);
+            return new BlockDriverState(new NullDriver(size, zeroes), "null-co://", readOnly);
+        }
+        if (fileOpts == null && filename != null) {
+            fileOpts = BlockOptions.empty().put("filename", filename);
+        }
+        if (fileOpts == null) {
+            throw new BlockException("A block device must be given a file name (file= or file.filename=)");
+        }
+        fileOpts.putIfAbsent("driver", "file");
+        fileOpts.putIfAbsent("cache.direct", direct ? "on" : "off");
+        fileOpts.putIfAbsent("cache.no-flush", noFlush ? "on" : "off");
+        BlockDriverState file = open(fileOpts, readOnly, cache, depth, seen);
+        try {
+            if (driver == null) {
+                driver = probe(file);
+            }
+            String name = file.filename();
+            BlockDriverState node = switch (driver) {
+                case "raw" -> {
+                    long offset = opts.getSize("offset", 0);
+                    long size = opts.getSize("size", -1);
+                    opts.checkAllUsed(driver);
+                    yield new BlockDriverState(new RawDriver(file, offset, size), name, readOnly);
+                }
+                case "qcow2" -> openQcow2(opts, file, readOnly, cache, depth, seen);
+                default -> throw new BlockException("Unknown driver '" + driver + "'");
+            };
+            return node;
+        } catch (IOException | RuntimeException e) {
+            file.close();
+            throw e;
+        }
+    }
+
+    private static BlockDriverState openQcow2(BlockOptions opts, BlockDriverState file, boolean readOnly,
+                                              CacheMode cache, int depth, Set<String> seen) throws IOException {
+        String name = file.filename();
+        String canonical = canonical(name);
+        String top = seen.isEmpty() ? name : seen.iterator().next();
+        if (!seen.add(canonical)) {
+            throw new ChainException("Could not open '" + top + "': backing chain contains a loop: '"
+                    + name + "' is its own backing file");
+        }
+        String backingOpt = opts.get("backing");
+        BlockOptions backingOpts = opts.child("backing");
+        boolean noBacking = backingOpt != null && (backingOpt.isEmpty() || backingOpt.equals("null"));
+        if (backingOpt != null && !noBacking) {
+            throw new BlockException("Could not open '" + name + "': backing= takes only an empty value"
+                    + " (no backing file) or backing.* options");
+        }
+        Boolean lazy = opts.has("lazy-refcounts") ? opts.getBool("lazy-refcounts", false) : null;
+        opts.checkAllUsed("qcow2");
+        Qcow2Driver.BackingOpener opener = noBacking ? null : (backingName, backingFormat) -> {
+            if (depth + 1 >= MAX_BACKING_DEPTH) {
+                throw new ChainException("Could not open '" + top + "': backing chain is deeper than "
+                        + MAX_BACKING_DEPTH + " images");
+            }
+            BlockOptions bo = backingOpts != null ? backingOpts.copy() : BlockOptions.empty();
+            if (!bo.has("file") && bo.child("file") == null && !bo.has("filename")) {
+                bo.put("file.filename", backingName);
+            }
+            if (!bo.has("driver") && backingFormat != null) {
+                bo.put("driver", backingFormat);
+            }
+            try {
+                return open(bo, true, cache, depth + 1, seen);
+            } catch (ChainException e) {
+                throw e;
+            } catch (BlockException e) {
+                if (e.getMessage().startsWith("Could not open backing file")) {
+                    throw e;
+                }
+                throw new BlockException("Could not open backing file: " + e.getMessage(), e);
+            }
+        };
+        Qcow2Driver drv = Qcow2Driver.open(file, readOnly, opener, lazy);
+        return new BlockDriverState(drv, name, readOnly);
+    }
+
+    /** An error about the chain as a whole, reported once under the top image's name. */
+    private static final class ChainException extends BlockException {
+        private static final long serialVersionUID = 1L;
+
+        ChainException(String message) {
+            super(message);
+        }
+    }
+
+    /** The canonical form of a path, for loop detection. */
+    private static String canonical(String name) {
+        try {
+            return Path.of(name).toRealPath().toString();
+        } catch (IOException | RuntimeException e) {
+            return Path.of(name).toAbsolutePath().normalize().toString();
+        }
+    }
+
+    /** "qcow2" if the node starts with the qcow2 magic, else "raw". */
+    public static String probe(BlockDriverState file) throws IOException {
+        if (file.length() < QCOW2_MAGIC.length) {
+            return "raw";
+        }
+        ByteBuffer head = ByteBuffer.allocate(QCOW2_MAGIC.length);
+        SyncIo.run(() -> file.coPreadv(0, head, 0, QCOW2_MAGIC.length));
+        for (int i = 0; i < QCOW2_MAGIC.length; i++) {
+            if (head.get(i) != QCOW2_MAGIC[i]) {
+                return "raw";
+            }
+        }
+        return "qcow2";
+    }
+
+    /** Resolves a backing file name stored in {@code image} the way QEMU does: relative to its directory. */
+    public static String resolveBacking(String image, String backing) {
+        if (backing.startsWith("/") || backing.contains("://") || backing.startsWith("json:")) {
+            return backing;
+        }
+        Path parent = Path.of(image).getParent();
+        return parent == null ? backing : parent.resolve(backing).toString();
+    }
+}

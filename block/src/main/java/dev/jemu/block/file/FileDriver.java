@@ -1,0 +1,412 @@
+package dev.jemu.block.file;
+
+import com.sun.nio.file.ExtendedOpenOption;
+import dev.jemu.aio.ThreadPool;
+import dev.jemu.block.BlockDriver;
+import dev.jemu.block.BlockDriverState;
+import dev.jemu.block.BlockException;
+import dev.jemu.block.BlockStatus;
+import dev.jemu.block.ImageInfo;
+import dev.jemu.block.Preallocation;
+import dev.jemu.block.RequestFlags;
+
+import java.io.IOException;
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.FileSystemException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.OpenOption;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+
+/**
+ * The {@code file} protocol: a host file or block device. Reads and writes are positional
+ * {@link FileChannel} calls run on the AioContext's worker pool through
+ * {@link ThreadPool#submitCo}; the coroutine yields until they complete. Reads past the end
+ * of the file return zeros. With {@code cache.direct=on} the file is opened with O_DIRECT,
+ * requests are aligned to {@link #DIRECT_ALIGNMENT} and buffers that are not suitably aligned
+ * are bounced.
+ */
+public final class FileDriver implements BlockDriver {
+    /** Alignment of offsets, lengths and buffer addresses under O_DIRECT. */
+    public static final int DIRECT_ALIGNMENT = 4096;
+
+    private static final int OP_READ = 0;
+    private static final int OP_WRITE = 1;
+    private static final int OP_FLUSH = 2;
+
+    private final String path;
+    private final FileChannel channel;
+    /** The raw descriptor for the few libc calls, opened on first use (on a worker thread). */
+    private NativeFile nativeFile;
+    private final boolean direct;
+    private final boolean noFlush;
+    private final boolean readOnly;
+    private long length;
+    private FileOp freeOps;
+
+    private FileDriver(String path, FileChannel channel, boolean direct,
+                       boolean noFlush, boolean readOnly, long length) {
+        this.path = path;
+        this.channel = channel;
+        this.direct = direct;
+        this.noFlush = noFlush;
+        this.readOnly = readOnly;
+        this.length = length;
+    }
+
+    /**
+     * Opens an existing file.
+     *
+     * @param path the host file or block device
+     * @param readOnly open without write access
+     * @param direct bypass the host page cache (O_DIRECT)
+     * @param noFlush ignore flushes (cache=unsafe)
+     */
+    public static FileDriver open(String path, boolean readOnly, boolean direct, boolean noFlush)
+            throws BlockException {
+        List<OpenOption> options = new ArrayList<>();
+        options.add(StandardOpenOption.READ);
+        if (!readOnly) {
+            options.add(StandardOpenOption.WRITE);
+        }
+        if (direct) {
+            options.add(ExtendedOpenOption.DIRECT);
+        }
+        FileChannel channel;
+        try {
+            channel = FileChannel.open(Path.of(path), options.toArray(new OpenOption[0]));
+        } catch (NoSuchFileException e) {
+            throw new BlockException("Could not open '" + path + "': No such file or directory");
+        } catch (AccessDeniedException e) {
+            throw new BlockException("Could not open '" + path + "': Permission denied");
+        } catch (FileSystemException e) {
+            String reason = e.getReason() != null ? e.getReason() : e.getClass().getSimpleName();
+            if (direct && reason.contains("Invalid argument")) {
+                reason = "the file system does not support O_DIRECT (cache=none/directsync)";
+            }
+            throw new BlockException("Could not open '" + path + "': " + reason);
+        } catch (IOException | UnsupportedOperationException | IllegalArgumentException e) {
+            throw new BlockException("Could not open '" + path + "': " + e.getMessage());
+        }
+        long len;
+        try {
+            len = channel.size();
+            if (len == 0 && !Files.isRegularFile(Path.of(path))) {
+                try (NativeFile nf = NativeFile.open(path, false)) {
+                    len = nf.lseek(0, NativeFile.SEEK_END);
+                }
+                if (len < 0) {
+                    throw new IOException("cannot determine its size: " + NativeFile.strerror((int) -len));
+                }
+            }
+        } catch (IOException e) {
+            closeQuietly(channel);
+            throw new BlockException("Could not open '" + path + "': " + e.getMessage());
+        }
+        return new FileDriver(path, channel, direct, noFlush, readOnly, len);
+    }
+
+    private static void closeQuietly(FileChannel channel) {
+        try {
+            channel.close();
+        } catch (IOException ignored) {
+            // The open already failed; that error is the one reported.
+        }
+    }
+
+    @Override
+    public String formatName() {
+        return "file";
+    }
+
+    @Override
+    public long length() {
+        return length;
+    }
+
+    @Override
+    public int requestAlignment() {
+        return direct ? DIRECT_ALIGNMENT : 1;
+    }
+
+    /** Whether the file was opened with O_DIRECT. */
+    public boolean isDirect() {
+        return direct;
+    }
+
+    @Override
+    public void coPreadv(long offset, ByteBuffer buf, int bufOffset, int bytes) throws IOException {
+        ByteBuffer target = buf.slice(bufOffset, bytes);
+        ByteBuffer bounce = direct && !aligned(target) ? BlockDriverState.alignedBuffer(bytes, DIRECT_ALIGNMENT) : null;
+        run(OP_READ, offset, bounce != null ? bounce : target, 0);
+        if (bounce != null) {
+            target.put(0, bounce, 0, bytes);
+        }
+    }
+
+    @Override
+    public void coPwritev(long offset, ByteBuffer buf, int bufOffset, int bytes, int flags) throws IOException {
+        ByteBuffer source = buf.slice(bufOffset, bytes);
+        if (direct && !aligned(source)) {
+            ByteBuffer bounce = BlockDriverState.alignedBuffer(bytes, DIRECT_ALIGNMENT);
+            bounce.put(0, source, 0, bytes);
+            source = bounce;
+        }
+        run(OP_WRITE, offset, source, flags);
+        if (offset + bytes > length) {
+            length = offset + bytes;
+        }
+    }
+
+    @Override
+    public void coFlush() throws IOException {
+        if (!noFlush && !readOnly) {
+            run(OP_FLUSH, 0, null, 0);
+        }
+    }
+
+    @Override
+    public void coPdiscard(long offset, long bytes) throws IOException {
+        long end = Math.min(offset + bytes, length);
+        if (end <= offset) {
+            return;
+        }
+        int r = pool(() -> nf().fallocate(NativeFile.FALLOC_FL_PUNCH_HOLE | NativeFile.FALLOC_FL_KEEP_SIZE,
+                offset, end - offset));
+        if (r < 0 && r != -NativeFile.EOPNOTSUPP && r != -NativeFile.ENOSYS) {
+            throw NativeFile.error(path, "discard", r);
+        }
+    }
+
+    @Override
+    public void coPwriteZeroes(long offset, long bytes, int flags) throws IOException {
+        long end = offset + bytes;
+        long inside = Math.min(end, length);
+        if (inside > offset) {
+            int mode = (flags & RequestFlags.MAY_UNMAP) != 0
+                    ? NativeFile.FALLOC_FL_PUNCH_HOLE | NativeFile.FALLOC_FL_KEEP_SIZE
+                    : NativeFile.FALLOC_FL_ZERO_RANGE | NativeFile.FALLOC_FL_KEEP_SIZE;
+            int r = pool(() -> nf().fallocate(mode, offset, inside - offset));
+            if (r == -NativeFile.EOPNOTSUPP || r == -NativeFile.ENOSYS || r == -NativeFile.EINVAL) {
+                throw new UnsupportedOperationException("fallocate not supported on " + path);
+            }
+            if (r < 0) {
+                throw NativeFile.error(path, "write zeroes", r);
+            }
+        }
+        if (end > length) {
+            int r = pool(() -> nf().ftruncate(end));
+            if (r < 0) {
+                throw NativeFile.error(path, "extending the file", r);
+            }
+            length = end;
+        }
+        if ((flags & RequestFlags.FUA) != 0) {
+            coFlush();
+        }
+    }
+
+    @Override
+    public void coBlockStatus(long offset, long bytes, BlockStatus out) throws IOException {
+        long end = offset + bytes;
+        long[] result = new long[2];
+        pool(() -> {
+            NativeFile nf = nf();
+            result[0] = nf.lseek(offset, NativeFile.SEEK_DATA);
+            if (result[0] == offset) {
+                result[1] = nf.lseek(offset, NativeFile.SEEK_HOLE);
+            }
+            return 0;
+        });
+        long data = result[0];
+        int base = BlockStatus.OFFSET_VALID | BlockStatus.ALLOCATED;
+        if (data == offset) {
+            long hole = result[1] < 0 ? end : Math.min(result[1], end);
+            out.set(base | BlockStatus.DATA, Math.max(hole - offset, 1), offset, null);
+        } else if (data > offset || data == -NativeFile.ENXIO) {
+            long until = data > offset ? Math.min(data, end) : end;
+            out.set(base | BlockStatus.ZERO, until - offset, offset, null);
+        } else {
+            out.set(base | BlockStatus.DATA, bytes, offset, null);
+        }
+    }
+
+    @Override
+    public void coTruncate(long newLength, Preallocation prealloc) throws IOException {
+        long old = length;
+        int r = pool(() -> nf().ftruncate(newLength));
+        if (r < 0) {
+            throw NativeFile.error(path, "truncate", r);
+        }
+        length = newLength;
+        if (newLength > old) {
+            switch (prealloc) {
+                case OFF, METADATA -> { }
+                case FALLOC -> {
+                    int f = pool(() -> nf().fallocate(0, old, newLength - old));
+                    if (f < 0) {
+                        throw NativeFile.error(path, "preallocation", f);
+                    }
+                }
+                case FULL -> writeZeroesFully(old, newLength - old);
+            }
+        }
+    }
+
+    private void writeZeroesFully(long offset, long bytes) throws IOException {
+        int chunk = 1 << 20;
+        ByteBuffer zeros = BlockDriverState.alignedBuffer(chunk, DIRECT_ALIGNMENT);
+        while (bytes > 0) {
+            int n = (int) Math.min(bytes, chunk);
+            if (direct) {
+                n = (n + DIRECT_ALIGNMENT - 1) & -DIRECT_ALIGNMENT;
+            }
+            run(OP_WRITE, offset, zeros.slice(0, n), 0);
+            offset += n;
+            bytes -= n;
+        }
+    }
+
+    @Override
+    public ImageInfo getInfo() {
+        return ImageInfo.simple("file", length);
+    }
+
+    /** Bytes the file occupies on the host ({@code st_blocks * 512}). Coroutine function. */
+    public long allocatedBytes() throws IOException {
+        long r = pool(() -> nf().allocatedBytes());
+        if (r < 0) {
+            throw NativeFile.error(path, "fstat", r);
+        }
+        return r;
+    }
+
+    @Override
+    public void close() throws IOException {
+        try {
+            channel.close();
+        } finally {
+            synchronized (this) {
+                if (nativeFile != null) {
+                    nativeFile.close();
+                    nativeFile = null;
+                }
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- worker pool
+
+    /** The native descriptor, opened on first use; called on worker threads, never across a yield. */
+    private synchronized NativeFile nf() throws IOException {
+        if (nativeFile == null) {
+            nativeFile = NativeFile.open(path, !readOnly);
+        }
+        return nativeFile;
+    }
+
+    private static boolean aligned(ByteBuffer b) {
+        return b.isDirect() && (MemorySegment.ofBuffer(b).address() & (DIRECT_ALIGNMENT - 1)) == 0
+                && (b.remaining() & (DIRECT_ALIGNMENT - 1)) == 0;
+    }
+
+    private void run(int kind, long offset, ByteBuffer buf, int flags) throws IOException {
+        FileOp op = freeOps;
+        if (op != null) {
+            freeOps = op.next;
+        } else {
+            op = new FileOp();
+        }
+        op.kind = kind;
+        op.offset = offset;
+        op.buf = buf;
+        op.flags = flags;
+        try {
+            pool(op);
+        } finally {
+            op.buf = null;
+            op.next = freeOps;
+            freeOps = op;
+        }
+    }
+
+    private static <T> T pool(Callable<T> work) throws IOException {
+        try {
+            return ThreadPool.submitCo(work);
+        } catch (Exception e) {
+            if (e instanceof IOException io) {
+                throw io;
+            }
+            if (e instanceof RuntimeException re) {
+                throw re;
+            }
+            throw new IOException(e.getMessage(), e);
+        }
+    }
+
+    /** One blocking operation, recycled through {@link #freeOps}; runs on a worker thread. */
+    private final class FileOp implements Callable<Integer> {
+        int kind;
+        long offset;
+        ByteBuffer buf;
+        int flags;
+        FileOp next;
+
+        @Override
+        public Integer call() throws IOException {
+            switch (kind) {
+                case OP_READ -> read();
+                case OP_WRITE -> write();
+                default -> channel.force(false);
+            }
+            return 0;
+        }
+
+        private void read() throws IOException {
+            ByteBuffer b = buf;
+            b.clear();
+            long pos = offset;
+            while (b.hasRemaining()) {
+                int n;
+                try {
+                    n = channel.read(b, pos);
+                } catch (IOException e) {
+                    throw new IOException(path + ": read at offset " + pos + " failed: " + e.getMessage(), e);
+                }
+                if (n < 0 || (n == 0 && direct)) {
+                    break;
+                }
+                pos += n;
+                if (direct && (pos & (DIRECT_ALIGNMENT - 1)) != 0) {
+                    break; // a short O_DIRECT read ends at the end of the file
+                }
+            }
+            while (b.hasRemaining()) {
+                b.put((byte) 0);
+            }
+        }
+
+        private void write() throws IOException {
+            ByteBuffer b = buf;
+            b.clear();
+            long pos = offset;
+            while (b.hasRemaining()) {
+                try {
+                    pos += channel.write(b, pos);
+                } catch (IOException e) {
+                    throw new IOException(path + ": write at offset " + pos + " failed: " + e.getMessage(), e);
+                }
+            }
+            if ((flags & RequestFlags.FUA) != 0) {
+                channel.force(false);
+            }
+        }
+    }
+}

@@ -1,0 +1,94 @@
+package dev.jemu.block.qcow2;
+
+import dev.jemu.block.BlockException;
+import dev.jemu.block.ImageInfo;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * One entry of the internal snapshot table.
+ *
+ * @param l1Offset offset of the snapshot's L1 table
+ * @param l1Size entries of that L1 table
+ * @param id the snapshot's id string
+ * @param name the snapshot's name
+ * @param dateSec creation time, seconds
+ * @param dateNsec creation time, nanoseconds
+ * @param vmClockNsec guest clock at creation
+ * @param vmStateSize size of the saved VM state
+ * @param icount instruction count, or -1 when absent
+ * @param entryBytes bytes the entry occupies in the table, padding included
+ */
+record Qcow2Snapshot(long l1Offset, int l1Size, String id, String name, long dateSec, long dateNsec,
+                     long vmClockNsec, long vmStateSize, long icount, int entryBytes) {
+
+    /** Largest extra-data area accepted per entry. */
+    private static final int MAX_EXTRA = 1024;
+
+    /** The entry as {@code info} and {@code snapshot -l} show it. */
+    ImageInfo.SnapshotInfo info() {
+        return new ImageInfo.SnapshotInfo(id, name, vmStateSize, dateSec, dateNsec, vmClockNsec, icount);
+    }
+
+    /**
+     * Parses {@code count} entries from {@code table} (the bytes from the table's offset to at
+     * most the end of the file).
+     */
+    static List<Qcow2Snapshot> parseTable(ByteBuffer table, int count, int clusterSize, long fileSize,
+                                          String image) throws BlockException {
+        List<Qcow2Snapshot> out = new ArrayList<>(count);
+        int pos = 0;
+        String pre = "Could not open '" + image + "': Image is corrupt: snapshot table ";
+        for (int i = 0; i < count; i++) {
+            if (pos + 40 > table.limit()) {
+                throw new BlockException(pre + "entry " + i + " extends beyond the end of the file");
+            }
+            long l1Offset = table.getLong(pos);
+            int l1Size = table.getInt(pos + 8);
+            int idLen = table.getShort(pos + 12) & 0xffff;
+            int nameLen = table.getShort(pos + 14) & 0xffff;
+            long dateSec = table.getInt(pos + 16) & 0xffffffffL;
+            long dateNsec = table.getInt(pos + 20) & 0xffffffffL;
+            long vmClock = table.getLong(pos + 24);
+            long vmState = table.getInt(pos + 32) & 0xffffffffL;
+            int extra = table.getInt(pos + 36);
+            if (extra < 0 || extra > MAX_EXTRA) {
+                throw new BlockException(pre + "entry " + i + " has too much extra data ("
+                        + Integer.toUnsignedString(extra) + " bytes)");
+            }
+            int entryLen = 40 + extra + idLen + nameLen;
+            if (pos + entryLen > table.limit()) {
+                throw new BlockException(pre + "entry " + i + " extends beyond the end of the file");
+            }
+            long icount = -1;
+            if (extra >= 8) {
+                vmState = table.getLong(pos + 40);
+            }
+            if (extra >= 24) {
+                icount = table.getLong(pos + 56);
+            }
+            byte[] id = new byte[idLen];
+            table.get(pos + 40 + extra, id);
+            byte[] name = new byte[nameLen];
+            table.get(pos + 40 + extra + idLen, name);
+            if ((l1Offset & (clusterSize - 1)) != 0 || l1Size < 0 || (long) l1Size * 8 > Qcow2Header.MAX_L1_BYTES
+                    || l1Offset < 0 || (l1Size > 0 && l1Offset + (long) l1Size * 8 > fileSize)) {
+                throw new BlockException(pre + "entry " + i + " has an invalid L1 table (offset 0x"
+                        + Long.toHexString(l1Offset) + ", " + Integer.toUnsignedString(l1Size) + " entries)");
+            }
+            out.add(new Qcow2Snapshot(l1Offset, l1Size, new String(id, StandardCharsets.UTF_8),
+                    new String(name, StandardCharsets.UTF_8), dateSec, dateNsec, vmClock, vmState, icount,
+                    (entryLen + 7) & ~7));
+            pos += (entryLen + 7) & ~7;
+        }
+        return out;
+    }
+
+    /** Bytes of a table holding at most {@code count} entries, for bounding the read. */
+    static long maxTableBytes(int count) {
+        return (long) count * (40 + MAX_EXTRA + 65535 * 2 + 8);
+    }
+}

@@ -1,0 +1,153 @@
+package dev.jemu.block.tools;
+
+import dev.jemu.block.BlockDriverState;
+import dev.jemu.block.BlockException;
+import dev.jemu.block.BlockGraph;
+import dev.jemu.block.BlockOptions;
+import dev.jemu.block.CacheMode;
+import dev.jemu.block.Preallocation;
+import dev.jemu.block.qcow2.Qcow2Create;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * {@code create}: makes a raw or qcow2 image from qemu-img's {@code -o} options
+ * (cluster_size, preallocation, compat, lazy_refcounts, refcount_bits, backing_file,
+ * backing_fmt). Returns the "Formatting ..." line qemu-img prints.
+ */
+public final class ImageCreator {
+    private ImageCreator() {
+    }
+
+    /**
+     * Creates {@code path}.
+     *
+     * @param format "qcow2" or "raw"
+     * @param size the virtual size, or -1 to take the backing file's
+     * @param options the {@code -o} string, or null
+     * @param backing backing file name ({@code -b}), or null
+     * @param backingFormat its format ({@code -F}), or null to probe
+     * @param unsafe do not open the backing file ({@code -u}); then the size must be given
+     * @return the line describing what was created, as qemu-img prints it
+     */
+    public static String create(String path, String format, long size, String options, String backing,
+                                String backingFormat, boolean unsafe) throws IOException {
+        BlockOptions o = options == null || options.isEmpty() ? BlockOptions.empty()
+                : BlockOptions.parse(options, null);
+        if (o.has("size")) {
+            size = o.getSize("size", size);
+        }
+        String b = o.get("backing_file", backing);
+        String bf = o.get("backing_fmt", backingFormat);
+        if (b != null && !format.equals("qcow2")) {
+            throw new BlockException("Backing file not supported for file format '" + format + "'");
+        }
+        if (b != null && !unsafe) {
+            String resolved = BlockGraph.resolveBacking(path, b);
+            BlockDriverState bs;
+            try {
+                bs = BlockGraph.open(resolved, bf, true, CacheMode.WRITEBACK);
+            } catch (BlockException e) {
+                throw new BlockException("Could not open backing image: " + e.getMessage());
+            }
+            try {
+                if (bf == null) {
+                    bf = bs.driver().formatName();
+                }
+                if (size < 0) {
+                    size = bs.length();
+                }
+            } finally {
+                bs.close();
+            }
+        }
+        if (size < 0) {
+            throw new BlockException("Image creation needs a size parameter");
+        }
+        Map<String, String> shown = new LinkedHashMap<>();
+        switch (format) {
+            case "raw" -> {
+                Preallocation p = Preallocation.parse(o.get("preallocation", "off"));
+                if (p == Preallocation.METADATA) {
+                    throw new BlockException("Unsupported preallocation mode 'metadata'");
+                }
+                o.checkAllUsed("raw");
+                createRaw(path, size, p);
+                if (p != Preallocation.OFF) {
+                    shown.put("preallocation", p.optionName());
+                }
+                shown.put("size", Long.toString(size));
+            }
+            case "qcow2" -> {
+                int cs = (int) o.getSize("cluster_size", 65536);
+                Preallocation p = Preallocation.parse(o.get("preallocation", "off"));
+                String compat = o.get("compat", "1.1");
+                int version = switch (compat) {
+                    case "0.10", "v2" -> 2;
+                    case "1.1", "v3" -> 3;
+                    default -> throw new BlockException("Invalid parameter 'compat': '" + compat
+                            + "' (expected 0.10 or 1.1)");
+                };
+                boolean lazy = o.getBool("lazy_refcounts", false);
+                int refBits = (int) o.getSize("refcount_bits", 16);
+                if (o.getBool("extended_l2", false)) {
+                    throw new BlockException("Extended L2 entries are not supported");
+                }
+                String ct = o.get("compression_type", "zlib");
+                if (!ct.equals("zlib")) {
+                    throw new BlockException("Unsupported compression type '" + ct + "'");
+                }
+                o.checkAllUsed("qcow2");
+                Qcow2Create.create(path, new Qcow2Create.Options(size, cs, version, refBits, lazy, p, b,
+                        b == null ? null : bf));
+                if (version == 2) {
+                    shown.put("cluster_size", Integer.toString(cs));
+                    shown.put("compat", "0.10");
+                } else {
+                    shown.put("cluster_size", Integer.toString(cs));
+                    shown.put("extended_l2", "off");
+                    shown.put("compression_type", "zlib");
+                }
+                if (p != Preallocation.OFF) {
+                    shown.put("preallocation", p.optionName());
+                }
+                shown.put("size", Long.toString((size + 511) & ~511L));
+                if (b != null) {
+                    shown.put("backing_file", b);
+                    if (bf != null) {
+                        shown.put("backing_fmt", bf);
+                    }
+                }
+                shown.put("lazy_refcounts", lazy ? "on" : "off");
+                shown.put("refcount_bits", Integer.toString(refBits));
+            }
+            default -> throw new BlockException("Unknown file format '" + format + "'");
+        }
+        StringBuilder sb = new StringBuilder("Formatting '").append(path).append("', fmt=").append(format);
+        shown.forEach((k, v) -> sb.append(' ').append(k).append('=').append(v));
+        return sb.toString();
+    }
+
+    private static void createRaw(String path, long size, Preallocation p) throws BlockException {
+        try (java.io.RandomAccessFile raf = new java.io.RandomAccessFile(path, "rw")) {
+            raf.setLength(0);
+            if (p == Preallocation.FULL || p == Preallocation.FALLOC) {
+                FileChannel ch = raf.getChannel();
+                ByteBuffer zeros = ByteBuffer.allocateDirect(1 << 20);
+                long pos = 0;
+                while (pos < size) {
+                    zeros.clear().limit((int) Math.min(zeros.capacity(), size - pos));
+                    pos += ch.write(zeros, pos);
+                }
+            } else {
+                raf.setLength(size);
+            }
+        } catch (IOException e) {
+            throw new BlockException("Could not create '" + path + "': " + e.getMessage());
+        }
+    }
+}

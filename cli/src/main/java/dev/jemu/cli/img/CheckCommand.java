@@ -1,0 +1,139 @@
+package dev.jemu.cli.img;
+
+import dev.jemu.block.BlockDriverState;
+import dev.jemu.block.BlockException;
+import dev.jemu.block.SyncIo;
+import dev.jemu.block.qcow2.Qcow2Check;
+import dev.jemu.block.qcow2.Qcow2Driver;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+/**
+ * {@code check [-q] [-f fmt] [--output=human|json] [-r leaks|all] [-T cache] filename}. Exit
+ * codes as qemu-img: 0 consistent, 1 check not completed, 2 corrupted, 3 leaks only, 63 format
+ * without checks.
+ */
+@Command(name = "check", description = "Check an image for consistency.")
+final class CheckCommand implements Callable<Integer> {
+    @Option(names = "-f", description = "image format")
+    String format;
+    @Option(names = "--output", description = "human or json")
+    String output;
+    @Option(names = "-r", description = "repair: leaks or all")
+    String repair;
+    @Option(names = "-T", description = "cache mode", defaultValue = "writeback")
+    String cache;
+    @Option(names = "-q", description = "quiet")
+    boolean quiet;
+    @Option(names = {"-U", "--force-share"}, description = "accepted for compatibility")
+    boolean forceShare;
+    @Parameters(index = "0", description = "image file")
+    String filename;
+
+    @Override
+    public Integer call() throws Exception {
+        boolean json = ImgSupport.jsonOutput(output);
+        int fix = Qcow2Check.NO_REPAIR;
+        if (repair != null) {
+            fix = switch (repair) {
+                case "leaks" -> Qcow2Check.REPAIR_LEAKS;
+                case "all" -> Qcow2Check.REPAIR_ALL;
+                default -> throw new BlockException("Unknown option value for -r (expecting 'leaks' or 'all'): "
+                        + repair);
+            };
+        }
+        BlockDriverState bs = ImgSupport.open(filename, format, fix == Qcow2Check.NO_REPAIR, cache);
+        Qcow2Check.Result r;
+        try {
+            if (!(bs.driver() instanceof Qcow2Driver q)) {
+                System.err.println("jemu-img: This image format does not support checks");
+                return 63;
+            }
+            int mode = fix;
+            try {
+                r = SyncIo.call(() -> q.check(mode));
+            } catch (BlockException e) {
+                System.err.println("jemu-img: Check failed: " + e.getMessage());
+                return 1;
+            }
+        } finally {
+            bs.close();
+        }
+        for (String m : r.messages()) {
+            System.err.println(m);
+        }
+        if (json) {
+            printJson(r);
+        } else if (!quiet) {
+            printHuman(r);
+        }
+        if (r.checkErrors() > 0) {
+            return 1;
+        }
+        if (r.corruptions() > 0) {
+            return 2;
+        }
+        return r.leaks() > 0 ? 3 : 0;
+    }
+
+    private void printJson(Qcow2Check.Result r) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("image-end-offset", r.imageEndOffset());
+        m.put("total-clusters", r.totalClusters());
+        putNonZero(m, "corruptions", r.corruptions());
+        putNonZero(m, "leaks", r.leaks());
+        putNonZero(m, "corruptions-fixed", r.corruptionsFixed());
+        putNonZero(m, "leaks-fixed", r.leaksFixed());
+        m.put("check-errors", r.checkErrors());
+        putNonZero(m, "allocated-clusters", r.allocatedClusters());
+        putNonZero(m, "fragmented-clusters", r.fragmentedClusters());
+        putNonZero(m, "compressed-clusters", r.compressedClusters());
+        m.put("filename", filename);
+        m.put("format", "qcow2");
+        ImgSupport.printJson(System.out, m);
+    }
+
+    private static void putNonZero(Map<String, Object> m, String key, long v) {
+        if (v != 0) {
+            m.put(key, v);
+        }
+    }
+
+    private void printHuman(Qcow2Check.Result r) {
+        if (r.corruptionsFixed() > 0 || r.leaksFixed() > 0) {
+            System.out.println("The following inconsistencies were found and repaired:");
+            System.out.println();
+            System.out.println("    " + r.leaksFixed() + " leaked clusters");
+            System.out.println("    " + r.corruptionsFixed() + " corruptions");
+            System.out.println();
+            System.out.println("Double checking the fixed image now...");
+        }
+        if (r.corruptions() == 0 && r.leaks() == 0 && r.checkErrors() == 0) {
+            System.out.println("No errors were found on the image.");
+        } else {
+            if (r.corruptions() > 0) {
+                System.out.println();
+                System.out.println(r.corruptions() + " errors were found on the image.");
+                System.out.println("Data may be corrupted, or further writes to the image may corrupt it.");
+            }
+            if (r.leaks() > 0) {
+                System.out.println();
+                System.out.println(r.leaks() + " leaked clusters were found on the image.");
+                System.out.println("This means waste of disk space, but no harm to data.");
+            }
+        }
+        long total = r.totalClusters();
+        if (total > 0) {
+            System.out.printf("%d/%d = %.2f%% allocated, %.2f%% fragmented, %.2f%% compressed clusters%n",
+                    r.allocatedClusters(), total, 100.0 * r.allocatedClusters() / total,
+                    r.allocatedClusters() == 0 ? 0.0 : 100.0 * r.fragmentedClusters() / r.allocatedClusters(),
+                    r.allocatedClusters() == 0 ? 0.0 : 100.0 * r.compressedClusters() / r.allocatedClusters());
+        }
+        System.out.println("Image end offset: " + r.imageEndOffset());
+    }
+}

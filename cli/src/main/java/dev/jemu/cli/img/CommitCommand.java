@@ -1,0 +1,57 @@
+package dev.jemu.cli.img;
+
+import dev.jemu.block.BlockDriverState;
+import dev.jemu.block.BlockException;
+import dev.jemu.block.tools.ImageCommit;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+import java.util.concurrent.Callable;
+
+/** {@code commit [-f fmt] [-t cache] [-d] [-p] [-q] filename}: writes an image's changes into its backing file. */
+@Command(name = "commit", description = "Commit the changes of an image into its backing file.")
+final class CommitCommand implements Callable<Integer> {
+    @Option(names = "-f", description = "image format")
+    String format;
+    @Option(names = "-t", description = "cache mode", defaultValue = "writeback")
+    String cache;
+    @Option(names = "-d", description = "keep the image's content (do not empty it)")
+    boolean keep;
+    @Option(names = "-p", description = "show progress")
+    boolean progress;
+    @Option(names = "-q", description = "quiet")
+    boolean quiet;
+    @Parameters(index = "0", description = "image file")
+    String filename;
+
+    @Override
+    public Integer call() throws Exception {
+        BlockDriverState top = ImgSupport.open(filename, format, false, cache);
+        try {
+            BlockDriverState backingNode = top.backing();
+            if (backingNode == null) {
+                throw new BlockException("Image does not have a backing file");
+            }
+            String baseName = backingNode.filename();
+            BlockDriverState base = ImgSupport.open(baseName, backingNode.driver().formatName(), false, cache);
+            try {
+                boolean show = progress && !quiet;
+                java.util.function.DoubleConsumer bar = ImgSupport.progressPrinter(System.out);
+                ImageCommit.commit(top, base, keep, show ? bar : null);
+                if (show) {
+                    bar.accept(100.0);
+                    System.out.println();
+                }
+            } finally {
+                base.close();
+            }
+        } finally {
+            top.close();
+        }
+        if (!quiet) {
+            System.out.println("Image committed.");
+        }
+        return 0;
+    }
+}

@@ -1,0 +1,91 @@
+package dev.jemu.cli.img;
+
+import dev.jemu.block.BlockBackend;
+import dev.jemu.block.BlockDriverState;
+import dev.jemu.block.BlockException;
+import dev.jemu.block.tools.ImageConverter;
+import dev.jemu.block.tools.ImageCreator;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+import java.util.List;
+import java.util.concurrent.Callable;
+
+/**
+ * {@code convert [-c] [-p] [-q] [-n] [-W] [-f fmt] [-O fmt] [-o options] [-S size] [-m n] [-t cache]
+ * [-T cache] source output}.
+ */
+@Command(name = "convert", description = "Convert an image to another format.")
+final class ConvertCommand implements Callable<Integer> {
+    @Option(names = "-f", description = "source format")
+    String format;
+    @Option(names = "-O", description = "output format", defaultValue = "raw")
+    String outFormat;
+    @Option(names = "-o", description = "output format options")
+    List<String> options;
+    @Option(names = "-c", description = "compress the output (qcow2)")
+    boolean compress;
+    @Option(names = "-p", description = "show progress")
+    boolean progress;
+    @Option(names = "-q", description = "quiet")
+    boolean quiet;
+    @Option(names = "-n", description = "do not create the output image (it exists)")
+    boolean noCreate;
+    @Option(names = "-S", description = "smallest run of zeros skipped in data (default 4k; 0: allocate all)",
+            defaultValue = "4k")
+    String sparse;
+    @Option(names = "-m", description = "coroutines in parallel (1 to 16)", defaultValue = "8")
+    int coroutines;
+    @Option(names = "-W", description = "allow out-of-order writes")
+    boolean outOfOrder;
+    @Option(names = "-t", description = "output cache mode", defaultValue = "unsafe")
+    String cache;
+    @Option(names = "-T", description = "source cache mode", defaultValue = "writeback")
+    String srcCache;
+    @Option(names = {"-U", "--force-share"}, description = "accepted for compatibility")
+    boolean forceShare;
+    @Parameters(index = "0", description = "source image")
+    String source;
+    @Parameters(index = "1", description = "output image")
+    String target;
+
+    @Override
+    public Integer call() throws Exception {
+        if (coroutines < 1 || coroutines > 16) {
+            throw new BlockException("Invalid number of coroutines. Allowed number of coroutines is between 1 and 16");
+        }
+        if (compress && !outFormat.equals("qcow2")) {
+            throw new BlockException("Compression not supported for this file format");
+        }
+        long sparseSize = ImgSupport.size("-S", sparse);
+        BlockDriverState src = ImgSupport.open(source, format, true, srcCache);
+        try {
+            BlockBackend in = ImgSupport.backend(src, false, srcCache);
+            if (!noCreate) {
+                String opts = options == null ? null : String.join(",", options);
+                ImageCreator.create(target, outFormat, src.length(), opts, null, null, false);
+            }
+            BlockDriverState dst = ImgSupport.open(target, outFormat, false, cache);
+            BlockBackend out = ImgSupport.backend(dst, true, cache);
+            try {
+                if (dst.length() < src.length()) {
+                    throw new BlockException("output file is smaller than input file");
+                }
+                boolean show = progress && !quiet;
+                java.util.function.DoubleConsumer bar = ImgSupport.progressPrinter(System.out);
+                ImageConverter.run(in, out, new ImageConverter.Options(compress, sparseSize, coroutines, outOfOrder,
+                        !noCreate, show ? bar : null));
+                if (show) {
+                    bar.accept(100.0);
+                    System.out.println();
+                }
+            } finally {
+                out.close();
+            }
+        } finally {
+            src.close();
+        }
+        return 0;
+    }
+}

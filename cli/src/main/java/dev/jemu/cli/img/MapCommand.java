@@ -1,0 +1,70 @@
+package dev.jemu.cli.img;
+
+import dev.jemu.block.BlockDriverState;
+import dev.jemu.block.BlockException;
+import dev.jemu.block.tools.ImageMapper;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+import java.util.List;
+import java.util.concurrent.Callable;
+
+/** {@code map [-f fmt] [--output=human|json] [--start-offset=o] [--max-length=l] filename}. */
+@Command(name = "map", description = "Dump the metadata of an image: where each range's data is.")
+final class MapCommand implements Callable<Integer> {
+    @Option(names = "-f", description = "image format")
+    String format;
+    @Option(names = "--output", description = "human or json")
+    String output;
+    @Option(names = {"-s", "--start-offset"}, description = "first byte to map", defaultValue = "0")
+    String start;
+    @Option(names = {"-l", "--max-length"}, description = "bytes to map")
+    String length;
+    @Option(names = {"-U", "--force-share"}, description = "accepted for compatibility")
+    boolean forceShare;
+    @Parameters(index = "0", description = "image file")
+    String filename;
+
+    @Override
+    public Integer call() throws Exception {
+        boolean json = ImgSupport.jsonOutput(output);
+        long from = ImgSupport.size("--start-offset", start);
+        long len = length == null ? Long.MAX_VALUE - from : ImgSupport.size("--max-length", length);
+        BlockDriverState bs = ImgSupport.open(filename, format, true, "writeback");
+        try {
+            List<ImageMapper.Extent> extents = ImageMapper.map(bs, from, len);
+            if (json) {
+                StringBuilder sb = new StringBuilder();
+                for (int i = 0; i < extents.size(); i++) {
+                    ImageMapper.Extent e = extents.get(i);
+                    sb.append(i == 0 ? "[" : ",\n");
+                    sb.append("{ \"start\": ").append(e.start()).append(", \"length\": ").append(e.length())
+                            .append(", \"depth\": ").append(e.depth()).append(", \"present\": ").append(e.present())
+                            .append(", \"zero\": ").append(e.zero()).append(", \"data\": ").append(e.data());
+                    if (e.offset() >= 0) {
+                        sb.append(", \"offset\": ").append(e.offset());
+                    }
+                    sb.append('}');
+                }
+                sb.append(extents.isEmpty() ? "[]" : "]");
+                System.out.println(sb);
+            } else {
+                System.out.printf("%-16s%-16s%-16s%s%n", "Offset", "Length", "Mapped to", "File");
+                for (ImageMapper.Extent e : extents) {
+                    if (!e.data()) {
+                        continue;
+                    }
+                    if (e.offset() < 0) {
+                        throw new BlockException("File contains external, encrypted or compressed clusters.");
+                    }
+                    System.out.printf("%-16s%-16s%-16s%s%n", ImgSupport.hex(e.start()), ImgSupport.hex(e.length()),
+                            ImgSupport.hex(e.offset()), e.filename());
+                }
+            }
+        } finally {
+            bs.close();
+        }
+        return 0;
+    }
+}

@@ -1,0 +1,63 @@
+package dev.jemu.cli.img;
+
+import dev.jemu.block.BlockDriverState;
+import dev.jemu.block.BlockException;
+import dev.jemu.block.BlockGraph;
+import dev.jemu.block.tools.ImageRebase;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+import java.util.concurrent.Callable;
+
+/** {@code rebase [-f fmt] [-u] -b backing [-F fmt] [-t cache] filename}; {@code -b ""} removes the backing file. */
+@Command(name = "rebase", description = "Change the backing file of an image.")
+final class RebaseCommand implements Callable<Integer> {
+    @Option(names = "-f", description = "image format")
+    String format;
+    @Option(names = "-b", required = true, description = "new backing file (empty: none)")
+    String backing;
+    @Option(names = "-F", description = "new backing file format")
+    String backingFormat;
+    @Option(names = "-u", description = "unsafe: only change the name in the header")
+    boolean unsafe;
+    @Option(names = "-t", description = "cache mode", defaultValue = "writeback")
+    String cache;
+    @Option(names = "-p", description = "show progress (accepted)")
+    boolean progress;
+    @Option(names = "-q", description = "quiet")
+    boolean quiet;
+    @Parameters(index = "0", description = "image file")
+    String filename;
+
+    @Override
+    public Integer call() throws Exception {
+        String name = backing.isEmpty() ? null : backing;
+        BlockDriverState top = ImgSupport.open(filename, format, false, cache);
+        try {
+            BlockDriverState newBacking = null;
+            String fmt = backingFormat;
+            if (name != null && !unsafe) {
+                String resolved = BlockGraph.resolveBacking(filename, name);
+                try {
+                    newBacking = ImgSupport.open(resolved, backingFormat, true, "writeback");
+                } catch (BlockException e) {
+                    throw new BlockException("Could not open new backing file '" + resolved + "': " + e.getMessage());
+                }
+                if (fmt == null) {
+                    fmt = newBacking.driver().formatName();
+                }
+            }
+            try {
+                ImageRebase.rebase(top, newBacking, name, fmt, unsafe);
+            } finally {
+                if (newBacking != null) {
+                    newBacking.close();
+                }
+            }
+        } finally {
+            top.close();
+        }
+        return 0;
+    }
+}
