@@ -1,6 +1,8 @@
 package dev.jemu.block;
 
 import dev.jemu.block.file.FileDriver;
+import dev.jemu.block.nbd.NbdAddress;
+import dev.jemu.block.nbd.NbdClientDriver;
 import dev.jemu.block.qcow2.Qcow2Driver;
 import dev.jemu.block.raw.NullDriver;
 import dev.jemu.block.raw.RawDriver;
@@ -77,6 +79,16 @@ public final class BlockGraph {
             opts.checkAllUsed(driver);
             return new BlockDriverState(FileDriver.open(filename, readOnly, direct, noFlush), filename, readOnly);
         }
+        if ("nbd".equals(driver)) {
+            NbdClientDriver nbd = NbdClientDriver.open(opts, readOnly);
+            try {
+                opts.checkAllUsed(driver);
+            } catch (BlockException e) {
+                nbd.close();
+                throw e;
+            }
+            return new BlockDriverState(nbd, nbd.address().toString(), readOnly);
+        }
         if ("null-co".equals(driver)) {
             long size = opts.getSize("size", 1L << 30);
             boolean zeroes = opts.getBool("read-zeroes", true);
@@ -89,7 +101,8 @@ public final class BlockGraph {
         if (fileOpts == null) {
             throw new BlockException("A block device must be given a file name (file= or file.filename=)");
         }
-        fileOpts.putIfAbsent("driver", "file");
+        fileOpts.putIfAbsent("driver", fileOpts.has("filename") && NbdAddress.isUri(fileOpts.get("filename"))
+                ? "nbd" : "file");
         fileOpts.putIfAbsent("cache.direct", direct ? "on" : "off");
         fileOpts.putIfAbsent("cache.no-flush", noFlush ? "on" : "off");
         BlockDriverState file = open(fileOpts, readOnly, cache, depth, seen);
