@@ -1,0 +1,73 @@
+package dev.jemu.tests.cpu;
+
+import dev.jemu.tests.guest.Emulator;
+import dev.jemu.tests.guest.GuestProcess;
+import dev.jemu.tests.guest.GuestRun;
+import dev.jemu.tests.guest.Nasm;
+import dev.jemu.tests.guest.Workspace;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Builds each kernel once and runs it once per emulator, sharing the results between the test
+ * classes of one test JVM (the QEMU run of a kernel is the reference for several tests); the
+ * maps are guarded by the class's lock. Kernels go to {@code target/kernels/}, serial logs to
+ * {@code target/runs/}.
+ */
+final class KernelRuns {
+
+    private static final Workspace WORKSPACE = Workspace.current();
+    private static final Map<String, Path> KERNELS = new HashMap<>();
+    private static final Map<String, GuestRun> RUNS = new HashMap<>();
+
+    private KernelRuns() {
+    }
+
+    static Workspace workspace() {
+        return WORKSPACE;
+    }
+
+    /** The assembled kernel of {@code kernelCase}. */
+    static synchronized Path kernel(KernelCase kernelCase) throws IOException, InterruptedException {
+        Path built = KERNELS.get(kernelCase.name());
+        if (built == null) {
+            built = build(kernelCase);
+            KERNELS.put(kernelCase.name(), built);
+        }
+        return built;
+    }
+
+    /** The run of {@code kernelCase} under {@code emulator}. */
+    static synchronized GuestRun run(KernelCase kernelCase, Emulator emulator)
+            throws IOException, InterruptedException {
+        String key = kernelCase.name() + "." + emulator.displayName();
+        GuestRun run = RUNS.get(key);
+        if (run == null) {
+            Path kernel = kernel(kernelCase);
+            run = GuestProcess.run(emulator.command(WORKSPACE, kernelCase.options(), kernel),
+                    emulator.environment(), kernelCase.timeout(),
+                    WORKSPACE.buildDir("runs"), key);
+            RUNS.put(key, run);
+        }
+        return run;
+    }
+
+    private static Path build(KernelCase kernelCase) throws IOException, InterruptedException {
+        Path dir = WORKSPACE.buildDir("kernels");
+        Path output = dir.resolve(kernelCase.name() + ".bin");
+        return switch (kernelCase.source()) {
+            case KernelSource.Image image -> Nasm.assemble(WORKSPACE,
+                    WORKSPACE.images().resolve(image.path()), image.defines(), output);
+            case KernelSource.Random random -> {
+                Path source = dir.resolve(kernelCase.name() + ".asm");
+                Files.writeString(source, RandomProgram.generate(random.mode(), random.seed(),
+                        random.blocks(), random.steps(), random.trace()));
+                yield Nasm.assemble(WORKSPACE, source, List.of(), output);
+            }
+        };
+    }
+}
