@@ -9,7 +9,9 @@ import java.util.function.IntSupplier;
 
 /**
  * One x86-64 vCPU: architectural state and the interpreter loop. Instructions are decoded
- * into a preallocated {@link Insn} and dispatched through {@link OpTable}; guest exceptions
+ * once into {@link Insn}s kept by the {@link CodeCache} (per guest-physical page, checked
+ * against the page's write generation and the decode mode) and then run from there; code
+ * outside RAM is decoded into a scratch {@code Insn} every time. Guest exceptions
  * unwind to the instruction boundary as the CPU's single {@link CpuFault} and are delivered
  * through the IVT or IDT by {@link Interrupts}. Nothing is allocated per instruction.
  *
@@ -97,6 +99,8 @@ public final class Cpu {
     // ---- derived mode state, recomputed by updateMode() ----
     boolean code64;
     int defaultSize;
+    /** What decoding depends on besides the bytes: {@code code64} and {@code defaultSize}. */
+    int decodeMode;
     long stackMask;
     long linearMask;
     final long[] segBase = new long[6];
@@ -106,7 +110,17 @@ public final class Cpu {
     final Mmu mmu;
     final AddressSpace io;
     final CpuFault fault = new CpuFault();
-    final Insn insn = new Insn();
+    /**
+     * Whether the instruction being executed has a REX prefix (byte registers 4-7 are then
+     * SPL..DIL instead of AH..BH). A primitive copy rather than a reference to the
+     * {@code Insn}, so the per-instruction store needs no GC barrier.
+     */
+    boolean rexPrefix;
+    private final Insn scratch = new Insn();
+    private final CodeCache codeCache;
+    /** The code page under RIP, or null; valid for RIPs in [codeLo, codeLo + 4096). */
+    private CodeCache.CodePage codePage;
+    private long codeLo;
     final Interrupts interrupts = new Interrupts(this);
     private volatile int attention;
     private IntSupplier interruptAcknowledge = () -> 0;
@@ -125,6 +139,7 @@ public final class Cpu {
     /** Creates a CPU in the reset state that accesses {@code memory} and the port space {@code io}. */
     public Cpu(AddressSpace memory, AddressSpace io) {
         this.mmu = new Mmu(this, memory);
+        this.codeCache = new CodeCache(mmu::flushWrites);
         this.io = io;
         reset();
     }
@@ -240,7 +255,9 @@ public final class Cpu {
         long start = rip;
         boolean trap = (eflagsRest & Eflags.TF) != 0;
         try {
-            Decoder.decodeAndExecute(this, insn);
+            Insn i = nextInsn(start);
+            rexPrefix = i.rex;
+            Decoder.execute(this, i);
             icount++;
             if (trap) {
                 dr[6] |= 0x4000;
@@ -251,6 +268,61 @@ public final class Cpu {
             icount++;
             interrupts.deliverException(f.vector, f.errorCode, f.hasErrorCode);
         }
+    }
+
+    /**
+     * The decoded instruction at {@code r} (= RIP), from the code cache when possible, with
+     * RIP advanced past it.
+     */
+    private Insn nextInsn(long r) {
+        CodeCache.CodePage p = codePage;
+        if (p == null || ((r - codeLo) >>> 12) != 0 || !p.unwritten()) {
+            p = openCodePage(r);
+            if (p == null) {
+                Decoder.decode(this, scratch);
+                return scratch;
+            }
+        }
+        int off = (int) (r - codeLo);
+        Insn i = p.insns[off];
+        if (i != null && i.stamp == p.epoch) {
+            i.startRip = r;
+            rip = r + i.length;
+            return i;
+        }
+        return decodeInto(p, off);
+    }
+
+    /**
+     * Opens the code-page window on the page under {@code r}, found through the fetch TLB
+     * (raising the fetch's fault if it cannot be fetched); null if the page is not RAM.
+     */
+    private CodeCache.CodePage openCodePage(long r) {
+        long lin = (segBase[CS] + r) & linearMask;
+        if (mmu.fetchArray(lin) == null) {
+            mmu.fetch(lin);
+            if (mmu.fetchArray(lin) == null) {
+                codePage = null;
+                return null;
+            }
+        }
+        CodeCache.CodePage p = codeCache.page(mmu.lastFetchBlock, mmu.lastFetchBlockOffset, decodeMode);
+        codePage = p;
+        codeLo = r - (lin & 0xFFF);
+        return p;
+    }
+
+    private Insn decodeInto(CodeCache.CodePage p, int off) {
+        Insn i = p.insns[off];
+        if (i == null) {
+            i = new Insn();
+            p.insns[off] = i;
+        }
+        Decoder.decode(this, i);
+        if (off + i.length <= 4096 && p.unwritten()) {
+            i.stamp = p.epoch;
+        }
+        return i;
     }
 
     /** Instructions executed since creation. */
@@ -410,14 +482,14 @@ public final class Cpu {
     }
 
     private long getReg8(int idx) {
-        if (idx >= 4 && idx < 8 && !insn.rex) {
+        if (idx >= 4 && idx < 8 && !rexPrefix) {
             return (regs[idx - 4] >>> 8) & 0xFF;
         }
         return regs[idx] & 0xFF;
     }
 
     private void setReg8(int idx, long v) {
-        if (idx >= 4 && idx < 8 && !insn.rex) {
+        if (idx >= 4 && idx < 8 && !rexPrefix) {
             regs[idx - 4] = (regs[idx - 4] & ~0xFF00L) | ((v & 0xFF) << 8);
         } else {
             regs[idx] = (regs[idx] & ~0xFFL) | (v & 0xFF);
@@ -467,10 +539,11 @@ public final class Cpu {
         return b;
     }
 
-    /** Closes the fetch window (CS base, CPL or translations changed). */
+    /** Closes the fetch window and the code-page window (CS base, CPL, mode or translations changed). */
     void invalidateFetchWindow() {
         fetchLo = 1;
         fetchHi = 0;
+        codePage = null;
     }
 
     long maskAddr(long ea, int addrSize) {
@@ -505,6 +578,7 @@ public final class Cpu {
         defaultSize = code64 ? 4 : (segs[CS].attr & Segment.ATTR_DB) != 0 ? 4 : 2;
         stackMask = code64 ? -1L : (segs[SS].attr & Segment.ATTR_DB) != 0 ? 0xFFFF_FFFFL : 0xFFFF;
         linearMask = longMode() ? -1L : 0xFFFF_FFFFL;
+        decodeMode = (code64 ? 8 : 0) | defaultSize;
         for (int i = 0; i < 6; i++) {
             refreshSegment(i);
         }

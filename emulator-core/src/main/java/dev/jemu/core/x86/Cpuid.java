@@ -3,14 +3,15 @@ package dev.jemu.core.x86;
 /**
  * CPUID of jemu's model: the feature bits are exactly what the interpreter implements (a
  * subset of QEMU's {@code qemu64}, plus POPCNT and MOVBE, which it also implements). Not
- * advertised because not complete: FPU (x87 arithmetic), SSE3 (needs x87 FISTTP), APIC,
- * MCE/MCA. The vendor, family, model and stepping are those of {@code qemu64}.
+ * advertised because not complete: APIC, MCE/MCA. The vendor, family, model and stepping
+ * are those of {@code qemu64}.
  */
 final class Cpuid {
     /** Family 15, model 107, stepping 1: also the value of EDX after reset. */
     static final int SIGNATURE = 0x0006_0FB1;
 
     // Leaf 1 EDX.
+    static final int FPU = 1;
     static final int TSC = 1 << 4;
     static final int MSR = 1 << 5;
     static final int PSE = 1 << 3;
@@ -29,6 +30,7 @@ final class Cpuid {
     static final int SSE = 1 << 25;
     static final int SSE2 = 1 << 26;
     // Leaf 1 ECX.
+    static final int PNI = 1;
     static final int CX16 = 1 << 13;
     static final int MOVBE = 1 << 22;
     static final int POPCNT = 1 << 23;
@@ -38,8 +40,9 @@ final class Cpuid {
     static final int LM = 1 << 29;
     static final int LAHF_LM = 1;
 
-    static final int LEAF1_EDX = DE | PSE | TSC | MSR | PAE | CX8 | SEP | MTRR | PGE | CMOV | PAT | PSE36 | CLFLUSH | MMX | FXSR | SSE | SSE2;
-    static final int LEAF1_ECX = CX16 | MOVBE | POPCNT;
+    static final int LEAF1_EDX = FPU | DE | PSE | TSC | MSR | PAE | CX8 | SEP | MTRR | PGE | CMOV | PAT | PSE36
+            | CLFLUSH | MMX | FXSR | SSE | SSE2;
+    static final int LEAF1_ECX = PNI | CX16 | MOVBE | POPCNT;
 
     private static final int[] VENDOR = {0x68747541, 0x69746e65, 0x444d4163};
     private static final String BRAND = "jemu x86-64 interpreter";

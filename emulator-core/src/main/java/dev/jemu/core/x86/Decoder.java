@@ -4,9 +4,13 @@ import dev.jemu.core.log.Log;
 import dev.jemu.core.log.LogCategory;
 
 /**
- * Decodes one instruction into the CPU's {@link Insn} under the guidance of {@link OpTable}
- * and runs the chosen handler. Unknown opcodes raise #UD in the guest and are logged once
- * per opcode under {@code -d unimp} with their bytes and address.
+ * Decodes one instruction into an {@link Insn} under the guidance of {@link OpTable}:
+ * prefixes, operand sizes, the effective-address recipe, immediates, the handler and the
+ * length. Decoding depends only on the instruction bytes and the CPU's decode mode
+ * ({@code code64}, {@code defaultSize}), never on register values, so a decoded instruction
+ * can be run again by {@link #execute} as long as its bytes and the mode are unchanged.
+ * Unknown opcodes raise #UD in the guest and are logged once per opcode under
+ * {@code -d unimp} with their bytes and address.
  */
 final class Decoder {
     private static final int MAX_LENGTH = 15;
@@ -15,7 +19,30 @@ final class Decoder {
     private Decoder() {
     }
 
-    static void decodeAndExecute(Cpu c, Insn i) {
+    /** Runs a decoded instruction; RIP already points past it. */
+    static void execute(Cpu c, Insn i) {
+        if (i.isMem) {
+            long ea = i.eaDisp;
+            if (i.eaBase >= 0) {
+                ea += c.regs[i.eaBase];
+            }
+            if (i.eaIndex >= 0) {
+                ea += c.regs[i.eaIndex] << i.eaScale;
+            }
+            if (i.ripRelative) {
+                ea += c.rip;
+            }
+            i.ea = c.maskAddr(ea, i.addrSize);
+        }
+        i.exec.exec(c, i);
+    }
+
+    /**
+     * Decodes the instruction at CS:RIP into {@code i}, fetching its bytes (RIP ends past
+     * it). Raises #UD for invalid or unimplemented encodings, #GP for over-long ones and any
+     * fault of the fetch.
+     */
+    static void decode(Cpu c, Insn i) {
         long start = c.rip;
         i.startRip = start;
         i.segOverride = -1;
@@ -92,18 +119,15 @@ final class Decoder {
         } else if ((flags & OpTable.WORD) != 0) {
             i.opSize = 2;
         }
-        boolean ripRelative = false;
+        i.ripRelative = false;
         if ((flags & OpTable.MODRM) != 0) {
-            ripRelative = decodeModrm(c, i, rex, (flags & OpTable.REG_ONLY) != 0);
+            decodeModrm(c, i, rex, (flags & OpTable.REG_ONLY) != 0);
         } else {
             i.rm = (op & 7) | ((rex & 1) << 3);
             i.isMem = false;
             i.seg = i.segOverride >= 0 ? i.segOverride : Cpu.DS;
         }
         decodeImmediate(c, i, flags & OpTable.IMM_MASK);
-        if (ripRelative) {
-            i.ea = c.maskAddr(i.ea + c.rip, i.addrSize);
-        }
         if (c.rip - start > MAX_LENGTH) {
             throw c.gp(0);
         }
@@ -119,10 +143,12 @@ final class Decoder {
         if (e == null) {
             throw unimplemented(c, i, start);
         }
-        e.exec(c, i);
+        i.exec = e;
+        i.length = (int) (c.rip - start);
     }
 
-    private static boolean decodeModrm(Cpu c, Insn i, int rex, boolean regOnly) {
+    /** Decodes ModRM (and SIB and displacement) into the register or effective-address fields. */
+    private static void decodeModrm(Cpu c, Insn i, int rex, boolean regOnly) {
         int m = c.fetch8();
         i.mod = m >> 6;
         i.reg = ((m >> 3) & 7) | ((rex & 4) << 1);
@@ -130,69 +156,72 @@ final class Decoder {
         if (i.mod == 3 || regOnly) {
             i.rm = rm | ((rex & 1) << 3);
             i.isMem = false;
-            return false;
+            return;
         }
         i.isMem = true;
         int defSeg = Cpu.DS;
-        long ea;
-        boolean ripRelative = false;
+        int base = -1;
+        int index = -1;
+        int scale = 0;
+        long disp = 0;
         if (i.addrSize == 2) {
-            ea = switch (rm) {
-                case 0 -> c.regs[Cpu.RBX] + c.regs[Cpu.RSI];
-                case 1 -> c.regs[Cpu.RBX] + c.regs[Cpu.RDI];
-                case 2 -> c.regs[Cpu.RBP] + c.regs[Cpu.RSI];
-                case 3 -> c.regs[Cpu.RBP] + c.regs[Cpu.RDI];
-                case 4 -> c.regs[Cpu.RSI];
-                case 5 -> c.regs[Cpu.RDI];
-                case 6 -> i.mod == 0 ? 0 : c.regs[Cpu.RBP];
-                default -> c.regs[Cpu.RBX];
-            };
+            switch (rm) {
+                case 0 -> { base = Cpu.RBX; index = Cpu.RSI; }
+                case 1 -> { base = Cpu.RBX; index = Cpu.RDI; }
+                case 2 -> { base = Cpu.RBP; index = Cpu.RSI; }
+                case 3 -> { base = Cpu.RBP; index = Cpu.RDI; }
+                case 4 -> base = Cpu.RSI;
+                case 5 -> base = Cpu.RDI;
+                case 6 -> base = i.mod == 0 ? -1 : Cpu.RBP;
+                default -> base = Cpu.RBX;
+            }
             if (rm == 2 || rm == 3 || (rm == 6 && i.mod != 0)) {
                 defSeg = Cpu.SS;
             }
             if (i.mod == 0 && rm == 6) {
-                ea = fetchImm(c, 2);
+                disp = fetchImm(c, 2);
             } else if (i.mod == 1) {
-                ea += (byte) c.fetch8();
+                disp = (byte) c.fetch8();
             } else if (i.mod == 2) {
-                ea += fetchImm(c, 2);
+                disp = fetchImm(c, 2);
             }
         } else {
             if (rm == 4) {
                 int sib = c.fetch8();
-                int scale = sib >> 6;
-                int index = ((sib >> 3) & 7) | ((rex & 2) << 2);
-                int base = (sib & 7) | ((rex & 1) << 3);
-                if ((base & 7) == 5 && i.mod == 0) {
-                    ea = (int) fetchImm(c, 4);
+                scale = sib >> 6;
+                index = ((sib >> 3) & 7) | ((rex & 2) << 2);
+                int b = (sib & 7) | ((rex & 1) << 3);
+                if ((b & 7) == 5 && i.mod == 0) {
+                    disp = (int) fetchImm(c, 4);
                 } else {
-                    ea = c.regs[base];
-                    if ((base & 7) == 4 || (base & 7) == 5) {
+                    base = b;
+                    if ((b & 7) == 4 || (b & 7) == 5) {
                         defSeg = Cpu.SS;
                     }
                 }
-                if (index != 4) {
-                    ea += c.regs[index] << scale;
+                if (index == 4) {
+                    index = -1;
                 }
             } else if (rm == 5 && i.mod == 0) {
-                ea = (int) fetchImm(c, 4);
-                ripRelative = c.code64;
+                disp = (int) fetchImm(c, 4);
+                i.ripRelative = c.code64;
             } else {
-                int base = rm | ((rex & 1) << 3);
-                ea = c.regs[base];
+                base = rm | ((rex & 1) << 3);
                 if (rm == 5) {
                     defSeg = Cpu.SS;
                 }
             }
             if (i.mod == 1) {
-                ea += (byte) c.fetch8();
+                disp += (byte) c.fetch8();
             } else if (i.mod == 2) {
-                ea += (int) fetchImm(c, 4);
+                disp += (int) fetchImm(c, 4);
             }
         }
-        i.ea = c.maskAddr(ea, i.addrSize);
+        i.eaBase = base;
+        i.eaIndex = index;
+        i.eaScale = scale;
+        i.eaDisp = disp;
         i.seg = i.segOverride >= 0 ? i.segOverride : defSeg;
-        return ripRelative;
     }
 
     private static void decodeImmediate(Cpu c, Insn i, int kind) {

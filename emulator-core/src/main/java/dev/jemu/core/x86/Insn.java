@@ -1,10 +1,13 @@
 package dev.jemu.core.x86;
 
 /**
- * The decoded form of the instruction being executed: prefixes, operand and address size,
- * the ModRM operands (register numbers already extended by REX, the effective address
- * already computed without its segment base) and the immediates. One preallocated instance
- * per CPU, refilled for every instruction.
+ * The decoded form of one instruction: prefixes, operand and address size, the ModRM
+ * operands (register numbers already extended by REX), the recipe of the effective address,
+ * the immediates, the handler and the length. Decoded instances are kept by the
+ * {@link CodeCache} and run again without decoding; {@link #ea} and {@link #startRip} are
+ * the only fields that change per execution (filled by {@link Decoder#execute} and the run
+ * loop before the handler runs). Handlers must leave every other field as decoded (the
+ * port-I/O size clamp in {@code SystemOps}, which only ever turns 8 into 4, is idempotent).
  */
 final class Insn {
     /** {@code map << 8 | opcode}: map 0 = one byte, 1 = 0F, 2 = 0F 38, 3 = 0F 3A. */
@@ -27,8 +30,24 @@ final class Insn {
     /** ModRM.rm extended by REX.B (register forms), or the register of opcode-embedded forms. */
     int rm;
     boolean isMem;
-    /** Effective address, masked to the address size. */
+    /** Effective address, masked to the address size: computed before each execution. */
     long ea;
+    /** Base register of the effective address, or -1. */
+    int eaBase;
+    /** Index register of the effective address, or -1. */
+    int eaIndex;
+    /** log2 of the index scale. */
+    int eaScale;
+    /** Displacement of the effective address, sign-extended. */
+    long eaDisp;
+    /** Whether the effective address is relative to the next instruction's RIP. */
+    boolean ripRelative;
+    /** The handler chosen for this form. */
+    Exec exec;
+    /** Length in bytes. */
+    int length;
+    /** The {@link CodeCache} epoch this decode belongs to; stale when it differs from its page's. */
+    int stamp;
     /** The immediate, sign-extended to 64 bits where the encoding sign-extends. */
     long imm;
     /** Second immediate (the selector of a far pointer, ENTER's nesting level). */

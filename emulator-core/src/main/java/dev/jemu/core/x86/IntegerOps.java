@@ -20,12 +20,6 @@ final class IntegerOps {
     private IntegerOps() {
     }
 
-    /** One of the eight ALU operations; returns the result (CMP returns its first operand). */
-    @FunctionalInterface
-    interface Alu {
-        long apply(Cpu c, long a, long b, int size);
-    }
-
     static long mask(int size) {
         return size == 8 ? -1L : (1L << (size * 8)) - 1;
     }
@@ -42,27 +36,34 @@ final class IntegerOps {
         return r & mask(s);
     }
 
-    static final Alu[] ALU = {
-        IntegerOps::add,
-        (c, a, b, s) -> logic(c, a | b, s),
-        (c, a, b, s) -> {
-            long r = a + b + (c.flags.cf() ? 1 : 0);
-            c.flags.add(a, b, r, s);
-            return r & mask(s);
-        },
-        (c, a, b, s) -> {
-            long r = a - b - (c.flags.cf() ? 1 : 0);
-            c.flags.sub(a, b, r, s);
-            return r & mask(s);
-        },
-        (c, a, b, s) -> logic(c, a & b, s),
-        IntegerOps::sub,
-        (c, a, b, s) -> logic(c, a ^ b, s),
-        (c, a, b, s) -> {
-            sub(c, a, b, s);
-            return a;
-        },
-    };
+    /**
+     * ALU operation {@code k} (ADD, OR, ADC, SBB, AND, SUB, XOR, CMP in opcode order) of
+     * {@code a} and {@code b}; returns the result (CMP returns {@code a}). A switch rather
+     * than a table of lambdas, so the handlers that share it inline it.
+     */
+    static long alu(int k, Cpu c, long a, long b, int s) {
+        return switch (k) {
+            case 0 -> add(c, a, b, s);
+            case 1 -> logic(c, a | b, s);
+            case 2 -> {
+                long r = a + b + (c.flags.cf() ? 1 : 0);
+                c.flags.add(a, b, r, s);
+                yield r & mask(s);
+            }
+            case 3 -> {
+                long r = a - b - (c.flags.cf() ? 1 : 0);
+                c.flags.sub(a, b, r, s);
+                yield r & mask(s);
+            }
+            case 4 -> logic(c, a & b, s);
+            case 5 -> sub(c, a, b, s);
+            case 6 -> logic(c, a ^ b, s);
+            default -> {
+                sub(c, a, b, s);
+                yield a;
+            }
+        };
+    }
 
     static long logic(Cpu c, long r, int s) {
         r &= mask(s);
@@ -72,29 +73,29 @@ final class IntegerOps {
 
     static void register() {
         for (int k = 0; k < 8; k++) {
-            Alu f = ALU[k];
+            int f = k;
             boolean store = k != 7;
             int base = k * 8;
             Exec rmReg = (c, i) -> {
                 int s = i.opSize;
-                long r = f.apply(c, c.getReg(i.rm, s), c.getReg(i.reg, s), s);
+                long r = alu(f, c, c.getReg(i.rm, s), c.getReg(i.reg, s), s);
                 if (store) {
                     c.setReg(i.rm, s, r);
                 }
             };
             Exec memReg = (c, i) -> {
                 int s = i.opSize;
-                long r = f.apply(c, c.read(i.seg, i.ea, s), c.getReg(i.reg, s), s);
+                long r = alu(f, c, c.read(i.seg, i.ea, s), c.getReg(i.reg, s), s);
                 if (store) {
                     c.write(i.seg, i.ea, r, s);
                 }
             };
-            Exec regRm = (c, i) -> c.setReg(i.reg, i.opSize, f.apply(c, c.getReg(i.reg, i.opSize), c.getReg(i.rm, i.opSize), i.opSize));
-            Exec regMem = (c, i) -> c.setReg(i.reg, i.opSize, f.apply(c, c.getReg(i.reg, i.opSize), c.read(i.seg, i.ea, i.opSize), i.opSize));
-            Exec regCmpRm = (c, i) -> f.apply(c, c.getReg(i.reg, i.opSize), c.getReg(i.rm, i.opSize), i.opSize);
-            Exec regCmpMem = (c, i) -> f.apply(c, c.getReg(i.reg, i.opSize), c.read(i.seg, i.ea, i.opSize), i.opSize);
+            Exec regRm = (c, i) -> c.setReg(i.reg, i.opSize, alu(f, c, c.getReg(i.reg, i.opSize), c.getReg(i.rm, i.opSize), i.opSize));
+            Exec regMem = (c, i) -> c.setReg(i.reg, i.opSize, alu(f, c, c.getReg(i.reg, i.opSize), c.read(i.seg, i.ea, i.opSize), i.opSize));
+            Exec regCmpRm = (c, i) -> alu(f, c, c.getReg(i.reg, i.opSize), c.getReg(i.rm, i.opSize), i.opSize);
+            Exec regCmpMem = (c, i) -> alu(f, c, c.getReg(i.reg, i.opSize), c.read(i.seg, i.ea, i.opSize), i.opSize);
             Exec accImm = (c, i) -> {
-                long r = f.apply(c, c.getReg(Cpu.RAX, i.opSize), i.imm & mask(i.opSize), i.opSize);
+                long r = alu(f, c, c.getReg(Cpu.RAX, i.opSize), i.imm & mask(i.opSize), i.opSize);
                 if (store) {
                     c.setReg(Cpu.RAX, i.opSize, r);
                 }
@@ -107,14 +108,14 @@ final class IntegerOps {
             def(base + 5, IZ, accImm);
             Exec rmImm = (c, i) -> {
                 int s = i.opSize;
-                long r = f.apply(c, c.getReg(i.rm, s), i.imm & mask(s), s);
+                long r = alu(f, c, c.getReg(i.rm, s), i.imm & mask(s), s);
                 if (store) {
                     c.setReg(i.rm, s, r);
                 }
             };
             Exec memImm = (c, i) -> {
                 int s = i.opSize;
-                long r = f.apply(c, c.read(i.seg, i.ea, s), i.imm & mask(s), s);
+                long r = alu(f, c, c.read(i.seg, i.ea, s), i.imm & mask(s), s);
                 if (store) {
                     c.write(i.seg, i.ea, r, s);
                 }

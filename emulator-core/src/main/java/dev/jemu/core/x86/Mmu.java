@@ -49,12 +49,19 @@ final class Mmu {
     private final long[][] tags = new long[6][TLB_SIZE];
     private final byte[][][] arrays = new byte[6][TLB_SIZE][];
     private final int[][] offsets = new int[6][TLB_SIZE];
+    /** For the fetch sets [user]: the RAM block and the block offset of each page. */
+    private final RamBlock[][] fetchBlocks = new RamBlock[2][TLB_SIZE];
+    private final long[][] fetchBlockOffsets = new long[2][TLB_SIZE];
 
     private long[] rTag;
     private byte[][] rArr;
     private int[] rOff;
-    /** Set by {@link #fetchArray}. */
+    /** Set by {@link #fetchArray}: the page's index in the returned array. */
     int lastFetchOffset;
+    /** Set by {@link #fetchArray}: the RAM block holding the page. */
+    RamBlock lastFetchBlock;
+    /** Set by {@link #fetchArray}: the page's offset in {@link #lastFetchBlock}. */
+    long lastFetchBlockOffset;
     private long[] wTag;
     private byte[][] wArr;
     private int[] wOff;
@@ -158,16 +165,20 @@ final class Mmu {
 
     /**
      * The host array holding the fetchable page of {@code lin} if the TLB has it (then
-     * {@link #lastFetchOffset} is the page's index in it), else null.
+     * {@link #lastFetchOffset}, {@link #lastFetchBlock} and {@link #lastFetchBlockOffset}
+     * locate the page), else null.
      */
     byte[] fetchArray(long lin) {
         long page = lin >>> 12;
         int idx = (int) page & TLB_MASK;
-        int set = FETCH * 2 + (user ? 1 : 0);
+        int u = user ? 1 : 0;
+        int set = FETCH * 2 + u;
         if (tags[set][idx] != page) {
             return null;
         }
         lastFetchOffset = offsets[set][idx];
+        lastFetchBlock = fetchBlocks[u][idx];
+        lastFetchBlockOffset = fetchBlockOffsets[u][idx];
         return arrays[set][idx];
     }
 
@@ -228,6 +239,10 @@ final class Mmu {
         tags[set][idx] = lin >>> 12;
         arrays[set][idx] = block.array(off);
         offsets[set][idx] = RamBlock.arrayIndex(off);
+        if (kind == FETCH) {
+            fetchBlocks[set - FETCH * 2][idx] = block;
+            fetchBlockOffsets[set - FETCH * 2][idx] = off;
+        }
     }
 
     /** Walks the page tables; raises #PF with CR2 set on failure. */

@@ -6,8 +6,8 @@ import static dev.jemu.core.x86.OpTable.group;
 /**
  * The x87, MMX and SSE register state (x87 control words and registers, whose mantissas are
  * the MMX registers, XMM registers and MXCSR), the x87 instructions that manage it without
- * computing (FNINIT, FNCLEX, FNSTSW, FNSTCW, FLDCW, FWAIT) and FXSAVE/FXRSTOR. x87
- * arithmetic is not implemented (its opcodes raise #UD and are logged).
+ * computing (FNINIT, FNCLEX, FNSTSW, FNSTCW, FLDCW, FWAIT) and FXSAVE/FXRSTOR. The
+ * computing x87 instructions are in {@link X87Ops}, registered from here.
  */
 final class X87Control {
     private static final int FXSAVE_AREA = 512;
@@ -15,19 +15,24 @@ final class X87Control {
 
     int fcw;
     int fsw;
-    /** Abridged tag word as FXSAVE stores it: one bit per register, 1 = valid. */
+    /** Abridged tag word as FXSAVE stores it: one bit per physical register, 1 = not empty. */
     int ftwAbridged;
     int fop;
     long fip;
     long fdp;
     int mxcsr;
-    /** ST0-ST7 as 80-bit images: low 64 bits then the top 16 bits, for each register. */
+    /**
+     * Physical registers R0-R7 as 80-bit images, two longs each: the significand, then sign
+     * and exponent. ST(i) is R((TOP + i) & 7); MMX register n is R(n).
+     */
     final long[] st = new long[16];
     /** XMM0-XMM15, two longs each (low, high). */
     final long[] xmm = new long[32];
     /** Scratch operands of SSE and MMX instructions, so that they allocate nothing. */
     final long[] opA = new long[2];
     final long[] opB = new long[2];
+    /** The soft-float unit of the x87 instructions. */
+    final X87Float fl = new X87Float();
 
     void reset() {
         fcw = 0x40;
@@ -41,7 +46,16 @@ final class X87Control {
         java.util.Arrays.fill(xmm, 0);
     }
 
-    private static void checkDevice(Cpu c) {
+    /** Sets or clears ES and B: whether an exception flagged in FSW is unmasked in FCW. */
+    void updateErrorSummary() {
+        if ((fsw & ~fcw & 0x3F) != 0) {
+            fsw |= X87Ops.ES_B;
+        } else {
+            fsw &= ~X87Ops.ES_B;
+        }
+    }
+
+    static void checkDevice(Cpu c) {
         if ((c.cr0 & (Cpu.CR0_EM | Cpu.CR0_TS)) != 0) {
             throw c.fault(Vectors.NM);
         }
@@ -52,12 +66,18 @@ final class X87Control {
             if ((c.cr0 & (Cpu.CR0_MP | Cpu.CR0_TS)) == (Cpu.CR0_MP | Cpu.CR0_TS)) {
                 throw c.fault(Vectors.NM);
             }
+            if ((c.fpu.fsw & X87Ops.ES_B) != 0 && (c.cr0 & Cpu.CR0_NE) != 0) {
+                throw c.fault(Vectors.MF);
+            }
         });
-        group(0xD9, 0, 5, null, (c, i) -> {
+        X87Ops.register();
+        group(0xD9, 0, 5, X87Ops::constants, (c, i) -> {
             checkDevice(c);
-            c.fpu.fcw = (int) c.read(i.seg, i.ea, 2);
+            X87Control f = c.fpu;
+            f.fcw = (int) c.read(i.seg, i.ea, 2);
+            f.updateErrorSummary();
         });
-        group(0xD9, 0, 7, null, (c, i) -> {
+        group(0xD9, 0, 7, X87Ops::groupD9F8, (c, i) -> {
             checkDevice(c);
             c.write(i.seg, i.ea, c.fpu.fcw, 2);
         });
@@ -87,7 +107,7 @@ final class X87Control {
                 throw c.ud();
             }
             c.setReg(Cpu.RAX, 2, c.fpu.fsw);
-        }, null);
+        }, X87Ops::fbld);
         group(0x1AE, 0, 0, null, X87Control::fxsave);
         group(0x1AE, 0, 1, null, X87Control::fxrstor);
     }
@@ -114,8 +134,9 @@ final class X87Control {
         c.write(i.seg, a + 24, f.mxcsr, 4);
         c.write(i.seg, a + 28, MXCSR_MASK, 4);
         for (int r = 0; r < 8; r++) {
-            c.write(i.seg, a + 32 + 16L * r, f.st[2 * r], 8);
-            c.write(i.seg, a + 40 + 16L * r, f.st[2 * r + 1] & 0xFFFF, 8);
+            int p = X87Ops.phys(f, r);
+            c.write(i.seg, a + 32 + 16L * r, f.st[2 * p], 8);
+            c.write(i.seg, a + 40 + 16L * r, f.st[2 * p + 1] & 0xFFFF, 8);
         }
         if ((c.cr4 & Cpu.CR4_OSFXSR) != 0) {
             for (int r = 0; r < xmmCount(c); r++) {
@@ -145,8 +166,9 @@ final class X87Control {
         f.fdp = c.read(i.seg, a + 16, 8);
         f.mxcsr = mxcsr;
         for (int r = 0; r < 8; r++) {
-            f.st[2 * r] = c.read(i.seg, a + 32 + 16L * r, 8);
-            f.st[2 * r + 1] = c.read(i.seg, a + 40 + 16L * r, 2);
+            int p = X87Ops.phys(f, r);
+            f.st[2 * p] = c.read(i.seg, a + 32 + 16L * r, 8);
+            f.st[2 * p + 1] = c.read(i.seg, a + 40 + 16L * r, 2);
         }
         if ((c.cr4 & Cpu.CR4_OSFXSR) != 0) {
             for (int r = 0; r < xmmCount(c); r++) {
