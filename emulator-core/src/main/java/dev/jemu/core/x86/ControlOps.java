@@ -26,7 +26,7 @@ final class ControlOps {
     /** Sets RIP to {@code target} truncated to the operand size; #GP if non-canonical. */
     static void jump(Cpu c, long target, int size) {
         if (size == 8) {
-            if ((target << 16) >> 16 != target) {
+            if (!Cpu.isCanonical(target)) {
                 throw c.gp(0);
             }
             c.rip = target;

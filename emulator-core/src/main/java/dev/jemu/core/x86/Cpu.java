@@ -498,11 +498,24 @@ public final class Cpu {
 
     // ------------------------------------------------------------------ memory through segments
 
+    /**
+     * The linear address of {@code size} bytes at {@code seg:ea}: #GP(0), or #SS(0) for the
+     * stack segment, past the segment limit or, in long mode, when the access is not canonical.
+     */
     long linear(int seg, long ea, int size) {
         if (Long.compareUnsigned(ea + size - 1, segLimit[seg]) > 0) {
             throw seg == SS ? fault(Vectors.SS, 0) : gp(0);
         }
-        return (segBase[seg] + ea) & linearMask;
+        long lin = (segBase[seg] + ea) & linearMask;
+        if (linearMask == -1L && !(isCanonical(lin) && isCanonical(lin + size - 1))) {
+            throw seg == SS ? fault(Vectors.SS, 0) : gp(0);
+        }
+        return lin;
+    }
+
+    /** Bits 63..47 all equal: the address is canonical for 48-bit linear addresses. */
+    static boolean isCanonical(long linear) {
+        return (linear << 16) >> 16 == linear;
     }
 
     long read(int seg, long ea, int size) {

@@ -143,8 +143,28 @@ final class Decoder {
         if (e == null) {
             throw unimplemented(c, i, start);
         }
+        if (i.lock && !(i.isMem && lockable(op, i.reg & 7))) {
+            throw c.ud();
+        }
         i.exec = e;
         i.length = (int) (c.rip - start);
+    }
+
+    /**
+     * Whether LOCK may prefix the memory form of {@code op} (with ModRM.reg {@code reg} for
+     * groups): the read-modify-write instructions the SDM lists; anything else is #UD.
+     */
+    private static boolean lockable(int op, int reg) {
+        return switch (op) {
+            case 0x00, 0x01, 0x08, 0x09, 0x10, 0x11, 0x18, 0x19, 0x20, 0x21, 0x28, 0x29, 0x30, 0x31,
+                    0x86, 0x87, 0x1AB, 0x1B3, 0x1BB, 0x1B0, 0x1B1, 0x1C0, 0x1C1 -> true;
+            case 0x80, 0x81, 0x82, 0x83 -> reg != 7;
+            case 0xF6, 0xF7 -> reg == 2 || reg == 3;
+            case 0xFE, 0xFF -> reg == 0 || reg == 1;
+            case 0x1BA -> reg >= 5;
+            case 0x1C7 -> reg == 1;
+            default -> false;
+        };
     }
 
     /** Decodes ModRM (and SIB and displacement) into the register or effective-address fields. */

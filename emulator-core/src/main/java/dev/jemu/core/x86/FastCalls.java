@@ -44,7 +44,7 @@ final class FastCalls {
         int base = (int) (c.msrs.star >>> 48) & 0xFFFF;
         if (c.longMode()) {
             if (to64) {
-                if ((c.regs[Cpu.RCX] << 16) >> 16 != c.regs[Cpu.RCX]) {
+                if (!Cpu.isCanonical(c.regs[Cpu.RCX])) {
                     throw c.gp(0);
                 }
                 c.segs[Cpu.CS].set((base + 16) | 3, 0, 0xFFFF_FFFFL, CODE64 | (3 << 5));

@@ -160,7 +160,7 @@ final class Msrs {
     }
 
     private static long canonical(Cpu c, long v) {
-        if ((v << 16) >> 16 != v) {
+        if (!Cpu.isCanonical(v)) {
             throw c.gp(0);
         }
         return v;

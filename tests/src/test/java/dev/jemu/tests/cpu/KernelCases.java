@@ -23,17 +23,11 @@ public final class KernelCases {
     private static final int OUTS_LINE = 1;
     private static final Duration TIMEOUT = Duration.ofSeconds(60);
 
-    private static final String LOCK_UD = "jemu does not raise #UD for LOCK with a register"
-            + " destination (lock_on_register_is_invalid)";
-
     private static final List<KernelCase> ALL = List.of(
-            testKernel("realmode", "realmode.asm", List.of(), 128, 0, JemuPolicy.excluded(LOCK_UD)),
-            testKernel("pmode", "pmode.asm", List.of(), 162, OUTS_LINE, JemuPolicy.excluded(LOCK_UD)),
-            testKernel("pmode-pae", "pmode.asm", List.of("PAE"), 164, OUTS_LINE,
-                    JemuPolicy.excluded(LOCK_UD)),
-            testKernel("longmode", "longmode.asm", List.of(), 83, 0, JemuPolicy.excluded(
-                    "jemu raises no #GP(0) for a non-canonical data address (gp_non_canonical_load)"
-                    + " and no #UD for LOCK with a register destination (ud_lock_add_to_register)")),
+            testKernel("realmode", "realmode.asm", List.of(), 128, 0, JemuPolicy.compare()),
+            testKernel("pmode", "pmode.asm", List.of(), 162, OUTS_LINE, JemuPolicy.compare()),
+            testKernel("pmode-pae", "pmode.asm", List.of("PAE"), 164, OUTS_LINE, JemuPolicy.compare()),
+            testKernel("longmode", "longmode.asm", List.of(), 83, 0, JemuPolicy.compare()),
             testKernel("sse", "sse.asm", List.of(), 38, 0, JemuPolicy.excluded(
                     "jemu sets no MXCSR exception flags (PE, ZE, OE, IE) in SSE arithmetic and"
                     + " conversions (addpd_subpd_mulps_divps and 13 more)")),
