@@ -43,8 +43,8 @@ public final class JemuBench {
 
     public static void main(String[] args) throws RunnerException {
         if (args.length == 0 || !SUITES.containsKey(args[0])) {
-            System.err.println("usage: jemu-bench SUITE [--warmup N] [--iterations N] [--seconds S]; suites: "
-                    + String.join(", ", SUITES.keySet()));
+            System.err.println("usage: jemu-bench SUITE [--warmup N] [--iterations N] [--seconds S]; JMH suites: "
+                    + String.join(", ", SUITES.keySet()) + " (bin/jemu-bench also runs cpu, block and nbd)");
             System.exit(2);
         }
         int warmup = 3;
