@@ -334,60 +334,7 @@ class X87VectorsTest {
                     call dumpmem
                     jmp done
 
-            ; prints FSW, then ST0 (sign/exponent, significand), then pops
-            dump:
-                    fnstsw ax
-                    movzx eax, ax
-                    call hex16
-                    fstp tword [res]
-                    mov al, ' '
-                    out 0xe9, al
-                    movzx eax, word [res + 8]
-                    call hex16
-                    mov al, ' '
-                    out 0xe9, al
-                    mov eax, [res + 4]
-                    call hex32
-                    mov eax, [res]
-                    call hex32
-                    mov al, 10
-                    out 0xe9, al
-                    ret
-            ; prints FSW, then the qword at res
-            dumpmem:
-                    fnstsw ax
-                    movzx eax, ax
-                    call hex16
-                    mov al, ' '
-                    out 0xe9, al
-                    mov eax, [res + 4]
-                    call hex32
-                    mov eax, [res]
-                    call hex32
-                    mov dword [res], 0
-                    mov dword [res + 4], 0
-                    mov al, 10
-                    out 0xe9, al
-                    ret
-            hex16:
-                    shl eax, 16
-                    mov ecx, 4
-                    jmp hexloop
-            hex32:
-                    mov ecx, 8
-            hexloop:
-                    rol eax, 4
-                    mov edx, eax
-                    and edx, 15
-                    mov dl, [digits + edx]
-                    xchg eax, edx
-                    out 0xe9, al
-                    xchg eax, edx
-                    loop hexloop
-                    ret
-
-                    align 16
-            digits: db "0123456789abcdef"
+            """ + X87DumpRoutines.NASM + """
             cw_37f: dw 0x37f
             cw_07f: dw 0x07f
             cw_27f: dw 0x27f
