@@ -6,6 +6,8 @@ import dev.jemu.coroutine.CoMutex;
 import dev.jemu.coroutine.Coroutine;
 import dev.jemu.coroutine.CoroutineEntry;
 import java.util.concurrent.TimeUnit;
+import jdk.internal.vm.Continuation;
+import jdk.internal.vm.ContinuationScope;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.CompilerControl;
@@ -49,6 +51,27 @@ public class CoroutineBench {
     @Benchmark
     public void yieldEnter(Yielder state) {
         state.co.enter();
+    }
+
+    /** A bare JDK continuation that only yields: the floor under {@link #yieldEnter}. */
+    @State(Scope.Thread)
+    public static class BareContinuation {
+        private static final ContinuationScope SCOPE = new ContinuationScope("bench");
+        Continuation continuation;
+
+        @Setup
+        public void create() {
+            continuation = new Continuation(SCOPE, () -> {
+                while (true) {
+                    Continuation.yield(SCOPE);
+                }
+            });
+        }
+    }
+
+    @Benchmark
+    public void continuationFloor(BareContinuation state) {
+        state.continuation.run();
     }
 
     @Benchmark

@@ -33,6 +33,7 @@ public final class JemuBench {
                 new Figure("cost", "cost", true),
                 new Figure("nesting", "nesting", false),
                 new Figure("function-call", "functionCall", false),
+                new Figure("continuation-floor", "continuationFloor", false),
                 new Figure("mutex-uncontended", "mutexUncontended", false),
                 new Figure("mutex-handoff", "mutexHandoff", false),
                 new Figure("schedule-crossthread", "scheduleCrossthread", false)));
