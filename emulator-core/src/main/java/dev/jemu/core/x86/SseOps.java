@@ -77,6 +77,15 @@ final class SseOps {
         c.fpu.ftwAbridged = 0xFF;
     }
 
+    /** {@link #checkSse} for a 16-byte (XMM) operation, {@link #checkMmx} for an 8-byte (MMX) one. */
+    static void checkUnit(Cpu c, int width) {
+        if (width == 16) {
+            checkSse(c);
+        } else {
+            checkMmx(c);
+        }
+    }
+
     // ------------------------------------------------------------------ operands
 
     /** Loads the ModRM.rm operand of {@code width} bytes (8 = MMX or m64, 16 = XMM or m128). */
@@ -140,11 +149,7 @@ final class SseOps {
     private static void packed(int op, int bits, LaneOp f) {
         for (int width : new int[] {8, 16}) {
             Exec e = (c, i) -> {
-                if (width == 16) {
-                    checkSse(c);
-                } else {
-                    checkMmx(c);
-                }
+                checkUnit(c, width);
                 long[] a = c.fpu.opA;
                 long[] b = c.fpu.opB;
                 loadReg(c, i.reg, width, a);
@@ -165,11 +170,7 @@ final class SseOps {
     private static void wide(int op, int prefix, int flags, boolean sse, WideOp f) {
         int width = prefix == P_NONE && !sse ? 8 : 16;
         Exec e = (c, i) -> {
-            if (width == 16) {
-                checkSse(c);
-            } else {
-                checkMmx(c);
-            }
+            checkUnit(c, width);
             long[] a = c.fpu.opA;
             long[] b = c.fpu.opB;
             loadReg(c, i.reg, width, a);
@@ -201,11 +202,7 @@ final class SseOps {
         for (int prefix : new int[] {P_NONE, P_66}) {
             int width = prefix == P_66 ? 16 : 8;
             defPrefixed(0x1F7, prefix, 0, (c, i) -> {
-                if (width == 16) {
-                    checkSse(c);
-                } else {
-                    checkMmx(c);
-                }
+                checkUnit(c, width);
                 long[] a = c.fpu.opA;
                 long[] m = c.fpu.opB;
                 loadReg(c, i.reg, width, a);
@@ -331,11 +328,7 @@ final class SseOps {
             for (int prefix : new int[] {P_NONE, P_66}) {
                 int width = prefix == P_66 ? 16 : 8;
                 Exec e = (c, i) -> {
-                    if (width == 16) {
-                        checkSse(c);
-                    } else {
-                        checkMmx(c);
-                    }
+                    checkUnit(c, width);
                     int kind = i.reg & 7;
                     long count = i.imm & 0xFF;
                     long[] a = c.fpu.opA;
@@ -551,20 +544,12 @@ final class SseOps {
         for (int prefix : new int[] {P_NONE, P_66}) {
             int width = prefix == P_66 ? 16 : 8;
             Exec load = (c, i) -> {
-                if (width == 16) {
-                    checkSse(c);
-                } else {
-                    checkMmx(c);
-                }
+                checkUnit(c, width);
                 int s = i.rexW ? 8 : 4;
                 storeReg(c, i.reg, width, IntegerOps.rmRead(c, i, s), 0);
             };
             Exec store = (c, i) -> {
-                if (width == 16) {
-                    checkSse(c);
-                } else {
-                    checkMmx(c);
-                }
+                checkUnit(c, width);
                 int s = i.rexW ? 8 : 4;
                 long v = width == 16 ? c.fpu.xmm[2 * i.reg] : c.fpu.st[2 * (i.reg & 7)];
                 IntegerOps.rmWrite(c, i, s, s == 8 ? v : v & 0xFFFF_FFFFL);
@@ -601,11 +586,7 @@ final class SseOps {
         for (int prefix : new int[] {P_NONE, P_66}) {
             int width = prefix == P_66 ? 16 : 8;
             defPrefixed(0x1D7, prefix, 0, (c, i) -> {
-                if (width == 16) {
-                    checkSse(c);
-                } else {
-                    checkMmx(c);
-                }
+                checkUnit(c, width);
                 long[] b = c.fpu.opB;
                 loadReg(c, i.rm, width, b);
                 int m = 0;
@@ -672,11 +653,7 @@ final class SseOps {
             pack(0x6B, prefix, 32, true);
             pack(0x67, prefix, 16, false);
             Exec pinsrw = (c, i) -> {
-                if (width == 16) {
-                    checkSse(c);
-                } else {
-                    checkMmx(c);
-                }
+                checkUnit(c, width);
                 long v = IntegerOps.rmRead(c, i, 2);
                 long[] a = c.fpu.opA;
                 loadReg(c, i.reg, width, a);
@@ -687,11 +664,7 @@ final class SseOps {
             };
             defPrefixed(0x1C4, prefix, IB, pinsrw, pinsrw);
             defPrefixed(0x1C5, prefix, IB, (c, i) -> {
-                if (width == 16) {
-                    checkSse(c);
-                } else {
-                    checkMmx(c);
-                }
+                checkUnit(c, width);
                 long[] b = c.fpu.opB;
                 loadReg(c, i.rm, width, b);
                 c.setReg(i.reg, 8, word(b, (int) i.imm & (width == 16 ? 7 : 3)));
