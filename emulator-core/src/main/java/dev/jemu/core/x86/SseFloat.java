@@ -13,8 +13,9 @@ import static dev.jemu.core.x86.OpTable.defPrefixed;
  * horizontal and alternating SSE3 operations. NaNs follow the x86 rules (a NaN operand is
  * returned quieted, the destination's first; an invalid operation gives the negative
  * default NaN); conversions to integers honour MXCSR's rounding control and give the
- * integer indefinite value when out of range. Arithmetic rounds to nearest whatever MXCSR
- * says, and MXCSR's exception flags are not updated.
+ * integer indefinite value when out of range. Arithmetic and conversions set MXCSR's
+ * exception flags (IE, DE, ZE, OE, UE, PE) as the SDM says; arithmetic still rounds to nearest
+ * whatever MXCSR.RC says, and an unmasked exception only sets its flag (no #XM is raised).
  */
 final class SseFloat {
     static final int ADD = 0;
@@ -31,19 +32,43 @@ final class SseFloat {
     private static final int QUIET32 = 0x0040_0000;
     private static final long QUIET64 = 0x0008_0000_0000_0000L;
 
+    /** MXCSR exception flags. */
+    static final int MX_IE = 0x01;
+    static final int MX_DE = 0x02;
+    static final int MX_ZE = 0x04;
+    static final int MX_OE = 0x08;
+    static final int MX_UE = 0x10;
+    static final int MX_PE = 0x20;
+
+    /** Below this magnitude an FMA error term could underflow; {@link #UP} scales it away. */
+    private static final double TINY = 0x1p-900;
+    private static final int UP = 600;
+
     private SseFloat() {
     }
 
-    static int f32(int a, int b, int kind) {
+    static int f32(Cpu c, int a, int b, int kind) {
         float x = Float.intBitsToFloat(a);
         float y = Float.intBitsToFloat(b);
+        boolean unary = kind >= SQRT;
         if (kind == MIN || kind == MAX) {
-            if (Float.isNaN(x) || Float.isNaN(y) || (x == 0 && y == 0)) {
+            if (Float.isNaN(x) || Float.isNaN(y)) {
+                c.fpu.mxcsr |= MX_IE;
+                return b;
+            }
+            c.fpu.mxcsr |= denormal32(a) || denormal32(b) ? MX_DE : 0;
+            if (x == 0 && y == 0) {
                 return b;
             }
             return (kind == MIN ? x < y : x > y) ? a : b;
         }
-        boolean unary = kind >= SQRT;
+        if (kind == RSQRT || kind == RCP) {
+            float r = kind == RSQRT ? (float) (1.0 / Math.sqrt(y)) : 1.0f / y;
+            return Float.isNaN(y) ? b | QUIET32 : Float.isNaN(r) ? DEFAULT_NAN32 : Float.floatToRawIntBits(r);
+        }
+        if ((!unary && snan32(a)) || snan32(b)) {
+            c.fpu.mxcsr |= MX_IE;
+        }
         if (Float.isNaN(unary ? y : x)) {
             return (unary ? b : a) | QUIET32;
         }
@@ -55,23 +80,42 @@ final class SseFloat {
             case MUL -> x * y;
             case SUB -> x - y;
             case DIV -> x / y;
-            case SQRT -> (float) Math.sqrt(y);
-            case RSQRT -> (float) (1.0 / Math.sqrt(y));
-            default -> 1.0f / y;
+            default -> (float) Math.sqrt(y);
         };
-        return Float.isNaN(r) ? DEFAULT_NAN32 : Float.floatToRawIntBits(r);
+        int flags = (!unary && denormal32(a)) || denormal32(b) ? MX_DE : 0;
+        if (Float.isNaN(r)) {
+            c.fpu.mxcsr |= flags | MX_IE;
+            return DEFAULT_NAN32;
+        }
+        if (kind == DIV && y == 0 && !Float.isInfinite(x)) {
+            flags |= MX_ZE;
+        } else if (Float.isInfinite(r)) {
+            flags |= Float.isInfinite(x) || Float.isInfinite(y) ? 0 : MX_OE | MX_PE;
+        } else if (inexact32(x, y, r, kind)) {
+            flags |= Math.abs(r) < Float.MIN_NORMAL ? MX_UE | MX_PE : MX_PE;
+        }
+        c.fpu.mxcsr |= flags;
+        return Float.floatToRawIntBits(r);
     }
 
-    static long f64(long a, long b, int kind) {
+    static long f64(Cpu c, long a, long b, int kind) {
         double x = Double.longBitsToDouble(a);
         double y = Double.longBitsToDouble(b);
+        boolean unary = kind >= SQRT;
         if (kind == MIN || kind == MAX) {
-            if (Double.isNaN(x) || Double.isNaN(y) || (x == 0 && y == 0)) {
+            if (Double.isNaN(x) || Double.isNaN(y)) {
+                c.fpu.mxcsr |= MX_IE;
+                return b;
+            }
+            c.fpu.mxcsr |= denormal64(a) || denormal64(b) ? MX_DE : 0;
+            if (x == 0 && y == 0) {
                 return b;
             }
             return (kind == MIN ? x < y : x > y) ? a : b;
         }
-        boolean unary = kind >= SQRT;
+        if ((!unary && snan64(a)) || snan64(b)) {
+            c.fpu.mxcsr |= MX_IE;
+        }
         if (Double.isNaN(unary ? y : x)) {
             return (unary ? b : a) | QUIET64;
         }
@@ -85,12 +129,89 @@ final class SseFloat {
             case DIV -> x / y;
             default -> Math.sqrt(y);
         };
-        return Double.isNaN(r) ? DEFAULT_NAN64 : Double.doubleToRawLongBits(r);
+        int flags = (!unary && denormal64(a)) || denormal64(b) ? MX_DE : 0;
+        if (Double.isNaN(r)) {
+            c.fpu.mxcsr |= flags | MX_IE;
+            return DEFAULT_NAN64;
+        }
+        if (kind == DIV && y == 0 && !Double.isInfinite(x)) {
+            flags |= MX_ZE;
+        } else if (Double.isInfinite(r)) {
+            flags |= Double.isInfinite(x) || Double.isInfinite(y) ? 0 : MX_OE | MX_PE;
+        } else if (inexact64(x, y, r, kind)) {
+            flags |= Math.abs(r) < Double.MIN_NORMAL ? MX_UE | MX_PE : MX_PE;
+        }
+        c.fpu.mxcsr |= flags;
+        return Double.doubleToRawLongBits(r);
     }
 
-    private static long packed32(long a, long b, int kind) {
-        long lo = f32((int) a, (int) b, kind) & 0xFFFF_FFFFL;
-        long hi = f32((int) (a >>> 32), (int) (b >>> 32), kind) & 0xFFFF_FFFFL;
+    /** Whether {@code x op y} rounded to single precision ({@code r}) differs from the exact result. */
+    private static boolean inexact32(float x, float y, float r, int kind) {
+        double dx = x;
+        double dy = y;
+        double dr = r;
+        return switch (kind) {
+            case ADD -> sumError(dx, dy) != 0 || dr != dx + dy;
+            case SUB -> sumError(dx, -dy) != 0 || dr != dx - dy;
+            case MUL -> dr != dx * dy;
+            case DIV -> dr * dy != dx;
+            default -> dr * dr != dy;
+        };
+    }
+
+    /**
+     * Whether {@code x op y} rounded to double precision ({@code r}) differs from the exact result.
+     * The error terms are computed with FMA; near the subnormal range the operands are first
+     * scaled by powers of two (exactly) so that the error itself cannot underflow.
+     */
+    private static boolean inexact64(double x, double y, double r, int kind) {
+        return switch (kind) {
+            case ADD -> sumError(x, y) != 0;
+            case SUB -> sumError(x, -y) != 0;
+            case MUL -> {
+                if (Math.abs(r) >= TINY) {
+                    yield Math.fma(x, y, -r) != 0;
+                }
+                boolean scaleX = Math.getExponent(x) < Math.getExponent(y);
+                double xs = scaleX ? Math.scalb(x, UP) : x;
+                double ys = scaleX ? y : Math.scalb(y, UP);
+                yield Math.fma(xs, ys, -Math.scalb(r, UP)) != 0;
+            }
+            case DIV -> Math.abs(r) >= TINY ? Math.fma(-r, y, x) != 0
+                    : Math.fma(-Math.scalb(r, UP), y, Math.scalb(x, UP)) != 0;
+            default -> Math.abs(y) >= TINY ? Math.fma(-r, r, y) != 0
+                    : Math.fma(-Math.scalb(r, UP / 2), Math.scalb(r, UP / 2), Math.scalb(y, UP)) != 0;
+        };
+    }
+
+
+    /** The rounding error of {@code a + b} in double precision (Knuth's TwoSum). */
+    private static double sumError(double a, double b) {
+        double s = a + b;
+        double bv = s - a;
+        return (a - (s - bv)) + (b - bv);
+    }
+
+    private static boolean snan32(int bits) {
+        return (bits & 0x7F80_0000) == 0x7F80_0000 && (bits & 0x007F_FFFF) != 0 && (bits & QUIET32) == 0;
+    }
+
+    private static boolean snan64(long bits) {
+        return (bits & 0x7FF0_0000_0000_0000L) == 0x7FF0_0000_0000_0000L && (bits & 0x000F_FFFF_FFFF_FFFFL) != 0
+                && (bits & QUIET64) == 0;
+    }
+
+    private static boolean denormal32(int bits) {
+        return (bits & 0x7F80_0000) == 0 && (bits & 0x007F_FFFF) != 0;
+    }
+
+    private static boolean denormal64(long bits) {
+        return (bits & 0x7FF0_0000_0000_0000L) == 0 && (bits & 0x000F_FFFF_FFFF_FFFFL) != 0;
+    }
+
+    private static long packed32(Cpu c, long a, long b, int kind) {
+        long lo = f32(c, (int) a, (int) b, kind) & 0xFFFF_FFFFL;
+        long hi = f32(c, (int) (a >>> 32), (int) (b >>> 32), kind) & 0xFFFF_FFFFL;
         return lo | (hi << 32);
     }
 
@@ -102,13 +223,13 @@ final class SseFloat {
             long[] b = c.fpu.opB;
             SseOps.loadReg(c, i.reg, 16, a);
             SseOps.loadRm(c, i, 16, true, b);
-            SseOps.storeReg(c, i.reg, 16, packed32(a[0], b[0], kind), packed32(a[1], b[1], kind));
+            SseOps.storeReg(c, i.reg, 16, packed32(c, a[0], b[0], kind), packed32(c, a[1], b[1], kind));
         };
         Exec ss = (c, i) -> {
             SseOps.checkSse(c);
             long b = i.isMem ? c.read(i.seg, i.ea, 4) : c.fpu.xmm[2 * i.rm];
             long a = c.fpu.xmm[2 * i.reg];
-            c.fpu.xmm[2 * i.reg] = (a & ~0xFFFF_FFFFL) | (f32((int) a, (int) b, kind) & 0xFFFF_FFFFL);
+            c.fpu.xmm[2 * i.reg] = (a & ~0xFFFF_FFFFL) | (f32(c, (int) a, (int) b, kind) & 0xFFFF_FFFFL);
         };
         defPrefixed(0x100 | op, P_NONE, 0, ps, ps);
         defPrefixed(0x100 | op, P_F3, 0, ss, ss);
@@ -121,12 +242,12 @@ final class SseFloat {
             long[] b = c.fpu.opB;
             SseOps.loadReg(c, i.reg, 16, a);
             SseOps.loadRm(c, i, 16, true, b);
-            SseOps.storeReg(c, i.reg, 16, f64(a[0], b[0], kind), f64(a[1], b[1], kind));
+            SseOps.storeReg(c, i.reg, 16, f64(c, a[0], b[0], kind), f64(c, a[1], b[1], kind));
         };
         Exec sd = (c, i) -> {
             SseOps.checkSse(c);
             long b = i.isMem ? c.read(i.seg, i.ea, 8) : c.fpu.xmm[2 * i.rm];
-            c.fpu.xmm[2 * i.reg] = f64(c.fpu.xmm[2 * i.reg], b, kind);
+            c.fpu.xmm[2 * i.reg] = f64(c, c.fpu.xmm[2 * i.reg], b, kind);
         };
         defPrefixed(0x100 | op, P_66, 0, pd, pd);
         defPrefixed(0x100 | op, P_F2, 0, sd, sd);
@@ -165,17 +286,36 @@ final class SseFloat {
         };
     }
 
-    /** Converts to a signed integer of {@code bits}; NaN or out of range gives the indefinite value. */
+    /**
+     * Converts to a signed integer of {@code bits}; NaN or out of range gives the indefinite value
+     * and IE, an inexact conversion PE.
+     */
     static long toInt(Cpu c, double v, int bits, boolean truncate) {
         long indefinite = bits == 64 ? Long.MIN_VALUE : 0x8000_0000L;
         if (Double.isNaN(v)) {
+            c.fpu.mxcsr |= MX_IE;
             return indefinite;
         }
         double r = round(c, v, truncate);
-        if (bits == 32) {
-            return r >= -2147483648.0 && r <= 2147483647.0 ? (long) r & 0xFFFF_FFFFL : indefinite;
+        boolean inRange = bits == 32 ? r >= -2147483648.0 && r <= 2147483647.0
+                : r >= -9.223372036854775808E18 && r < 9.223372036854775808E18;
+        if (!inRange) {
+            c.fpu.mxcsr |= MX_IE;
+            return indefinite;
         }
-        return r >= -9.223372036854775808E18 && r < 9.223372036854775808E18 ? (long) r : indefinite;
+        if (r != v) {
+            c.fpu.mxcsr |= MX_PE;
+        }
+        return bits == 32 ? (long) r & 0xFFFF_FFFFL : (long) r;
+    }
+
+    /** A 32-bit integer as single precision, with PE when it is not exact. */
+    private static long intToSingle(Cpu c, int n) {
+        float f = n;
+        if ((double) f != n) {
+            c.fpu.mxcsr |= MX_PE;
+        }
+        return Float.floatToRawIntBits(f) & 0xFFFF_FFFFL;
     }
 
     static void register() {
@@ -287,8 +427,8 @@ final class SseFloat {
             SseOps.checkSse(c);
             SseOps.checkMmx(c);
             long b = i.isMem ? c.read(i.seg, i.ea, 8) : c.fpu.st[2 * (i.rm & 7)];
-            long lo = Float.floatToRawIntBits((float) (int) b) & 0xFFFF_FFFFL;
-            long hi = Float.floatToRawIntBits((float) (int) (b >>> 32)) & 0xFFFF_FFFFL;
+            long lo = intToSingle(c, (int) b);
+            long hi = intToSingle(c, (int) (b >>> 32));
             c.fpu.xmm[2 * i.reg] = lo | (hi << 32);
         };
         Exec pi2pd = (c, i) -> {
@@ -325,23 +465,23 @@ final class SseFloat {
         Exec ps2pd = (c, i) -> {
             SseOps.checkSse(c);
             long b = i.isMem ? c.read(i.seg, i.ea, 8) : c.fpu.xmm[2 * i.rm];
-            SseOps.storeReg(c, i.reg, 16, widen(b), widen(b >>> 32));
+            SseOps.storeReg(c, i.reg, 16, widen(c, b), widen(c, b >>> 32));
         };
         Exec pd2ps = (c, i) -> {
             SseOps.checkSse(c);
             long[] b = c.fpu.opB;
             SseOps.loadRm(c, i, 16, true, b);
-            SseOps.storeReg(c, i.reg, 16, narrow(b[0]) | (narrow(b[1]) << 32), 0);
+            SseOps.storeReg(c, i.reg, 16, narrow(c, b[0]) | (narrow(c, b[1]) << 32), 0);
         };
         Exec ss2sd = (c, i) -> {
             SseOps.checkSse(c);
             long b = i.isMem ? c.read(i.seg, i.ea, 4) : c.fpu.xmm[2 * i.rm];
-            c.fpu.xmm[2 * i.reg] = widen(b);
+            c.fpu.xmm[2 * i.reg] = widen(c, b);
         };
         Exec sd2ss = (c, i) -> {
             SseOps.checkSse(c);
             long b = i.isMem ? c.read(i.seg, i.ea, 8) : c.fpu.xmm[2 * i.rm];
-            c.fpu.xmm[2 * i.reg] = (c.fpu.xmm[2 * i.reg] & ~0xFFFF_FFFFL) | narrow(b);
+            c.fpu.xmm[2 * i.reg] = (c.fpu.xmm[2 * i.reg] & ~0xFFFF_FFFFL) | narrow(c, b);
         };
         defPrefixed(0x15A, P_NONE, 0, ps2pd, ps2pd);
         defPrefixed(0x15A, P_66, 0, pd2ps, pd2ps);
@@ -353,8 +493,8 @@ final class SseFloat {
             long[] b = c.fpu.opB;
             SseOps.loadRm(c, i, 16, true, b);
             for (int k = 0; k < 2; k++) {
-                long lo = Float.floatToRawIntBits((float) (int) b[k]) & 0xFFFF_FFFFL;
-                long hi = Float.floatToRawIntBits((float) (int) (b[k] >>> 32)) & 0xFFFF_FFFFL;
+                long lo = intToSingle(c, (int) b[k]);
+                long hi = intToSingle(c, (int) (b[k] >>> 32));
                 b[k] = lo | (hi << 32);
             }
             SseOps.storeReg(c, i.reg, 16, b[0], b[1]);
@@ -373,24 +513,38 @@ final class SseFloat {
         defPrefixed(0x1E6, P_66, 0, pd2dq(true), pd2dq(true));
     }
 
-    private static long widen(long singleBits) {
-        float f = Float.intBitsToFloat((int) singleBits);
+    /** Single to double precision: exact; IE for a signalling NaN, DE for a denormal. */
+    private static long widen(Cpu c, long singleBits) {
+        int bits = (int) singleBits;
+        float f = Float.intBitsToFloat(bits);
         if (Float.isNaN(f)) {
+            c.fpu.mxcsr |= snan32(bits) ? MX_IE : 0;
             long sign = (singleBits & 0x8000_0000L) << 32;
             long payload = (singleBits & 0x003F_FFFFL) << 29;
             return sign | 0x7FF8_0000_0000_0000L | payload;
         }
+        c.fpu.mxcsr |= denormal32(bits) ? MX_DE : 0;
         return Double.doubleToRawLongBits(f);
     }
 
-    private static long narrow(long doubleBits) {
+    /** Double to single precision, with IE, DE, OE, UE and PE as the rounding calls for. */
+    private static long narrow(Cpu c, long doubleBits) {
         double d = Double.longBitsToDouble(doubleBits);
         if (Double.isNaN(d)) {
+            c.fpu.mxcsr |= snan64(doubleBits) ? MX_IE : 0;
             long sign = (doubleBits >>> 32) & 0x8000_0000L;
             long payload = (doubleBits >>> 29) & 0x003F_FFFFL;
             return sign | 0x7FC0_0000L | payload;
         }
-        return Float.floatToRawIntBits((float) d) & 0xFFFF_FFFFL;
+        float f = (float) d;
+        int flags = denormal64(doubleBits) ? MX_DE : 0;
+        if (Float.isInfinite(f) && !Double.isInfinite(d)) {
+            flags |= MX_OE | MX_PE;
+        } else if (f != d) {
+            flags |= Math.abs(f) < Float.MIN_NORMAL ? MX_UE | MX_PE : MX_PE;
+        }
+        c.fpu.mxcsr |= flags;
+        return Float.floatToRawIntBits(f) & 0xFFFF_FFFFL;
     }
 
     private static Exec cvtsi2(boolean toDouble) {
@@ -400,9 +554,13 @@ final class SseFloat {
             long v = IntegerOps.rmRead(c, i, s);
             long n = s == 8 ? v : (int) v;
             if (toDouble) {
-                c.fpu.xmm[2 * i.reg] = Double.doubleToRawLongBits((double) n);
+                double d = n;
+                c.fpu.mxcsr |= d == 0x1p63 || (long) d != n ? MX_PE : 0;
+                c.fpu.xmm[2 * i.reg] = Double.doubleToRawLongBits(d);
             } else {
-                c.fpu.xmm[2 * i.reg] = (c.fpu.xmm[2 * i.reg] & ~0xFFFF_FFFFL) | (Float.floatToRawIntBits((float) n) & 0xFFFF_FFFFL);
+                float f = n;
+                c.fpu.mxcsr |= f == 0x1p63f || (long) f != n ? MX_PE : 0;
+                c.fpu.xmm[2 * i.reg] = (c.fpu.xmm[2 * i.reg] & ~0xFFFF_FFFFL) | (Float.floatToRawIntBits(f) & 0xFFFF_FFFFL);
             }
         };
     }
@@ -434,32 +592,32 @@ final class SseFloat {
 
     private static void registerSse3() {
         // ADDSUBPS / ADDSUBPD: subtract in even lanes, add in odd lanes.
-        Exec addsubps = sse3((a, b, d) -> {
+        Exec addsubps = sse3((c, a, b, d) -> {
             for (int k = 0; k < 2; k++) {
-                long lo = f32((int) a[k], (int) b[k], SUB) & 0xFFFF_FFFFL;
-                long hi = f32((int) (a[k] >>> 32), (int) (b[k] >>> 32), ADD) & 0xFFFF_FFFFL;
+                long lo = f32(c, (int) a[k], (int) b[k], SUB) & 0xFFFF_FFFFL;
+                long hi = f32(c, (int) (a[k] >>> 32), (int) (b[k] >>> 32), ADD) & 0xFFFF_FFFFL;
                 d[k] = lo | (hi << 32);
             }
         });
         defPrefixed(0x1D0, P_F2, 0, addsubps, addsubps);
-        Exec addsubpd = sse3((a, b, d) -> {
-            d[0] = f64(a[0], b[0], SUB);
-            d[1] = f64(a[1], b[1], ADD);
+        Exec addsubpd = sse3((c, a, b, d) -> {
+            d[0] = f64(c, a[0], b[0], SUB);
+            d[1] = f64(c, a[1], b[1], ADD);
         });
         defPrefixed(0x1D0, P_66, 0, addsubpd, addsubpd);
         for (int op : new int[] {0x7C, 0x7D}) {
             int kind = op == 0x7C ? ADD : SUB;
-            Exec hps = sse3((a, b, d) -> {
-                long r0 = f32((int) a[0], (int) (a[0] >>> 32), kind) & 0xFFFF_FFFFL;
-                long r1 = f32((int) a[1], (int) (a[1] >>> 32), kind) & 0xFFFF_FFFFL;
-                long r2 = f32((int) b[0], (int) (b[0] >>> 32), kind) & 0xFFFF_FFFFL;
-                long r3 = f32((int) b[1], (int) (b[1] >>> 32), kind) & 0xFFFF_FFFFL;
+            Exec hps = sse3((c, a, b, d) -> {
+                long r0 = f32(c, (int) a[0], (int) (a[0] >>> 32), kind) & 0xFFFF_FFFFL;
+                long r1 = f32(c, (int) a[1], (int) (a[1] >>> 32), kind) & 0xFFFF_FFFFL;
+                long r2 = f32(c, (int) b[0], (int) (b[0] >>> 32), kind) & 0xFFFF_FFFFL;
+                long r3 = f32(c, (int) b[1], (int) (b[1] >>> 32), kind) & 0xFFFF_FFFFL;
                 d[0] = r0 | (r1 << 32);
                 d[1] = r2 | (r3 << 32);
             });
-            Exec hpd = sse3((a, b, d) -> {
-                long r0 = f64(a[0], a[1], kind);
-                long r1 = f64(b[0], b[1], kind);
+            Exec hpd = sse3((c, a, b, d) -> {
+                long r0 = f64(c, a[0], a[1], kind);
+                long r1 = f64(c, b[0], b[1], kind);
                 d[0] = r0;
                 d[1] = r1;
             });
@@ -471,7 +629,7 @@ final class SseFloat {
     /** A packed SSE3 operation from destination {@code a} and source {@code b} into {@code d}. */
     @FunctionalInterface
     private interface Packed {
-        void apply(long[] a, long[] b, long[] d);
+        void apply(Cpu c, long[] a, long[] b, long[] d);
     }
 
     private static Exec sse3(Packed f) {
@@ -481,7 +639,7 @@ final class SseFloat {
             long[] b = c.fpu.opB;
             SseOps.loadReg(c, i.reg, 16, a);
             SseOps.loadRm(c, i, 16, true, b);
-            f.apply(a, b, a);
+            f.apply(c, a, b, a);
             SseOps.storeReg(c, i.reg, 16, a[0], a[1]);
         };
     }

@@ -198,4 +198,43 @@ class SseTest {
         r.run();
         assertEquals(2, r.reg(Cpu.RBX));
     }
+
+    /** MXCSR collects UE, PE and DE the way the SDM says (the sse kernel covers IE, ZE, OE). */
+    @Test
+    void arithmeticSetsUnderflowPrecisionAndDenormalFlags() {
+        CpuRig r = run("""
+            mov rax, 0x0010000000000000
+            movq xmm0, rax
+            mov rax, 0x3fe0000000000001
+            movq xmm1, rax
+            mulsd xmm0, xmm1
+            stmxcsr [rsp - 16]
+            mov ebx, [rsp - 16]
+            mov dword [rsp - 16], 0x1f80
+            ldmxcsr [rsp - 16]
+            mov rax, 0x0000000000000001
+            movq xmm2, rax
+            mov rax, 0x3ff0000000000000
+            movq xmm3, rax
+            addsd xmm3, xmm2
+            stmxcsr [rsp - 16]
+            mov ecx, [rsp - 16]
+            mov dword [rsp - 16], 0x1f80
+            ldmxcsr [rsp - 16]
+            mov rax, 0x4010000000000000
+            movq xmm5, rax
+            sqrtsd xmm5, xmm5
+            stmxcsr [rsp - 16]
+            mov edx, [rsp - 16]
+            mov rax, 0x4000000000000000
+            movq xmm4, rax
+            sqrtsd xmm4, xmm4
+            stmxcsr [rsp - 16]
+            mov esi, [rsp - 16]
+            """);
+        assertEquals(0x1f80 | 0x10 | 0x20, r.reg(Cpu.RBX) & 0xFFFF, "MIN_NORMAL x (0.5 + ulp) underflows inexactly");
+        assertEquals(0x1f80 | 0x02 | 0x20, r.reg(Cpu.RCX) & 0xFFFF, "1.0 + a denormal: DE and PE");
+        assertEquals(0x1f80, r.reg(Cpu.RDX) & 0xFFFF, "sqrt(4) is exact");
+        assertEquals(0x1f80 | 0x20, r.reg(Cpu.RSI) & 0xFFFF, "sqrt(2) is inexact");
+    }
 }

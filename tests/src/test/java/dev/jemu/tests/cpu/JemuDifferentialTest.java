@@ -15,16 +15,15 @@ import org.junit.jupiter.params.provider.MethodSource;
  * {@code bin/jemu}, and the serial output must be identical line by line; a failure names the
  * first differing line, its test and the differing fields.
  *
- * <p>To see where jemu stands on every kernel, excluded ones too, and to locate the instruction
- * behind a random-sequence mismatch:
- * {@code mvn -pl tests test -Dtest=JemuDifferentialTest -Djemu.compare=all -Djemu.random.trace=true}
+ * <p>To locate the instruction behind a random-sequence mismatch:
+ * {@code mvn -pl tests test -Dtest=JemuDifferentialTest -Djemu.random.trace=true}
  * (the kernels' sources and both serial logs stay in {@code tests/target/kernels} and
  * {@code tests/target/runs}).
  */
 class JemuDifferentialTest {
 
     @ParameterizedTest(name = "{0}")
-    @MethodSource("dev.jemu.tests.cpu.KernelCases#comparedWithJemu")
+    @MethodSource("dev.jemu.tests.cpu.KernelCases#all")
     void printsTheSameSerialOutputAsQemu(KernelCase kernelCase) throws Exception {
         assertTrue(Emulator.JEMU.isInstalled(KernelRuns.workspace()),
                 "jemu is not built (bin/jemu, cli/target/jemu-cli.jar, cli/target/lib):"

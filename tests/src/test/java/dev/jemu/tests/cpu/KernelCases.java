@@ -24,21 +24,18 @@ public final class KernelCases {
     private static final Duration TIMEOUT = Duration.ofSeconds(60);
 
     private static final List<KernelCase> ALL = List.of(
-            testKernel("realmode", "realmode.asm", List.of(), 128, 0, JemuPolicy.compare()),
-            testKernel("pmode", "pmode.asm", List.of(), 162, OUTS_LINE, JemuPolicy.compare()),
-            testKernel("pmode-pae", "pmode.asm", List.of("PAE"), 164, OUTS_LINE, JemuPolicy.compare()),
-            testKernel("longmode", "longmode.asm", List.of(), 83, 0, JemuPolicy.compare()),
-            testKernel("sse", "sse.asm", List.of(), 38, 0, JemuPolicy.excluded(
-                    "jemu sets no MXCSR exception flags (PE, ZE, OE, IE) in SSE arithmetic and"
-                    + " conversions (addpd_subpd_mulps_divps and 13 more)")),
+            testKernel("realmode", "realmode.asm", List.of(), 128, 0),
+            testKernel("pmode", "pmode.asm", List.of(), 162, OUTS_LINE),
+            testKernel("pmode-pae", "pmode.asm", List.of("PAE"), 164, OUTS_LINE),
+            testKernel("longmode", "longmode.asm", List.of(), 83, 0),
+            testKernel("sse", "sse.asm", List.of(), 38, 0),
             random(RandomProgram.Mode.LONG, 1), random(RandomProgram.Mode.LONG, 0x5eed),
             random(RandomProgram.Mode.PROTECTED, 1), random(RandomProgram.Mode.PROTECTED, 2),
             random(RandomProgram.Mode.REAL, 1),
             new KernelCase("cpubench", new KernelSource.Image("cpubench/cpubench.asm",
                     List.of("ROUNDS=2")), Emulator.STANDARD_OPTIONS, TIMEOUT, EXIT_PASS, 1,
                     // 2 rounds x 1,835,802 instructions, counted by construction (cpubench.asm).
-                    Pattern.compile("cpubench rounds=2 insns=3671604 checksum=[0-9a-f]{16}"),
-                    JemuPolicy.compare()));
+                    Pattern.compile("cpubench rounds=2 insns=3671604 checksum=[0-9a-f]{16}")));
 
     private KernelCases() {
     }
@@ -48,17 +45,6 @@ public final class KernelCases {
         return ALL.stream();
     }
 
-    /**
-     * The cases whose jemu output is compared with QEMU's (a JUnit method source): those the
-     * table marks compared, or every case when the system property {@code jemu.compare} is
-     * {@code all} (to see where jemu stands on the excluded ones:
-     * {@code mvn -pl tests test -Dtest=JemuDifferentialTest -Djemu.compare=all}).
-     */
-    public static Stream<KernelCase> comparedWithJemu() {
-        boolean everything = "all".equals(System.getProperty("jemu.compare"));
-        return all().filter(c -> everything || c.jemu().compared());
-    }
-
     public static KernelCase named(String name) {
         return all().filter(c -> c.name().equals(name)).findFirst()
                 .orElseThrow(() -> new IllegalArgumentException("no kernel case named " + name));
@@ -66,9 +52,9 @@ public final class KernelCases {
 
     /** A kernel of {@code tests} tests that prints {@code otherLines} lines besides theirs. */
     private static KernelCase testKernel(String name, String path, List<String> defines, int tests,
-                                         int otherLines, JemuPolicy jemu) {
+                                         int otherLines) {
         return new KernelCase(name, new KernelSource.Image(path, defines), Emulator.STANDARD_OPTIONS,
-                TIMEOUT, EXIT_PASS, tests + otherLines + 1, doneLine(tests), jemu);
+                TIMEOUT, EXIT_PASS, tests + otherLines + 1, doneLine(tests));
     }
 
     /**
@@ -86,7 +72,7 @@ public final class KernelCases {
         return new KernelCase(prefix + Long.toHexString(seed),
                 new KernelSource.Random(mode, seed, RANDOM_BLOCKS, RANDOM_STEPS, trace),
                 Emulator.STANDARD_OPTIONS, TIMEOUT, EXIT_PASS, lines,
-                doneLine(RANDOM_BLOCKS * (trace ? RANDOM_STEPS + 1 : 1) + 1), JemuPolicy.compare());
+                doneLine(RANDOM_BLOCKS * (trace ? RANDOM_STEPS + 1 : 1) + 1));
     }
 
     private static Pattern doneLine(int tests) {
