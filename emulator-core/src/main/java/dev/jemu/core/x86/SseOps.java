@@ -370,26 +370,21 @@ final class SseOps {
 
     private static void registerMoves() {
         // MOVUPS/MOVUPD/MOVSS/MOVSD, MOVAPS/MOVAPD, MOVDQA/MOVDQU, MOVNT*.
-        for (int prefix : new int[] {P_NONE, P_66}) {
-            moveFull(0x10, 0x11, prefix, false);
-            moveFull(0x28, 0x29, prefix, true);
-            Exec nt = (c, i) -> {
-                checkSse(c);
-                long[] a = c.fpu.opA;
-                loadReg(c, i.reg, 16, a);
-                storeRm(c, i, 16, true, a[0], a[1]);
-            };
-            defPrefixed(0x12B, prefix, 0, null, nt);
-        }
-        moveFull(0x6F, 0x7F, P_66, true);
-        moveFull(0x6F, 0x7F, P_F3, false);
-        Exec movntdq = (c, i) -> {
+        // MOVNTPS/MOVNTPD and MOVNTDQ: an aligned 16-byte store of the register.
+        Exec storeAligned = (c, i) -> {
             checkSse(c);
             long[] a = c.fpu.opA;
             loadReg(c, i.reg, 16, a);
             storeRm(c, i, 16, true, a[0], a[1]);
         };
-        defPrefixed(0x1E7, P_66, 0, null, movntdq);
+        for (int prefix : new int[] {P_NONE, P_66}) {
+            moveFull(0x10, 0x11, prefix, false);
+            moveFull(0x28, 0x29, prefix, true);
+            defPrefixed(0x12B, prefix, 0, null, storeAligned);
+        }
+        moveFull(0x6F, 0x7F, P_66, true);
+        moveFull(0x6F, 0x7F, P_F3, false);
+        defPrefixed(0x1E7, P_66, 0, null, storeAligned);
         defPrefixed(0x1E7, P_NONE, 0, null, (c, i) -> {
             checkMmx(c);
             c.write(i.seg, i.ea, c.fpu.st[2 * (i.reg & 7)], 8);
