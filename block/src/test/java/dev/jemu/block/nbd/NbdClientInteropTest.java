@@ -53,12 +53,21 @@ class NbdClientInteropTest {
     }
 
     /** Starts a server that listens on {@code sock} and waits (at most 10 s) until it does. */
+    /**
+     * Starts a qemu-nbd or nbdkit server and waits until it accepts connections. The socket file
+     * appears when the socket is bound, before listen(), so the signal is the PID file, which both
+     * write once they listen (nbdkit documents it; qemu-nbd 7.2 writes it after opening its
+     * listener). A probe connection is no signal: qemu-nbd without -t would exit after it.
+     */
     private Process daemon(Path sock, String... cmd) throws Exception {
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true)
+        Path pidFile = dir.resolve("server-" + servers.size() + ".pid");
+        List<String> command = new ArrayList<>(List.of(cmd));
+        command.add(1, cmd[0].equals("qemu-nbd") ? "--pid-file=" + pidFile : "--pidfile=" + pidFile);
+        Process p = new ProcessBuilder(command).redirectErrorStream(true)
                 .redirectOutput(dir.resolve("server-" + servers.size() + ".log").toFile()).start();
         servers.add(p);
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (!Files.exists(sock)) {
+        while (!Files.exists(sock) || !Files.exists(pidFile) || Files.size(pidFile) == 0) {
             if (!p.isAlive() || System.nanoTime() > deadline) {
                 fail(String.join(" ", cmd) + " did not start: "
                         + Files.readString(dir.resolve("server-" + (servers.size() - 1) + ".log")));

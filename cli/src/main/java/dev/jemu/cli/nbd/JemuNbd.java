@@ -14,6 +14,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
@@ -73,6 +74,10 @@ public final class JemuNbd implements Callable<Integer> {
             description = "Disconnect clients that have not finished the handshake in this time (default: 10).")
     int handshakeLimit = 10;
 
+    @Option(names = "--pid-file", paramLabel = "FILE",
+            description = "Write the process ID to FILE once the server listens.")
+    Path pidFile;
+
     @Option(names = {"-v", "--verbose"}, description = "Report clients on standard error.")
     boolean verbose;
 
@@ -94,6 +99,27 @@ public final class JemuNbd implements Callable<Integer> {
             return 1;
         });
         return cl.execute(args);
+    }
+
+    /**
+     * Writes the PID file from a helper thread once {@code host} listens, so that whoever waits
+     * for the file can connect at once. A server that fails to start writes none (run() reports why).
+     */
+    private void writePidFileOnceListening(NbdServerHost host) {
+        Thread writer = new Thread(() -> {
+            try {
+                host.awaitStarted();
+            } catch (IOException e) {
+                return;
+            }
+            try {
+                Files.writeString(pidFile, ProcessHandle.current().pid() + "\n");
+            } catch (IOException e) {
+                System.err.println("jemu-nbd: --pid-file=" + pidFile + ": " + e.getMessage());
+            }
+        }, "jemu-nbd-pid-file");
+        writer.setDaemon(true);
+        writer.start();
     }
 
     private static String message(Throwable ex) {
@@ -146,6 +172,9 @@ public final class JemuNbd implements Callable<Integer> {
             }
         }, "jemu-nbd-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
+        if (pidFile != null) {
+            writePidFileOnceListening(host);
+        }
         try {
             host.run();
         } finally {

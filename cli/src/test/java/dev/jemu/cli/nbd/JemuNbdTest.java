@@ -43,13 +43,15 @@ class JemuNbdTest {
         Path img = dir.resolve("d.qcow2");
         Path sock = dir.resolve("s.sock");
         run(30, "qemu-img", "create", "-q", "-f", "qcow2", img.toString(), "16M");
+        Path pidFile = dir.resolve("s.pid");
         int[] exit = {-1};
         Thread t = new Thread(() -> exit[0] = JemuNbd.run("-f", "qcow2", "-x", "e", "-k", sock.toString(),
-                "--discard=unmap", "--detect-zeroes=unmap", img.toString()));
+                "--pid-file=" + pidFile, "--discard=unmap", "--detect-zeroes=unmap", img.toString()));
         t.setDaemon(true);
         t.start();
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-        while (!Files.exists(sock)) {
+        // The socket file exists once bound, before listen(); the PID file only once it listens.
+        while (!Files.exists(pidFile) || Files.size(pidFile) == 0) {
             if (System.nanoTime() > deadline || !t.isAlive()) {
                 fail("jemu-nbd did not start listening");
             }
@@ -59,6 +61,7 @@ class JemuNbdTest {
         String io = run(30, "qemu-io", "-f", "raw", "-c", "write -P 0x3c 1M 64k", "-c", "write -P 0x3c 2M 64k", "-c", "write -P 0 2M 64k",
                 "-c", "read -P 0x3c 1M 64k", uri);
         assertFalse(io.contains("failed"), io);
+        assertEquals(ProcessHandle.current().pid() + "\n", Files.readString(pidFile));
         t.join(TimeUnit.SECONDS.toMillis(20));
         assertFalse(t.isAlive(), "jemu-nbd exits once its client has gone");
         assertEquals(0, exit[0]);
