@@ -1,6 +1,9 @@
 package dev.jemu.cli.vm;
 
+import dev.jemu.core.machine.DeviceTimers;
+import dev.jemu.core.machine.GuestClock;
 import dev.jemu.core.machine.MachineLoop;
+import dev.jemu.core.sync.BigLock;
 import dev.jemu.core.memory.AddressSpace;
 import dev.jemu.core.memory.AliasRegion;
 import dev.jemu.core.memory.ContainerRegion;
@@ -54,7 +57,10 @@ public final class PcVm {
         }
         memory = new AddressSpace("memory", system);
         cpu = new Cpu(memory, io);
-        loop = new MachineLoop(cpu, options.noReboot(), this::reset);
+        BigLock bql = new BigLock();
+        memory.setBigLock(bql);
+        io.setBigLock(bql);
+        loop = new MachineLoop(cpu, bql, new DeviceTimers(GuestClock.hostDriven(), bql), options.noReboot(), this::reset);
         serial = new Serial16550(serialOut, new IrqLine(level -> { }));
         io.root().addSubregion(COM1, serial.region("serial0"));
         for (VmOptions.DebugExit d : options.debugExits()) {

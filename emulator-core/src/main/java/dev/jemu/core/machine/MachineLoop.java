@@ -2,38 +2,52 @@ package dev.jemu.core.machine;
 
 import dev.jemu.core.log.Log;
 import dev.jemu.core.log.LogCategory;
+import dev.jemu.core.sync.BigLock;
 import dev.jemu.core.x86.Cpu;
 
 /**
- * Runs one vCPU until the machine shuts down, and returns the process exit status.
- * A triple fault resets the machine, or shuts it down with status 0 when
- * {@code -no-reboot} was given; a halted CPU sleeps until {@link #kick()} or an interrupt.
- * Devices end the run with {@link #requestShutdown(int)} (isa-debug-exit does).
+ * Runs one vCPU until the machine shuts down, and returns the process exit status. Between
+ * slices of guest instructions it runs the expired {@linkplain DeviceTimers device timers}
+ * under the big lock; a halted CPU sleeps until an interrupt, a {@link #kick()} or the next
+ * timer deadline. A triple fault resets the machine, or shuts it down with status 0 when
+ * {@code -no-reboot} was given. Devices end the run with {@link #requestShutdown(int)}
+ * (isa-debug-exit does); {@link #pause()} and {@link #resume()} stop and restart the guest
+ * with its clock ({@code -S}, {@code werror=stop}, a monitor's {@code stop}/{@code cont}).
  *
- * <p>Threading: {@link #run()} runs on the vCPU thread; {@link #requestShutdown},
- * {@link #requestReset} and {@link #kick} may be called from any thread.
+ * <p>Threading: {@link #run()} runs on the vCPU thread; every other method may be called
+ * from any thread.
  */
 public final class MachineLoop {
-    private static final long SLICE = 100_000;
+    /** Instructions between two looks at the timers and at stop requests. */
+    private static final long SLICE = 20_000;
 
     private final Cpu cpu;
+    private final BigLock bql;
+    private final DeviceTimers timers;
     private final boolean noReboot;
     private final Runnable machineReset;
     private final Object sleep = new Object();
     private volatile boolean shutdown;
     private volatile boolean resetRequested;
+    private volatile boolean paused;
     private volatile int exitStatus;
 
     /**
      * @param cpu the vCPU
+     * @param bql the machine's big lock
+     * @param timers the machine's device timers
      * @param noReboot shut down instead of resetting (QEMU's {@code -no-reboot})
-     * @param machineReset resets the devices and reloads firmware or kernel, then the CPU state
+     * @param machineReset resets the devices and reloads firmware or kernel, then the CPU
+     *     state; runs on the vCPU thread with the big lock held
      */
-    public MachineLoop(Cpu cpu, boolean noReboot, Runnable machineReset) {
+    public MachineLoop(Cpu cpu, BigLock bql, DeviceTimers timers, boolean noReboot, Runnable machineReset) {
         this.cpu = cpu;
+        this.bql = bql;
+        this.timers = timers;
         this.noReboot = noReboot;
         this.machineReset = machineReset;
         cpu.setWakeup(this::kick);
+        timers.setDeadlineListener(this::kick);
     }
 
     /** Ends the run; {@link #run()} returns {@code status}. Any thread. */
@@ -51,20 +65,50 @@ public final class MachineLoop {
         kick();
     }
 
-    /** Wakes a halted CPU to look for interrupts. Any thread. */
+    /** Stops the guest at the next instruction boundary and its clock with it. Any thread. */
+    public void pause() {
+        paused = true;
+        timers.clock().pause();
+        cpu.requestStop();
+        kick();
+    }
+
+    /** Lets a paused guest run again. Any thread. */
+    public void resume() {
+        timers.clock().resume();
+        paused = false;
+        kick();
+    }
+
+    /** Whether the guest is paused. */
+    public boolean isPaused() {
+        return paused;
+    }
+
+    /** Whether the run has ended. */
+    public boolean isShutdown() {
+        return shutdown;
+    }
+
+    /** Wakes the vCPU thread to look at interrupts, timers and requests. Any thread. */
     public void kick() {
         synchronized (sleep) {
             sleep.notifyAll();
         }
     }
 
-    /** Runs until shutdown; returns the exit status. */
+    /** Runs until shutdown; returns the exit status. On the vCPU thread. */
     public int run() {
         while (!shutdown) {
+            if (paused) {
+                sleepUntil(() -> !paused, Long.MAX_VALUE);
+                continue;
+            }
             Cpu.StopReason why = cpu.run(SLICE);
+            runTimers();
             switch (why) {
                 case TRIPLE_FAULT -> reset("triple fault");
-                case HALTED -> waitForInterrupt();
+                case HALTED -> sleepUntil(cpu::interruptPending, timers.nextDeadlineNs());
                 case STOP_REQUESTED, BUDGET -> {
                     if (resetRequested) {
                         resetRequested = false;
@@ -76,6 +120,17 @@ public final class MachineLoop {
         return exitStatus;
     }
 
+    private void runTimers() {
+        if (timers.clock().nowNs() >= timers.nextDeadlineNs()) {
+            bql.lock();
+            try {
+                timers.runExpired();
+            } finally {
+                bql.unlock();
+            }
+        }
+    }
+
     private void reset(String why) {
         if (noReboot) {
             Log.log(LogCategory.CPU_RESET, why + ": shutting down (-no-reboot)");
@@ -84,18 +139,29 @@ public final class MachineLoop {
             return;
         }
         Log.log(LogCategory.CPU_RESET, why + ": resetting the machine");
-        machineReset.run();
+        bql.run(machineReset);
     }
 
-    private void waitForInterrupt() {
+    /** Sleeps until {@code done}, a request, or guest time {@code deadlineNs}. */
+    private void sleepUntil(java.util.function.BooleanSupplier done, long deadlineNs) {
         synchronized (sleep) {
-            while (!shutdown && !resetRequested && !cpu.interruptPending()) {
+            while (!shutdown && !resetRequested && !done.getAsBoolean()) {
+                long now = timers.clock().nowNs();
+                if (!paused && now >= deadlineNs) {
+                    return;
+                }
+                long waitNs = paused || deadlineNs == Long.MAX_VALUE ? 0 : deadlineNs - now;
                 try {
-                    sleep.wait();
+                    if (waitNs == 0) {
+                        sleep.wait();
+                    } else {
+                        sleep.wait(waitNs / 1_000_000, (int) (waitNs % 1_000_000));
+                    }
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                     requestShutdown(1);
                 }
+                deadlineNs = timers.nextDeadlineNs();
             }
         }
     }

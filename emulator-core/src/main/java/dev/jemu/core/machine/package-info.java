@@ -1,5 +1,7 @@
 /**
- * The machine main loop: runs a vCPU, sleeps while it is halted, carries out resets and
- * shutdown requests. Uses {@code dev.jemu.core.x86} and {@code dev.jemu.core.log}.
+ * A machine's run-time core: the machine loop that runs a vCPU and carries out resets,
+ * pauses and shutdown requests, guest time ({@link dev.jemu.core.machine.GuestClock}) and
+ * the device timers on it ({@link dev.jemu.core.machine.DeviceTimers}). Uses
+ * {@code dev.jemu.core.x86}, {@code dev.jemu.core.sync} and {@code dev.jemu.core.log}.
  */
 package dev.jemu.core.machine;

@@ -2,6 +2,7 @@ package dev.jemu.core.memory;
 
 import dev.jemu.core.log.Log;
 import dev.jemu.core.log.LogCategory;
+import dev.jemu.core.sync.BigLock;
 
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -18,8 +19,10 @@ import java.util.TreeMap;
  * <p>Unassigned addresses read as all ones and ignore writes (logged under
  * {@code guest_errors}).
  *
- * <p>Threading: layout changes and accesses are made under the big emulator lock; the
- * current flat view may be read by any thread.
+ * <p>Threading: layout changes are made under the big emulator lock. Once a machine has
+ * {@linkplain #setBigLock given the space its lock}, every MMIO or port access takes that lock
+ * around the device's callback, whichever thread makes it (the vCPU, a DMA completion, a test
+ * harness); RAM accesses do not take it. The current flat view may be read by any thread.
  */
 public final class AddressSpace {
     private final String name;
@@ -28,6 +31,7 @@ public final class AddressSpace {
     private final List<ContainerRegion> watched = new ArrayList<>();
     private final Runnable rebuild = this::rebuild;
     private volatile FlatView view;
+    private BigLock bql;
 
     /** Creates an address space over {@code root}. */
     public AddressSpace(String name, ContainerRegion root) {
@@ -56,6 +60,11 @@ public final class AddressSpace {
         return view;
     }
 
+    /** Makes every MMIO and port access take {@code lock} around the device's callback. */
+    public void setBigLock(BigLock lock) {
+        this.bql = lock;
+    }
+
     /** Adds a listener run after every layout rebuild. */
     public void addLayoutListener(Runnable listener) {
         listeners.add(listener);
@@ -71,7 +80,7 @@ public final class AddressSpace {
                     return ram.block().read(off, size);
                 }
             } else {
-                return ((MmioRegion) r.region()).dispatchRead(off, size);
+                return dispatchRead((MmioRegion) r.region(), off, size);
             }
         } else if (r == null && size == 1) {
             unassigned("read", addr);
@@ -97,7 +106,7 @@ public final class AddressSpace {
                     return;
                 }
             } else {
-                ((MmioRegion) r.region()).dispatchWrite(off, value, size);
+                dispatchWrite((MmioRegion) r.region(), off, value, size);
                 return;
             }
         } else if (r == null && size == 1) {
@@ -140,6 +149,33 @@ public final class AddressSpace {
                 write(addr++, src[off++], 1);
                 len--;
             }
+        }
+    }
+
+    private long dispatchRead(MmioRegion region, long off, int size) {
+        BigLock lock = bql;
+        if (lock == null) {
+            return region.dispatchRead(off, size);
+        }
+        lock.lock();
+        try {
+            return region.dispatchRead(off, size);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void dispatchWrite(MmioRegion region, long off, long value, int size) {
+        BigLock lock = bql;
+        if (lock == null) {
+            region.dispatchWrite(off, value, size);
+            return;
+        }
+        lock.lock();
+        try {
+            region.dispatchWrite(off, value, size);
+        } finally {
+            lock.unlock();
         }
     }
 

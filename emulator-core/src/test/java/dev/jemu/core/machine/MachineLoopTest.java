@@ -3,12 +3,18 @@ package dev.jemu.core.machine;
 import dev.jemu.core.memory.AddressSpace;
 import dev.jemu.core.memory.ContainerRegion;
 import dev.jemu.core.memory.RamRegion;
+import dev.jemu.core.sync.BigLock;
 import dev.jemu.core.x86.Cpu;
 import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 class MachineLoopTest {
+    private static MachineLoop newLoop(Cpu cpu, boolean noReboot, Runnable reset) {
+        BigLock bql = new BigLock();
+        return new MachineLoop(cpu, bql, new DeviceTimers(GuestClock.hostDriven(), bql), noReboot, reset);
+    }
+
     /** Real-mode code at F000:FFF0 (linear 0xFFFFFFF0): LIDT of an empty IVT, then INT3: a triple fault. */
     private static Cpu tripleFaultingCpu() {
         ContainerRegion root = new ContainerRegion("system", 1L << 32);
@@ -29,7 +35,7 @@ class MachineLoopTest {
         Cpu cpu = tripleFaultingCpu();
         int[] resets = {0};
         MachineLoop[] loop = new MachineLoop[1];
-        loop[0] = new MachineLoop(cpu, false, () -> {
+        loop[0] = newLoop(cpu, false, () -> {
             resets[0]++;
             cpu.reset();
             if (resets[0] == 3) {
@@ -44,7 +50,7 @@ class MachineLoopTest {
     void tripleFaultWithNoRebootShutsDownWithStatusZero() {
         Cpu cpu = tripleFaultingCpu();
         int[] resets = {0};
-        assertEquals(0, new MachineLoop(cpu, true, () -> resets[0]++).run());
+        assertEquals(0, newLoop(cpu, true, () -> resets[0]++).run());
         assertEquals(0, resets[0]);
     }
 
@@ -76,10 +82,34 @@ class MachineLoopTest {
             cpu.intrPin().setLevel(false);
             return 0x20;
         });
-        loop[0] = new MachineLoop(cpu, true, () -> { });
+        loop[0] = newLoop(cpu, true, () -> { });
         Thread device = new Thread(() -> cpu.intrPin().setLevel(true));
         device.start();
         assertEquals(42, loop[0].run());
         device.join(3000);
+    }
+
+    @Test
+    void expiringDeviceTimerWakesTheHaltedCpuAndRunsUnderTheBigLock() {
+        ContainerRegion root = new ContainerRegion("system", 1L << 32);
+        RamRegion ram = RamRegion.ram("ram", 0x10000);
+        root.addSubregion(0, ram);
+        ram.load(0x1000, new byte[] {(byte) 0xF4, (byte) 0xEB, (byte) 0xFD}); // hlt; jmp $-1 (interrupts off)
+        Cpu cpu = new Cpu(new AddressSpace("memory", root), AddressSpace.ioPorts());
+        cpu.setRip(0x1000);
+        dev.jemu.core.x86.CpuTestAccess.realModeAtZero(cpu);
+        BigLock bql = new BigLock();
+        DeviceTimers timers = new DeviceTimers(GuestClock.hostDriven(), bql);
+        MachineLoop[] loop = new MachineLoop[1];
+        boolean[] heldInCallback = {false};
+        DeviceTimers.Timer t = timers.newTimer("test", () -> {
+            heldInCallback[0] = bql.isHeld();
+            loop[0].requestShutdown(5);
+        });
+        loop[0] = new MachineLoop(cpu, bql, timers, false, () -> { });
+        bql.run(() -> t.modNs(timers.clock().nowNs() + 20_000_000));
+        assertEquals(5, loop[0].run());
+        assertEquals(true, heldInCallback[0]);
+        assertEquals(true, timers.clock().nowNs() >= 20_000_000);
     }
 }
