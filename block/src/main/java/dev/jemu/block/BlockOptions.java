@@ -181,6 +181,22 @@ public final class BlockOptions {
         return sub.isEmpty() ? null : new BlockOptions(sub);
     }
 
+    /** The first key that was never read, or null when every key was. */
+    public String firstUnused() {
+        for (String k : values.keySet()) {
+            if (!used.contains(k)) {
+                return k;
+            }
+        }
+        return null;
+    }
+
+    /** Removes {@code key} (marking it used) and returns its value, or null. */
+    public String remove(String key) {
+        used.add(key);
+        return values.remove(key);
+    }
+
     /** Throws naming the first key that was never read, as QEMU does for unknown options. */
     public void checkAllUsed(String driverName) throws BlockException {
         for (String k : values.keySet()) {

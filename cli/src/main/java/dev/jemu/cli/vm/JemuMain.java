@@ -5,39 +5,77 @@ import dev.jemu.core.log.LogCategory;
 
 import java.io.FileNotFoundException;
 import java.io.FileOutputStream;
+import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.PrintStream;
+import java.util.Map;
 
 /** {@code jemu}: starts a virtual PC from QEMU-style options. */
 public final class JemuMain {
+    /** jemu's version, as {@code -version} prints it. */
+    static final String VERSION = "0.1.0";
+
     private JemuMain() {
     }
 
     static final String USAGE = """
-        usage: jemu [options]
-          -machine pc            the machine type (the only one)
-          -m SIZE                RAM size, e.g. 64M or 1G (default 128M)
-          -cpu qemu64            the CPU model (the only one)
+        usage: jemu [options] [disk_image]
+        'disk_image' is a raw or qcow2 hard disk image for IDE hard disk 0
+
+        Standard options:
+          -h, -help              display this help and exit
+          -version               display version information and exit
+          -machine pc[,accel=tcg][,hpet=off][,smm=off]
+                                 the machine type (the only one; no HPET and no SMM yet)
+          -accel tcg             the accelerator (jemu's own interpreter)
+          -cpu qemu64|max|help   the CPU model
+          -smp 1                 one vCPU (the only choice)
+          -m [size=]SIZE         RAM size, MiB without a suffix, e.g. 64M, 1.5G (default 128M)
+          -name NAME             the guest's name
+          -bios FILE             firmware image (default %s)
+          -boot [order=cdan][,menu=on|off]
+                                 the firmware's boot order
+          -rtc [base=utc|localtime|DATETIME][,clock=host][,driftfix=none]
+                                 the RTC's start time
+          -snapshot              write to temporary overlays, never to the images
+
+        Block devices:
+          -drive file=PATH[,if=ide|none][,format=raw|qcow2][,cache=writeback|none|writethrough|directsync|unsafe]
+                 [,aio=threads][,readonly=on][,snapshot=on][,id=ID][,index=N][,bus=N,unit=N][,media=disk]
+                 [,werror=report|ignore|stop|enospc][,rerror=report|ignore|stop][,discard=ignore|unmap]
+          -hda/-hdb/-hdc/-hdd FILE
+                                 IDE hard disk 0 to 3
+          -blockdev driver=FMT,node-name=NAME,...
+                                 a block node for -device ...,drive=NAME
+
+        Devices (-device help lists them):
+          -device ide-hd,drive=ID[,bus=ide.N][,unit=N][,serial=S][,model=M]
+          -device isa-debug-exit[,iobase=N][,iosize=N]
+          -device isa-debugcon[,iobase=N][,chardev=ID]
+          -object iothread,id=ID
+
+        Character devices:
+          -serial stdio|mon:stdio|null|none|file:PATH|chardev:ID|tcp:HOST:PORT,server=on,wait=off|unix:PATH,server=on,wait=off
+          -chardev stdio|null|file|socket,id=ID,...
+          -nographic             COM1 on standard input and output, no display
+          -display none          no display (jemu has none)
+          -nodefaults            no default devices (no COM1)
+
+        Run control and debugging:
+          -no-reboot             exit instead of rebooting
+          -no-shutdown           stop instead of exiting when the guest powers off
           -kernel FILE           boot a multiboot kernel directly
           -append TEXT           the kernel's command line
-          -bios FILE             firmware image (default %s)
-          -serial stdio|null     where COM1 goes (default: nowhere)
-          -nographic             same as -serial stdio -display none
-          -display none          no display (the only kind)
-          -device isa-debug-exit[,iobase=N][,iosize=N]
-                                 a port whose writes end jemu with status (value << 1) | 1
-          -no-reboot             exit instead of rebooting on a triple fault or reset
-          -d int,cpu_reset,guest_errors,unimp
-                                 log these events
+          -d item,...            log int, cpu_reset, guest_errors, unimp
           -D FILE                write the log to FILE instead of standard error
         """.formatted(PcVm.DEFAULT_BIOS);
 
     public static void main(String[] args) {
-        System.exit(run(args, System.out, System.err));
+        System.exit(run(args, System.in, System.out, System.err));
     }
 
     /** Runs jemu with {@code args}; returns the exit status. */
-    static int run(String[] args, OutputStream serialOut, PrintStream err) {
+    static int run(String[] args, InputStream stdin, OutputStream stdout, PrintStream err) {
         VmOptions options;
         try {
             options = VmOptions.parse(args);
@@ -45,26 +83,53 @@ public final class JemuMain {
             err.println("jemu: " + e.getMessage());
             return 1;
         }
-        if (options == null) {
-            err.print(USAGE);
-            return 0;
+        PrintStream out = new PrintStream(stdout, true);
+        switch (options.action) {
+            case HELP -> {
+                out.print(USAGE);
+                return 0;
+            }
+            case VERSION -> {
+                out.println("jemu emulator version " + VERSION);
+                return 0;
+            }
+            case DEVICE_HELP -> {
+                for (Map.Entry<String, String> m : Devices.MODELS.entrySet()) {
+                    out.println("name \"" + m.getKey() + "\", " + m.getValue());
+                }
+                return 0;
+            }
+            case MACHINE_HELP -> {
+                out.println("Supported machines are:");
+                out.println("pc                   Standard PC (i440FX + PIIX, 1996) (alias of pc-i440fx-7.2)");
+                return 0;
+            }
+            case CPU_HELP -> {
+                out.println("x86 qemu64             QEMU Virtual CPU version 2.5+");
+                out.println("x86 max                Enables all features supported by the accelerator in the current host");
+                return 0;
+            }
+            case RUN -> {
+            }
         }
-        if (options.logFile() != null) {
+        if (options.logFile != null) {
             try {
-                Log.setOutput(new PrintStream(new FileOutputStream(options.logFile()), true));
+                Log.setOutput(new PrintStream(new FileOutputStream(options.logFile), true));
             } catch (FileNotFoundException e) {
-                err.println("jemu: -D " + options.logFile() + ": cannot open: " + e.getMessage());
+                err.println("jemu: -D " + options.logFile + ": " + OsErrors.reason(e));
                 return 1;
             }
         }
-        Log.enable(options.logCategories().toArray(new LogCategory[0]));
+        Log.enable(options.log.toArray(new LogCategory[0]));
         PcVm vm;
         try {
-            vm = new PcVm(options, options.serialStdio() ? serialOut : OutputStream.nullOutputStream());
+            vm = new PcVm(options, stdin, stdout, false);
         } catch (OptionException e) {
             err.println("jemu: " + e.getMessage());
             return 1;
         }
-        return vm.run();
+        try (vm) {
+            return vm.run();
+        }
     }
 }

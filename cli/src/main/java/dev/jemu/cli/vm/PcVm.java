@@ -1,124 +1,175 @@
 package dev.jemu.cli.vm;
 
-import dev.jemu.core.machine.DeviceTimers;
+import dev.jemu.aio.AioContext;
 import dev.jemu.core.machine.GuestClock;
-import dev.jemu.core.machine.MachineLoop;
-import dev.jemu.core.sync.BigLock;
-import dev.jemu.core.memory.AddressSpace;
-import dev.jemu.core.memory.AliasRegion;
-import dev.jemu.core.memory.ContainerRegion;
-import dev.jemu.core.memory.IrqLine;
-import dev.jemu.core.memory.RamRegion;
-import dev.jemu.core.x86.Cpu;
-import dev.jemu.devices.debugexit.IsaDebugExit;
+import dev.jemu.devices.pc.PcBoard;
 import dev.jemu.devices.pc.boot.BootImageException;
-import dev.jemu.devices.pc.boot.Firmware;
 import dev.jemu.devices.pc.boot.MultibootLoader;
 import dev.jemu.devices.serial.Serial16550;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
- * The {@code pc} machine as far as it exists today: RAM (split at 3.5 GiB into the parts
- * below and above 4 GiB), firmware or a multiboot kernel, a 16550 on COM1 and any
- * isa-debug-exit devices. The 8259 PIC and the rest of the board come with the PC board
- * issue; until then COM1's interrupt output is not connected.
+ * A {@code pc} virtual machine built from parsed command-line options: the board, its
+ * character devices, its disks and the devices the options ask for. The thread that builds
+ * it is the main loop: it owns the main AioContext, in which the disks' requests run, and
+ * {@link #run()} polls it while a vCPU thread runs the guest, as QEMU's main loop and vCPU
+ * thread do.
+ *
+ * <p>Threading: built and run on the launcher's main thread.
  */
-public final class PcVm {
+public final class PcVm implements AutoCloseable {
     /** Default firmware, from Debian's seabios package. */
     static final String DEFAULT_BIOS = "/usr/share/seabios/bios-256k.bin";
-    static final long BELOW_4G_LIMIT = 0xE000_0000L;
-    static final int COM1 = 0x3F8;
 
     private final VmOptions options;
-    private final ContainerRegion system = new ContainerRegion("system", 1L << 40);
-    private final AddressSpace memory;
-    private final AddressSpace io = AddressSpace.ioPorts();
-    private final Cpu cpu;
-    private final MachineLoop loop;
-    private final Serial16550 serial;
-    private final long below4g;
-    private final long above4g;
+    private final AioContext mainContext;
+    private final PcBoard board;
+    private final List<CharBackend> chardevs = new ArrayList<>();
+    private final List<Drives.Drive> drives = new ArrayList<>();
     private final byte[] kernelImage;
 
-    /** Builds the machine; the files named by the options are read here. */
-    public PcVm(VmOptions options, OutputStream serialOut) throws OptionException {
+    /**
+     * Builds the machine; the files the options name are opened here.
+     *
+     * @param stdin the host side of {@code stdio} character devices: input
+     * @param stdout the host side of {@code stdio} character devices: output
+     * @param manualClock whether guest time moves only when a test steps it (device tests)
+     */
+    PcVm(VmOptions options, InputStream stdin, OutputStream stdout, boolean manualClock) throws OptionException {
         this.options = options;
-        RamRegion ram = RamRegion.ram("pc.ram", options.ramBytes());
-        below4g = Math.min(options.ramBytes(), BELOW_4G_LIMIT);
-        above4g = options.ramBytes() - below4g;
-        system.addSubregion(0, new AliasRegion("ram-below-4g", ram, 0, below4g));
-        if (above4g > 0) {
-            system.addSubregion(0x1_0000_0000L, new AliasRegion("ram-above-4g", ram, below4g, above4g));
+        AioContext ctx = AioContext.current();
+        this.mainContext = ctx != null ? ctx : AioContext.create();
+        String biosPath = options.bios != null ? options.bios : DEFAULT_BIOS;
+        byte[] bios = readBios(biosPath, options.bios == null);
+        try {
+            board = new PcBoard(options.ramBytes, bios, manualClock ? GuestClock.manual() : GuestClock.hostDriven(),
+                    options.noReboot);
+        } catch (BootImageException e) {
+            throw new OptionException("-bios " + biosPath, e.getMessage());
         }
-        memory = new AddressSpace("memory", system);
-        cpu = new Cpu(memory, io);
-        BigLock bql = new BigLock();
-        memory.setBigLock(bql);
-        io.setBigLock(bql);
-        loop = new MachineLoop(cpu, bql, new DeviceTimers(GuestClock.hostDriven(), bql), options.noReboot(), this::reset);
-        serial = new Serial16550(serialOut, new IrqLine(level -> { }));
-        io.root().addSubregion(COM1, serial.region("serial0"));
-        for (VmOptions.DebugExit d : options.debugExits()) {
-            io.root().addSubregion(d.iobase(), new IsaDebugExit(d.iosize(), loop::requestShutdown).region());
+        Devices.build(this, options, stdin, stdout);
+        kernelImage = options.kernel != null ? readFile("-kernel " + options.kernel, options.kernel) : null;
+        if (kernelImage != null) {
+            loadKernel();
+            board.setAfterReset(() -> {
+                try {
+                    loadKernel();
+                } catch (OptionException e) {
+                    throw new IllegalStateException("the kernel that loaded at start-up failed to load on reset: "
+                            + e.getMessage(), e);
+                }
+            });
         }
-        if (options.kernel() != null) {
-            kernelImage = readFile("-kernel " + options.kernel(), options.kernel());
-        } else {
-            kernelImage = null;
-            String biosPath = options.bios() != null ? options.bios() : DEFAULT_BIOS;
-            String opt = "-bios " + biosPath;
-            try {
-                Firmware.map(system, readFile(opt, biosPath));
-            } catch (BootImageException e) {
-                throw new OptionException(opt, e.getMessage());
-            }
-        }
-        boot();
     }
 
-    private static byte[] readFile(String opt, String path) throws OptionException {
+    private static byte[] readBios(String path, boolean isDefault) throws OptionException {
         try {
             return Files.readAllBytes(Path.of(path));
-        } catch (NoSuchFileException e) {
-            throw new OptionException(opt, "Could not open '" + path + "': No such file or directory");
-        } catch (IOException e) {
-            throw new OptionException(opt, "Could not read '" + path + "': " + e.getMessage());
+        } catch (IOException | java.nio.file.InvalidPathException e) {
+            String hint = isDefault ? " (install Debian's seabios package, or give -bios FILE)" : "";
+            throw new OptionException("-bios " + path, "could not load PC BIOS '" + path + "'" + hint);
         }
     }
 
-    private void boot() throws OptionException {
-        cpu.reset();
-        if (kernelImage != null) {
-            String cmdline = options.append().isEmpty() ? options.kernel() : options.kernel() + " " + options.append();
+    static byte[] readFile(String option, String path) throws OptionException {
+        try {
+            if (Files.isDirectory(Path.of(path))) {
+                throw new OptionException(option, "Could not open '" + path + "': Is a directory");
+            }
+            return Files.readAllBytes(Path.of(path));
+        } catch (IOException | java.nio.file.InvalidPathException e) {
+            throw new OptionException(option, "Could not open '" + path + "': " + OsErrors.reason(e));
+        }
+    }
+
+    private void loadKernel() throws OptionException {
+        String cmdline = options.append.isEmpty() ? options.kernel : options.kernel + " " + options.append;
+        try {
+            MultibootLoader.load(kernelImage, cmdline, board.memory(), board.ramBelow4g(), board.ramAbove4g(), board.cpu());
+        } catch (BootImageException e) {
+            throw new OptionException("-kernel " + options.kernel, e.getMessage());
+        }
+    }
+
+    /** The board. */
+    public PcBoard board() {
+        return board;
+    }
+
+    /** The main loop's AioContext. */
+    AioContext mainContext() {
+        return mainContext;
+    }
+
+    void addChardev(CharBackend backend) {
+        chardevs.add(backend);
+    }
+
+    void addDrive(Drives.Drive drive) {
+        drives.add(drive);
+    }
+
+    /** Connects host input of {@code backend} to {@code serial}. */
+    void connectInput(CharBackend backend, Serial16550 serial) {
+        backend.startInput(b -> board.bql().call(() -> {
+            if (!serial.canReceive()) {
+                return false;
+            }
+            serial.receive(b);
+            return true;
+        }));
+    }
+
+    /**
+     * Runs the guest on a vCPU thread while this thread polls the main loop, until the machine
+     * shuts down; returns the exit status.
+     */
+    public int run() {
+        int[] status = {1};
+        java.util.concurrent.atomic.AtomicBoolean finished = new java.util.concurrent.atomic.AtomicBoolean();
+        Thread vcpu = new Thread(() -> {
             try {
-                MultibootLoader.load(kernelImage, cmdline, memory, below4g, above4g, cpu);
-            } catch (BootImageException e) {
-                throw new OptionException("-kernel " + options.kernel(), e.getMessage());
+                status[0] = board.loop().run();
+            } finally {
+                finished.set(true);
+                mainContext.kick();
+            }
+        }, "vcpu0");
+        vcpu.start();
+        while (!finished.get()) {
+            mainContext.poll(true);
+        }
+        try {
+            vcpu.join();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        return status[0];
+    }
+
+    /** Flushes and closes the disks and the character devices. */
+    @Override
+    public void close() {
+        for (Drives.Drive d : drives) {
+            try {
+                d.backend().close();
+            } catch (IOException e) {
+                System.err.println("jemu: drive " + d.id() + ": " + OsErrors.reason(e));
             }
         }
-    }
-
-    private void reset() {
-        serial.reset();
-        try {
-            boot();
-        } catch (OptionException e) {
-            throw new IllegalStateException("kernel that loaded at start-up failed to load on reset: " + e.getMessage(), e);
+        for (CharBackend c : chardevs) {
+            try {
+                c.close();
+            } catch (IOException e) {
+                System.err.println("jemu: chardev: " + OsErrors.reason(e));
+            }
         }
-    }
-
-    /** Runs the machine until it shuts down; returns the exit status. */
-    public int run() {
-        return loop.run();
-    }
-
-    /** The guest-physical address space. */
-    public AddressSpace memory() {
-        return memory;
     }
 }

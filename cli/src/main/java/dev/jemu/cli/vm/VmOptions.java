@@ -1,192 +1,406 @@
 package dev.jemu.cli.vm;
 
+import dev.jemu.block.BlockOptions;
 import dev.jemu.core.log.LogCategory;
 
 import java.util.ArrayList;
 import java.util.EnumSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
 
 /**
- * The launcher's options, parsed QEMU-style: single or double dash, each option's argument
- * the next word. Unknown options and malformed values are rejected with a one-line message
- * naming the option.
+ * The launcher's command line, parsed as QEMU parses it: options with one or two dashes, each
+ * option's argument the next word, structured arguments in {@link QemuOpts} syntax. Nothing
+ * is opened here; {@link PcVm} builds the machine from the result. Unknown options, options
+ * of QEMU that jemu does not have, and malformed values are refused with one line naming the
+ * option.
  *
- * @param ramBytes {@code -m}, default 128 MiB
- * @param serialStdio whether COM1 is connected to standard input and output
- * @param noReboot {@code -no-reboot}
- * @param kernel {@code -kernel} file, or null
- * @param append {@code -append} text
- * @param bios {@code -bios} file, or null for the default
- * @param debugExits the {@code -device isa-debug-exit} instances
- * @param logCategories {@code -d}
- * @param logFile {@code -D}, or null
+ * <p>Threading: the launcher's main thread.
  */
-public record VmOptions(long ramBytes, boolean serialStdio, boolean noReboot, String kernel, String append,
-                        String bios, List<DebugExit> debugExits, Set<LogCategory> logCategories, String logFile) {
-
-    /** One isa-debug-exit device. */
-    public record DebugExit(int iobase, int iosize) {
-    }
-
+final class VmOptions {
     static final long DEFAULT_RAM = 128L << 20;
+    /** The largest RAM jemu accepts (what its RAM blocks can address). */
     static final long MAX_RAM = 1L << 40;
 
-    /** Parses {@code args}; returns null when help or version was printed instead. */
-    public static VmOptions parse(String[] args) throws OptionException {
-        long ram = DEFAULT_RAM;
-        boolean serialStdio = false;
-        boolean noReboot = false;
-        String kernel = null;
-        String append = "";
-        String bios = null;
-        List<DebugExit> exits = new ArrayList<>();
-        Set<LogCategory> log = EnumSet.noneOf(LogCategory.class);
-        String logFile = null;
+    /** What {@link #parse} found besides a machine to run. */
+    enum Action { RUN, HELP, VERSION, DEVICE_HELP, MACHINE_HELP, CPU_HELP }
+
+    Action action = Action.RUN;
+    long ramBytes = DEFAULT_RAM;
+    String cpuModel = "qemu64";
+    String bios;
+    String kernel;
+    String append = "";
+    String initrd;
+    boolean noReboot;
+    boolean noShutdown;
+    boolean startPaused;
+    boolean nodefaults;
+    boolean snapshotAll;
+    boolean nographic;
+    String bootOrder = "cad";
+    boolean bootMenu;
+    String rtcBase = "utc";
+    String name;
+    final Set<LogCategory> log = EnumSet.noneOf(LogCategory.class);
+    String logFile;
+    final List<DriveSpec> drives = new ArrayList<>();
+    final List<QemuOpts> devices = new ArrayList<>();
+    final Map<String, QemuOpts> chardevs = new LinkedHashMap<>();
+    /** {@code -serial} arguments in order (COM1, COM2, ...). */
+    final List<String> serials = new ArrayList<>();
+    final List<String> iothreads = new ArrayList<>();
+
+    /** Options QEMU has that jemu does not (yet): refused by name rather than ignored. */
+    private static final Set<String> NOT_SUPPORTED = Set.of("netdev", "net", "nic", "vga", "usb", "usbdevice",
+            "audiodev", "soundhw", "cdrom", "fda", "fdb", "mtdblock", "sd", "pflash", "enable-kvm", "qmp",
+            "qmp-pretty", "monitor", "mon", "gdb", "s", "icount", "smbios", "fw_cfg", "acpitable", "numa",
+            "loadvm", "incoming", "daemonize", "pidfile", "spice", "vnc", "sdl", "curses", "k", "parallel",
+            "virtfs", "tpmdev", "watchdog", "watchdog-action", "global", "readconfig", "writeconfig",
+            "option-rom", "overcommit", "mem-path", "mem-prealloc", "runas", "chroot", "sandbox", "trace",
+            "plugin", "semihosting", "full-screen", "g", "portrait", "rotate", "win2k-hack", "no-acpi",
+            "no-hpet", "singlestep", "L", "prom-env", "add-fd", "action", "compat", "msg", "xen-domid",
+            "tb-size", "cpu-throttle", "device-tree", "dtb", "preconfig", "qtest", "qtest-log", "rtc-td-hack",
+            "old-param", "alt-grab", "ctrl-grab", "no-quit", "no-frame", "show-cursor", "enable-sync-profile",
+            "echr", "virtioconsole", "uuid", "seed", "dump-vmstate", "bt", "vmwarevga", "hdachs");
+
+    /** Parses {@code args}. */
+    static VmOptions parse(String[] args) throws OptionException {
+        VmOptions o = new VmOptions();
         for (int k = 0; k < args.length; k++) {
             String arg = args[k];
-            if (!arg.startsWith("-")) {
-                throw new OptionException(arg, "unexpected argument (disk images are given with -drive)");
+            if (!arg.startsWith("-") || arg.length() == 1) {
+                o.drives.add(o.hdDrive("-hda", arg, -1));
+                continue;
             }
             String name = arg.startsWith("--") ? arg.substring(2) : arg.substring(1);
-            switch (name) {
-                case "no-reboot" -> noReboot = true;
-                case "nographic" -> serialStdio = true;
-                case "h", "help" -> {
-                    return null;
+            if (o.flag(name)) {
+                continue;
+            }
+            if (!takesArgument(name)) {
+                if (NOT_SUPPORTED.contains(name)) {
+                    throw new OptionException(arg, "not supported by jemu");
                 }
-                default -> {
-                    if (k + 1 >= args.length || !takesArgument(name)) {
-                        throw new OptionException(arg, takesArgument(name) ? "requires an argument" : "invalid option");
-                    }
-                    String value = args[++k];
-                    String opt = arg + " " + value;
-                    switch (name) {
-                        case "machine", "M" -> checkMachine(opt, value);
-                        case "m" -> ram = parseSize(opt, value.startsWith("size=") ? value.substring(5) : value);
-                        case "display" -> {
-                            if (!value.equals("none")) {
-                                throw new OptionException(opt, "display '" + value + "' is not available (only 'none')");
-                            }
-                        }
-                        case "serial" -> serialStdio = parseSerial(opt, value);
-                        case "device" -> exits.add(parseDevice(opt, value));
-                        case "kernel" -> kernel = value;
-                        case "append" -> append = value;
-                        case "bios" -> bios = value;
-                        case "cpu" -> {
-                            if (!value.equals("qemu64")) {
-                                throw new OptionException(opt, "unable to find CPU model '" + value + "' (jemu has qemu64)");
-                            }
-                        }
-                        case "d" -> log.addAll(parseLog(opt, value));
-                        case "D" -> logFile = value;
-                        default -> throw new IllegalStateException(name);
-                    }
-                }
+                throw new OptionException(arg, "invalid option");
+            }
+            if (k + 1 >= args.length) {
+                throw new OptionException(arg, "requires an argument");
+            }
+            o.withArgument(arg, name, args[++k]);
+        }
+        if (o.action == Action.RUN && o.startPaused) {
+            throw new OptionException("-S", "needs a monitor to continue the machine, and jemu has no monitor yet");
+        }
+        return o;
+    }
+
+    private boolean flag(String name) throws OptionException {
+        switch (name) {
+            case "no-reboot" -> noReboot = true;
+            case "no-shutdown" -> noShutdown = true;
+            case "nographic" -> nographic = true;
+            case "S" -> startPaused = true;
+            case "nodefaults" -> nodefaults = true;
+            case "snapshot" -> snapshotAll = true;
+            case "h", "help" -> action = Action.HELP;
+            case "version" -> action = Action.VERSION;
+            default -> {
+                return false;
             }
         }
-        return new VmOptions(ram, serialStdio, noReboot, kernel, append, bios, List.copyOf(exits), log, logFile);
+        return true;
     }
 
     private static boolean takesArgument(String name) {
         return switch (name) {
-            case "machine", "M", "m", "display", "serial", "device", "kernel", "append", "bios", "cpu", "d", "D" -> true;
+            case "machine", "M", "accel", "m", "cpu", "smp", "bios", "kernel", "append", "initrd", "drive",
+                 "hda", "hdb", "hdc", "hdd", "blockdev", "device", "serial", "chardev", "display", "boot", "rtc",
+                 "name", "d", "D", "object" -> true;
             default -> false;
         };
     }
 
-    private static void checkMachine(String opt, String value) throws OptionException {
-        String type = value.split(",", 2)[0];
-        if (type.startsWith("type=")) {
-            type = type.substring(5);
+    private void withArgument(String arg, String name, String value) throws OptionException {
+        String opt = arg + " " + value;
+        switch (name) {
+            case "machine", "M" -> machine(arg, value);
+            case "accel" -> accel(arg, value);
+            case "m" -> ramBytes = parseRam(opt, value);
+            case "cpu" -> cpu(opt, value);
+            case "smp" -> smp(arg, value);
+            case "bios" -> bios = value;
+            case "kernel" -> kernel = value;
+            case "append" -> append = value;
+            case "initrd" -> initrd = value;
+            case "drive" -> drives.add(drive(QemuOpts.parse(arg, value, null)));
+            case "hda" -> drives.add(hdDrive(arg, value, 0));
+            case "hdb" -> drives.add(hdDrive(arg, value, 1));
+            case "hdc" -> drives.add(hdDrive(arg, value, 2));
+            case "hdd" -> drives.add(hdDrive(arg, value, 3));
+            case "blockdev" -> drives.add(blockdev(QemuOpts.parse(arg, value, null)));
+            case "device" -> device(QemuOpts.parse(arg, value, "driver"));
+            case "serial" -> serials.add(value);
+            case "chardev" -> chardev(QemuOpts.parse(arg, value, "backend"));
+            case "display" -> display(opt, value);
+            case "boot" -> boot(QemuOpts.parse(arg, value, "order"));
+            case "rtc" -> rtc(QemuOpts.parse(arg, value, null));
+            case "name" -> this.name = QemuOpts.parse(arg, value, "guest").get("guest");
+            case "d" -> log.addAll(parseLog(opt, value));
+            case "D" -> logFile = value;
+            case "object" -> object(QemuOpts.parse(arg, value, "qom-type"));
+            default -> throw new IllegalStateException(name);
         }
-        if (!type.equals("pc")) {
-            throw new OptionException(opt, "unsupported machine type '" + type + "' (jemu has 'pc')");
+    }
+
+    private void machine(String arg, String value) throws OptionException {
+        QemuOpts m = QemuOpts.parse(arg, value, "type");
+        String type = m.get("type", "pc");
+        if (type.equals("help")) {
+            action = Action.MACHINE_HELP;
+            return;
+        }
+        if (!type.equals("pc") && !type.startsWith("pc-i440fx-")) {
+            throw m.error("unsupported machine type '" + type + "' (jemu has 'pc'; see -machine help)");
+        }
+        checkAccel(m, m.get("accel", "tcg"));
+        if (m.bool("hpet", false)) {
+            throw m.error("Parameter 'hpet': jemu's pc machine has no HPET yet; use hpet=off");
+        }
+        if (m.bool("smm", false)) {
+            throw m.error("Parameter 'smm': jemu's pc machine has no SMM; use smm=off");
+        }
+        m.bool("usb", false);
+        m.choice("vmport", "off", "off", "auto");
+        m.rejectUnused(k -> "Invalid parameter '" + k + "'");
+    }
+
+    private void accel(String arg, String value) throws OptionException {
+        QemuOpts a = QemuOpts.parse(arg, value, "accel");
+        checkAccel(a, a.get("accel"));
+        a.choice("thread", "single", "single");
+        a.rejectUnused(k -> "Invalid parameter '" + k + "'");
+    }
+
+    private static void checkAccel(QemuOpts o, String accel) throws OptionException {
+        for (String a : accel.split(":")) {
+            if (!a.equals("tcg")) {
+                throw o.error("invalid accelerator " + a + " (jemu has tcg, its own interpreter)");
+            }
+        }
+    }
+
+    private void cpu(String opt, String value) throws OptionException {
+        String model = value.split(",", 2)[0];
+        switch (model) {
+            case "help" -> action = Action.CPU_HELP;
+            case "qemu64", "max" -> cpuModel = model;
+            default -> throw new OptionException(opt, "unable to find CPU model '" + model + "' (see -cpu help)");
         }
         if (value.contains(",")) {
-            throw new OptionException(opt, "machine properties are not supported yet");
+            throw new OptionException(opt, "CPU feature flags are not supported yet");
         }
     }
 
-    static long parseSize(String opt, String value) throws OptionException {
-        String v = value.toUpperCase(Locale.ROOT);
-        long unit = 1L << 20;
-        char last = v.isEmpty() ? ' ' : v.charAt(v.length() - 1);
-        switch (last) {
-            case 'K' -> unit = 1L << 10;
-            case 'M' -> unit = 1L << 20;
-            case 'G' -> unit = 1L << 30;
-            case 'T' -> unit = 1L << 40;
-            default -> last = ' ';
+    private void smp(String arg, String value) throws OptionException {
+        QemuOpts s = QemuOpts.parse(arg, value, "cpus");
+        for (String key : List.of("cpus", "maxcpus", "sockets", "dies", "cores", "threads")) {
+            if (s.number(key, 1, 1024) != 1) {
+                throw s.error("jemu runs 1 vCPU; " + key + "=" + s.get(key) + " is not supported");
+            }
         }
-        String digits = last == ' ' ? v : v.substring(0, v.length() - 1);
-        long n;
+        s.rejectUnused(k -> "Invalid parameter '" + k + "'");
+    }
+
+    /** {@code -m [size=]N[kMGT]}: mebibytes without a suffix, fractions allowed ({@code 1.5G}). */
+    static long parseRam(String opt, String value) throws OptionException {
+        QemuOpts m = QemuOpts.parse("-m", value, "size");
+        String text = m.get("size", "128");
+        m.rejectUnused(k -> "Invalid parameter '" + k + "'");
+        String v = text.trim();
+        if (!v.isEmpty() && Character.isDigit(v.charAt(v.length() - 1))) {
+            v = v + "M";
+        }
+        long bytes;
         try {
-            n = Long.parseLong(digits);
-        } catch (NumberFormatException e) {
-            throw new OptionException(opt, "invalid RAM size '" + value + "'");
+            bytes = BlockOptions.parseSize("size", v);
+        } catch (dev.jemu.block.BlockException e) {
+            throw new OptionException(opt, "Parameter 'size' expects a non-negative number below 2^64");
         }
-        if (n <= 0 || n > MAX_RAM / unit) {
-            throw new OptionException(opt, "RAM size must be between 1 MiB and 1 TiB");
+        if (bytes < (1L << 20)) {
+            throw new OptionException(opt, "ram size too small");
         }
-        long bytes = n * unit;
-        if (bytes < (1L << 20) || (bytes & 0xFFF) != 0) {
-            throw new OptionException(opt, "RAM size must be at least 1 MiB and a multiple of 4 KiB");
+        if (bytes > MAX_RAM) {
+            throw new OptionException(opt, "ram size too large (jemu's limit is 1 TiB)");
         }
-        return bytes;
+        return (bytes + 0xFFF) & ~0xFFFL;
     }
 
-    private static boolean parseSerial(String opt, String value) throws OptionException {
-        return switch (value) {
-            case "stdio", "mon:stdio" -> true;
-            case "none", "null" -> false;
-            default -> throw new OptionException(opt, "character device backend '" + value
-                    + "' is not supported (stdio, null, none)");
-        };
+    private DriveSpec hdDrive(String arg, String file, int index) throws OptionException {
+        QemuOpts d = QemuOpts.parse(arg, "file=" + file.replace(",", ",,"), null);
+        DriveSpec s = drive(d);
+        return new DriveSpec(s.option(), s.id(), "ide", index, s.readOnly(), s.snapshot(), s.werror(), s.rerror(),
+                s.discard(), s.block());
     }
 
-    private static DebugExit parseDevice(String opt, String value) throws OptionException {
-        String[] parts = value.split(",");
-        if (!parts[0].equals("isa-debug-exit") && !parts[0].equals("driver=isa-debug-exit")) {
-            throw new OptionException(opt, "'" + parts[0] + "' is not a valid device model name");
+    private DriveSpec drive(QemuOpts d) throws OptionException {
+        String iface = d.get("if", "ide");
+        if (!List.of("ide", "virtio", "none").contains(iface)) {
+            throw d.error("unsupported bus type '" + iface + "' (jemu has ide, virtio and none)");
         }
-        int iobase = 0x501;
-        int iosize = 2;
-        for (int k = 1; k < parts.length; k++) {
-            String[] kv = parts[k].split("=", 2);
-            if (kv.length != 2) {
-                throw new OptionException(opt, "property '" + parts[k] + "' has no value");
+        String media = d.choice("media", "disk", "disk", "cdrom");
+        if (media.equals("cdrom")) {
+            throw d.error("media=cdrom: jemu has no CD-ROM drive yet");
+        }
+        int index = -1;
+        if (d.has("index")) {
+            index = (int) d.number("index", 0, 3);
+        }
+        if (d.has("bus") || d.has("unit")) {
+            int bus = (int) d.number("bus", 0, 1);
+            int unit = (int) d.number("unit", 0, 1);
+            if (index >= 0 && index != bus * 2 + unit) {
+                throw d.error("index cannot be used with bus and unit");
             }
-            switch (kv[0]) {
-                case "iobase" -> iobase = (int) parseNumber(opt, kv[1], 0xFFFF);
-                case "iosize" -> iosize = (int) parseNumber(opt, kv[1], 4);
-                default -> throw new OptionException(opt, "property 'isa-debug-exit." + kv[0] + "' not found");
-            }
+            index = bus * 2 + unit;
         }
-        if (iosize != 1 && iosize != 2 && iosize != 4) {
-            throw new OptionException(opt, "iosize must be 1, 2 or 4");
+        boolean readOnly = d.bool("readonly", false) | d.bool("read-only", false);
+        boolean snapshot = d.bool("snapshot", false) || snapshotAll;
+        String werror = d.choice("werror", "enospc", "report", "ignore", "stop", "enospc");
+        String rerror = d.choice("rerror", "report", "report", "ignore", "stop");
+        String discard = d.choice("discard", "ignore", "ignore", "off", "unmap", "on");
+        String detect = d.choice("detect-zeroes", "off", "off", "on", "unmap");
+        if (!detect.equals("off")) {
+            throw d.error("detect-zeroes=" + detect + " is not supported for guest drives yet");
         }
-        return new DebugExit(iobase, iosize);
+        String id = d.get("id");
+        BlockOptions block = d.blockOptions();
+        for (String k : List.of("if", "media", "index", "bus", "unit", "readonly", "read-only", "snapshot", "werror",
+                "rerror", "discard", "detect-zeroes", "id")) {
+            block.remove(k);
+        }
+        String format = block.remove("format");
+        if (format != null) {
+            block.put("driver", format);
+        }
+        if (!block.has("file") && block.child("file") == null) {
+            throw d.error("a drive needs a file (file=PATH)");
+        }
+        String aio = block.remove("aio");
+        if (aio != null && !aio.equals("threads")) {
+            throw d.error("aio=" + aio + " is not supported (jemu's file driver uses aio=threads)");
+        }
+        return new DriveSpec(d.option(), id, iface, index, readOnly, snapshot, werror, rerror,
+                discard.equals("unmap") || discard.equals("on"), block);
     }
 
-    private static long parseNumber(String opt, String s, long max) throws OptionException {
-        try {
-            long v = s.startsWith("0x") || s.startsWith("0X") ? Long.parseLong(s.substring(2), 16) : Long.parseLong(s);
-            if (v < 0 || v > max) {
-                throw new OptionException(opt, "value " + s + " out of range (0 to " + max + ")");
-            }
-            return v;
-        } catch (NumberFormatException e) {
-            throw new OptionException(opt, "'" + s + "' is not a number");
+    private DriveSpec blockdev(QemuOpts b) throws OptionException {
+        String node = b.remove("node-name");
+        if (node == null) {
+            throw b.error("A -blockdev needs a node-name");
+        }
+        if (!b.has("driver")) {
+            throw b.error("Parameter 'driver' is missing");
+        }
+        boolean readOnly = b.bool("read-only", false);
+        String discard = b.choice("discard", "ignore", "ignore", "off", "unmap", "on");
+        BlockOptions block = b.blockOptions();
+        block.remove("read-only");
+        block.remove("discard");
+        return new DriveSpec(b.option(), node, "none", -1, readOnly, false, "enospc", "report",
+                discard.equals("unmap") || discard.equals("on"), block);
+    }
+
+    private void device(QemuOpts d) throws OptionException {
+        String driver = d.get("driver");
+        if (driver.equals("help")) {
+            action = Action.DEVICE_HELP;
+            return;
+        }
+        devices.add(d);
+    }
+
+    private void chardev(QemuOpts c) throws OptionException {
+        String id = c.get("id");
+        if (id == null) {
+            throw c.error("chardev: no id specified");
+        }
+        if (chardevs.containsKey(id)) {
+            throw c.error("attempt to add duplicate property '" + id + "' to object (type 'container')");
+        }
+        chardevs.put(id, c);
+    }
+
+    private static void display(String opt, String value) throws OptionException {
+        String type = value.split(",", 2)[0];
+        if (!type.equals("none")) {
+            throw new OptionException(opt, "display '" + type + "' is not available (jemu has no display: use none)");
         }
     }
 
-    private static Set<LogCategory> parseLog(String opt, String value) throws OptionException {
+    private void boot(QemuOpts b) throws OptionException {
+        String order = b.get("order");
+        if (order == null) {
+            order = b.get("once");
+        }
+        if (order != null) {
+            for (char c : order.toCharArray()) {
+                if ("acdn".indexOf(c) < 0) {
+                    throw b.error("Invalid boot device '" + c + "'");
+                }
+            }
+            bootOrder = order;
+        }
+        bootMenu = b.bool("menu", false);
+        b.number("splash-time", 0, 0xFFFF);
+        b.bool("strict", false);
+        b.rejectUnused(k -> "Invalid parameter '" + k + "'");
+    }
+
+    private void rtc(QemuOpts r) throws OptionException {
+        String base = r.get("base", "utc");
+        if (!base.equals("utc") && !base.equals("localtime")) {
+            try {
+                if (base.length() == 10) {
+                    java.time.LocalDate.parse(base);
+                } else {
+                    java.time.LocalDateTime.parse(base);
+                }
+            } catch (java.time.format.DateTimeParseException e) {
+                throw r.error("invalid datetime format\nvalid formats: '2006-06-17T16:01:21' or '2006-06-17'");
+            }
+        }
+        rtcBase = base;
+        r.choice("clock", "host", "host", "rt", "vm");
+        r.choice("driftfix", "none", "none", "slew");
+        r.rejectUnused(k -> "Invalid parameter '" + k + "'");
+    }
+
+    private void object(QemuOpts o) throws OptionException {
+        String type = o.get("qom-type");
+        if (!type.equals("iothread")) {
+            throw o.error("invalid object type: " + type + " (jemu has iothread)");
+        }
+        String id = o.get("id");
+        if (id == null) {
+            throw o.error("Parameter 'id' is missing");
+        }
+        if (iothreads.contains(id)) {
+            throw o.error("attempt to add duplicate property '" + id + "' to object (type 'container')");
+        }
+        o.number("poll-max-ns", 0, Long.MAX_VALUE);
+        o.number("poll-grow", 0, Long.MAX_VALUE);
+        o.number("poll-shrink", 0, Long.MAX_VALUE);
+        o.rejectUnused(k -> "Property 'iothread." + k + "' not found");
+        iothreads.add(id);
+    }
+
+    static Set<LogCategory> parseLog(String opt, String value) throws OptionException {
         Set<LogCategory> out = EnumSet.noneOf(LogCategory.class);
         for (String item : value.split(",")) {
-            LogCategory c = LogCategory.fromOptionName(item);
+            LogCategory c = LogCategory.fromOptionName(item.toLowerCase(Locale.ROOT));
             if (c == null) {
                 throw new OptionException(opt, "unknown log item '" + item + "' (int, cpu_reset, guest_errors, unimp)");
             }

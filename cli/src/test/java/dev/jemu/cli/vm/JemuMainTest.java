@@ -66,7 +66,7 @@ class JemuMainTest {
         ByteArrayOutputStream err = new ByteArrayOutputStream();
         int status = JemuMain.run(new String[] {"-machine", "pc", "-m", "64M", "-display", "none", "-serial", "stdio",
             "-no-reboot", "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04", "-kernel", kernel.toString(),
-            "-append", "hello world"}, serial, new PrintStream(err));
+            "-append", "hello world"}, java.io.InputStream.nullInputStream(), serial, new PrintStream(err));
         assertEquals(33, status, err.toString());
         assertEquals(kernel + " hello world", serial.toString());
     }
@@ -99,7 +99,7 @@ class JemuMainTest {
             """);
         ByteArrayOutputStream serial = new ByteArrayOutputStream();
         int status = JemuMain.run(new String[] {"-m", "16M", "-serial", "stdio", "-device", "isa-debug-exit,iobase=0xf4,iosize=1",
-            "-bios", bios.toString()}, serial, new PrintStream(new ByteArrayOutputStream()));
+            "-bios", bios.toString()}, java.io.InputStream.nullInputStream(), serial, new PrintStream(new ByteArrayOutputStream()));
         assertEquals(5, status);
         assertEquals("bios ok", serial.toString());
     }
@@ -109,14 +109,14 @@ class JemuMainTest {
         Path dir = Files.createTempDirectory("jemu-main");
         Path kernel = assemble(dir, KERNEL.replace("mov esp, stack_top", "lidt [bad_idt]\n    int3\nbad_idt: dw 0\n    dd 0"));
         int status = JemuMain.run(new String[] {"-m", "16M", "-no-reboot", "-kernel", kernel.toString()},
-                new ByteArrayOutputStream(), new PrintStream(new ByteArrayOutputStream()));
+                java.io.InputStream.nullInputStream(), new ByteArrayOutputStream(), new PrintStream(new ByteArrayOutputStream()));
         assertEquals(0, status);
     }
 
     @Test
     void missingKernelFileIsAOneLineError() {
         ByteArrayOutputStream err = new ByteArrayOutputStream();
-        int status = JemuMain.run(new String[] {"-kernel", "/nonexistent/k.bin"}, new ByteArrayOutputStream(), new PrintStream(err));
+        int status = JemuMain.run(new String[] {"-kernel", "/nonexistent/k.bin"}, java.io.InputStream.nullInputStream(), new ByteArrayOutputStream(), new PrintStream(err));
         assertEquals(1, status);
         assertEquals("jemu: -kernel /nonexistent/k.bin: Could not open '/nonexistent/k.bin': No such file or directory\n",
                 err.toString());
@@ -127,7 +127,7 @@ class JemuMainTest {
         Path f = Files.createTempFile("jemu", ".bin");
         Files.write(f, new byte[4096]);
         ByteArrayOutputStream err = new ByteArrayOutputStream();
-        int status = JemuMain.run(new String[] {"-kernel", f.toString()}, new ByteArrayOutputStream(), new PrintStream(err));
+        int status = JemuMain.run(new String[] {"-kernel", f.toString()}, java.io.InputStream.nullInputStream(), new ByteArrayOutputStream(), new PrintStream(err));
         assertEquals(1, status);
         assertEquals("jemu: -kernel " + f + ": not a multiboot kernel (no multiboot header in the first 8 KiB)\n", err.toString());
     }

@@ -27,14 +27,20 @@ public enum Emulator {
 
     /** The command that boots the multiboot {@code kernel} with {@code options} before {@code -kernel}. */
     public List<String> command(Workspace workspace, List<String> options, Path kernel) {
+        List<String> all = new ArrayList<>(options);
+        all.add("-kernel");
+        all.add(kernel.toString());
+        return command(workspace, all);
+    }
+
+    /** The command that starts this emulator with {@code options}. */
+    public List<String> command(Workspace workspace, List<String> options) {
         List<String> command = new ArrayList<>();
         command.add(switch (this) {
             case QEMU -> QEMU_BINARY;
             case JEMU -> workspace.jemuLauncher().toString();
         });
         command.addAll(options);
-        command.add("-kernel");
-        command.add(kernel.toString());
         return List.copyOf(command);
     }
 

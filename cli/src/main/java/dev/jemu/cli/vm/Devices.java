@@ -1,0 +1,300 @@
+package dev.jemu.cli.vm;
+
+import dev.jemu.devices.pc.PcBoard;
+import dev.jemu.devices.serial.Serial16550;
+
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Turns the parsed options into devices on the board: character devices and the UARTs that
+ * use them, the disks and the IDE drives that show them, and every {@code -device}. Errors
+ * are QEMU's, one line naming the option.
+ *
+ * <p>Threading: the launcher's main thread, before the vCPU runs.
+ */
+final class Devices {
+    /** The {@code -device} models jemu has, for {@code -device help}. */
+    static final Map<String, String> MODELS = new LinkedHashMap<>();
+
+    static {
+        MODELS.put("ide-hd", "IDE hard disk: drive=ID[,bus=ide.0|ide.1][,unit=0|1][,serial=S][,model=M]");
+        MODELS.put("isa-debug-exit", "writes end the emulator with status (value << 1) | 1: [iobase=0x501][,iosize=2]");
+        MODELS.put("isa-debugcon", "ISA debug console: [iobase=0xe9][,chardev=ID]");
+    }
+
+    private final PcVm vm;
+    private final VmOptions options;
+    private final InputStream stdin;
+    private final OutputStream stdout;
+    private final Map<String, CharBackend> chardevs = new HashMap<>();
+    private final Map<String, DriveSpec> drivesById = new LinkedHashMap<>();
+    private final Map<String, String> driveUsers = new HashMap<>();
+    /** The drives of {@code -drive if=ide}, by IDE position (bus * 2 + unit), attached after the {@code -device}s. */
+    private final DriveSpec[] ide = new DriveSpec[4];
+    /** Which IDE positions are taken, by {@code -drive if=ide} or {@code -device ide-hd}. */
+    private final boolean[] ideTaken = new boolean[4];
+    private boolean stdioUsed;
+
+    private Devices(PcVm vm, VmOptions options, InputStream stdin, OutputStream stdout) {
+        this.vm = vm;
+        this.options = options;
+        this.stdin = stdin;
+        this.stdout = stdout;
+    }
+
+    static void build(PcVm vm, VmOptions options, InputStream stdin, OutputStream stdout) throws OptionException {
+        Devices d = new Devices(vm, options, stdin, stdout);
+        d.chardevs();
+        d.serials();
+        d.drives();
+        for (QemuOpts dev : options.devices) {
+            d.device(dev);
+        }
+        d.attachIdeDrives();
+    }
+
+    // ------------------------------------------------------------------ character devices
+
+    private void chardevs() throws OptionException {
+        for (Map.Entry<String, QemuOpts> e : options.chardevs.entrySet()) {
+            QemuOpts c = e.getValue();
+            CharBackend b = switch (c.get("backend")) {
+                case "stdio" -> stdio(c.option());
+                case "null" -> CharBackend.nullBackend();
+                case "file" -> {
+                    String path = c.get("path");
+                    if (path == null) {
+                        throw c.error("chardev: file: no filename given");
+                    }
+                    yield CharBackend.file(c.option(), path);
+                }
+                case "socket" -> socket(c);
+                default -> throw c.error("'" + c.get("backend") + "' is not a valid char driver name"
+                        + " (jemu has stdio, null, file, socket)");
+            };
+            c.bool("mux", false);
+            c.bool("signal", true);
+            c.rejectUnused(k -> "Invalid parameter '" + k + "'");
+            vm.addChardev(b);
+            chardevs.put(e.getKey(), b);
+        }
+    }
+
+    private CharBackend stdio(String option) throws OptionException {
+        if (stdioUsed) {
+            throw new OptionException(option, "cannot use stdio by multiple character devices");
+        }
+        stdioUsed = true;
+        return CharBackend.stdio(stdin, stdout);
+    }
+
+    private CharBackend socket(QemuOpts c) throws OptionException {
+        if (!c.bool("server", false) || c.bool("wait", true)) {
+            throw c.error("jemu's socket character devices listen: give server=on,wait=off");
+        }
+        String path = c.get("path");
+        if (path != null) {
+            return CharBackend.listen(c.option(), null, 0, path);
+        }
+        String host = c.get("host", "127.0.0.1");
+        String port = c.get("port");
+        if (port == null) {
+            throw c.error("chardev: socket: needs a port (port=N) or a path (path=P)");
+        }
+        return CharBackend.listen(c.option(), host, (int) c.parseNumber("port", port, 65535), null);
+    }
+
+    /** The back-end of a {@code -serial} argument (QEMU's legacy chardev syntax). */
+    private CharBackend legacy(String text) throws OptionException {
+        String opt = "-serial " + text;
+        if (text.equals("stdio") || text.equals("mon:stdio")) {
+            return stdio(opt);
+        }
+        if (text.equals("null")) {
+            return CharBackend.nullBackend();
+        }
+        if (text.startsWith("file:")) {
+            return CharBackend.file(opt, text.substring(5));
+        }
+        if (text.startsWith("chardev:")) {
+            CharBackend b = chardevs.get(text.substring(8));
+            if (b == null) {
+                throw new OptionException(opt, "chardev '" + text.substring(8) + "' not found");
+            }
+            return b;
+        }
+        if (text.startsWith("tcp:") || text.startsWith("unix:")) {
+            boolean unix = text.startsWith("unix:");
+            String rest = text.substring(unix ? 5 : 4);
+            String[] parts = rest.split(",", 2);
+            QemuOpts props = QemuOpts.parse("-serial", parts.length > 1 ? parts[1] : "", null);
+            if (!props.bool("server", false) || props.bool("wait", true)) {
+                throw new OptionException(opt, "jemu's socket character devices listen: add server=on,wait=off");
+            }
+            props.rejectUnused(k -> "Invalid parameter '" + k + "'");
+            if (unix) {
+                return CharBackend.listen(opt, null, 0, parts[0]);
+            }
+            int colon = parts[0].lastIndexOf(':');
+            if (colon < 0) {
+                throw new OptionException(opt, "host and port must be given as HOST:PORT");
+            }
+            return CharBackend.listen(opt, parts[0].substring(0, colon),
+                    (int) props.parseNumber("port", parts[0].substring(colon + 1), 65535), null);
+        }
+        throw new OptionException(opt, "'" + text + "' is not a valid char driver (jemu has stdio, null, file:, tcp:, unix:, chardev:)");
+    }
+
+    private void serials() throws OptionException {
+        List<String> specs = options.serials;
+        if (specs.isEmpty() && !options.nodefaults) {
+            specs = List.of(options.nographic ? "mon:stdio" : "null");
+        }
+        int index = 0;
+        for (String spec : specs) {
+            if (spec.equals("none")) {
+                continue;
+            }
+            if (index >= 2) {
+                throw new OptionException("-serial " + spec, "jemu has two serial ports (COM1 and COM2)");
+            }
+            CharBackend b = legacy(spec);
+            if (!spec.startsWith("chardev:")) {
+                vm.addChardev(b);
+            }
+            Serial16550 uart = vm.board().addSerial(index++, b.output());
+            vm.connectInput(b, uart);
+        }
+    }
+
+    // ------------------------------------------------------------------ drives
+
+    private void drives() throws OptionException {
+        int next = 0;
+        for (DriveSpec d : options.drives) {
+            String id = d.id();
+            if (d.iface().equals("ide")) {
+                int index = d.index();
+                if (index < 0) {
+                    while (next < 4 && ideTaken[next]) {
+                        next++;
+                    }
+                    if (next == 4) {
+                        throw new OptionException(d.option(), "no free IDE position (jemu's IDE has 2 buses x 2 units)");
+                    }
+                    index = next;
+                }
+                if (ideTaken[index]) {
+                    throw new OptionException(d.option(), String.format("drive with bus=%d, unit=%d (index=%d) exists",
+                            index / 2, index % 2, index));
+                }
+                if (id == null) {
+                    id = "ide" + index / 2 + "-hd" + index % 2;
+                }
+                d = new DriveSpec(d.option(), id, d.iface(), index, d.readOnly(), d.snapshot(), d.werror(), d.rerror(),
+                        d.discard(), d.block());
+                ide[index] = d;
+                ideTaken[index] = true;
+            } else if (d.iface().equals("virtio")) {
+                throw new OptionException(d.option(), "if=virtio: jemu has no virtio-blk yet");
+            } else if (id == null) {
+                throw new OptionException(d.option(), "an if=none drive needs an id (id=NAME)");
+            }
+            if (drivesById.putIfAbsent(id, d) != null) {
+                throw new OptionException(d.option(), "Duplicate ID '" + id + "' for drive");
+            }
+        }
+    }
+
+    private void attachIdeDrives() throws OptionException {
+        for (int i = 0; i < 4; i++) {
+            if (ide[i] != null) {
+                attachIde(ide[i], i / 2, i % 2, null, null);
+            }
+        }
+    }
+
+    private void attachIde(DriveSpec spec, int bus, int unit, String serial, String model) throws OptionException {
+        if (spec.readOnly()) {
+            throw new OptionException(spec.option(), "Block node is read-only");
+        }
+        Drives.Drive drive = Drives.open(spec, spec.id());
+        vm.addDrive(drive);
+        throw new OptionException(spec.option(), "IDE is not built yet (bus " + bus + ", unit " + unit + ", "
+                + serial + ", " + model + ")");
+    }
+
+    // ------------------------------------------------------------------ -device
+
+    private void device(QemuOpts d) throws OptionException {
+        String model = d.get("driver");
+        switch (model) {
+            case "ide-hd" -> ideHd(d);
+            case "isa-debug-exit" -> {
+                int iobase = (int) d.number("iobase", 0x501, 0xFFFF);
+                long iosize = d.number("iosize", 2, 4);
+                if (iosize != 1 && iosize != 2 && iosize != 4) {
+                    throw d.error("iosize must be 1, 2 or 4");
+                }
+                rejectUnknown(d, model);
+                vm.board().addDebugExit(iobase, (int) iosize);
+            }
+            default -> throw d.error("'" + model + "' is not a valid device model name (see -device help)");
+        }
+    }
+
+    private void ideHd(QemuOpts d) throws OptionException {
+        String driveId = d.get("drive");
+        if (driveId == null) {
+            throw d.error("Device needs media, but drive is empty");
+        }
+        DriveSpec spec = drivesById.get(driveId);
+        if (spec == null) {
+            throw d.error("Property 'ide-hd.drive' can't find value '" + driveId + "'");
+        }
+        claim(d, driveId);
+        String busName = d.get("bus");
+        int bus;
+        if (busName == null) {
+            bus = -1;
+        } else if (busName.equals("ide.0") || busName.equals("ide.1")) {
+            bus = busName.charAt(4) - '0';
+        } else {
+            throw d.error("Bus '" + busName + "' not found");
+        }
+        int unit = d.has("unit") ? (int) d.number("unit", 0, 1) : -1;
+        String serial = d.get("serial");
+        String model = d.get("model");
+        rejectUnknown(d, "ide-hd");
+        int index = -1;
+        for (int i = 0; i < 4 && index < 0; i++) {
+            if (!ideTaken[i] && (bus < 0 || i / 2 == bus) && (unit < 0 || i % 2 == unit)) {
+                index = i;
+            }
+        }
+        if (index < 0) {
+            throw d.error(bus >= 0 && unit >= 0 ? "unit " + unit + " of bus ide." + bus + " is in use" : "no free IDE unit");
+        }
+        ideTaken[index] = true;
+        attachIde(spec, index / 2, index % 2, serial, model);
+    }
+
+    private void claim(QemuOpts d, String driveId) throws OptionException {
+        String user = driveUsers.putIfAbsent(driveId, d.option());
+        DriveSpec spec = drivesById.get(driveId);
+        if (user != null || !spec.iface().equals("none")) {
+            throw d.error("Drive '" + driveId + "' is already in use by another device");
+        }
+    }
+
+    private static void rejectUnknown(QemuOpts d, String model) throws OptionException {
+        d.remove("driver");
+        d.remove("id");
+        d.rejectUnused(k -> "Property '" + model + "." + k + "' not found");
+    }
+}

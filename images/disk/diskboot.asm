@@ -1,0 +1,399 @@
+; A disk image's first 17 sectors: a boot sector that the BIOS loads at 0:7C00 and that
+; loads the rest (the stage, sectors 1-16) with int 13h CHS, then the stage, which exercises
+; the BIOS disk services on the IDE or virtio disks it finds and reports on COM1:
+;
+;   -DMODE_READ   reads through int 13h CHS (AH=02) and EDD (AH=42) from drive 80h, and 64
+;                 sectors from drive 81h when there is one, printing checksums of what it read;
+;   -DMODE_WRITE  writes sectors with CHS (AH=03) and EDD (AH=43), reads them back and
+;                 compares, printing the BIOS status of each call.
+;
+; The data the READ mode sums is the test's pattern, byte x of the disk = (x / 512 * 7 +
+; x % 512 * 13 + 0x5A) mod 256 (the test writes it; the stage's own sectors excepted). The
+; WRITE mode writes byte i of sector k = (k * 3 + i * 5 + 0xC3) mod 256 for CHS sector 19
+; onwards (8 sectors) and LBA 2048 onwards (64 sectors).
+; Every line ends with a newline; the last is "done", and the guest leaves through
+; isa-debug-exit at 0xF4 with 0x10 (exit status 33).
+
+        bits 16
+        org 0x7C00
+
+STAGE_SECTORS   equ 16
+BUF_SEG         equ 0x1000          ; 64 KiB transfer buffer at 0x10000
+
+boot:
+        cli
+        xor ax, ax
+        mov ds, ax
+        mov es, ax
+        mov ss, ax
+        mov sp, 0x7C00
+        sti
+        mov [boot_drive], dl
+        mov ax, 0x0200 | STAGE_SECTORS   ; read STAGE_SECTORS sectors
+        mov cx, 0x0002                    ; cylinder 0, sector 2
+        xor dh, dh                        ; head 0
+        mov bx, stage
+        int 0x13
+        jc .failed
+        jmp stage
+.failed:
+        mov al, 0x7F                      ; exit status 255: the stage did not load
+        out 0xF4, al
+        cli
+        hlt
+
+boot_drive: db 0
+
+        times 510 - ($ - $$) db 0
+        dw 0xAA55
+
+stage:
+        mov si, s_hello
+        call puts
+        mov al, [boot_drive]
+        mov cl, 2
+        call puthex
+        call newline
+%ifdef MODE_READ
+        call read_tests
+%endif
+%ifdef MODE_WRITE
+        call write_tests
+%endif
+        mov si, s_done
+        call puts
+        mov al, 0x10
+        call exit_with
+
+; ---------------------------------------------------------------------------------------
+; geometry: int 13h AH=08 for drive DL; prints "DRIVE geometry c= h= s= drives=" (the last
+; cylinder, the last head, sectors per track, the number of hard disks) or "DRIVE absent ah=".
+; CF set when absent.
+geometry:
+        mov [cur_drive], dl
+        mov ah, 0x08
+        xor di, di
+        push es
+        int 0x13
+        pop es
+        jc .absent
+        mov [geo_cl], cl
+        mov [geo_ch], ch
+        mov [geo_heads], dh
+        mov [geo_count], dl
+        mov al, [cur_drive]
+        mov cl, 2
+        call puthex
+        mov si, s_geometry
+        call puts
+        mov al, [geo_cl]                  ; the last cylinder: CL[7:6]:CH
+        shr al, 6
+        mov ah, al
+        mov al, [geo_ch]
+        mov si, l_c
+        call putlabel
+        mov cl, 3
+        call puthex
+        mov al, [geo_heads]
+        mov si, l_h
+        call putlabel
+        mov cl, 2
+        call puthex
+        mov al, [geo_cl]
+        and al, 0x3F
+        mov si, l_s
+        call putlabel
+        call puthex
+        mov al, [geo_count]
+        mov si, l_drives
+        call putlabel
+        call puthex
+        call newline
+        clc
+        ret
+.absent:
+        push ax
+        mov al, [cur_drive]
+        mov cl, 2
+        call puthex
+        mov si, s_absent
+        call puts
+        pop ax
+        mov si, l_ah
+        call status
+        call newline
+        stc
+        ret
+
+; sum: EAX = checksum of CX sectors at BUF_SEG:0: for each dword d in order,
+; EAX = rol(EAX, 3) + d, starting from 0 (order-sensitive, so a misplaced sector shows).
+sum:
+        push ds
+        push si
+        push cx
+        mov ax, BUF_SEG
+        mov ds, ax
+        xor si, si
+        shl cx, 7                         ; dwords
+        xor eax, eax
+.loop:  rol eax, 3
+        add eax, [si]
+        add si, 4
+        loop .loop
+        pop cx
+        pop si
+        pop ds
+        ret
+
+; edd: int 13h extended read (AH=42h) or write (AH=43h) of [dap_count] sectors at LBA
+; [dap_lba] of drive DL to/from BUF_SEG:0; AH = function. Returns the BIOS status in AH, CF.
+edd:
+        mov word [dap_buf], 0
+        mov word [dap_buf + 2], BUF_SEG
+        mov si, dap
+        xor al, al
+        int 0x13
+        ret
+
+; status: prints " LABEL=XX" with AH, the BIOS status.
+status:
+        push ax
+        call putlabel
+        mov al, ah
+        mov cl, 2
+        call puthex
+        pop ax
+        ret
+
+%ifdef MODE_READ
+read_tests:
+        mov dl, 0x80
+        call geometry
+        jc .hdb
+        ; CHS: 8 sectors from cylinder 0, head 1, sector 1 (LBA = sectors per track)
+        mov ax, BUF_SEG
+        mov es, ax
+        xor bx, bx
+        mov ax, 0x0208
+        mov cx, 0x0001
+        mov dx, 0x0180
+        int 0x13
+        push ax
+        mov si, s_chs
+        call puts
+        pop ax
+        mov si, l_ah
+        call status
+        mov cx, 8
+        call sum
+        mov si, l_sum
+        call putlabel
+        mov cl, 8
+        call puthex
+        call newline
+        ; EDD presence and drive parameters
+        mov ah, 0x41
+        mov bx, 0x55AA
+        mov dl, 0x80
+        int 0x13
+        mov si, s_edd
+        call puts
+        mov si, l_ah
+        call status
+        mov ax, bx
+        mov si, l_bx
+        call putlabel
+        mov cl, 4
+        call puthex
+        mov word [params], 0x1A
+        mov ah, 0x48
+        mov dl, 0x80
+        mov si, params
+        int 0x13
+        mov eax, [params + 0x10]
+        mov si, l_sectors
+        call putlabel
+        mov cl, 8
+        call puthex
+        mov ax, [params + 0x18]
+        mov si, l_bps
+        call putlabel
+        mov cl, 4
+        call puthex
+        call newline
+        ; EDD read: 64 sectors from LBA 1000
+        mov word [dap_count], 64
+        mov dword [dap_lba], 1000
+        mov ah, 0x42
+        mov dl, 0x80
+        call edd
+        push ax
+        mov si, s_eddread
+        call puts
+        pop ax
+        mov si, l_ah
+        call status
+        mov cx, 64
+        call sum
+        mov si, l_sum
+        call putlabel
+        mov cl, 8
+        call puthex
+        call newline
+.hdb:
+        mov dl, 0x81
+        call geometry
+        jc .out
+        mov word [dap_count], 64
+        mov dword [dap_lba], 0
+        mov ah, 0x42
+        mov dl, 0x81
+        call edd
+        push ax
+        mov si, s_hdbread
+        call puts
+        pop ax
+        mov si, l_ah
+        call status
+        mov cx, 64
+        call sum
+        mov si, l_sum
+        call putlabel
+        mov cl, 8
+        call puthex
+        call newline
+.out:   ret
+%endif
+
+%ifdef MODE_WRITE
+; fill: writes the WRITE pattern of CX sectors, the first being sector number EDX, at BUF_SEG:0.
+fill:
+        push es
+        mov ax, BUF_SEG
+        mov es, ax
+        xor di, di
+.sector:
+        push cx
+        mov bl, dl                        ; k * 3 + 0xC3
+        imul bx, bx, 3
+        add bl, 0xC3
+        mov cx, 512
+.byte:  mov [es:di], bl
+        add bl, 5
+        inc di
+        loop .byte
+        inc edx
+        pop cx
+        loop .sector
+        pop es
+        ret
+
+; clear: zeroes 64 KiB at BUF_SEG:0.
+clear:
+        push es
+        mov ax, BUF_SEG
+        mov es, ax
+        xor di, di
+        xor ax, ax
+        mov cx, 0x8000
+        rep stosw
+        pop es
+        ret
+
+write_tests:
+        mov dl, 0x80
+        call geometry
+        ; CHS write: 8 sectors at cylinder 0, head 0, sector 20 (LBA 19)
+        mov edx, 19
+        mov cx, 8
+        call fill
+        mov ax, BUF_SEG
+        mov es, ax
+        xor bx, bx
+        mov ax, 0x0308
+        mov cx, 0x0014
+        mov dx, 0x0080
+        int 0x13
+        push ax
+        xor ax, ax
+        mov es, ax
+        mov si, s_chswrite
+        call puts
+        pop ax
+        mov si, l_ah
+        call status
+        call newline
+        ; EDD write: 64 sectors at LBA 2048, then read back and compare
+        mov edx, 2048
+        mov cx, 64
+        call fill
+        mov word [dap_count], 64
+        mov dword [dap_lba], 2048
+        mov ah, 0x43
+        mov dl, 0x80
+        call edd
+        push ax
+        mov si, s_eddwrite
+        call puts
+        pop ax
+        mov si, l_ah
+        call status
+        call newline
+        call clear
+        mov word [dap_count], 64
+        mov dword [dap_lba], 2048
+        mov ah, 0x42
+        mov dl, 0x80
+        call edd
+        push ax
+        mov si, s_readback
+        call puts
+        pop ax
+        mov si, l_ah
+        call status
+        mov cx, 64
+        call sum
+        mov si, l_sum
+        call putlabel
+        mov cl, 8
+        call puthex
+        call newline
+        ret
+%endif
+
+%include "com1.inc"
+
+s_hello:    db "diskboot: boot drive ", 0
+s_geometry: db " geometry", 0
+s_absent:   db " absent", 0
+s_chs:      db "chs-read", 0
+s_edd:      db "edd", 0
+s_eddread:  db "edd-read", 0
+s_hdbread:  db "hdb-read", 0
+s_chswrite: db "chs-write", 0
+s_eddwrite: db "edd-write", 0
+s_readback: db "readback", 0
+s_done:     db "done", 10, 0
+l_c:        db "c", 0
+l_h:        db "h", 0
+l_s:        db "s", 0
+l_ah:       db "ah", 0
+l_bx:       db "bx", 0
+l_sum:      db "sum", 0
+l_sectors:  db "sectors", 0
+l_bps:      db "bps", 0
+l_drives:   db "drives", 0
+
+cur_drive:  db 0
+geo_cl:     db 0
+geo_ch:     db 0
+geo_heads:  db 0
+geo_count:  db 0
+            align 4
+dap:        db 0x10, 0
+dap_count:  dw 0
+dap_buf:    dd 0
+dap_lba:    dq 0
+params:     times 0x1E db 0
+
+        times (STAGE_SECTORS + 1) * 512 - ($ - $$) db 0

@@ -1,0 +1,152 @@
+package dev.jemu.tests.boot;
+
+import dev.jemu.tests.guest.Emulator;
+import dev.jemu.tests.guest.GuestProcess;
+import dev.jemu.tests.guest.GuestRun;
+import dev.jemu.tests.guest.Workspace;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Every row of the boot-test table, on QEMU (the reference) and on jemu with Debian's SeaBIOS,
+ * each on fresh copies of the disks: both print the same serial lines, exit with the row's
+ * status, print the checksums this test computes from the disk pattern, and leave the images
+ * as the row says.
+ */
+class BootTableTest {
+    private static final List<String> COMMON = List.of("-machine", "pc", "-m", "64M", "-display", "none",
+            "-serial", "stdio", "-no-reboot", "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04");
+    private static final Pattern GEOMETRY = Pattern.compile("80 geometry c=\\p{XDigit}+ h=\\p{XDigit}+ s=(\\p{XDigit}+) .*");
+
+    private static Workspace workspace;
+
+    @BeforeAll
+    static void emulatorsAreInstalled() {
+        workspace = Workspace.current();
+        assertTrue(Emulator.QEMU.isInstalled(workspace), "qemu-system-x86_64 is not on PATH (Debian package qemu-system-x86)");
+        assertTrue(Emulator.JEMU.isInstalled(workspace), "jemu's launcher is not built");
+        assertTrue(Files.isRegularFile(Path.of("/usr/share/seabios/bios-256k.bin")), "Debian package seabios is missing");
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("dev.jemu.tests.boot.BootCases#all")
+    void jemuAndQemuBootTheDiskAlike(BootCase row) throws Exception {
+        Path dir = workspace.buildDir("boot/" + row.name());
+        byte[] stage = DiskImages.stage(workspace, workspace.buildDir("boot"), row.mode());
+        GuestRun qemu = run(row, Emulator.QEMU, dir, stage);
+        GuestRun jemu = run(row, Emulator.JEMU, dir, stage);
+        assertEquals(qemu.serialLines(), jemu.serialLines(), row + ": jemu's serial output differs from QEMU's; " + jemu.summary());
+        if (row.after() == BootCase.After.REFUSED) {
+            assertEquals(errorText(qemu), errorText(jemu), row + ": jemu's error differs from QEMU's");
+        }
+        assertEquals(row.exitStatus(), jemu.exitStatus(), row + ": " + jemu.summary());
+    }
+
+    private GuestRun run(BootCase row, Emulator emulator, Path dir, byte[] stage) throws Exception {
+        Path runDir = Files.createDirectories(dir.resolve(emulator.displayName()));
+        List<Path> disks = new ArrayList<>();
+        List<byte[]> before = new ArrayList<>();
+        for (int i = 0; i < row.disks().size(); i++) {
+            BootCase.Disk d = row.disks().get(i);
+            Path raw = DiskImages.patternDisk(runDir.resolve("d" + i + ".raw"), (long) d.sizeMiB() << 20, d.boot() ? stage : null);
+            before.add(Files.readAllBytes(raw));
+            Path image = switch (d.format()) {
+                case "raw" -> raw;
+                case "qcow2" -> {
+                    Path q = runDir.resolve("d" + i + ".qcow2");
+                    DiskImages.qemuImg(runDir, "convert", "-f", "raw", "-O", "qcow2", raw.toString(), q.toString());
+                    yield q;
+                }
+                case "overlay" -> {
+                    Path q = runDir.resolve("d" + i + ".overlay.qcow2");
+                    DiskImages.qemuImg(runDir, "create", "-f", "qcow2", "-F", "raw", "-b", raw.toString(), q.toString());
+                    yield q;
+                }
+                default -> throw new IllegalArgumentException(d.format());
+            };
+            disks.add(image);
+        }
+        List<String> options = new ArrayList<>(COMMON);
+        for (String o : row.options()) {
+            for (int i = 0; i < disks.size(); i++) {
+                o = o.replace("{d" + i + "}", disks.get(i).toString());
+            }
+            options.add(o);
+        }
+        GuestRun run = GuestProcess.run(emulator.command(workspace, options), emulator.environment(), row.timeout(),
+                runDir, emulator.displayName());
+        String who = row + " on " + emulator.displayName();
+        assertFalse(run.timedOut(), who + ": " + run.summary());
+        assertEquals(row.exitStatus(), run.exitStatus(), who + ": " + run.summary() + "\n" + String.join("\n", run.serialLines()));
+        if (row.after() != BootCase.After.REFUSED) {
+            checkSums(who, row, run.serialLines());
+        }
+        checkImages(who, row, disks, before, runDir);
+        return run;
+    }
+
+    /** The first line of standard error without the program's name. */
+    private static String errorText(GuestRun run) {
+        String first = run.stderr().lines().findFirst().orElse("");
+        int colon = first.indexOf(": ");
+        return colon < 0 ? first : first.substring(colon + 2);
+    }
+
+    /** The checksums the guest printed are those of the pattern (computed here, not by an emulator). */
+    private static void checkSums(String who, BootCase row, List<String> lines) {
+        if (row.mode().equals("READ")) {
+            Matcher g = lines.stream().map(GEOMETRY::matcher).filter(Matcher::matches).findFirst()
+                    .orElseThrow(() -> new AssertionError(who + ": no geometry line in " + lines));
+            int spt = Integer.parseInt(g.group(1), 16);
+            assertTrue(lines.contains(String.format("chs-read ah=00 sum=%08x", DiskImages.patternSum(spt, 8))), who + ": " + lines);
+            assertTrue(lines.contains(String.format("edd-read ah=00 sum=%08x", DiskImages.patternSum(1000, 64))), who + ": " + lines);
+            if (row.disks().size() > 1) {
+                assertTrue(lines.contains(String.format("hdb-read ah=00 sum=%08x", DiskImages.patternSum(0, 64))), who + ": " + lines);
+            }
+        } else if (row.after() != BootCase.After.UNCHANGED || row.options().stream().anyMatch(o -> o.contains("snapshot"))) {
+            assertTrue(lines.contains(String.format("readback ah=00 sum=%08x", DiskImages.writeSum(2048, 64))), who + ": " + lines);
+        }
+        assertEquals("done", lines.getLast(), who);
+    }
+
+    private static void checkImages(String who, BootCase row, List<Path> disks, List<byte[]> before, Path runDir)
+            throws IOException, InterruptedException {
+        for (int i = 0; i < disks.size(); i++) {
+            byte[] expected = before.get(i).clone();
+            boolean written = i == 0 && (row.after() == BootCase.After.WRITTEN || row.after() == BootCase.After.WRITTEN_TO_OVERLAY);
+            if (written) {
+                writeSectors(expected, 19, 8);
+                writeSectors(expected, 2048, 64);
+            }
+            byte[] actual = DiskImages.contents(disks.get(i), runDir);
+            assertTrue(Arrays.equals(expected, actual), who + ": disk " + i + " does not hold what the guest wrote (and only that)");
+            if (row.after() == BootCase.After.WRITTEN_TO_OVERLAY) {
+                assertArrayEquals(before.get(i), Files.readAllBytes(runDir.resolve("d" + i + ".raw")),
+                        who + ": the overlay's backing file changed");
+            }
+        }
+    }
+
+    private static void writeSectors(byte[] image, int first, int count) {
+        for (int k = first; k < first + count; k++) {
+            for (int b = 0; b < DiskImages.SECTOR; b++) {
+                image[k * DiskImages.SECTOR + b] = (byte) DiskImages.writePattern(k, b);
+            }
+        }
+    }
+}
