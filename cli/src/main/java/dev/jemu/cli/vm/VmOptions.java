@@ -247,8 +247,11 @@ final class VmOptions {
 
     private DriveSpec drive(QemuOpts d) throws OptionException {
         String iface = d.get("if", "ide");
+        if (List.of("floppy", "scsi", "sd", "mtd", "pflash", "xen").contains(iface)) {
+            throw d.error("if=" + iface + " is not supported by jemu (it has ide, virtio and none)");
+        }
         if (!List.of("ide", "virtio", "none").contains(iface)) {
-            throw d.error("unsupported bus type '" + iface + "' (jemu has ide, virtio and none)");
+            throw d.error("unsupported bus type '" + iface + "'");
         }
         String media = d.choice("media", "disk", "disk", "cdrom");
         if (media.equals("cdrom")) {

@@ -96,6 +96,8 @@ class VmOptionsTest {
         assertTrue(o.drives.get(1).snapshot() || o.snapshotAll);
         assertEquals(1, o.drives.get(1).index());
         assertEquals("-drive file=x,if=bogus: unsupported bus type 'bogus'", error("-drive file=x,if=bogus"));
+        assertEquals("-drive file=x,if=scsi: if=scsi is not supported by jemu (it has ide, virtio and none)",
+                error("-drive file=x,if=scsi"));
         assertEquals("-drive file=x,werror=maybe: Parameter 'werror' does not accept value 'maybe' (report, ignore, stop, enospc)",
                 error("-drive file=x,werror=maybe"));
         assertEquals("-drive if=ide: a drive needs a file (file=PATH)", error("-drive if=ide"));
