@@ -222,26 +222,6 @@ public final class I8259 {
         return intLevel;
     }
 
-    /** The interrupt request register. */
-    public int irr() {
-        return irr;
-    }
-
-    /** The in-service register. */
-    public int isr() {
-        return isr;
-    }
-
-    /** The interrupt mask register. */
-    public int imr() {
-        return imr;
-    }
-
-    /** The vector base programmed by ICW2. */
-    public int vectorBase() {
-        return vectorBase;
-    }
-
     /** Power-on state: everything cleared, not initialised, inputs edge-triggered. */
     public void reset() {
         isr = 0;

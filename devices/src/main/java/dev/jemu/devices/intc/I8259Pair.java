@@ -85,16 +85,6 @@ public final class I8259Pair {
         return master.intLevel();
     }
 
-    /** The master chip (IRQ 0–7). */
-    public I8259 master() {
-        return master;
-    }
-
-    /** The slave chip (IRQ 8–15). */
-    public I8259 slave() {
-        return slave;
-    }
-
     /** The master's two ports, for 0x20. */
     public MmioRegion masterRegion() {
         return chipRegion("pic-master", master);
