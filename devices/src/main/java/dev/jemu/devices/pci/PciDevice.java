@@ -11,8 +11,10 @@ import dev.jemu.core.memory.MemoryRegion;
  *
  * <p>The guest programs a BAR by writing its address; the BAR's region appears in the bus's
  * memory or I/O space there while the command register's memory or I/O enable bit is set
- * and the address is not 0 (nor, for memory, all ones), and disappears otherwise. Writing
- * all ones reads back the size mask, as the specification's sizing protocol asks.
+ * and the address is not 0 and the BAR fits its space (I/O below 64 KiB; a 32-bit memory BAR
+ * ending before 0xFFFFFFFF, so the all-ones sizing pattern never maps), and disappears
+ * otherwise. Writing all ones reads back the size mask, as the specification's sizing
+ * protocol asks.
  *
  * <p>Threading: under the big emulator lock.
  */
@@ -132,6 +134,14 @@ public abstract class PciDevice {
         }
     }
 
+    /**
+     * Marks this function as function 0 of a multi-function device (header type bit 7), which
+     * makes the bus show the slot's other functions.
+     */
+    protected final void setMultiFunction() {
+        config[HEADER_TYPE] |= (byte) HEADER_MULTI_FUNCTION;
+    }
+
     /** Sets the INTx pin: 1 = INTA ... 4 = INTD (0: none). */
     protected final void setInterruptPin(int pin) {
         config[INTERRUPT_PIN] = (byte) pin;
@@ -233,13 +243,25 @@ public abstract class PciDevice {
             long addr = barRegister(i, bar.type);
             boolean io = bar.type == BarType.IO;
             boolean enabled = (command & (io ? COMMAND_IO : COMMAND_MEMORY)) != 0;
-            long limit = io ? 0x10000 : (bar.type == BarType.MEMORY32 ? 0x1_0000_0000L : 1L << 40);
-            long want = enabled && addr != 0 && addr + bar.size <= limit ? addr : -1;
+            long want = enabled && addr != 0 && addr + bar.size <= limit(bar.type) ? addr : -1;
             if (want != bar.mapped[0] && bus != null) {
                 bus.mapBar(bar.region, io, want);
                 bar.mapped[0] = want;
             }
         }
+    }
+
+    /**
+     * The address after the last byte a BAR of {@code type} may decode: the 64 KiB port space;
+     * for a 32-bit memory BAR 0xFFFFFFFF, since a BAR whose last byte is 0xFFFFFFFF is the
+     * sizing pattern and stays unmapped (as in QEMU); 1 TiB for a 64-bit one.
+     */
+    private static long limit(BarType type) {
+        return switch (type) {
+            case IO -> 0x10000;
+            case MEMORY32 -> 0xFFFF_FFFFL;
+            case MEMORY64, MEMORY64_PREFETCH -> 1L << 40;
+        };
     }
 
     private long barRegister(int index, BarType type) {

@@ -10,6 +10,11 @@ import dev.jemu.core.memory.MmioRegion;
  * 0xCFC–0xCFF (byte, word or dword, the low address bits selecting the byte of the
  * register). Only bus 0 exists; other buses read as all ones.
  *
+ * <p>Byte and word accesses to 0xCF8–0xCFB are not configuration cycles but ordinary I/O:
+ * a byte at 0xCF9 reaches the {@linkplain #setResetControl reset control register} of the
+ * PIIX3, anything else reads as all ones and is dropped. (The two share one region here
+ * because a flat port space cannot hold a one-byte register inside the dword one.)
+ *
  * <p>Threading: under the big emulator lock.
  */
 public final class PciHostConf1 {
@@ -17,26 +22,47 @@ public final class PciHostConf1 {
     public static final int CONFIG_DATA_PORT = 0xCFC;
     private static final long ENABLE = 0x8000_0000L;
 
+    private static final long RESET_CONTROL_OFFSET = 1;
+
     private final PciBus bus;
     private long address;
+    private MmioOps resetControl;
 
     public PciHostConf1(PciBus bus) {
         this.bus = bus;
     }
 
-    /** The CONFIG_ADDRESS register's region (4 ports at 0xCF8, dword access). */
+    /** Gives byte accesses to port 0xCF9 to {@code register} (the PIIX3's reset control, offset 0, size 1). */
+    public void setResetControl(MmioOps register) {
+        this.resetControl = register;
+    }
+
+    /**
+     * The region of ports 0xCF8–0xCFB: CONFIG_ADDRESS for dword accesses, the reset control
+     * register for a byte at 0xCF9.
+     */
     public MmioRegion addressRegion() {
         return new MmioRegion("pci-conf-idx", 4, new MmioOps() {
             @Override
             public long read(long offset, int size) {
-                return address;
+                if (size == 4) {
+                    return address;
+                }
+                if (size == 1 && offset == RESET_CONTROL_OFFSET && resetControl != null) {
+                    return resetControl.read(0, 1);
+                }
+                return (1L << (8 * size)) - 1;
             }
 
             @Override
             public void write(long offset, long value, int size) {
-                address = value & 0x80FF_FFFCL;
+                if (size == 4) {
+                    address = value & 0x80FF_FFFCL;
+                } else if (size == 1 && offset == RESET_CONTROL_OFFSET && resetControl != null) {
+                    resetControl.write(0, value, 1);
+                }
             }
-        }, AccessSizes.DWORD);
+        }, AccessSizes.UP_TO_DWORD);
     }
 
     /** The CONFIG_DATA window's region (4 ports at 0xCFC, any size). */
