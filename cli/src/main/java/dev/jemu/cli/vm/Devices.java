@@ -1,6 +1,6 @@
 package dev.jemu.cli.vm;
 
-import dev.jemu.devices.pc.PcBoard;
+import dev.jemu.devices.ide.IdeDrive;
 import dev.jemu.devices.serial.Serial16550;
 
 import java.io.InputStream;
@@ -22,7 +22,7 @@ final class Devices {
     static final Map<String, String> MODELS = new LinkedHashMap<>();
 
     static {
-        MODELS.put("ide-hd", "IDE hard disk: drive=ID[,bus=ide.0|ide.1][,unit=0|1][,serial=S][,model=M]");
+        MODELS.put("ide-hd", "IDE hard disk: drive=ID[,bus=ide.0|ide.1][,unit=0|1][,serial=S]");
         MODELS.put("isa-debug-exit", "writes end the emulator with status (value << 1) | 1: [iobase=0x501][,iosize=2]");
         MODELS.put("isa-debugcon", "ISA debug console: [iobase=0xe9][,chardev=ID]");
     }
@@ -39,6 +39,7 @@ final class Devices {
     /** Which IDE positions are taken, by {@code -drive if=ide} or {@code -device ide-hd}. */
     private final boolean[] ideTaken = new boolean[4];
     private boolean stdioUsed;
+    private int ideCount;
 
     private Devices(PcVm vm, VmOptions options, InputStream stdin, OutputStream stdout) {
         this.vm = vm;
@@ -214,19 +215,30 @@ final class Devices {
     private void attachIdeDrives() throws OptionException {
         for (int i = 0; i < 4; i++) {
             if (ide[i] != null) {
-                attachIde(ide[i], i / 2, i % 2, null, null);
+                attachIde(ide[i], i / 2, i % 2, null);
             }
         }
     }
 
-    private void attachIde(DriveSpec spec, int bus, int unit, String serial, String model) throws OptionException {
+    private void attachIde(DriveSpec spec, int bus, int unit, String serial) throws OptionException {
         if (spec.readOnly()) {
             throw new OptionException(spec.option(), "Block node is read-only");
         }
         Drives.Drive drive = Drives.open(spec, spec.id());
         vm.addDrive(drive);
-        throw new OptionException(spec.option(), "IDE is not built yet (bus " + bus + ", unit " + unit + ", "
-                + serial + ", " + model + ")");
+        ideCount++;
+        IdeDrive ide = new IdeDrive(drive.backend(), vm.mainContext(), serial != null ? serial : IdeDrive.defaultSerial(ideCount),
+                errorAction(spec.rerror()), errorAction(spec.werror()));
+        vm.board().attachIde(bus * 2 + unit, ide);
+    }
+
+    /** QEMU's {@code rerror=}/{@code werror=}; {@code enospc} stops only on a full disk, which jemu reports instead. */
+    private static IdeDrive.ErrorAction errorAction(String value) {
+        return switch (value) {
+            case "ignore" -> IdeDrive.ErrorAction.IGNORE;
+            case "stop" -> IdeDrive.ErrorAction.STOP;
+            default -> IdeDrive.ErrorAction.REPORT;
+        };
     }
 
     // ------------------------------------------------------------------ -device
@@ -269,7 +281,6 @@ final class Devices {
         }
         int unit = d.has("unit") ? (int) d.number("unit", 0, 1) : -1;
         String serial = d.get("serial");
-        String model = d.get("model");
         rejectUnknown(d, "ide-hd");
         int index = -1;
         for (int i = 0; i < 4 && index < 0; i++) {
@@ -281,7 +292,7 @@ final class Devices {
             throw d.error(bus >= 0 && unit >= 0 ? "unit " + unit + " of bus ide." + bus + " is in use" : "no free IDE unit");
         }
         ideTaken[index] = true;
-        attachIde(spec, index / 2, index % 2, serial, model);
+        attachIde(spec, index / 2, index % 2, serial);
     }
 
     private void claim(QemuOpts d, String driveId) throws OptionException {

@@ -49,7 +49,7 @@ public final class JemuMain {
                                  a block node for -device ...,drive=NAME
 
         Devices (-device help lists them):
-          -device ide-hd,drive=ID[,bus=ide.N][,unit=N][,serial=S][,model=M]
+          -device ide-hd,drive=ID[,bus=ide.N][,unit=N][,serial=S]
           -device isa-debug-exit[,iobase=N][,iosize=N]
           -device isa-debugcon[,iobase=N][,chardev=ID]
           -object iothread,id=ID

@@ -6,12 +6,14 @@ import dev.jemu.devices.pc.PcBoard;
 import dev.jemu.devices.pc.boot.BootImageException;
 import dev.jemu.devices.pc.boot.MultibootLoader;
 import dev.jemu.devices.serial.Serial16550;
+import dev.jemu.devices.timer.Mc146818Rtc;
 
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -50,11 +52,12 @@ public final class PcVm implements AutoCloseable {
         byte[] bios = readBios(biosPath, options.bios == null);
         try {
             board = new PcBoard(options.ramBytes, bios, manualClock ? GuestClock.manual() : GuestClock.hostDriven(),
-                    options.noReboot);
+                    options.noReboot, Mc146818Rtc.startTime(options.rtcBase, Clock.systemDefaultZone()));
         } catch (BootImageException e) {
             throw new OptionException("-bios " + biosPath, e.getMessage());
         }
         Devices.build(this, options, stdin, stdout);
+        board.realize(options.bootOrder, options.bootMenu, options.nographic);
         kernelImage = options.kernel != null ? readFile("-kernel " + options.kernel, options.kernel) : null;
         if (kernelImage != null) {
             loadKernel();

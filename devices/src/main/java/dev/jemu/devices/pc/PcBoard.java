@@ -11,13 +11,30 @@ import dev.jemu.core.memory.RamRegion;
 import dev.jemu.core.sync.BigLock;
 import dev.jemu.core.x86.Cpu;
 import dev.jemu.devices.debugexit.IsaDebugExit;
+import dev.jemu.devices.fwcfg.E820Entry;
+import dev.jemu.devices.fwcfg.FwCfg;
+import dev.jemu.devices.fwcfg.PcFirmwareConfig;
+import dev.jemu.devices.ide.IdeDrive;
+import dev.jemu.devices.ide.PiixIde;
+import dev.jemu.devices.input.I8042;
+import dev.jemu.devices.intc.I8259Pair;
 import dev.jemu.devices.pc.boot.BootImageException;
 import dev.jemu.devices.pc.boot.Firmware;
+import dev.jemu.devices.pci.I440fxHost;
 import dev.jemu.devices.pci.PciBus;
 import dev.jemu.devices.pci.PciHostConf1;
+import dev.jemu.devices.pci.Piix3Isa;
+import dev.jemu.devices.pci.Piix4Pm;
 import dev.jemu.devices.serial.Serial16550;
+import dev.jemu.devices.timer.AcpiPmTimer;
+import dev.jemu.devices.timer.I8254;
+import dev.jemu.devices.timer.Mc146818Rtc;
+import dev.jemu.devices.timer.Port61;
 
 import java.io.OutputStream;
+import java.time.LocalDateTime;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * The {@code pc} machine's board: RAM split around the PCI hole (below 3.5 GiB, the rest above
@@ -37,6 +54,20 @@ public final class PcBoard {
     static final int[] COM_PORTS = {0x3F8, 0x2F8};
     /** ISA IRQs of COM1 and COM2. */
     static final int[] COM_IRQS = {4, 3};
+    /** PCI slot 1: the PIIX3 (ISA bridge, IDE, PM functions). */
+    static final int PIIX_DEVFN = 1 << 3;
+    static final int PIT_PORT = 0x40;
+    static final int PORT61 = 0x61;
+    static final int I8042_DATA_PORT = 0x60;
+    static final int I8042_COMMAND_PORT = 0x64;
+    static final int APM_PORT = 0xB2;
+    static final int IRQ_PIT = 0;
+    static final int IRQ_KEYBOARD = 1;
+    static final int IRQ_RTC = 8;
+    static final int IRQ_SCI = 9;
+    static final int IRQ_MOUSE = 12;
+    static final int IRQ_IDE0 = 14;
+    static final int IRQ_IDE1 = 15;
 
     private final BigLock bql = new BigLock();
     private final GuestClock clock;
@@ -52,6 +83,19 @@ public final class PcBoard {
     private final PciBus pci;
     private final PciHostConf1 conf1;
     private final Serial16550[] serials = new Serial16550[COM_PORTS.length];
+    private final I8259Pair pic;
+    private final IsaIrqs isaIrqs;
+    private final I8254 pit;
+    private final Port61 port61;
+    private final Mc146818Rtc rtc;
+    private final I8042 i8042;
+    private final FwCfg fwCfg;
+    private final I440fxHost host;
+    private final Piix3Isa piix3;
+    private final PiixIde ide;
+    private final Piix4Pm pm;
+    private final IdeDrive[] ideDrives = new IdeDrive[4];
+    private final List<Runnable> resets = new ArrayList<>();
     private Runnable afterReset = () -> { };
 
     /**
@@ -61,9 +105,11 @@ public final class PcBoard {
      * @param bios the firmware image (SeaBIOS)
      * @param clock guest time: host-driven for a VM, manual for device tests
      * @param noReboot shut down instead of resetting on a triple fault or reset request
+     * @param rtcStart the RTC's time at guest time 0 (see {@link Mc146818Rtc#startTime})
      * @throws BootImageException if the firmware image is unusable
      */
-    public PcBoard(long ramBytes, byte[] bios, GuestClock clock, boolean noReboot) throws BootImageException {
+    public PcBoard(long ramBytes, byte[] bios, GuestClock clock, boolean noReboot, LocalDateTime rtcStart)
+            throws BootImageException {
         this.clock = clock;
         this.timers = new DeviceTimers(clock, bql);
         ram = RamRegion.ram("pc.ram", ramBytes);
@@ -83,6 +129,61 @@ public final class PcBoard {
         conf1 = new PciHostConf1(pci);
         io.root().addSubregion(PciHostConf1.CONFIG_ADDRESS_PORT, conf1.addressRegion());
         io.root().addSubregion(PciHostConf1.CONFIG_DATA_PORT, conf1.dataRegion());
+
+        pic = new I8259Pair(bql, cpu.intrPin());
+        cpu.setInterruptAcknowledge(() -> bql.call(pic::acknowledge));
+        io.root().addSubregion(I8259Pair.MASTER_PORT, pic.masterRegion());
+        io.root().addSubregion(I8259Pair.SLAVE_PORT, pic.slaveRegion());
+        io.root().addSubregion(I8259Pair.ELCR_PORT, pic.elcrRegion());
+        IrqLine.Sink[] inputs = new IrqLine.Sink[16];
+        for (int i = 0; i < 16; i++) {
+            inputs[i] = pic.input(i);
+        }
+        isaIrqs = new IsaIrqs(inputs);
+        resets.add(pic::reset);
+
+        pit = new I8254(timers, isaIrqs.source(IRQ_PIT));
+        io.root().addSubregion(PIT_PORT, pit.region());
+        port61 = new Port61(pit, clock);
+        io.root().addSubregion(PORT61, port61.region());
+        resets.add(pit::reset);
+        resets.add(port61::reset);
+
+        rtc = new Mc146818Rtc(timers, isaIrqs.source(IRQ_RTC), rtcStart);
+        io.root().addSubregion(Mc146818Rtc.PORT, rtc.region());
+        resets.add(rtc::reset);
+
+        i8042 = new I8042(isaIrqs.source(IRQ_KEYBOARD), isaIrqs.source(IRQ_MOUSE), new IrqLine(level -> { }),
+                loop::requestReset);
+        io.root().addSubregion(I8042_DATA_PORT, i8042.dataRegion());
+        io.root().addSubregion(I8042_COMMAND_PORT, i8042.commandRegion());
+        resets.add(i8042::reset);
+
+        fwCfg = new FwCfg(memory);
+        io.root().addSubregion(FwCfg.SELECTOR_PORT, fwCfg.ioRegion());
+        io.root().addSubregion(FwCfg.DMA_PORT, fwCfg.dmaRegion());
+        resets.add(fwCfg::reset);
+
+        host = new I440fxHost(system, ram);
+        pci.plug(host, 0);
+        List<IrqLine> pciIrqs = new ArrayList<>();
+        for (int i = 0; i < 16; i++) {
+            pciIrqs.add(isaIrqs.source(i));
+        }
+        piix3 = new Piix3Isa((irq, level) -> pciIrqs.get(irq).set(level), loop::requestReset);
+        pci.plug(piix3, PIIX_DEVFN);
+        pci.setIntxRouter(piix3);
+        conf1.setResetControl(piix3.resetControl());
+        ide = new PiixIde(bql, memory, isaIrqs.source(IRQ_IDE0), isaIrqs.source(IRQ_IDE1), loop::pause);
+        pci.plug(ide, PIIX_DEVFN | 1);
+        for (int i = 0; i < 2; i++) {
+            io.root().addSubregion(PiixIde.COMMAND_BASE[i], ide.commandRegion(i));
+            io.root().addSubregion(PiixIde.CONTROL_BASE[i], ide.controlRegion(i));
+        }
+        AcpiPmTimer pmTimer = new AcpiPmTimer(clock, false);
+        pm = new Piix4Pm(io.root(), isaIrqs.source(IRQ_SCI), pmTimer::ticks, timers, () -> loop.requestShutdown(0));
+        pci.plug(pm, PIIX_DEVFN | 3);
+        io.root().addSubregion(APM_PORT, pm.apmRegion());
     }
 
     /** The big lock that owns every device of this board. */
@@ -148,9 +249,52 @@ public final class PcBoard {
         io.root().addSubregion(iobase, new IsaDebugExit(iosize, loop::requestShutdown).region());
     }
 
-    /** An output line into ISA IRQ {@code irq} of the interrupt controllers. */
-    IrqLine isaIrq(int irq) {
-        return new IrqLine(level -> { });
+    /** An output line into ISA IRQ {@code irq} of the interrupt controllers, for a device to drive. */
+    public IrqLine isaIrq(int irq) {
+        return isaIrqs.source(irq);
+    }
+
+    /** Whether ISA IRQ {@code irq} is asserted now (tests observe interrupts here). */
+    public boolean isaIrqLevel(int irq) {
+        return isaIrqs.level(irq);
+    }
+
+    /** The CPU's INTR input as the interrupt controllers drive it. */
+    public boolean intrLevel() {
+        return pic.intrLevel();
+    }
+
+    /**
+     * Attaches {@code drive} at IDE position {@code index} (bus * 2 + unit).
+     *
+     * @throws IllegalArgumentException if the position is taken
+     */
+    public void attachIde(int index, IdeDrive drive) {
+        ide.attach(index / 2, index % 2, drive);
+        ideDrives[index] = drive;
+    }
+
+    /** The PIIX3 IDE function. */
+    public PiixIde ide() {
+        return ide;
+    }
+
+    /**
+     * Finishes the board once every device is in: the CMOS bytes and fw_cfg items the BIOS
+     * reads (memory size and map, disks, boot order).
+     *
+     * @param bootOrder QEMU's {@code -boot order=} letters
+     * @param bootMenu {@code -boot menu=on}
+     * @param nographic {@code -nographic}
+     */
+    public void realize(String bootOrder, boolean bootMenu, boolean nographic) {
+        PcCmos.fill(rtc, below4g, above4g, ideDrives, bootOrder);
+        List<E820Entry> e820 = new ArrayList<>();
+        e820.add(new E820Entry(0, below4g, E820Entry.RAM));
+        if (above4g > 0) {
+            e820.add(new E820Entry(0x1_0000_0000L, above4g, E820Entry.RAM));
+        }
+        new PcFirmwareConfig(below4g + above4g, e820, 1, 1, nographic, bootMenu, List.of(), -1).install(fwCfg);
     }
 
     /** Sets what runs after every reset, once the CPU is in its reset state (direct kernel boot). */
@@ -165,6 +309,9 @@ public final class PcBoard {
             if (s != null) {
                 s.reset();
             }
+        }
+        for (Runnable r : resets) {
+            r.run();
         }
         conf1.reset();
         pci.reset();

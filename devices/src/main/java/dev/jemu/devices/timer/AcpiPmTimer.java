@@ -28,6 +28,11 @@ public final class AcpiPmTimer {
         return ClockTicks.ticks(clock.nowNs(), FREQUENCY_HZ) & mask;
     }
 
+    /** Ticks since guest time 0, not wrapped to the counter's width (for status bits that watch carries). */
+    public long ticks() {
+        return ClockTicks.ticks(clock.nowNs(), FREQUENCY_HZ);
+    }
+
     /** Whether the counter is 32 bits wide. */
     public boolean extended() {
         return mask == 0xFFFF_FFFFL;
