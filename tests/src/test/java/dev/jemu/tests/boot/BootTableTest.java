@@ -25,8 +25,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * Every row of the boot-test table, on QEMU (the reference) and on jemu with Debian's SeaBIOS,
  * each on fresh copies of the disks: both print the same serial lines, exit with the row's
- * status, print the checksums this test computes from the disk pattern, and leave the images
- * as the row says.
+ * status and print the checksums this test computes from the disk pattern; jemu leaves the
+ * images as the row says. (QEMU's isa-debug-exit ends the process without flushing its qcow2
+ * metadata cache, so a qcow2 QEMU wrote may lack the guest's last writes: its images are not
+ * checked.)
  */
 class BootTableTest {
     private static final List<String> COMMON = List.of("-machine", "pc", "-m", "64M", "-display", "none",
@@ -96,13 +98,15 @@ class BootTableTest {
         if (row.after() != BootCase.After.REFUSED) {
             checkSums(who, row, run.serialLines());
         }
-        checkImages(who, row, disks, before, runDir);
+        if (emulator == Emulator.JEMU) {
+            checkImages(who, row, disks, before, runDir);
+        }
         return run;
     }
 
-    /** The first line of standard error without the program's name. */
+    /** The first line of standard error without the program's name (JVM log lines skipped). */
     private static String errorText(GuestRun run) {
-        String first = run.stderr().lines().findFirst().orElse("");
+        String first = run.stderr().lines().filter(l -> !l.startsWith("[")).findFirst().orElse("");
         int colon = first.indexOf(": ");
         return colon < 0 ? first : first.substring(colon + 2);
     }
