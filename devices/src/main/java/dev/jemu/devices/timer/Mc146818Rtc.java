@@ -162,6 +162,7 @@ public final class Mc146818Rtc implements MmioOps {
                 int c = cmos[REG_C];
                 cmos[REG_C] = 0;
                 irq.lower();
+                rearm(now);
                 yield c;
             }
             default -> {
@@ -171,7 +172,6 @@ public final class Mc146818Rtc implements MmioOps {
                 yield cmos[index];
             }
         };
-        rearm(now);
         return value;
     }
 
@@ -184,7 +184,7 @@ public final class Mc146818Rtc implements MmioOps {
         }
         long now = sync();
         boolean wasFrozen = frozen();
-        if (!wasFrozen) {
+        if (!wasFrozen && (isClockRegister(index) || index == REG_A || index == REG_B)) {
             storeTime(now);
         }
         switch (index) {
