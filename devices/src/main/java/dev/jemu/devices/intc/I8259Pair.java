@@ -45,19 +45,26 @@ public final class I8259Pair {
         this.master = new I8259("pic master", intr, ELCR1_WRITABLE, true);
         this.slave = new I8259("pic slave", level -> master.setInput(CASCADE_IRQ, level), ELCR2_WRITABLE, false);
         for (int irq = 0; irq < 16; irq++) {
-            int n = irq;
+            if (irq == CASCADE_IRQ) {
+                continue;
+            }
+            int pin = irq & 7;
             I8259 chip = irq < 8 ? master : slave;
+            String what = "i8259 IRQ " + irq;
             inputs[irq] = level -> {
-                bql.assertHeld("i8259 IRQ " + n);
-                chip.setInput(n & 7, level);
+                bql.assertHeld(what);
+                chip.setInput(pin, level);
             };
         }
     }
 
-    /** The sink of ISA IRQ {@code irq} (0–15), for a device's {@link IrqLine}; the line's level. */
+    /**
+     * The sink of ISA IRQ {@code irq} (0–15 except 2, which the slave's INT drives), for a
+     * device's {@link IrqLine}; it hears the line's level.
+     */
     public IrqLine.Sink input(int irq) {
-        if (irq < 0 || irq > 15) {
-            throw new IllegalArgumentException("ISA IRQ " + irq + " does not exist (0-15)");
+        if (irq < 0 || irq > 15 || irq == CASCADE_IRQ) {
+            throw new IllegalArgumentException("ISA IRQ " + irq + " is not a device input of the PIC pair (0-15 except 2)");
         }
         return inputs[irq];
     }

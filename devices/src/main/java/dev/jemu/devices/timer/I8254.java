@@ -14,7 +14,8 @@ import dev.jemu.core.memory.MmioRegion;
  * bits 0 and 5 of port 0x61 ({@link Port61}). Counters 0 and 1 have GATE tied high.
  *
  * <p>Counts are computed from guest time ({@link PitChannel}); the only device timer is
- * counter 0's, armed for the rising edges of OUT.
+ * counter 0's, armed for the rising edges of OUT. The control word register is write-only
+ * and reads 0, as in QEMU.
  *
  * <p>Threading: under the big emulator lock. The constructor may run without it.
  */
@@ -46,7 +47,7 @@ public final class I8254 implements MmioOps {
     @Override
     public long read(long offset, int size) {
         if (offset == CONTROL) {
-            return 0xFF;
+            return 0;
         }
         return channels[(int) offset].read();
     }

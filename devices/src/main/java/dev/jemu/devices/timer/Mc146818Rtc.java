@@ -19,8 +19,8 @@ import java.time.format.DateTimeParseException;
  * The MC146818 real-time clock and its 128 bytes of CMOS RAM behind ports 0x70 (index; bit 7
  * is the NMI mask, which nothing here uses, and is dropped) and 0x71 (data). Time and date
  * run from a start time (the host's clock or {@code -rtc base=}) plus elapsed guest time, in
- * BCD or binary and 12- or 24-hour format as register B says; the day of week runs with the
- * date, and the century is kept at CMOS byte 0x32 as PC firmware expects. With a 32.768 kHz
+ * BCD or binary and 12- or 24-hour format as register B says; the day of week always follows
+ * the date (a value software writes there is not kept, as in QEMU), and the century is kept at CMOS byte 0x32 as PC firmware expects. With a 32.768 kHz
  * time base (register A DV = 010) the clock updates once a second, with UIP set for the
  * 244 µs before each update; SET in register B or a divider reset stops updates and leaves
  * the time registers to software. Register C's flags (periodic, alarm with don't-care
@@ -94,8 +94,6 @@ public final class Mc146818Rtc implements MmioOps {
     private long phaseNs;
     /** The time (epoch seconds of the wall-clock date and time, read as UTC) at {@link #phaseNs}. */
     private long baseSecond;
-    /** Day of week minus the one the date implies, mod 7 (software may set any). */
-    private int dayOfWeekOffset;
     /** Guest time up to which register C's flags are accounted for. */
     private long flagsSyncedNs;
 
@@ -164,6 +162,7 @@ public final class Mc146818Rtc implements MmioOps {
                 int c = cmos[REG_C];
                 cmos[REG_C] = 0;
                 irq.lower();
+                rearm(now);
                 yield c;
             }
             default -> {
@@ -173,7 +172,6 @@ public final class Mc146818Rtc implements MmioOps {
                 yield cmos[index];
             }
         };
-        rearm(now);
         return value;
     }
 
@@ -186,7 +184,7 @@ public final class Mc146818Rtc implements MmioOps {
         }
         long now = sync();
         boolean wasFrozen = frozen();
-        if (!wasFrozen) {
+        if (!wasFrozen && (isClockRegister(index) || index == REG_A || index == REG_B)) {
             storeTime(now);
         }
         switch (index) {
@@ -402,14 +400,17 @@ public final class Mc146818Rtc implements MmioOps {
         cmos[SECONDS] = encode(t.getSecond());
         cmos[MINUTES] = encode(t.getMinute());
         cmos[HOURS] = encodeHour(t.getHour());
-        cmos[DAY_OF_WEEK] = encode((dayOfWeek(t.toLocalDate()) + dayOfWeekOffset) % 7 + 1);
+        cmos[DAY_OF_WEEK] = encode(dayOfWeek(t.toLocalDate()) + 1);
         cmos[DAY_OF_MONTH] = encode(t.getDayOfMonth());
         cmos[MONTH] = encode(t.getMonthValue());
         cmos[YEAR] = encode(t.getYear() % 100);
         cmos[CENTURY] = encode(t.getYear() / 100);
     }
 
-    /** Takes the time software left in the clock registers as the time of the current second. */
+    /**
+     * Takes the time software left in the clock registers as the time of the current second;
+     * an impossible date counts on from the nearest valid one (31 February is 3 March).
+     */
     private void loadTime(long now) {
         int year = decode(cmos[CENTURY]) * 100 + decode(cmos[YEAR]);
         int month = decode(cmos[MONTH]);
@@ -426,7 +427,6 @@ public final class Mc146818Rtc implements MmioOps {
         long t = date.toEpochDay() * SECONDS_PER_DAY + Math.min(hour, 23) * 3600L + Math.min(minute, 59) * 60L
                 + Math.min(sec, 59);
         baseSecond = t - Math.floorDiv(now - phaseNs, NS);
-        dayOfWeekOffset = Math.floorMod(decode(cmos[DAY_OF_WEEK]) - 1 - dayOfWeek(date), 7);
     }
 
     /** 0 for Sunday ... 6 for Saturday. */

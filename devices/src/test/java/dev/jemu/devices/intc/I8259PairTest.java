@@ -35,7 +35,9 @@ class I8259PairTest {
         io.root().addSubregion(0xA0, pic.slaveRegion());
         io.root().addSubregion(0x4D0, pic.elcrRegion());
         for (int i = 0; i < 16; i++) {
-            irq[i] = new IrqLine(pic.input(i));
+            if (i != 2) {
+                irq[i] = new IrqLine(pic.input(i));
+            }
         }
     }
 
@@ -366,5 +368,6 @@ class I8259PairTest {
             bql.lock();
         }
         assertThrows(IllegalArgumentException.class, () -> pic.input(16));
+        assertThrows(IllegalArgumentException.class, () -> pic.input(2), "IRQ 2 is the cascade");
     }
 }

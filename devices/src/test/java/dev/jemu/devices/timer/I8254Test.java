@@ -268,6 +268,30 @@ class I8254Test {
     }
 
     @Test
+    void gateLowInMode2HoldsOutHighAndTheRisingGateReloads() {
+        outb(0x61, 0x01);
+        outb(0x43, 0xB4);
+        writeCount(0x42, 100);
+        stepTo(pulseNs(99));
+        assertFalse(out2(), "count 1: OUT low");
+        outb(0x61, 0x00);
+        assertTrue(out2(), "GATE low forces OUT high");
+        stepTo(pulseNs(500));
+        outb(0x43, 0x80);
+        assertEquals(1, inb(0x42) | inb(0x42) << 8, "counting stopped");
+        outb(0x61, 0x01);
+        long reload = clock.nowNs();
+        outb(0x43, 0x80);
+        assertEquals(100, inb(0x42) | inb(0x42) << 8, "the rising GATE reloads the initial count");
+        stepTo(reload + pulseNs(98));
+        assertTrue(out2());
+        stepTo(reload + pulseNs(99));
+        assertFalse(out2());
+        stepTo(reload + pulseNs(100));
+        assertTrue(out2());
+    }
+
+    @Test
     void bcdCountsInDecimalAndZeroMeansTenThousand() {
         outb(0x43, 0x31);
         writeCount(0x40, 0x1000);

@@ -240,6 +240,17 @@ class Mc146818RtcTest {
     }
 
     @Test
+    void impossibleDateCountsOnIntoTheNextMonthWithItsDayOfWeek() {
+        cmosWrite(0x0B, 0x82);
+        cmosWrite(0x07, 0x31);
+        cmosWrite(0x08, 0x02);
+        cmosWrite(0x0B, 0x02);
+        assertEquals(0x03, cmosRead(0x07), "2006-02-31 is read back as 2006-03-03, as QEMU 7.2 does");
+        assertEquals(0x03, cmosRead(0x08));
+        assertEquals(6, cmosRead(0x06), "a Friday");
+    }
+
+    @Test
     void dividerResetStopsTheClockAndTheFirstUpdateComesHalfASecondLater() {
         cmosWrite(0x0A, 0x70);
         stepTo(10 * SECOND + 300_000_000);
