@@ -222,7 +222,7 @@ final class Devices {
 
     private void attachIde(DriveSpec spec, int bus, int unit, String serial) throws OptionException {
         if (spec.readOnly()) {
-            throw new OptionException(spec.option(), "Block node is read-only");
+            throw new OptionException("Block node is read-only");
         }
         Drives.Drive drive = Drives.open(spec, spec.id());
         vm.addDrive(drive);

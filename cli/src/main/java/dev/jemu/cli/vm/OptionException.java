@@ -7,4 +7,9 @@ public final class OptionException extends Exception {
     public OptionException(String option, String reason) {
         super(option + ": " + reason);
     }
+
+    /** An error found while building the machine rather than reading one option (QEMU names no option then). */
+    public OptionException(String reason) {
+        super(reason);
+    }
 }

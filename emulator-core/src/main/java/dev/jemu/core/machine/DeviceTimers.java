@@ -104,20 +104,21 @@ public final class DeviceTimers {
 
     /** One device timer. Under the big lock. */
     public final class Timer {
-        private final String name;
+        /** "timer NAME", built once for the lock check's message. */
+        private final String what;
         private final Runnable callback;
         private Timer next;
         private boolean armed;
         private long expireNs;
 
         private Timer(String name, Runnable callback) {
-            this.name = name;
+            this.what = "timer " + name;
             this.callback = callback;
         }
 
         /** Arms (or re-arms) the timer to expire at guest time {@code expireNs}. */
         public void modNs(long expireNs) {
-            bql.assertHeld("timer " + name);
+            bql.assertHeld(what);
             if (armed) {
                 unlink(this);
             }
@@ -144,7 +145,7 @@ public final class DeviceTimers {
 
         /** Disarms the timer; no effect if it is not armed. */
         public void del() {
-            bql.assertHeld("timer " + name);
+            bql.assertHeld(what);
             if (armed) {
                 unlink(this);
             }
