@@ -16,13 +16,16 @@ final class IsaIrqs {
     private final int[] sources = new int[16];
     private final boolean[] level = new boolean[16];
 
-    /** Lines that drive {@code inputs} (the 8259 pair's inputs, by IRQ). */
+    /** Lines that drive {@code inputs} (the 8259 pair's inputs, by IRQ; null for the cascade, IRQ 2). */
     IsaIrqs(IrqLine.Sink[] inputs) {
         this.inputs = inputs;
     }
 
     /** A new source on IRQ {@code irq}: an output line a device drives. */
     IrqLine source(int irq) {
+        if (inputs[irq] == null) {
+            throw new IllegalArgumentException("ISA IRQ " + irq + " has no interrupt controller input");
+        }
         int bit = sources[irq]++;
         if (bit >= 64) {
             throw new IllegalStateException("more than 64 sources on IRQ " + irq);

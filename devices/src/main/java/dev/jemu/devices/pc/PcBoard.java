@@ -137,7 +137,7 @@ public final class PcBoard {
         io.root().addSubregion(I8259Pair.ELCR_PORT, pic.elcrRegion());
         IrqLine.Sink[] inputs = new IrqLine.Sink[16];
         for (int i = 0; i < 16; i++) {
-            inputs[i] = pic.input(i);
+            inputs[i] = i == I8259Pair.CASCADE_IRQ ? null : pic.input(i);
         }
         isaIrqs = new IsaIrqs(inputs);
         resets.add(pic::reset);
@@ -168,7 +168,8 @@ public final class PcBoard {
         pci.plug(host, 0);
         List<IrqLine> pciIrqs = new ArrayList<>();
         for (int i = 0; i < 16; i++) {
-            pciIrqs.add(isaIrqs.source(i));
+            // IRQ 2 is the cascade; a PIRQ routed there (a reserved value on the PIIX3) reaches nothing.
+            pciIrqs.add(i == I8259Pair.CASCADE_IRQ ? new IrqLine(level -> { }) : isaIrqs.source(i));
         }
         piix3 = new Piix3Isa((irq, level) -> pciIrqs.get(irq).set(level), loop::requestReset);
         pci.plug(piix3, PIIX_DEVFN);
