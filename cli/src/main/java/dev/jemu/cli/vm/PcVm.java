@@ -101,13 +101,23 @@ public final class PcVm implements AutoCloseable {
         }
     }
 
+    /**
+     * Builds a machine from QEMU-style command-line words without running it: the qtest-style
+     * harness of device tests drives it through its ports and memory, with guest time moving
+     * only when the test steps it. The calling thread becomes the machine's main loop.
+     */
+    public static PcVm createForTest(String... args) throws OptionException {
+        VmOptions options = VmOptions.parse(args);
+        return new PcVm(options, InputStream.nullInputStream(), OutputStream.nullOutputStream(), true);
+    }
+
     /** The board. */
     public PcBoard board() {
         return board;
     }
 
     /** The main loop's AioContext. */
-    AioContext mainContext() {
+    public AioContext mainContext() {
         return mainContext;
     }
 
