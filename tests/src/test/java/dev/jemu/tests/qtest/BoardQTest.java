@@ -183,7 +183,9 @@ class BoardQTest {
             for (int i = 0; i < 256; i++) {
                 id[i] = q.inw(0x1F0);
             }
-            assertFalse(q.irq(14) && (q.inb(0x1F7) & 0x08) != 0);
+            assertEquals(0, q.inb(0x3F6) & 0x08, "DRQ clears once the 256 words are read");
+            q.inb(0x1F7);
+            assertFalse(q.irq(14), "reading the status register acknowledges the interrupt");
             StringBuilder model = new StringBuilder();
             for (int w = 27; w <= 46; w++) {
                 model.append((char) (id[w] >> 8)).append((char) (id[w] & 0xFF));
