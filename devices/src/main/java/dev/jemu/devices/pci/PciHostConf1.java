@@ -7,15 +7,14 @@ import dev.jemu.core.memory.MmioRegion;
 /**
  * PCI configuration mechanism #1: the CONFIG_ADDRESS register at 0xCF8 (dword writes; bit 31
  * enables, bits 23:16 bus, 15:8 devfn, 7:2 register; it reads back as written, as in QEMU)
- * and the CONFIG_DATA window at
- * 0xCFC–0xCFF (byte, word or dword, the low address bits selecting the byte of the
- * register). Only bus 0 exists; other buses read as all ones.
+ * and the CONFIG_DATA window at 0xCFC–0xCFF (byte, word or dword, the low address bits
+ * selecting the byte of the register). Only bus 0 exists; other buses read as all ones.
  *
  * <p>Byte and word writes to 0xCF8–0xCFB do not change CONFIG_ADDRESS; byte and word reads
  * return its low bytes, whatever the offset, as QEMU's do. The byte at 0xCF9 is the
  * {@linkplain #setResetControl reset control register} of the PIIX3 instead. (The two share
- * one region here because a flat port space cannot hold a one-byte register inside the
- * dword one.)
+ * one region here: a separate one-byte region at 0xCF9 would split every dword access to
+ * 0xCF8 into bytes.)
  *
  * <p>Threading: under the big emulator lock.
  */
