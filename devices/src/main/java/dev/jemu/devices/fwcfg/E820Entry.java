@@ -2,7 +2,7 @@ package dev.jemu.devices.fwcfg;
 
 /**
  * One range of the BIOS memory map as fw_cfg's {@code etc/e820} carries it: 20 bytes,
- * little-endian 64-bit address and length and 32-bit type.
+ * little-endian 64-bit address and length and 32-bit type. Immutable; any thread.
  *
  * @param address first byte
  * @param length size in bytes

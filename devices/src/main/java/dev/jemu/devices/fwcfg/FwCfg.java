@@ -21,7 +21,8 @@ import java.util.TreeMap;
  *
  * <p><b>Ports.</b> 0x510: selector (16-bit write; selecting an item rewinds its data offset);
  * 0x510 or 0x511 byte reads: the next byte of the selected item (0 past its end or for an
- * absent item); byte writes there are ignored (QEMU 2.4+). 0x514–0x51B: the DMA address
+ * absent item); byte writes there are ignored (QEMU 2.4+); a word read is invalid and gives 0,
+ * as on QEMU 7.2. 0x514–0x51B: the DMA address
  * register, big-endian: a dword write at 0x514 sets its high half, a dword write at 0x518 its
  * low half and starts the operation (an 8-byte write at 0x514 does both); reading returns
  * "QEMU CFG".
@@ -178,7 +179,7 @@ public final class FwCfg {
             public long read(long at, int size) {
                 if (size != 1) {
                     guestError("word read of the fw_cfg ports");
-                    return 0xFFFF;
+                    return 0;
                 }
                 return readData();
             }

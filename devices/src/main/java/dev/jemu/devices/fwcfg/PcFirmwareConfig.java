@@ -18,6 +18,8 @@ import java.util.List;
  * Not supplied: ACPI tables ({@code etc/table-loader}, {@code etc/acpi/*}), SMBIOS
  * ({@code etc/smbios/*}), {@code etc/system-states}, option ROMs ({@code genroms/*}).
  *
+ * <p>Immutable; built and installed while the machine is built, on that thread.
+ *
  * @param ramSize RAM size in bytes
  * @param e820 the memory map, in the order given
  * @param cpus CPUs present at boot

@@ -38,10 +38,14 @@ public abstract class PciDevice {
     public static final int COMMAND_IO = 0x1;
     public static final int COMMAND_MEMORY = 0x2;
     public static final int COMMAND_MASTER = 0x4;
+    public static final int COMMAND_SERR = 0x100;
     public static final int COMMAND_INTX_DISABLE = 0x400;
     public static final int STATUS_INTERRUPT = 0x08;
     public static final int STATUS_CAP_LIST = 0x10;
     public static final int HEADER_MULTI_FUNCTION = 0x80;
+    /** QEMU's subsystem vendor (Red Hat / Qumranet) and subsystem ID for devices that set none. */
+    public static final int DEFAULT_SUBSYSTEM_VENDOR = 0x1AF4;
+    public static final int DEFAULT_SUBSYSTEM = 0x1100;
 
     /** BAR kinds, as the low bits of the register encode them. */
     public enum BarType {
@@ -91,7 +95,9 @@ public abstract class PciDevice {
         config[CLASS_PROG] = (byte) classCode;
         config[CLASS_PROG + 1] = (byte) (classCode >> 8);
         config[CLASS_PROG + 2] = (byte) (classCode >> 16);
-        setWritable(COMMAND, 2, COMMAND_IO | COMMAND_MEMORY | COMMAND_MASTER | COMMAND_INTX_DISABLE);
+        setWord(SUBSYSTEM_VENDOR_ID, DEFAULT_SUBSYSTEM_VENDOR);
+        setWord(SUBSYSTEM_ID, DEFAULT_SUBSYSTEM);
+        setWritable(COMMAND, 2, COMMAND_IO | COMMAND_MEMORY | COMMAND_MASTER | COMMAND_SERR | COMMAND_INTX_DISABLE);
         setWritable(CACHE_LINE_SIZE, 1, 0xFF);
         setWritable(LATENCY_TIMER, 1, 0xFF);
         setWritable(INTERRUPT_LINE, 1, 0xFF);

@@ -5,15 +5,16 @@ import dev.jemu.core.memory.MmioOps;
 import dev.jemu.core.memory.MmioRegion;
 
 /**
- * PCI configuration mechanism #1: the CONFIG_ADDRESS register at 0xCF8 (dword access only;
- * bit 31 enables, bits 23:16 bus, 15:8 devfn, 7:2 register) and the CONFIG_DATA window at
- * 0xCFC–0xCFF (byte, word or dword, the low address bits selecting the byte of the
- * register). Only bus 0 exists; other buses read as all ones.
+ * PCI configuration mechanism #1: the CONFIG_ADDRESS register at 0xCF8 (dword writes; bit 31
+ * enables, bits 23:16 bus, 15:8 devfn, 7:2 register; it reads back as written, as in QEMU)
+ * and the CONFIG_DATA window at 0xCFC–0xCFF (byte, word or dword, the low address bits
+ * selecting the byte of the register). Only bus 0 exists; other buses read as all ones.
  *
- * <p>Byte and word accesses to 0xCF8–0xCFB are not configuration cycles but ordinary I/O:
- * a byte at 0xCF9 reaches the {@linkplain #setResetControl reset control register} of the
- * PIIX3, anything else reads as all ones and is dropped. (The two share one region here
- * because a flat port space cannot hold a one-byte register inside the dword one.)
+ * <p>Byte and word writes to 0xCF8–0xCFB do not change CONFIG_ADDRESS; byte and word reads
+ * return its low bytes, whatever the offset, as QEMU's do. The byte at 0xCF9 is the
+ * {@linkplain #setResetControl reset control register} of the PIIX3 instead. (The two share
+ * one region here: a separate one-byte region at 0xCF9 would split every dword access to
+ * 0xCF8 into bytes.)
  *
  * <p>Threading: under the big emulator lock.
  */
@@ -51,13 +52,13 @@ public final class PciHostConf1 {
                 if (size == 1 && offset == RESET_CONTROL_OFFSET && resetControl != null) {
                     return resetControl.read(0, 1);
                 }
-                return (1L << (8 * size)) - 1;
+                return address & ((1L << (8 * size)) - 1);
             }
 
             @Override
             public void write(long offset, long value, int size) {
                 if (size == 4) {
-                    address = value & 0x80FF_FFFCL;
+                    address = value & 0xFFFF_FFFFL;
                 } else if (size == 1 && offset == RESET_CONTROL_OFFSET && resetControl != null) {
                     resetControl.write(0, value, 1);
                 }
@@ -93,6 +94,7 @@ public final class PciHostConf1 {
         return (int) (address >> 8) & 0xFF;
     }
 
+    /** Bits 7:2; bits 1:0 are ignored (QEMU adds them to the offset; no guest relies on it). */
     private int register() {
         return (int) address & 0xFC;
     }

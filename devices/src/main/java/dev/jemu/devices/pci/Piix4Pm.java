@@ -21,7 +21,7 @@ import java.util.function.LongSupplier;
  * <ul>
  *   <li>base+0 PM1 status (write one to clear), base+2 PM1 enable, base+4 PM1 control (byte
  *       or word access);</li>
- *   <li>base+8 the 24-bit ACPI PM timer at 3.579545 MHz (dword reads only, as in QEMU), read
+ *   <li>base+8 the 24-bit ACPI PM timer at 3.579545 MHz (reads of any size), read
  *       from the counter the board supplies; TMR_STS is set whenever its bit 23 changes, and
  *       with TMR_EN a device timer raises the SCI at that moment.</li>
  * </ul>
@@ -38,9 +38,14 @@ import java.util.function.LongSupplier;
  * other values would raise an SMI, and jemu has no SMM (DEVACTB 0x5B reads 0x02, "SMM already
  * initialised", so SeaBIOS does not try).
  *
+ * <p><b>Legacy decode bits</b> (0x5F, 0x63, 0x67): QEMU sets them once the machine is built from
+ * the ISA devices present (LPT at 0x378, COM1, COM2), for its DSDT to read;
+ * {@link #setLegacyDevices} does the same.
+ *
  * <p><b>Absent</b>: the SMBus host controller (SMBBA config 0x90 and SMBHSTCFG 0xD2 are kept
- * but no SMBus registers exist: its ports read all ones), the GPE0 block (QEMU's is its ACPI
- * hotplug interface, which jemu does not have).
+ * but no SMBus registers exist: its ports read all ones, where QEMU's, with the SPD EEPROMs
+ * behind them, read 0), the GPE0 block (QEMU's is its ACPI hotplug interface, which jemu
+ * does not have).
  *
  * <p>Threading: under the big emulator lock.
  */
@@ -56,6 +61,12 @@ public final class Piix4Pm extends PciDevice {
     public static final int PMBA = 0x40;
     /** Device activity B; 0x5B bit 1 tells SeaBIOS that SMM is already set up. */
     public static final int DEVACTB = 0x58;
+    /** Device resource D: bit 7 enables the parallel port decode. */
+    public static final int DEVRESD = 0x5F;
+    /** Device resource A (the value QEMU gives it). */
+    public static final int DEVRESA_HIGH = 0x63;
+    /** Device resource E: serial port A (bit 3) and B (bits 7 and 4) decode. */
+    public static final int DEVRESE_HIGH = 0x67;
     /** PM miscellaneous; bit 0 enables the PM I/O block. */
     public static final int PMREGMISC = 0x80;
     /** SMBus base address (config). */
@@ -109,6 +120,9 @@ public final class Piix4Pm extends PciDevice {
     private long timerEpoch;
     private int apmControl;
     private int apmStatus;
+    private boolean lpt;
+    private boolean com1;
+    private boolean com2;
 
     /**
      * @param io the I/O space the PM block is placed in (disabled until the guest enables it)
@@ -166,10 +180,28 @@ public final class Piix4Pm extends PciDevice {
             @Override
             public void write(long offset, long value, int size) {
             }
-        }, AccessSizes.DWORD));
+        }, AccessSizes.UP_TO_DWORD, AccessSizes.DWORD));
         pmBlock.setEnabled(false);
         io.addSubregion(0, pmBlock);
         timerEpoch = pmTimer.getAsLong() >>> (TIMER_BITS - 1);
+        applyLegacyDevices();
+    }
+
+    /**
+     * Records which legacy ISA devices exist (a parallel port at 0x378, serial ports at 0x3F8
+     * and 0x2F8) in the device resource registers, as QEMU does when the machine is built.
+     */
+    public void setLegacyDevices(boolean lpt, boolean com1, boolean com2) {
+        this.lpt = lpt;
+        this.com1 = com1;
+        this.com2 = com2;
+        applyLegacyDevices();
+    }
+
+    private void applyLegacyDevices() {
+        config[DEVRESD] = (byte) (0x10 | (lpt ? 0x80 : 0));
+        config[DEVRESA_HIGH] = 0x60;
+        config[DEVRESE_HIGH] = (byte) ((com1 ? 0x08 : 0) | (com2 ? 0x90 : 0));
     }
 
     /** The APM control (0xB2) and status (0xB3) ports. */
@@ -297,6 +329,7 @@ public final class Piix4Pm extends PciDevice {
         apmControl = 0;
         apmStatus = 0;
         timerEpoch = pmTimer.getAsLong() >>> (TIMER_BITS - 1);
+        applyLegacyDevices();
         updatePmBlock();
         updateSci();
     }

@@ -194,7 +194,7 @@ class FwCfgTest {
 
     @Test
     void guestMisuseIsAnsweredNotThrown() {
-        assertEquals(0xFFFFL, io.read(FwCfg.SELECTOR_PORT, 2));
+        assertEquals(0L, io.read(FwCfg.DATA_PORT - 1, 2), "an invalid word read gives 0, as on QEMU 7.2");
         io.write(FwCfg.DMA_PORT + 2, 0x1234, 2);
         io.write(FwCfg.DMA_PORT + 1, 0x12, 1);
         select(FwCfg.KEY_SIGNATURE);

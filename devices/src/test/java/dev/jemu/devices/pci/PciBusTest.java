@@ -90,6 +90,7 @@ class PciBusTest {
         assertEquals(0x56L, m.configRead(d, 3, 1));
         assertEquals(0xFF00_0001L, m.configRead(d, 8, 4), "class code over revision");
         assertEquals(1L, m.configRead(d, PciDevice.INTERRUPT_PIN, 1));
+        assertEquals(0x1100_1AF4L, m.configRead(d, PciDevice.SUBSYSTEM_VENDOR_ID, 4), "QEMU's default subsystem");
     }
 
     @Test
@@ -102,15 +103,21 @@ class PciBusTest {
         assertEquals(11L, m.configRead(d, PciDevice.INTERRUPT_LINE, 1));
         m.configWrite(d, PciDevice.INTERRUPT_PIN, 3, 1);
         assertEquals(1L, m.configRead(d, PciDevice.INTERRUPT_PIN, 1));
+        m.configWrite(d, PciDevice.COMMAND, 0xFFFF, 2);
+        assertEquals(0x0507L, m.configRead(d, PciDevice.COMMAND, 2), "I/O, memory, master, SERR, INTx disable");
+        m.configWrite(d, PciDevice.COMMAND, 0, 2);
     }
 
     @Test
-    void configAddressReadsBackWithReservedBitsClear() {
-        m.io.write(0xCF8, 0x8000_1A47L, 4);
-        assertEquals(0x8000_1A44L, m.io.read(0xCF8, 4));
-        assertEquals(0xFFL, m.io.read(0xCF8, 1), "a byte access is ordinary I/O, unclaimed");
-        m.io.write(0xCFB, 0x01, 1);
-        assertEquals(0x8000_1A44L, m.io.read(0xCF8, 4), "a byte write does not change CONFIG_ADDRESS");
+    void configAddressReadsBackAsWrittenAndOnlyDwordWritesChangeIt() {
+        m.io.write(0xCF8, 0x7F00_1A47L, 4);
+        assertEquals(0x7F00_1A47L, m.io.read(0xCF8, 4), "as QEMU 7.2 reads it back");
+        m.io.write(0xCF8, 0x8000_005CL, 4);
+        assertEquals(0x5CL, m.io.read(0xCF8, 1), "narrow reads give the low bytes, as QEMU's");
+        assertEquals(0x005CL, m.io.read(0xCFA, 2));
+        m.io.write(0xCFB, 0x55, 1);
+        m.io.write(0xCF8, 0x1234, 2);
+        assertEquals(0x8000_005CL, m.io.read(0xCF8, 4));
     }
 
     @Test
