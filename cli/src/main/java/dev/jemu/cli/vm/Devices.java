@@ -256,6 +256,16 @@ final class Devices {
                 rejectUnknown(d, model);
                 vm.board().addDebugExit(iobase, (int) iosize);
             }
+            case "isa-debugcon" -> {
+                int iobase = (int) d.number("iobase", 0xE9, 0xFFFF);
+                String id = d.get("chardev");
+                CharBackend b = id == null ? CharBackend.nullBackend() : chardevs.get(id);
+                if (b == null) {
+                    throw d.error("Property 'isa-debugcon.chardev' can't find value '" + id + "'");
+                }
+                rejectUnknown(d, model);
+                vm.board().addDebugcon(iobase, b.output());
+            }
             default -> throw d.error("'" + model + "' is not a valid device model name (see -device help)");
         }
     }

@@ -6,11 +6,15 @@ import dev.jemu.core.machine.MachineLoop;
 import dev.jemu.core.memory.AddressSpace;
 import dev.jemu.core.memory.AliasRegion;
 import dev.jemu.core.memory.ContainerRegion;
+import dev.jemu.core.memory.AccessSizes;
 import dev.jemu.core.memory.IrqLine;
+import dev.jemu.core.memory.MmioOps;
+import dev.jemu.core.memory.MmioRegion;
 import dev.jemu.core.memory.RamRegion;
 import dev.jemu.core.sync.BigLock;
 import dev.jemu.core.x86.Cpu;
 import dev.jemu.devices.debugexit.IsaDebugExit;
+import dev.jemu.devices.debugexit.IsaDebugcon;
 import dev.jemu.devices.fwcfg.E820Entry;
 import dev.jemu.devices.fwcfg.FwCfg;
 import dev.jemu.devices.fwcfg.PcFirmwareConfig;
@@ -18,6 +22,8 @@ import dev.jemu.devices.ide.IdeDrive;
 import dev.jemu.devices.ide.PiixIde;
 import dev.jemu.devices.input.I8042;
 import dev.jemu.devices.intc.I8259Pair;
+import dev.jemu.devices.isa.IsaDma;
+import dev.jemu.devices.isa.Port92;
 import dev.jemu.devices.pc.boot.BootImageException;
 import dev.jemu.devices.pc.boot.Firmware;
 import dev.jemu.devices.pci.I440fxHost;
@@ -61,6 +67,8 @@ public final class PcBoard {
     static final int I8042_DATA_PORT = 0x60;
     static final int I8042_COMMAND_PORT = 0x64;
     static final int APM_PORT = 0xB2;
+    static final int PORT80 = 0x80;
+    static final int PORT92 = 0x92;
     static final int IRQ_PIT = 0;
     static final int IRQ_KEYBOARD = 1;
     static final int IRQ_RTC = 8;
@@ -159,6 +167,28 @@ public final class PcBoard {
         io.root().addSubregion(I8042_COMMAND_PORT, i8042.commandRegion());
         resets.add(i8042::reset);
 
+        // A20 is always enabled in jemu's CPU: port 0x92 and the i8042 keep their A20 bits for
+        // the guest to read back, and nothing masks address bit 20.
+        Port92 port92 = new Port92(new IrqLine(level -> { }), loop::requestReset);
+        io.root().addSubregion(PORT92, port92.region());
+        resets.add(port92::reset);
+        for (IsaDma dma : new IsaDma[] {IsaDma.primary(), IsaDma.secondary()}) {
+            io.root().addSubregion(dma.registerBase(), dma.registerRegion());
+            io.root().addSubregion(dma.pageRegionBase(), dma.pageRegion());
+            resets.add(dma::reset);
+        }
+        io.root().addSubregion(PORT80, new MmioRegion("ioport80", 1, new MmioOps() {
+            @Override
+            public long read(long offset, int size) {
+                return 0xFF;
+            }
+
+            @Override
+            public void write(long offset, long value, int size) {
+                // the POST-code and I/O-delay port: nothing listens
+            }
+        }, AccessSizes.BYTE));
+
         fwCfg = new FwCfg(memory);
         io.root().addSubregion(FwCfg.SELECTOR_PORT, fwCfg.ioRegion());
         io.root().addSubregion(FwCfg.DMA_PORT, fwCfg.dmaRegion());
@@ -248,6 +278,11 @@ public final class PcBoard {
     /** Adds an isa-debug-exit device at {@code iobase}. */
     public void addDebugExit(int iobase, int iosize) {
         io.root().addSubregion(iobase, new IsaDebugExit(iosize, loop::requestShutdown).region());
+    }
+
+    /** Adds an isa-debugcon at {@code iobase} that writes to {@code out}. */
+    public void addDebugcon(int iobase, OutputStream out) {
+        io.root().addSubregion(iobase, new IsaDebugcon(out, IsaDebugcon.DEFAULT_READBACK).region());
     }
 
     /** An output line into ISA IRQ {@code irq} of the interrupt controllers, for a device to drive. */
