@@ -5,7 +5,10 @@
 ;   -DMODE_READ   reads through int 13h CHS (AH=02) and EDD (AH=42) from drive 80h, and 64
 ;                 sectors from drive 81h when there is one, printing checksums of what it read;
 ;   -DMODE_WRITE  writes sectors with CHS (AH=03) and EDD (AH=43), reads them back and
-;                 compares, printing the BIOS status of each call.
+;                 compares, printing the BIOS status of each call;
+;   -DMODE_DEMO   the demo: reads 16 MiB of drive 81h, writes 4 MiB to it and reads them back,
+;                 reporting sizes, times (measured with the ACPI PM timer) and rates, then
+;                 powers the machine off through ACPI (exit status 0).
 ;
 ; The data the READ mode sums is the test's pattern, byte x of the disk = (x / 512 * 7 +
 ; x % 512 * 13 + 0x5A) mod 256 (the test writes it; the stage's own sectors excepted). The
@@ -59,6 +62,9 @@ stage:
 %endif
 %ifdef MODE_WRITE
         call write_tests
+%endif
+%ifdef MODE_DEMO
+        call demo
 %endif
         mov si, s_done
         call puts
@@ -265,7 +271,206 @@ read_tests:
 .out:   ret
 %endif
 
-%ifdef MODE_WRITE
+%ifdef MODE_DEMO
+DEMO_READ_KB    equ 16384
+DEMO_WRITE_KB   equ 4096
+CHUNK           equ 64                  ; sectors per EDD call (32 KiB)
+PM_FREQ         equ 3579545             ; ACPI PM timer, Hz
+
+; pm_now: EAX = the 24-bit PM timer.
+pm_now:
+        push dx
+        mov dx, [pm_port]
+        in eax, dx
+        and eax, 0xFFFFFF
+        pop dx
+        ret
+
+; pm_start / pm_add: [elapsed] accumulates PM ticks since pm_start across 24-bit wraps;
+; pm_add is called at least every 4 s.
+pm_start:
+        call pm_now
+        mov [pm_last], eax
+        mov dword [elapsed], 0
+        ret
+pm_add:
+        push ebx
+        call pm_now
+        mov ebx, eax
+        sub eax, [pm_last]
+        and eax, 0xFFFFFF
+        add [elapsed], eax
+        mov [pm_last], ebx
+        pop ebx
+        ret
+
+; putdec: writes EAX in decimal.
+putdec:
+        pushad
+        mov ebx, 10
+        xor cx, cx
+.div:   xor edx, edx
+        div ebx
+        push dx
+        inc cx
+        test eax, eax
+        jnz .div
+.out:   pop ax
+        add al, '0'
+        call putc
+        loop .out
+        popad
+        ret
+
+; putsdec: writes the string at SI, then EAX in decimal.
+putsdec:
+        call puts
+        call putdec
+        ret
+
+; report: " in N ms, R KiB/s" for [kb] KiB in [elapsed] PM ticks.
+report:
+        mov si, s_in
+        mov eax, [elapsed]
+        mov ebx, 1000
+        mul ebx
+        mov ebx, PM_FREQ
+        div ebx
+        call putsdec
+        mov si, s_ms
+        mov eax, [kb]
+        mov ebx, PM_FREQ
+        mul ebx
+        mov ecx, [elapsed]
+        inc ecx
+        div ecx
+        call putsdec
+        mov si, s_kbs
+        call puts
+        ret
+
+; pass: CX chunks of CHUNK sectors from LBA 0 of drive 81h with EDD function AH_FN; sums each
+; chunk into [checksum]; CF and AH on a failed call.
+pass:
+        mov dword [dap_lba], 0
+        mov dword [checksum], 0
+.chunk: push cx
+        mov word [dap_count], CHUNK
+        mov ah, [ah_fn]
+        mov dl, 0x81
+        call edd
+        jc .fail
+        mov cx, CHUNK
+        call sum
+        add [checksum], eax
+        call pm_add
+        add dword [dap_lba], CHUNK
+        pop cx
+        loop .chunk
+        clc
+        ret
+.fail:  pop cx
+        stc
+        ret
+
+demo:
+        mov si, s_demo
+        call puts
+        ; the PM timer port: PIIX4 PM (00:01.3) base address register 0x40
+        mov eax, 0x8000_0B40
+        mov dx, 0xCF8
+        out dx, eax
+        mov dx, 0xCFC
+        in eax, dx
+        and ax, 0xFFC0
+        mov [pm_base], ax
+        add ax, 8
+        mov [pm_port], ax
+        mov dl, 0x81
+        call geometry
+        jc .off
+        mov word [params], 0x1A
+        mov ah, 0x48
+        mov dl, 0x81
+        mov si, params
+        int 0x13
+        mov eax, [params + 0x10]
+        shr eax, 11
+        mov si, s_size
+        call putsdec
+        mov si, s_mib
+        call puts
+        ; read
+        mov byte [ah_fn], 0x42
+        mov dword [kb], DEMO_READ_KB
+        call pm_start
+        mov cx, DEMO_READ_KB / (CHUNK / 2)
+        call pass
+        jc .error
+        mov si, s_read
+        mov eax, DEMO_READ_KB
+        call putsdec
+        call report
+        mov si, s_checksum
+        call putlabel
+        mov eax, [checksum]
+        mov cl, 8
+        call puthex
+        call newline
+        ; write the WRITE pattern, then read back and compare checksums
+        mov edx, 0
+        mov cx, CHUNK
+        call fill
+        mov cx, CHUNK
+        call sum
+        mov [expected], eax
+        mov byte [ah_fn], 0x43
+        mov dword [kb], DEMO_WRITE_KB
+        call pm_start
+        mov cx, DEMO_WRITE_KB / (CHUNK / 2)
+        call pass
+        jc .error
+        mov si, s_wrote
+        mov eax, DEMO_WRITE_KB
+        call putsdec
+        call report
+        call newline
+        mov byte [ah_fn], 0x42
+        call clear
+        call pm_start
+        mov cx, DEMO_WRITE_KB / (CHUNK / 2)
+        call pass
+        jc .error
+        mov eax, [expected]
+        imul eax, eax, DEMO_WRITE_KB / (CHUNK / 2)
+        cmp eax, [checksum]
+        jne .bad
+        mov si, s_verified
+        mov eax, DEMO_WRITE_KB
+        call putsdec
+        call report
+        call newline
+        jmp .off
+.bad:   mov si, s_mismatch
+        call puts
+        jmp .off
+.error: mov si, s_failed
+        call puts
+        mov al, ah
+        mov cl, 2
+        call puthex
+        call newline
+.off:   mov si, s_poweroff
+        call puts
+        ; ACPI S5: SLP_TYP 0 (the _S5 value of QEMU's and SeaBIOS's DSDT) with SLP_EN in PM1a control
+        mov dx, [pm_base]
+        add dx, 4
+        mov ax, 0x2000
+        out dx, ax
+        ret
+%endif
+
+%if %isdef(MODE_WRITE) || %isdef(MODE_DEMO)
 ; fill: writes the WRITE pattern of CX sectors, the first being sector number EDX, at BUF_SEG:0.
 fill:
         push es
@@ -299,7 +504,9 @@ clear:
         rep stosw
         pop es
         ret
+%endif
 
+%ifdef MODE_WRITE
 write_tests:
         mov dl, 0x80
         call geometry
@@ -395,5 +602,30 @@ dap_count:  dw 0
 dap_buf:    dd 0
 dap_lba:    dq 0
 params:     times 0x1E db 0
+%ifdef MODE_DEMO
+s_demo:     db "jemu demo: SeaBIOS booted this disk from IDE; reading and writing the second disk", 10, 0
+s_size:     db "drive 81h: ", 0
+s_mib:      db " MiB", 10, 0
+s_read:     db "read ", 0
+s_wrote:    db "wrote ", 0
+s_verified: db "read back and verified ", 0
+s_in:       db " KiB in ", 0
+s_ms:       db " ms: ", 0
+s_kbs:      db " KiB/s", 0
+s_checksum: db "checksum", 0
+s_mismatch: db "read back: MISMATCH", 10, 0
+s_failed:   db "disk error ah=", 0
+s_poweroff: db "powering off through ACPI", 10, 0
+            align 4
+pm_base:    dw 0
+pm_port:    dw 0
+ah_fn:      db 0
+            align 4
+pm_last:    dd 0
+elapsed:    dd 0
+kb:         dd 0
+checksum:   dd 0
+expected:   dd 0
+%endif
 
         times (STAGE_SECTORS + 1) * 512 - ($ - $$) db 0
