@@ -6,6 +6,10 @@
 ;                 sectors from drive 81h when there is one, printing checksums of what it read;
 ;   -DMODE_WRITE  writes sectors with CHS (AH=03) and EDD (AH=43), reads them back and
 ;                 compares, printing the BIOS status of each call;
+;   -DMODE_IDEBENCH reads 64 MiB of drive 80h twice with its own ATA driver, not the BIOS:
+;                 PIO (READ SECTORS, 128 sectors a command, REP INSW per sector) and bus-master
+;                 DMA (READ DMA, one 64 KiB PRD), printing each pass's time and rate;
+;   (no mode)     boots, prints its first line and "done": the boot-time benchmark;
 ;   -DMODE_DEMO   the demo: reads 16 MiB of drive 81h, writes 4 MiB to it and reads them back,
 ;                 reporting sizes, times (measured with the ACPI PM timer) and rates, then
 ;                 powers the machine off through ACPI (exit status 0).
@@ -65,6 +69,9 @@ stage:
 %endif
 %ifdef MODE_DEMO
         call demo
+%endif
+%ifdef MODE_IDEBENCH
+        call idebench
 %endif
         mov si, s_done
         call puts
@@ -271,12 +278,17 @@ read_tests:
 .out:   ret
 %endif
 
+%if %isdef(MODE_DEMO) || %isdef(MODE_IDEBENCH)
+PM_FREQ         equ 3579545             ; ACPI PM timer, Hz
+%endif
+
 %ifdef MODE_DEMO
 DEMO_READ_KB    equ 16384
 DEMO_WRITE_KB   equ 4096
 CHUNK           equ 64                  ; sectors per EDD call (32 KiB)
-PM_FREQ         equ 3579545             ; ACPI PM timer, Hz
+%endif
 
+%if %isdef(MODE_DEMO) || %isdef(MODE_IDEBENCH)
 ; pm_now: EAX = the 24-bit PM timer.
 pm_now:
         push dx
@@ -348,7 +360,9 @@ report:
         mov si, s_kbs
         call puts
         ret
+%endif
 
+%ifdef MODE_DEMO
 ; pass: CX chunks of CHUNK sectors from LBA 0 of drive 81h with EDD function AH_FN; sums each
 ; chunk into [checksum]; CF and AH on a failed call.
 pass:
@@ -467,6 +481,168 @@ demo:
         add dx, 4
         mov ax, 0x2000
         out dx, ax
+        ret
+%endif
+
+
+%ifdef MODE_IDEBENCH
+BENCH_KB        equ 65536
+BENCH_CMDS      equ BENCH_KB / 64       ; 128 sectors (64 KiB) a command
+PRD_TABLE       equ 0x6000
+ATA_DATA        equ 0x1F0
+ATA_STATUS      equ 0x1F7
+ATA_CONTROL     equ 0x3F6
+
+; ata_setup: waits for BSY clear, selects LBA [lba] of the master for 128 sectors, command AL.
+ata_setup:
+        push ax
+.busy:  mov dx, ATA_STATUS
+        in al, dx
+        test al, 0x80
+        jnz .busy
+        mov eax, [lba]
+        shr eax, 24
+        and al, 0x0F
+        or al, 0xE0
+        mov dx, 0x1F6
+        out dx, al
+        mov dx, 0x1F2
+        mov al, 128
+        out dx, al
+        mov eax, [lba]
+        inc dx
+        out dx, al
+        shr eax, 8
+        inc dx
+        out dx, al
+        shr eax, 8
+        inc dx
+        out dx, al
+        pop ax
+        mov dx, ATA_STATUS
+        out dx, al
+        ret
+
+idebench:
+        ; PIIX IDE (00:01.1): the bus-master base from BAR4, then I/O and bus-master enable
+        mov eax, 0x8000_0920
+        mov dx, 0xCF8
+        out dx, eax
+        mov dx, 0xCFC
+        in eax, dx
+        and ax, 0xFFFC
+        mov [bm_base], ax
+        mov eax, 0x8000_0904
+        mov dx, 0xCF8
+        out dx, eax
+        mov dx, 0xCFC
+        in ax, dx
+        or ax, 0x0005
+        out dx, ax
+        mov eax, 0x8000_0B40                ; PIIX4 PM base, for the PM timer
+        mov dx, 0xCF8
+        out dx, eax
+        mov dx, 0xCFC
+        in eax, dx
+        and ax, 0xFFC0
+        add ax, 8
+        mov [pm_port], ax
+        mov dx, ATA_CONTROL                 ; nIEN: polled, no interrupts
+        mov al, 0x02
+        out dx, al
+        mov dword [kb], BENCH_KB
+
+        ; PIO
+        call pm_start
+        mov dword [lba], 0
+        mov cx, BENCH_CMDS
+.pio:   push cx
+        mov al, 0x20                        ; READ SECTORS
+        call ata_setup
+        mov ax, BUF_SEG
+        mov es, ax
+        xor di, di
+        mov bx, 128
+.sector:
+        mov dx, ATA_STATUS
+.drq:   in al, dx
+        test al, 0x80
+        jnz .drq
+        test al, 0x01
+        jnz .error
+        test al, 0x08
+        jz .drq
+        mov cx, 256
+        mov dx, ATA_DATA
+        rep insw
+        dec bx
+        jnz .sector
+        call pm_add
+        add dword [lba], 128
+        pop cx
+        loop .pio
+        xor ax, ax
+        mov es, ax
+        mov si, s_pio
+        mov eax, BENCH_KB
+        call putsdec
+        call report
+        call newline
+
+        ; bus-master DMA: one PRD of 64 KiB (byte count 0) at BUF_SEG:0, end of table
+        mov dword [PRD_TABLE], BUF_SEG * 16
+        mov dword [PRD_TABLE + 4], 0x8000_0000
+        mov dx, [bm_base]
+        add dx, 4
+        mov eax, PRD_TABLE
+        out dx, eax
+        call pm_start
+        mov dword [lba], 0
+        mov cx, BENCH_CMDS
+.dma:   push cx
+        mov dx, [bm_base]
+        mov al, 0x08                        ; direction: device to memory
+        out dx, al
+        mov al, 0xC8                        ; READ DMA
+        call ata_setup
+        mov dx, [bm_base]
+        mov al, 0x09                        ; start
+        out dx, al
+        add dx, 2
+.wait:  in al, dx                           ; nIEN keeps the interrupt bit clear: wait for active to drop
+        test al, 0x02
+        jnz .dmaerr
+        test al, 0x01
+        jnz .wait
+        mov al, 0x06                        ; clear interrupt and error
+        out dx, al
+        sub dx, 2
+        xor al, al
+        out dx, al
+        mov dx, ATA_STATUS
+        in al, dx
+        test al, 0x01
+        jnz .dmaerr
+        call pm_add
+        add dword [lba], 128
+        pop cx
+        loop .dma
+        mov si, s_dma
+        mov eax, BENCH_KB
+        call putsdec
+        call report
+        call newline
+        ret
+.error: pop cx
+        xor ax, ax
+        mov es, ax
+        mov si, s_ataerr
+        call puts
+        ret
+.dmaerr:
+        pop cx
+        mov si, s_ataerr
+        call puts
         ret
 %endif
 
@@ -609,23 +785,33 @@ s_mib:      db " MiB", 10, 0
 s_read:     db "read ", 0
 s_wrote:    db "wrote ", 0
 s_verified: db "read back and verified ", 0
-s_in:       db " KiB in ", 0
-s_ms:       db " ms: ", 0
-s_kbs:      db " KiB/s", 0
 s_checksum: db "checksum", 0
 s_mismatch: db "read back: MISMATCH", 10, 0
 s_failed:   db "disk error ah=", 0
 s_poweroff: db "powering off through ACPI", 10, 0
-            align 4
 pm_base:    dw 0
-pm_port:    dw 0
 ah_fn:      db 0
+            align 4
+checksum:   dd 0
+expected:   dd 0
+%endif
+%ifdef MODE_IDEBENCH
+s_pio:      db "pio read ", 0
+s_dma:      db "dma read ", 0
+s_ataerr:   db "ATA error", 10, 0
+bm_base:    dw 0
+            align 4
+lba:        dd 0
+%endif
+%if %isdef(MODE_DEMO) || %isdef(MODE_IDEBENCH)
+s_in:       db " KiB in ", 0
+s_ms:       db " ms: ", 0
+s_kbs:      db " KiB/s", 0
+pm_port:    dw 0
             align 4
 pm_last:    dd 0
 elapsed:    dd 0
 kb:         dd 0
-checksum:   dd 0
-expected:   dd 0
 %endif
 
         times (STAGE_SECTORS + 1) * 512 - ($ - $$) db 0

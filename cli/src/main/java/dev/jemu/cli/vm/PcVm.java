@@ -142,7 +142,9 @@ public final class PcVm implements AutoCloseable {
 
     /**
      * Runs the guest on a vCPU thread while this thread polls the main loop, until the machine
-     * shuts down; returns the exit status.
+     * shuts down; returns the exit status. With the system property {@code jemu.stats=true}
+     * (the benchmarks set it through {@code JEMU_JAVA_OPTS}) the number of guest instructions
+     * executed is printed on standard error at the end.
      */
     public int run() {
         int[] status = {1};
@@ -163,6 +165,9 @@ public final class PcVm implements AutoCloseable {
             vcpu.join();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        }
+        if (Boolean.getBoolean("jemu.stats")) {
+            System.err.println("jemu: " + board.cpu().instructionCount() + " guest instructions");
         }
         return status[0];
     }
