@@ -4,13 +4,17 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.InputStreamReader;
 import java.io.RandomAccessFile;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -101,6 +105,48 @@ class NbdServerFloodTest {
                 }
             }
             writeAndReadBack(served.port(), 48L * MIB, data);
+        }
+    }
+
+    /**
+     * A READ whose reply buffer cannot be allocated (Netty's direct memory capped at 16 MiB in a
+     * server JVM of its own) fails alone with ENOMEM; the connection and the server go on.
+     */
+    @Test
+    void aReadThatCannotGetItsBufferFailsAloneWithEnomem() throws Exception {
+        Path image = dir.resolve("small.raw");
+        try (RandomAccessFile f = new RandomAccessFile(image.toFile(), "rw")) {
+            f.setLength(64L * MIB);
+        }
+        String java = ProcessHandle.current().info().command().orElseThrow();
+        Process server = new ProcessBuilder(java, "--add-exports", "java.base/jdk.internal.vm=ALL-UNNAMED",
+                "--enable-native-access=ALL-UNNAMED", "-Dio.netty.maxDirectMemory=" + 16 * MIB,
+                "-cp", System.getProperty("java.class.path"), ServeMain.class.getName(), image.toString())
+                .redirectError(dir.resolve("server.log").toFile()).start();
+        try {
+            String port = new BufferedReader(new InputStreamReader(server.getInputStream(), StandardCharsets.UTF_8))
+                    .readLine();
+            assertTrue(port != null && port.matches("\\d+"), "server started: " + port + " "
+                    + Files.readString(dir.resolve("server.log")));
+            try (RawNbdClient c = new RawNbdClient(Integer.parseInt(port))) {
+                c.open("", false);
+                c.request(0, Nbd.CMD_READ, 1, 0, READ, null);
+                RawNbdClient.Reply r = c.reply();
+                assertEquals(1, r.handle());
+                assertEquals(Nbd.ENOMEM, r.error());
+                byte[] data = new byte[4096];
+                new Random(4).nextBytes(data);
+                c.request(0, Nbd.CMD_WRITE, 2, MIB, data.length, data);
+                assertEquals(0, c.reply().error());
+                c.request(0, Nbd.CMD_READ, 3, MIB, data.length, null);
+                assertEquals(0, c.reply().error());
+                assertArrayEquals(data, c.simpleData(data.length));
+            }
+        } finally {
+            server.getOutputStream().close();
+            if (!server.waitFor(20, TimeUnit.SECONDS)) {
+                server.destroyForcibly();
+            }
         }
     }
 }
