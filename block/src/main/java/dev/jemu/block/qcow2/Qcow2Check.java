@@ -112,6 +112,11 @@ public final class Qcow2Check {
             }
             count(h.snapshotsOffset, tableBytes);
             for (Qcow2Snapshot s : img.snapshots) {
+                String problem = s.l1Problem(cs, img.file.length());
+                if (problem != null) {
+                    corruption(problem);
+                    continue;
+                }
                 count(s.l1Offset(), (long) s.l1Size() * 8);
                 long[] l1 = new long[s.l1Size()];
                 if (s.l1Size() > 0) {

@@ -13,6 +13,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 import static dev.jemu.block.TestImages.ok;
+import static dev.jemu.block.TestImages.peekLong;
+import static dev.jemu.block.TestImages.poke;
+import static dev.jemu.block.TestImages.pokeInt;
+import static dev.jemu.block.TestImages.pokeLong;
 import static dev.jemu.block.TestImages.qemuIo;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -29,34 +33,6 @@ class BadImageTest {
         ok("qemu-img", "create", "-q", "-f", "qcow2", img.toString(), "4M");
         qemuIo(img, "qcow2", "write -P 0x42 0 128k");
         return img;
-    }
-
-    private static void poke(Path img, long off, byte[] bytes) throws IOException {
-        try (RandomAccessFile f = new RandomAccessFile(img.toFile(), "rw")) {
-            f.seek(off);
-            f.write(bytes);
-        }
-    }
-
-    private static void pokeLong(Path img, long off, long v) throws IOException {
-        try (RandomAccessFile f = new RandomAccessFile(img.toFile(), "rw")) {
-            f.seek(off);
-            f.writeLong(v);
-        }
-    }
-
-    private static void pokeInt(Path img, long off, int v) throws IOException {
-        try (RandomAccessFile f = new RandomAccessFile(img.toFile(), "rw")) {
-            f.seek(off);
-            f.writeInt(v);
-        }
-    }
-
-    private static long peekLong(Path img, long off) throws IOException {
-        try (RandomAccessFile f = new RandomAccessFile(img.toFile(), "r")) {
-            f.seek(off);
-            return f.readLong();
-        }
     }
 
     private String openError(Path img, boolean readOnly) {
