@@ -1057,9 +1057,8 @@ public final class Qcow2Driver implements BlockDriver {
 
     @Override
     public void coTruncate(long newSize, Preallocation prealloc) throws IOException {
-        if (!snapshots.isEmpty()) {
-            throw new BlockException(name + ": Can't resize an image which has snapshots");
-        }
+        // Internal snapshots keep their own L1 tables (and sizes): as in qemu-img 7.2, only the
+        // active layer changes; shared L2 tables and clusters lose one reference each.
         if ((newSize & 511) != 0) {
             throw new BlockException(name + ": The new size must be a multiple of 512");
         }
