@@ -175,6 +175,20 @@ public final class FileDriver implements BlockDriver {
         }
     }
 
+    /**
+     * Stops sharing the permissions of {@code mask} with other users of the image, keeping
+     * everything else; throws with QEMU's message if another process holds one of them.
+     */
+    public void unshare(int mask) throws BlockException {
+        if (lock != null) {
+            try {
+                lock.set(lock.perm(), lock.unshared() | mask);
+            } catch (BlockException e) {
+                throw new BlockException("Could not open '" + path + "': " + e.getMessage(), e);
+            }
+        }
+    }
+
     @Override
     public String formatName() {
         return "file";

@@ -40,6 +40,7 @@
  * handle names ({@code NbdClient}); when the server goes away, every request in flight and
  * every later one fails with a message naming the server.
  *
- * <p>May use {@code dev.jemu.block}, {@code dev.jemu.coroutine}, {@code dev.jemu.aio} and Netty.
+ * <p>May use {@code dev.jemu.block}, {@code dev.jemu.block.file} (the export's image locks),
+ * {@code dev.jemu.coroutine}, {@code dev.jemu.aio} and Netty.
  */
 package dev.jemu.block.nbd;
