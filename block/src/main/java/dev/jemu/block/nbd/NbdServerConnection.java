@@ -610,7 +610,7 @@ final class NbdServerConnection extends ChannelInboundHandlerAdapter {
     /** Resumes reading from a later event loop task. Event loop thread. */
     void resumeLater() {
         waitingForMemory = false;
-        if (paused) {
+        if (paused && channel.isActive()) {
             channel.eventLoop().execute(resumer);
         }
     }
