@@ -119,9 +119,9 @@ public final class FileDriver implements BlockDriver {
             if (direct && reason.contains("Invalid argument")) {
                 reason = "the file system does not support O_DIRECT (cache=none/directsync)";
             }
-            throw new BlockException("Could not open '" + path + "': " + reason);
+            throw new BlockException("Could not open '" + path + "': " + reason, e);
         } catch (IOException | UnsupportedOperationException | IllegalArgumentException e) {
-            throw new BlockException("Could not open '" + path + "': " + e.getMessage());
+            throw new BlockException("Could not open '" + path + "': " + e.getMessage(), e);
         }
         long len;
         try {
@@ -136,7 +136,7 @@ public final class FileDriver implements BlockDriver {
             }
         } catch (IOException e) {
             closeQuietly(channel);
-            throw new BlockException("Could not open '" + path + "': " + e.getMessage());
+            throw new BlockException("Could not open '" + path + "': " + e.getMessage(), e);
         }
         ImageLock lock = null;
         if (locking) {
