@@ -176,6 +176,25 @@ public final class FileDriver implements BlockDriver {
     }
 
     /**
+     * Takes the locks QEMU's file driver holds while it creates an image on the existing file
+     * {@code path}: write and resize, with resize not shared. Close the result once the image
+     * is written.
+     *
+     * @throws BlockException with QEMU's message ({@code PATH: Failed to get "write" lock} / {@code
+     *     Is another process using the image [PATH]?}) if another process uses the file
+     */
+    public static ImageLock lockForCreation(String path) throws IOException {
+        ImageLock lock = ImageLock.open(path);
+        try {
+            lock.set(PERM_WRITE | PERM_RESIZE, PERM_RESIZE);
+        } catch (BlockException e) {
+            lock.close();
+            throw new BlockException(path + ": " + e.getMessage(), e);
+        }
+        return lock;
+    }
+
+    /**
      * Stops sharing the permissions of {@code mask} with other users of the image, keeping
      * everything else; throws with QEMU's message if another process holds one of them.
      */

@@ -25,10 +25,12 @@ import java.util.Map;
  * its permission system: they are not checked against each other (so that {@code commit} can
  * write a base image that an overlay also reads), only against other processes.
  *
+ * <p>Obtained through {@link FileDriver}; only {@link #close()} is public.
+ *
  * <p>Thread-safe: the shared state is guarded by one process-wide lock, held only for the
  * non-blocking {@code fcntl} calls.
  */
-final class ImageLock implements AutoCloseable {
+public final class ImageLock implements AutoCloseable {
     private static final int PERM_BASE = 100;
     private static final int SHARED_BASE = 200;
     private static final String[] NAMES = {"consistent read", "write", "write unchanged", "resize"};

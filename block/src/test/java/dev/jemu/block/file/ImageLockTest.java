@@ -1,6 +1,7 @@
 package dev.jemu.block.file;
 
 import static dev.jemu.block.TestImages.ok;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -13,6 +14,7 @@ import dev.jemu.block.BlockOptions;
 import dev.jemu.block.Preallocation;
 import dev.jemu.block.SyncIo;
 import dev.jemu.block.TestImages;
+import dev.jemu.block.qcow2.Qcow2Create;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -238,5 +240,19 @@ class ImageLockTest {
         open("driver=qcow2,read-only=on,file.filename=" + img);
         TestImages.Run write = TestImages.exec("qemu-io", "-f", "qcow2", "-c", "write 0 512", img.toString());
         assertTrue(write.err().contains(WRITE), write.err() + write.out());
+    }
+
+    /** As qemu-img create, creating over an image in use is refused before the file is touched. */
+    @Test
+    void creatingOverAnImageQemuNbdServesIsRefusedAndLeavesItIntact() throws Exception {
+        serveWithQemuNbd(img, "-f", "qcow2");
+        byte[] before = Files.readAllBytes(img);
+        TestImages.Run qemu = TestImages.exec("qemu-img", "create", "-q", "-f", "qcow2", img.toString(), "2M");
+        String expected = img + ": " + WRITE + "\nIs another process using the image [" + img + "]?";
+        assertTrue(qemu.err().contains(expected), qemu.err());
+        BlockException e = assertThrows(BlockException.class, () -> Qcow2Create.create(img.toString(),
+                new Qcow2Create.Options(2 << 20, 65536, 3, 16, false, Preallocation.OFF, null, null)));
+        assertEquals(expected, e.getMessage());
+        assertArrayEquals(before, Files.readAllBytes(img));
     }
 }
