@@ -1,5 +1,6 @@
 package dev.jemu.coroutine;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -116,6 +117,26 @@ class MonitorCheckTest {
         }, null);
         co.enter();
         co.enter();
-        assertTrue(steps[0] == 2);
+        assertEquals(2, steps[0]);
+    }
+
+    /** Only the yielding coroutine's own frames count: an enterer holding a monitor does not suspend. */
+    @Test
+    void innerCoroutineMayYieldWhileItsEntererHoldsAMonitor() {
+        Object monitor = new Object();
+        int[] steps = {0};
+        Coroutine inner = Coroutine.create(opaque -> {
+            steps[0]++;
+            Coroutine.yield();
+            steps[0]++;
+        }, null);
+        Coroutine outer = Coroutine.create(opaque -> {
+            synchronized (monitor) {
+                inner.enter();
+                inner.enter();
+            }
+        }, null);
+        outer.enter();
+        assertEquals(2, steps[0]);
     }
 }
