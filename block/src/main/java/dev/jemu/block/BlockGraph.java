@@ -18,7 +18,9 @@ import java.util.Set;
  * first bytes when absent), {@code file=}/{@code filename=}/{@code file.filename=},
  * {@code cache=}, {@code cache.direct=}, {@code cache.no-flush=}, {@code read-only=}, raw's
  * {@code offset=}/{@code size=}, null-co's {@code size=}/{@code read-zeroes=}, qcow2's
- * {@code backing=} (empty: no backing file) and {@code backing.*} options for the backing node.
+ * {@code backing=} (empty: no backing file) and {@code backing.*} options for the backing node,
+ * file's {@code locking=on|off|auto} (QEMU's image locks; auto means on) and {@code force-share=}
+ * (share every permission with other users of the image; read-only nodes only).
  * Must be called outside a coroutine or inside one; it runs its I/O through {@link SyncIo}.
  */
 public final class BlockGraph {
@@ -61,6 +63,10 @@ public final class BlockGraph {
                 : parentCache != null ? parentCache : CacheMode.WRITEBACK;
         boolean direct = opts.getBool("cache.direct", cache.direct());
         boolean noFlush = opts.getBool("cache.no-flush", cache.noFlush());
+        boolean forceShare = opts.getBool("force-share", false);
+        if (forceShare && !readOnly) {
+            throw new BlockException("force-share=on can only be used with read-only images");
+        }
         String driver = opts.get("driver");
         String filename = opts.get("filename");
         String fileOpt = opts.get("file");
@@ -76,8 +82,14 @@ public final class BlockGraph {
             if (filename == null) {
                 throw new BlockException("The 'file' block driver requires a file name");
             }
+            String locking = opts.get("locking", "auto");
+            if (!locking.equals("on") && !locking.equals("off") && !locking.equals("auto")) {
+                throw new BlockException("Could not open '" + filename + "': invalid parameter value for 'locking': "
+                        + locking + " (expected on, off or auto)");
+            }
             opts.checkAllUsed(driver);
-            return new BlockDriverState(FileDriver.open(filename, readOnly, direct, noFlush), filename, readOnly);
+            return new BlockDriverState(FileDriver.open(filename, readOnly, direct, noFlush, !locking.equals("off")),
+                    filename, readOnly);
         }
         if ("nbd".equals(driver)) {
             NbdClientDriver nbd = NbdClientDriver.open(opts, readOnly);
@@ -105,10 +117,23 @@ public final class BlockGraph {
                 ? "nbd" : "file");
         fileOpts.putIfAbsent("cache.direct", direct ? "on" : "off");
         fileOpts.putIfAbsent("cache.no-flush", noFlush ? "on" : "off");
+        if (forceShare) {
+            fileOpts.putIfAbsent("force-share", "on");
+        }
         BlockDriverState file = open(fileOpts, readOnly, cache, depth, seen);
         try {
             if (driver == null) {
                 driver = probe(file);
+            }
+            if (driver.equals("qcow2") && !forceShare && file.driver() instanceof FileDriver f) {
+                // QEMU's format driver takes resize with write, and lets nobody else change the file.
+                int perm = FileDriver.PERM_CONSISTENT_READ
+                        | (readOnly ? 0 : FileDriver.PERM_WRITE | FileDriver.PERM_RESIZE);
+                try {
+                    f.setPermissions(perm, FileDriver.PERM_WRITE | FileDriver.PERM_RESIZE);
+                } catch (BlockException e) {
+                    throw new BlockException("Could not open '" + file.filename() + "': " + e.getMessage(), e);
+                }
             }
             String name = file.filename();
             BlockDriverState node = switch (driver) {
@@ -118,7 +143,7 @@ public final class BlockGraph {
                     opts.checkAllUsed(driver);
                     yield new BlockDriverState(new RawDriver(file, offset, size), name, readOnly);
                 }
-                case "qcow2" -> openQcow2(opts, file, readOnly, cache, depth, seen);
+                case "qcow2" -> openQcow2(opts, file, readOnly, forceShare, cache, depth, seen);
                 default -> throw new BlockException("Unknown driver '" + driver + "'");
             };
             return node;
@@ -129,7 +154,8 @@ public final class BlockGraph {
     }
 
     private static BlockDriverState openQcow2(BlockOptions opts, BlockDriverState file, boolean readOnly,
-                                              CacheMode cache, int depth, Set<String> seen) throws IOException {
+                                              boolean forceShare, CacheMode cache, int depth, Set<String> seen)
+            throws IOException {
         String name = file.filename();
         String canonical = canonical(name);
         String top = seen.isEmpty() ? name : seen.iterator().next();
@@ -157,6 +183,9 @@ public final class BlockGraph {
             }
             if (!bo.has("driver") && backingFormat != null) {
                 bo.put("driver", backingFormat);
+            }
+            if (forceShare) {
+                bo.putIfAbsent("force-share", "on");
             }
             try {
                 return open(bo, true, cache, depth + 1, seen);

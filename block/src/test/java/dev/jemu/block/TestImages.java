@@ -1,6 +1,7 @@
 package dev.jemu.block;
 
 import java.io.IOException;
+import java.io.RandomAccessFile;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -115,5 +116,37 @@ public final class TestImages {
             b[i] = (byte) (x >>> 16);
         }
         return b;
+    }
+
+    /** Overwrites bytes of a file. */
+    public static void poke(Path img, long off, byte[] bytes) throws IOException {
+        try (RandomAccessFile f = new RandomAccessFile(img.toFile(), "rw")) {
+            f.seek(off);
+            f.write(bytes);
+        }
+    }
+
+    /** Overwrites a big-endian long of a file. */
+    public static void pokeLong(Path img, long off, long v) throws IOException {
+        try (RandomAccessFile f = new RandomAccessFile(img.toFile(), "rw")) {
+            f.seek(off);
+            f.writeLong(v);
+        }
+    }
+
+    /** Overwrites a big-endian int of a file. */
+    public static void pokeInt(Path img, long off, int v) throws IOException {
+        try (RandomAccessFile f = new RandomAccessFile(img.toFile(), "rw")) {
+            f.seek(off);
+            f.writeInt(v);
+        }
+    }
+
+    /** Reads a big-endian long of a file. */
+    public static long peekLong(Path img, long off) throws IOException {
+        try (RandomAccessFile f = new RandomAccessFile(img.toFile(), "r")) {
+            f.seek(off);
+            return f.readLong();
+        }
     }
 }

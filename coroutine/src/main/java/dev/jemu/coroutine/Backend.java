@@ -29,4 +29,10 @@ abstract sealed class Backend permits ContinuationBackend, ThreadBackend {
 
     /** Inside {@code co}: returns control to its enterer; returns when it is entered again. */
     abstract void suspend(Coroutine co);
+
+    /**
+     * The {@code jdk.internal.vm.ContinuationScope} that bounds a walk of a coroutine's own frames,
+     * or null when the coroutine runs on a thread of its own (whose whole stack is its frames).
+     */
+    abstract Object walkScope();
 }

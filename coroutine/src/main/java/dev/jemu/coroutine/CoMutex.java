@@ -30,28 +30,28 @@ public final class CoMutex implements CoLockable {
     private Coroutine waitTail;
 
     /**
-     * Takes the lock, yielding while others hold it. Outside a coroutine it works only while
-     * uncontended; contended, it throws as QEMU aborts.
+     * Coroutine only: takes the lock, yielding while others hold it. Outside a coroutine it throws
+     * even when the mutex is free: QEMU's lock is a coroutine function, and a lock taken by a
+     * thread could never be released, since {@link #unlock()} is one too.
      */
     @Override
     public void lock() {
         CoThread thread = CoThread.get();
         Coroutine self = thread.current;
+        if (self.caller == null) {
+            throw new IllegalStateException("CoMutex.lock: called outside a coroutine");
+        }
         if (LOCKED.compareAndSet(this, 0, 1)) {
             holder = self;
             self.locksHeld++;
             return;
         }
+        MonitorCheck.beforeYield("CoMutex.lock");
         synchronized (waitersGuard) {
             if ((int) LOCKED.getAndAdd(this, 1) == 0) {
                 holder = self;
                 self.locksHeld++;
                 return;
-            }
-            if (self.caller == null) {
-                LOCKED.getAndAdd(this, -1);
-                throw new IllegalStateException("CoMutex.lock: the mutex is held and the caller is not a coroutine: "
-                        + "Co-routine is yielding to no one");
             }
             if (self.list != null) {
                 LOCKED.getAndAdd(this, -1);

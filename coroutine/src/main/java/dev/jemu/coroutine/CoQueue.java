@@ -11,7 +11,8 @@ public final class CoQueue {
 
     /**
      * Coroutine only: queues the caller at the tail, releases {@code lock} (may be null), yields,
-     * and takes {@code lock} again once woken.
+     * and takes {@code lock} again once woken. If releasing {@code lock} throws, the caller leaves
+     * the queue and the exception propagates: it never stays queued without waiting.
      */
     public void await(CoLockable lock) {
         Coroutine self = CoThread.get().current;
@@ -21,6 +22,7 @@ public final class CoQueue {
         if (self.list != null) {
             throw new IllegalStateException("CoQueue.await: coroutine is already queued elsewhere");
         }
+        MonitorCheck.beforeYield("CoQueue.await");
         self.list = this;
         self.next = null;
         if (tail == null) {
@@ -30,7 +32,12 @@ public final class CoQueue {
         }
         tail = self;
         if (lock != null) {
-            lock.unlock();
+            try {
+                lock.unlock();
+            } catch (RuntimeException | Error e) {
+                remove(self);
+                throw e;
+            }
         }
         Coroutine.yield();
         if (!Coroutine.inCoroutine()) {
@@ -39,6 +46,24 @@ public final class CoQueue {
         if (lock != null) {
             lock.lock();
         }
+    }
+
+    /** Unlinks {@code co}, which is on this queue. */
+    private void remove(Coroutine co) {
+        Coroutine previous = null;
+        for (Coroutine at = head; at != co; at = at.next) {
+            previous = at;
+        }
+        if (previous == null) {
+            head = co.next;
+        } else {
+            previous.next = co.next;
+        }
+        if (tail == co) {
+            tail = previous;
+        }
+        co.next = null;
+        co.list = null;
     }
 
     /**

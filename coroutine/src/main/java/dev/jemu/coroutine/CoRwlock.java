@@ -26,7 +26,7 @@ public final class CoRwlock {
             owners++;
             mutex.unlock();
         } else {
-            enqueue(true, self);
+            enqueue(true, self, "CoRwlock.rdlock");
             mutex.unlock();
             Coroutine.yield();
             if (owners < 1) {
@@ -45,7 +45,7 @@ public final class CoRwlock {
             owners = -1;
             mutex.unlock();
         } else {
-            enqueue(false, self);
+            enqueue(false, self, "CoRwlock.wrlock");
             mutex.unlock();
             Coroutine.yield();
             if (owners != -1) {
@@ -97,8 +97,8 @@ public final class CoRwlock {
             mutex.unlock();
             return;
         }
+        enqueue(false, self, "CoRwlock.upgrade");
         owners--;
-        enqueue(false, self);
         wakeOneAndUnlock();
         Coroutine.yield();
         if (owners != -1) {
@@ -114,9 +114,16 @@ public final class CoRwlock {
         return self;
     }
 
-    private void enqueue(boolean read, Coroutine self) {
-        if (self.list != null) {
-            throw new IllegalStateException("CoRwlock: coroutine is already queued elsewhere");
+    /** With {@link #mutex} held: queues the caller, or releases the mutex and throws if it may not wait. */
+    private void enqueue(boolean read, Coroutine self, String function) {
+        try {
+            if (self.list != null) {
+                throw new IllegalStateException(function + ": coroutine is already queued elsewhere");
+            }
+            MonitorCheck.beforeYield(function);
+        } catch (IllegalStateException e) {
+            mutex.unlock();
+            throw e;
         }
         self.list = this;
         tickets.addLast(new Ticket(read, self));

@@ -41,6 +41,11 @@ final class ContinuationBackend extends Backend {
         Continuation.yield(SCOPE);
     }
 
+    @Override
+    Object walkScope() {
+        return SCOPE;
+    }
+
     private static final class Stack extends Continuation {
         Stack(Coroutine co) {
             super(SCOPE, co::body);

@@ -19,7 +19,8 @@ import java.util.Objects;
  * <p>Every misuse that QEMU aborts on throws {@link IllegalStateException} with a message naming
  * it: entering a running, scheduled, sleeping, queued or terminated coroutine, yielding outside a
  * coroutine, a coroutine terminating while it holds a {@link CoMutex} or {@link CoRwlock}, waking
- * yourself.
+ * yourself, and (when assertions or {@code -Djemu.coroutine.checkMonitors=true} are on) yielding
+ * while holding a Java monitor.
  */
 public final class Coroutine {
     static final String TAG_SCHEDULE = "AioContext.schedule";
@@ -138,6 +139,7 @@ public final class Coroutine {
         if (caller == null) {
             throw new IllegalStateException("Coroutine.yield: Co-routine is yielding to no one (not in a coroutine)");
         }
+        MonitorCheck.beforeYield("Coroutine.yield");
         self.caller = null;
         self.state = YIELDED;
         try {
@@ -205,6 +207,7 @@ public final class Coroutine {
         if (ctx == null) {
             throw new IllegalStateException("Coroutine.sleepNs: no AioContext on this thread to run the timer");
         }
+        MonitorCheck.beforeYield("Coroutine.sleepNs");
         Timer timer = ctx.newTimer(clock, () -> {
             if (SCHEDULED.compareAndSet(self, TAG_SLEEP, null)) {
                 self.wake();
@@ -237,6 +240,7 @@ public final class Coroutine {
         if (ctx == null) {
             throw new IllegalStateException("Coroutine.yieldUntilFdReadable: no AioContext on this thread");
         }
+        MonitorCheck.beforeYield("Coroutine.yieldUntilFdReadable");
         if (self.fdWaiter == null) {
             self.fdWaiter = () -> {
                 self.waitContext.setFdHandler(self.waitFd, null, null);

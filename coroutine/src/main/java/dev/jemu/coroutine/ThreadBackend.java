@@ -50,6 +50,11 @@ final class ThreadBackend extends Backend {
         CoThread.adopt(baton.state);
     }
 
+    @Override
+    Object walkScope() {
+        return null;
+    }
+
     private static final class Baton {
         Thread thread;
         volatile Thread enterer;

@@ -2,6 +2,7 @@ package dev.jemu.coroutine;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -98,9 +99,57 @@ class CoLocksTest {
         }, null);
         owner.enter();
         IllegalStateException e = assertThrows(IllegalStateException.class, mutex::lock);
-        assertTrue(e.getMessage().contains("yielding to no one"), e.getMessage());
+        assertTrue(e.getMessage().contains("outside a coroutine"), e.getMessage());
         owner.enter();
         assertFalse(mutex.isLocked());
+    }
+
+    /**
+     * QEMU's lock and unlock are both coroutine functions; unlock outside one aborts (spec §9 #9),
+     * so a free mutex locked outside a coroutine could never be released: lock refuses too.
+     */
+    @Test
+    void uncontendedLockOutsideACoroutineThrowsAndLeavesTheMutexFree() {
+        CoMutex mutex = new CoMutex();
+        IllegalStateException e = assertThrows(IllegalStateException.class, mutex::lock);
+        assertTrue(e.getMessage().contains("outside a coroutine"), e.getMessage());
+        assertFalse(mutex.isLocked());
+        boolean[] locked = new boolean[1];
+        Coroutine.create(opaque -> {
+            mutex.lock();
+            locked[0] = true;
+            mutex.unlock();
+        }, null).enter();
+        assertTrue(locked[0]);
+        assertFalse(mutex.isLocked());
+    }
+
+    @Test
+    void awaitWhoseUnlockThrowsLeavesTheQueue() {
+        CoQueue queue = new CoQueue();
+        IllegalStateException failure = new IllegalStateException("unlock failed");
+        CoLockable broken = new CoLockable() {
+            @Override
+            public void lock() {
+            }
+
+            @Override
+            public void unlock() {
+                throw failure;
+            }
+        };
+        Throwable[] caught = new Throwable[1];
+        CoQueue other = new CoQueue();
+        Coroutine co = Coroutine.create(opaque -> {
+            caught[0] = assertThrows(IllegalStateException.class, () -> queue.await(broken));
+            other.await(null);
+        }, null);
+        co.enter();
+        assertSame(failure, caught[0]);
+        assertTrue(queue.isEmpty());
+        assertFalse(queue.next());
+        assertTrue(other.next());
+        assertFalse(co.isEntered());
     }
 
     @Test

@@ -32,8 +32,25 @@ import java.util.concurrent.Callable;
  * of the file return zeros. With {@code cache.direct=on} the file is opened with O_DIRECT,
  * requests are aligned to {@link #DIRECT_ALIGNMENT} and buffers that are not suitably aligned
  * are bounced.
+ *
+ * <p>Unless opened with {@code locking=off}, the file carries QEMU's image locks ({@link
+ * ImageLock}): it takes {@link #PERM_CONSISTENT_READ}, plus {@link #PERM_WRITE} when writable,
+ * shares everything, and takes {@link #PERM_RESIZE} when it is first truncated; a format driver
+ * on top adjusts this with {@link #setPermissions}.
+ *
+ * <p>The opening thread, then the AioContext thread of the node, use it; the blocking calls run
+ * on that context's worker pool.
  */
 public final class FileDriver implements BlockDriver {
+    /** QEMU's {@code BLK_PERM_CONSISTENT_READ}: reading returns what was last written. */
+    public static final int PERM_CONSISTENT_READ = 1;
+    /** QEMU's {@code BLK_PERM_WRITE}. */
+    public static final int PERM_WRITE = 1 << 1;
+    /** QEMU's {@code BLK_PERM_WRITE_UNCHANGED}: writes that leave the content as it was. */
+    public static final int PERM_WRITE_UNCHANGED = 1 << 2;
+    /** QEMU's {@code BLK_PERM_RESIZE}. */
+    public static final int PERM_RESIZE = 1 << 3;
+
     /** Alignment of offsets, lengths and buffer addresses under O_DIRECT. */
     public static final int DIRECT_ALIGNMENT = 4096;
 
@@ -48,17 +65,26 @@ public final class FileDriver implements BlockDriver {
     private final boolean direct;
     private final boolean noFlush;
     private final boolean readOnly;
+    /** The image locks, or null with {@code locking=off}. */
+    private final ImageLock lock;
     private long length;
     private FileOp freeOps;
 
     private FileDriver(String path, FileChannel channel, boolean direct,
-                       boolean noFlush, boolean readOnly, long length) {
+                       boolean noFlush, boolean readOnly, ImageLock lock, long length) {
         this.path = path;
+        this.lock = lock;
         this.channel = channel;
         this.direct = direct;
         this.noFlush = noFlush;
         this.readOnly = readOnly;
         this.length = length;
+    }
+
+    /** Opens an existing file with image locking on; see {@link #open(String, boolean, boolean, boolean, boolean)}. */
+    public static FileDriver open(String path, boolean readOnly, boolean direct, boolean noFlush)
+            throws BlockException {
+        return open(path, readOnly, direct, noFlush, true);
     }
 
     /**
@@ -68,8 +94,10 @@ public final class FileDriver implements BlockDriver {
      * @param readOnly open without write access
      * @param direct bypass the host page cache (O_DIRECT)
      * @param noFlush ignore flushes (cache=unsafe)
+     * @param locking take QEMU's image locks ({@code locking=on}/{@code auto}); refused with
+     *                QEMU's message if another process does not share read (or write) access
      */
-    public static FileDriver open(String path, boolean readOnly, boolean direct, boolean noFlush)
+    public static FileDriver open(String path, boolean readOnly, boolean direct, boolean noFlush, boolean locking)
             throws BlockException {
         List<OpenOption> options = new ArrayList<>();
         options.add(StandardOpenOption.READ);
@@ -91,9 +119,9 @@ public final class FileDriver implements BlockDriver {
             if (direct && reason.contains("Invalid argument")) {
                 reason = "the file system does not support O_DIRECT (cache=none/directsync)";
             }
-            throw new BlockException("Could not open '" + path + "': " + reason);
+            throw new BlockException("Could not open '" + path + "': " + reason, e);
         } catch (IOException | UnsupportedOperationException | IllegalArgumentException e) {
-            throw new BlockException("Could not open '" + path + "': " + e.getMessage());
+            throw new BlockException("Could not open '" + path + "': " + e.getMessage(), e);
         }
         long len;
         try {
@@ -108,9 +136,35 @@ public final class FileDriver implements BlockDriver {
             }
         } catch (IOException e) {
             closeQuietly(channel);
-            throw new BlockException("Could not open '" + path + "': " + e.getMessage());
+            throw new BlockException("Could not open '" + path + "': " + e.getMessage(), e);
         }
-        return new FileDriver(path, channel, direct, noFlush, readOnly, len);
+        ImageLock lock = null;
+        if (locking) {
+            try {
+                lock = ImageLock.open(path);
+                lock.set(PERM_CONSISTENT_READ | (readOnly ? 0 : PERM_WRITE), 0);
+            } catch (IOException e) {
+                if (lock != null) {
+                    lock.close();
+                }
+                closeQuietly(channel);
+                throw new BlockException("Could not open '" + path + "': " + e.getMessage(), e);
+            }
+        }
+        return new FileDriver(path, channel, direct, noFlush, readOnly, lock, len);
+    }
+
+    /**
+     * Takes permissions {@code perm} and refuses to share {@code unshared} with other users of
+     * the image (masks of {@code PERM_*}), as QEMU's permission system does for the format driver
+     * on top; nothing changes and it throws with QEMU's message ({@code Failed to get shared
+     * "write" lock} / {@code Is another process using the image [PATH]?}) if another user
+     * conflicts. Does nothing with {@code locking=off}.
+     */
+    public void setPermissions(int perm, int unshared) throws BlockException {
+        if (lock != null) {
+            lock.set(perm, unshared);
+        }
     }
 
     private static void closeQuietly(FileChannel channel) {
@@ -118,6 +172,39 @@ public final class FileDriver implements BlockDriver {
             channel.close();
         } catch (IOException ignored) {
             // The open already failed; that error is the one reported.
+        }
+    }
+
+    /**
+     * Takes the locks QEMU's file driver holds while it creates an image on the existing file
+     * {@code path}: write and resize, with resize not shared. Close the result once the image
+     * is written.
+     *
+     * @throws BlockException with QEMU's message ({@code PATH: Failed to get "write" lock} / {@code
+     *     Is another process using the image [PATH]?}) if another process uses the file
+     */
+    public static ImageLock lockForCreation(String path) throws IOException {
+        ImageLock lock = ImageLock.open(path);
+        try {
+            lock.set(PERM_WRITE | PERM_RESIZE, PERM_RESIZE);
+        } catch (BlockException e) {
+            lock.close();
+            throw new BlockException(path + ": " + e.getMessage(), e);
+        }
+        return lock;
+    }
+
+    /**
+     * Stops sharing the permissions of {@code mask} with other users of the image, keeping
+     * everything else; throws with QEMU's message if another process holds one of them.
+     */
+    public void unshare(int mask) throws BlockException {
+        if (lock != null) {
+            try {
+                lock.set(lock.perm(), lock.unshared() | mask);
+            } catch (BlockException e) {
+                throw new BlockException("Could not open '" + path + "': " + e.getMessage(), e);
+            }
         }
     }
 
@@ -240,6 +327,13 @@ public final class FileDriver implements BlockDriver {
 
     @Override
     public void coTruncate(long newLength, Preallocation prealloc) throws IOException {
+        if (lock != null && (lock.perm() & PERM_RESIZE) == 0) {
+            try {
+                lock.set(lock.perm() | PERM_RESIZE, lock.unshared());
+            } catch (BlockException e) {
+                throw new BlockException(path + ": " + e.getMessage(), e);
+            }
+        }
         long old = length;
         int r = pool(() -> nf().ftruncate(newLength));
         if (r < 0) {
@@ -293,6 +387,9 @@ public final class FileDriver implements BlockDriver {
         try {
             channel.close();
         } finally {
+            if (lock != null) {
+                lock.close();
+            }
             synchronized (this) {
                 if (nativeFile != null) {
                     nativeFile.close();

@@ -12,8 +12,9 @@ import java.lang.invoke.VarHandle;
 
 /**
  * The few libc calls the JDK does not offer: a raw descriptor of a file, {@code lseek} with
- * SEEK_DATA/SEEK_HOLE/SEEK_END, {@code fallocate} and {@code ftruncate}. Each call is blocking
- * and is made on a worker thread. Linux x86-64 only.
+ * SEEK_DATA/SEEK_HOLE/SEEK_END, {@code fallocate}, {@code ftruncate} and open-file-description
+ * byte locks ({@code F_OFD_SETLK}/{@code F_OFD_GETLK}). Each call is blocking and is made on a
+ * worker thread, except the lock calls, which never wait. Linux x86-64 only.
  */
 @SuppressWarnings("restricted")
 final class NativeFile implements AutoCloseable {
@@ -62,6 +63,22 @@ final class NativeFile implements AutoCloseable {
         static final MethodHandle H = downcall("ftruncate",
                 FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG));
     }
+
+    private static final class Fcntl {
+        static final MethodHandle H = LINKER.downcallHandle(LINKER.defaultLookup().find("fcntl").orElseThrow(),
+                FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT,
+                        ValueLayout.ADDRESS), CAPTURE, Linker.Option.firstVariadicArg(2));
+    }
+
+    static final short F_RDLCK = 0;
+    static final short F_WRLCK = 1;
+    static final short F_UNLCK = 2;
+    private static final int F_OFD_GETLK = 36;
+    private static final int F_OFD_SETLK = 37;
+    /** struct flock on Linux x86-64: l_type, l_whence (shorts), l_start, l_len (longs), l_pid. */
+    private static final int FLOCK_SIZE = 32;
+    private static final int FLOCK_START = 8;
+    private static final int FLOCK_LEN = 16;
 
     private static final class Fstat {
         static final MethodHandle H = downcall("fstat",
@@ -147,6 +164,39 @@ final class NativeFile implements AutoCloseable {
             return r < 0 ? -(int) ERRNO.get(state, 0L) : st.get(ValueLayout.JAVA_LONG, STAT_BLOCKS) * 512;
         } catch (Throwable t) {
             throw new IllegalStateException("fstat failed", t);
+        }
+    }
+
+    /**
+     * {@code F_OFD_SETLK} of {@code type} ({@link #F_RDLCK}, {@link #F_WRLCK}, {@link #F_UNLCK}) on
+     * the single byte {@code offset}; never waits. Returns 0 or -errno (-EAGAIN: a conflicting lock).
+     */
+    int ofdSetLock(short type, long offset) {
+        return ofdLock(F_OFD_SETLK, type, offset);
+    }
+
+    /**
+     * {@code F_OFD_GETLK}: the type of a lock of another open file description that would conflict
+     * with a lock of {@code type} on byte {@code offset}, {@link #F_UNLCK} if none; -errno on failure.
+     */
+    int ofdTestLock(short type, long offset) {
+        return ofdLock(F_OFD_GETLK, type, offset);
+    }
+
+    private int ofdLock(int cmd, short type, long offset) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = arena.allocate(CALL_STATE);
+            MemorySegment flock = arena.allocate(FLOCK_SIZE, 8);
+            flock.set(ValueLayout.JAVA_SHORT, 0, type);
+            flock.set(ValueLayout.JAVA_LONG, FLOCK_START, offset);
+            flock.set(ValueLayout.JAVA_LONG, FLOCK_LEN, 1);
+            int r = (int) Fcntl.H.invokeExact(state, fd, cmd, flock);
+            if (r < 0) {
+                return -(int) ERRNO.get(state, 0L);
+            }
+            return cmd == F_OFD_GETLK ? flock.get(ValueLayout.JAVA_SHORT, 0) : 0;
+        } catch (Throwable t) {
+            throw new IllegalStateException("fcntl failed", t);
         }
     }
 

@@ -43,6 +43,10 @@ public final class NbdClientDriver implements BlockDriver {
     private final AioContext context;
     private NbdClient client;
     private Coroutine reconnector;
+    /** Why the last reconnection attempt failed, or null: reported with the requests it fails. */
+    private IOException reconnectFailure;
+    /** Set when a reconnection found a different export: the driver then fails every request. */
+    private boolean exportChanged;
     private final long size;
     private final int flags;
     private final int alignment;
@@ -267,6 +271,9 @@ public final class NbdClientDriver implements BlockDriver {
                       BlockStatus status) throws IOException {
         long deadline = 0;
         while (true) {
+            if (exportChanged) {
+                throw new BlockException(reconnectFailure.getMessage(), reconnectFailure);
+            }
             NbdClient c = client;
             try {
                 c.request(type, cmdFlags, offset, length, buf, bufOffset, status);
@@ -280,11 +287,17 @@ public final class NbdClientDriver implements BlockDriver {
                     deadline = now + reconnectDelayNs;
                 }
                 startReconnecting();
-                while (client == c && !closed && now < deadline) {
+                while (client == c && !closed && !exportChanged && now < deadline) {
                     Coroutine.sleepNs(ClockType.REALTIME, Math.min(RETRY_NS, deadline - now));
                     now = ClockType.REALTIME.nowNs();
                 }
+                if (exportChanged) {
+                    continue;
+                }
                 if (client == c) {
+                    if (reconnectFailure != null) {
+                        e.addSuppressed(reconnectFailure);
+                    }
                     throw e;
                 }
             }
@@ -300,25 +313,35 @@ public final class NbdClientDriver implements BlockDriver {
         context.enter(reconnector);
     }
 
-    /** Tries to connect until it succeeds or the driver is closed. */
+    /**
+     * Tries to connect until it succeeds or the driver is closed, keeping the last failure for the
+     * requests that give up; stops for good if the server now offers a different export.
+     */
     private void reconnect() {
         try {
             while (!closed) {
+                NbdClient c;
                 try {
-                    NbdClient c = connect(address, readOnly, context);
-                    if (c.info.size != size || c.info.transmissionFlags != flags || c.info.minBlock != alignment) {
-                        c.close();
-                        throw new BlockException(address + ": the export changed across reconnection");
-                    }
-                    if (closed) {
-                        c.close();
-                    } else {
-                        client = c;
-                    }
-                    return;
+                    c = connect(address, readOnly, context);
                 } catch (IOException e) {
+                    reconnectFailure = e;
                     Coroutine.sleepNs(ClockType.REALTIME, RETRY_NS);
+                    continue;
                 }
+                if (c.info.size != size || c.info.transmissionFlags != flags || c.info.minBlock != alignment) {
+                    c.close();
+                    reconnectFailure = new BlockException(address + ": the export changed across reconnection (size "
+                            + size + " -> " + c.info.size + ", flags 0x" + Integer.toHexString(flags) + " -> 0x"
+                            + Integer.toHexString(c.info.transmissionFlags) + ", minimum block " + alignment + " -> "
+                            + c.info.minBlock + ")");
+                    exportChanged = true;
+                } else if (closed) {
+                    c.close();
+                } else {
+                    reconnectFailure = null;
+                    client = c;
+                }
+                return;
             }
         } finally {
             reconnector = null;

@@ -4,8 +4,10 @@ import dev.jemu.aio.AioContext;
 import dev.jemu.aio.BottomHalf;
 import dev.jemu.block.BlockBackend;
 import dev.jemu.block.BlockDriverState;
+import dev.jemu.block.BlockException;
 import dev.jemu.block.BlockStatus;
 import dev.jemu.block.RequestFlags;
+import dev.jemu.block.file.FileDriver;
 import dev.jemu.coroutine.Coroutine;
 import io.netty.buffer.ByteBuf;
 import io.netty.util.internal.PlatformDependent;
@@ -78,8 +80,19 @@ public final class NbdExport {
         }
     }
 
-    /** An export of {@code backend} running its requests in {@code context}; call on its home thread. */
-    public NbdExport(BlockBackend backend, AioContext context, Settings settings) {
+    /**
+     * An export of {@code backend} running its requests in {@code context}; call on its home
+     * thread. As qemu-nbd's, the export does not let other users resize the image it serves.
+     *
+     * @throws BlockException if another process holds the permission to resize the image
+     */
+    public NbdExport(BlockBackend backend, AioContext context, Settings settings) throws BlockException {
+        for (BlockDriverState n = backend.root(); n != null; n = n.file()) {
+            if (n.driver() instanceof FileDriver f) {
+                f.unshare(FileDriver.PERM_RESIZE);
+                break;
+            }
+        }
         this.name = settings.name();
         this.description = settings.description();
         this.backend = backend;

@@ -7,6 +7,7 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.epoll.Epoll;
 import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.channel.epoll.EpollServerDomainSocketChannel;
@@ -17,6 +18,7 @@ import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.LinkedHashMap;
@@ -35,8 +37,16 @@ import java.util.function.Consumer;
  * <p>Like qemu-nbd it stops accepting while {@code sharedClients} connections are open, and
  * unless persistent it finishes once the last client of the first batch has gone; the owner
  * learns this through {@link #isFinished()} and the {@code onFinished} callback.
+ *
+ * <p>Memory is bounded per connection (see {@link NbdServerConnection}) and for the server as a
+ * whole: past {@link #MAX_PINNED_BYTES} of READ and WRITE data held for requests in flight and
+ * replies not yet taken by their clients, connections stop reading, except that a connection
+ * that holds nothing may always have one request executed, so that clients which never read
+ * their replies cannot starve the others.
  */
 public final class NbdServer implements AutoCloseable {
+    /** Request and reply data all connections together may hold before they stop reading. */
+    static final long MAX_PINNED_BYTES = 256L << 20;
 
     /**
      * Where and how to listen.
@@ -75,6 +85,10 @@ public final class NbdServer implements AutoCloseable {
     private int clientNumber;
     private boolean everConnected;
     private volatile boolean finished;
+    /** Data bytes held for all connections; event loop thread. */
+    private long pinnedBytes;
+    /** Connections that stopped reading for lack of memory; event loop thread. */
+    private final ArrayDeque<NbdServerConnection> waitingForMemory = new ArrayDeque<>();
 
     private NbdServer(Config config, List<NbdExport> exports, Runnable onFinished) {
         this.config = config;
@@ -107,6 +121,9 @@ public final class NbdServer implements AutoCloseable {
                         ch.pipeline().addLast(new NbdServerConnection(NbdServer.this, ++clientNumber));
                     }
                 });
+        // Unwritable from the first queued byte, writable again once all of it is sent: the
+        // writability event tells a connection that its replies have been drained.
+        b.childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(1, 1));
         SocketAddress address;
         String what;
         if (config.socket() != null) {
@@ -167,6 +184,32 @@ public final class NbdServer implements AutoCloseable {
         if (config.log() != null) {
             config.log().accept(message);
         }
+    }
+
+    /** Data bytes held for all connections. Event loop thread. */
+    long pinnedBytes() {
+        return pinnedBytes;
+    }
+
+    /** Counts {@code bytes} more held for a connection. Event loop thread. */
+    void pin(long bytes) {
+        pinnedBytes += bytes;
+    }
+
+    /** Counts {@code bytes} released; resumes the connections waiting for memory. Event loop thread. */
+    void unpin(long bytes) {
+        pinnedBytes -= bytes;
+        if (pinnedBytes < MAX_PINNED_BYTES) {
+            NbdServerConnection c;
+            while ((c = waitingForMemory.poll()) != null) {
+                c.resumeLater();
+            }
+        }
+    }
+
+    /** {@code c} stopped reading for lack of memory and waits for {@link #unpin}. Event loop thread. */
+    void waitForMemory(NbdServerConnection c) {
+        waitingForMemory.add(c);
     }
 
     /** Event loop thread. */

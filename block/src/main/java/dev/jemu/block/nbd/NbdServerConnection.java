@@ -25,14 +25,15 @@ import java.util.concurrent.TimeUnit;
  * WRITE payload over 32 MiB or a handshake not finished within the configured time closes the
  * connection; everything else that can be answered (bad ranges, flags or lengths, reads over 32
  * MiB, writes to a read-only export) gets an error reply and the connection goes on. At most
- * {@link #MAX_IN_FLIGHT} requests, or {@link #MAX_IN_FLIGHT_BYTES} of their data, per connection
- * are in flight; past that the connection stops reading until replies go out, which bounds the
- * memory a client can pin.
+ * {@link #MAX_IN_FLIGHT} requests per connection are in flight, and it stops reading once it holds
+ * {@link #MAX_IN_FLIGHT_BYTES} of READ and WRITE data (or the server {@link
+ * NbdServer#MAX_PINNED_BYTES}), counting a reply until the client has taken all of it: a client
+ * that sends READs without reading the replies pins at most that much (plus one request).
  */
 final class NbdServerConnection extends ChannelInboundHandlerAdapter {
     /** Requests of one connection executing at the same time. */
     static final int MAX_IN_FLIGHT = 64;
-    /** Bytes of READ and WRITE data one connection may have in flight (buffers it pins). */
+    /** Bytes of READ and WRITE data, executing or in replies not yet sent, past which a connection stops reading. */
     static final long MAX_IN_FLIGHT_BYTES = 64L << 20;
     /** The id of the base:allocation metadata context. */
     static final int BASE_ALLOCATION_ID = 1;
@@ -58,7 +59,13 @@ final class NbdServerConnection extends ChannelInboundHandlerAdapter {
     private long skipRemaining;
     private int inFlight;
     private long inFlightBytes;
+    /** Reply bytes written since the outbound buffer was last empty. */
+    private long outboundBytes;
     private boolean paused;
+    /** Whether this connection is on the server's list of those waiting for memory. */
+    private boolean waitingForMemory;
+    /** Resumes reading from a fresh event loop task, outside whatever released memory. */
+    private final Runnable resumer = this::resume;
     /** The error value of the last request {@link #validate()} refused. */
     private int invalidErrno;
 
@@ -99,8 +106,20 @@ final class NbdServerConnection extends ChannelInboundHandlerAdapter {
     }
 
     @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+        if (channel.isWritable() && outboundBytes > 0) {
+            long drained = outboundBytes;
+            outboundBytes = 0;
+            server.unpin(drained);
+            resumeLater();
+        }
+    }
+
+    @Override
     public void channelInactive(ChannelHandlerContext ctx) {
         phase = Phase.CLOSING;
+        server.unpin(outboundBytes);
+        outboundBytes = 0;
         if (handshakeTimer != null) {
             handshakeTimer.cancel(false);
         }
@@ -431,7 +450,7 @@ final class NbdServerConnection extends ChannelInboundHandlerAdapter {
     // ---------------------------------------------------------------- transmission
 
     private boolean transmission() throws NbdProtocolException {
-        if (inFlight >= MAX_IN_FLIGHT || inFlightBytes >= MAX_IN_FLIGHT_BYTES) {
+        if (!mayAdmit()) {
             pause();
             return false;
         }
@@ -484,6 +503,7 @@ final class NbdServerConnection extends ChannelInboundHandlerAdapter {
         r.pinnedBytes = r.type == Nbd.CMD_READ || r.type == Nbd.CMD_WRITE ? request.length : 0;
         inFlight++;
         inFlightBytes += r.pinnedBytes;
+        server.pin(r.pinnedBytes);
         String invalid = validate();
         if (invalid != null) {
             int error = invalidErrno;
@@ -557,9 +577,14 @@ final class NbdServerConnection extends ChannelInboundHandlerAdapter {
         inFlight--;
         inFlightBytes -= pinnedBytes;
         if (channel.isActive()) {
+            long size = reply.readableBytes();
+            outboundBytes += size;
+            server.pin(size);
+            server.unpin(pinnedBytes);
             channel.writeAndFlush(reply, channel.voidPromise());
         } else {
             reply.release();
+            server.unpin(pinnedBytes);
         }
         if (phase == Phase.CLOSING) {
             if (inFlight == 0 && channel.isActive()) {
@@ -567,7 +592,31 @@ final class NbdServerConnection extends ChannelInboundHandlerAdapter {
             }
             return;
         }
-        if (paused && inFlight < MAX_IN_FLIGHT && inFlightBytes < MAX_IN_FLIGHT_BYTES) {
+        resume();
+    }
+
+    /**
+     * Whether another request may be read: fewer than {@link #MAX_IN_FLIGHT} in flight, and
+     * either nothing held by this connection or room under both byte limits.
+     */
+    private boolean mayAdmit() {
+        if (inFlight >= MAX_IN_FLIGHT) {
+            return false;
+        }
+        long held = inFlightBytes + outboundBytes;
+        return held == 0 || (held < MAX_IN_FLIGHT_BYTES && server.pinnedBytes() < NbdServer.MAX_PINNED_BYTES);
+    }
+
+    /** Resumes reading from a later event loop task. Event loop thread. */
+    void resumeLater() {
+        waitingForMemory = false;
+        if (paused && channel.isActive()) {
+            channel.eventLoop().execute(resumer);
+        }
+    }
+
+    private void resume() {
+        if (paused && phase != Phase.CLOSING && channel.isActive() && mayAdmit()) {
             paused = false;
             channel.config().setAutoRead(true);
             process();
@@ -578,6 +627,11 @@ final class NbdServerConnection extends ChannelInboundHandlerAdapter {
         if (!paused) {
             paused = true;
             channel.config().setAutoRead(false);
+        }
+        if (!waitingForMemory && inFlight < MAX_IN_FLIGHT && inFlightBytes + outboundBytes < MAX_IN_FLIGHT_BYTES) {
+            // Only the server's limit holds it back: wait for another connection to release memory.
+            waitingForMemory = true;
+            server.waitForMemory(this);
         }
     }
 

@@ -57,9 +57,17 @@ final class NbdServerExec {
             }
             r.reply = simpleReply(alloc, 0, r.cookie);
         } catch (IOException | RuntimeException e) {
-            r.reply = errorReply(alloc, r, structured && (r.type == Nbd.CMD_READ || r.type == Nbd.CMD_BLOCK_STATUS),
-                    errno(e), e.getMessage());
+            r.reply = errorReply(alloc, r, chunked(r, structured), errno(e), e.getMessage());
+        } catch (OutOfMemoryError e) {
+            // No buffer for this request's data: this request fails, the server goes on.
+            r.reply = errorReply(alloc, r, chunked(r, structured), Nbd.ENOMEM,
+                    "Cannot allocate memory for " + Nbd.commandName(r.type) + " of " + r.length + " bytes");
         }
+    }
+
+    /** Whether {@code r}'s error goes out as an ERROR chunk rather than a simple reply. */
+    private static boolean chunked(NbdServerRequest r, boolean structured) {
+        return structured && (r.type == Nbd.CMD_READ || r.type == Nbd.CMD_BLOCK_STATUS);
     }
 
     private static void write(NbdExport export, NbdServerRequest r) throws IOException {
@@ -91,7 +99,7 @@ final class NbdServerExec {
                 ByteBuffer h = header(buf, Nbd.SIMPLE_REPLY_SIZE);
                 NbdCodec.putSimpleReply(h, h.position(), 0, r.cookie);
                 readInto(backend, buf, r.offset, len);
-            } catch (IOException | RuntimeException e) {
+            } catch (IOException | RuntimeException | OutOfMemoryError e) {
                 buf.release();
                 throw e;
             }
@@ -152,7 +160,7 @@ final class NbdServerExec {
                     readInto(backend, buf, r.extentOffset[i], extentLen);
                 }
             }
-        } catch (IOException | RuntimeException e) {
+        } catch (IOException | RuntimeException | OutOfMemoryError e) {
             buf.release();
             throw e;
         }

@@ -23,8 +23,12 @@
  *     {@code channel.eventLoop().execute}; on the Netty thread it writes the reply and updates
  *     the connection's in-flight count, so all connection state stays single-threaded.</li>
  * </ol>
- * A connection stops reading while 64 of its requests or 64 MiB of their data are in flight,
- * which bounds what a client can make the server hold. The handshake has a time limit (10 s by default).
+ * A connection stops reading while 64 of its requests are in flight or it holds 64 MiB of READ
+ * and WRITE data, a reply counting until the client has taken all of it (Netty's writability
+ * event, with a one-byte water mark, says when its replies are drained); the server as a whole
+ * stops reading past 256 MiB, except that a connection holding nothing may always have one
+ * request run, so a client that never reads its replies pins at most its own share and cannot
+ * starve the others. A request whose buffer cannot be allocated fails with ENOMEM alone. The handshake has a time limit (10 s by default).
  * {@code CAN_MULTI_CONN} is advertised for read-only exports and when more than one client may
  * connect: all connections share one backend in one process, so a FLUSH on any connection covers
  * writes completed on every connection (qemu-nbd's rule).
@@ -36,6 +40,7 @@
  * handle names ({@code NbdClient}); when the server goes away, every request in flight and
  * every later one fails with a message naming the server.
  *
- * <p>May use {@code dev.jemu.block}, {@code dev.jemu.coroutine}, {@code dev.jemu.aio} and Netty.
+ * <p>May use {@code dev.jemu.block}, {@code dev.jemu.block.file} (the export's image locks),
+ * {@code dev.jemu.coroutine}, {@code dev.jemu.aio} and Netty.
  */
 package dev.jemu.block.nbd;

@@ -26,8 +26,9 @@ public final class Qcow2Check {
     /**
      * The outcome, under the names of {@code qemu-img check --output=json}.
      *
-     * @param checkErrors always 0 in a returned result: a check that cannot read the image
-     *                    ends with an exception instead (qemu-img's exit code 1)
+     * @param checkErrors refcounts that could not be read (each also a "Can't get refcount"
+     *                    message), as qemu-img counts them; other failures to read the image end
+     *                    the check with an exception instead (qemu-img's exit code 1 either way)
      * @param messages one line per problem found, in the order found
      */
     public record Result(int corruptions, int leaks, int checkErrors, int corruptionsFixed, int leaksFixed,
@@ -111,6 +112,11 @@ public final class Qcow2Check {
             }
             count(h.snapshotsOffset, tableBytes);
             for (Qcow2Snapshot s : img.snapshots) {
+                String problem = s.l1Problem(cs, img.file.length());
+                if (problem != null) {
+                    corruption(problem);
+                    continue;
+                }
                 count(s.l1Offset(), (long) s.l1Size() * 8);
                 long[] l1 = new long[s.l1Size()];
                 if (s.l1Size() > 0) {
@@ -147,7 +153,14 @@ public final class Qcow2Check {
         try {
             // As qemu-img does, only clusters inside the file are compared.
             for (long c = 0; c < fileClusters; c++) {
-                long stored = storedRefcount(rc, c);
+                long stored;
+                try {
+                    stored = rc.get(c);
+                } catch (BlockException e) {
+                    checkErrors++;
+                    messages.add("Can't get refcount for cluster " + c + ": " + e.getMessage());
+                    continue;
+                }
                 long want = refs[(int) c];
                 if (stored == want) {
                     continue;
@@ -177,14 +190,6 @@ public final class Qcow2Check {
         long total = (h.size + cs - 1) >>> cb;
         return new Result(corruptions, leaks, checkErrors, corruptionsFixed, leaksFixed,
                 (highest + 1) << cb, total, allocated, fragmented, compressed, messages);
-    }
-
-    private long storedRefcount(Qcow2Refcounts rc, long c) throws IOException {
-        try {
-            return rc.get(c);
-        } catch (BlockException e) {
-            return 0;
-        }
     }
 
     private void corruption(String message) {
@@ -231,9 +236,9 @@ public final class Qcow2Check {
             }
             count(off, cs);
             if (active) {
-                long rc = storedRefcountSafe(off >>> cb);
+                long rc = storedRefcountOrMinus1(off >>> cb);
                 boolean copied = (e & Qcow2Driver.OFLAG_COPIED) != 0;
-                if ((rc == 1) != copied) {
+                if (rc >= 0 && (rc == 1) != copied) {
                     corruption("ERROR OFLAG_COPIED L2 cluster: l1_index=" + i + " l1_entry=" + Long.toHexString(e)
                             + " refcount=" + rc);
                     if (fixFlags) {
@@ -254,11 +259,15 @@ public final class Qcow2Check {
         }
     }
 
-    private long storedRefcountSafe(long cluster) throws IOException {
+    /**
+     * The stored refcount for the copied-flag checks, or -1 if it cannot be read: as in qemu-img
+     * the flag is then not judged, and the refcount comparison reports the unreadable refcount.
+     */
+    private long storedRefcountOrMinus1(long cluster) throws IOException {
         try {
             return img.refcounts.get(cluster);
         } catch (BlockException e) {
-            return 0;
+            return -1;
         }
     }
 
@@ -297,9 +306,9 @@ public final class Qcow2Check {
                             fragmented++;
                         }
                         prevHost = host;
-                        long rc = storedRefcountSafe(host >>> cb);
+                        long rc = storedRefcountOrMinus1(host >>> cb);
                         boolean copied = (e & Qcow2Driver.OFLAG_COPIED) != 0;
-                        if ((rc == 1) != copied) {
+                        if (rc >= 0 && (rc == 1) != copied) {
                             corruption("ERROR OFLAG_COPIED data cluster: l2_entry=" + Long.toHexString(e)
                                     + " refcount=" + rc);
                             if (fixFlags) {

@@ -5,6 +5,7 @@ import dev.jemu.block.BlockException;
 import dev.jemu.block.Preallocation;
 import dev.jemu.block.SyncIo;
 import dev.jemu.block.file.FileDriver;
+import dev.jemu.block.file.ImageLock;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -124,13 +125,17 @@ public final class Qcow2Create {
             int base = (int) (blocksOffset + (long) blockIndex * cs);
             putRefcount(image, base, entry, order, 1);
         }
-        try (FileChannel ch = FileChannel.open(Path.of(path), StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                StandardOpenOption.TRUNCATE_EXISTING)) {
+        // As QEMU does, the file is locked before it is truncated: an image in use stays intact.
+        try (FileChannel ch = FileChannel.open(Path.of(path), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+             ImageLock lock = FileDriver.lockForCreation(path)) {
+            ch.truncate(0);
             image.clear();
             long pos = 0;
             while (image.hasRemaining()) {
                 pos += ch.write(image, pos);
             }
+        } catch (BlockException e) {
+            throw e;
         } catch (IOException e) {
             throw new BlockException("Could not create '" + path + "': " + reason(e));
         }

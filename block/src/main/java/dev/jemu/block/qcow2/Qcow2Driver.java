@@ -151,7 +151,7 @@ public final class Qcow2Driver implements BlockDriver {
             ByteBuffer st = ByteBuffer.allocate((int) len);
             long off = header.snapshotsOffset;
             SyncIo.run(() -> file.coPreadv(off, st, 0, st.capacity()));
-            snapshots = Qcow2Snapshot.parseTable(st, header.nbSnapshots, clusterSize, fileSize, name);
+            snapshots = Qcow2Snapshot.parseTable(st, header.nbSnapshots, name);
         }
         lazyRefcounts = lazyOverride != null ? lazyOverride
                 : (header.compatible & Qcow2Header.COMPAT_LAZY_REFCOUNTS) != 0;
@@ -386,6 +386,9 @@ public final class Qcow2Driver implements BlockDriver {
         int type = entryType(e0);
         if (type == TYPE_NORMAL) {
             checkDataEntry(e0, offset);
+        } else if (type == TYPE_ZERO && header.version < 3) {
+            throw new BlockException(name + ": Image is corrupt: Zero cluster entry found in pre-v3 image (L2 offset: 0x"
+                    + Long.toHexString(l1[l1i] & L1E_OFFSET_MASK) + ", L2 index: 0x" + Integer.toHexString(l2i) + ")");
         }
         long n = clusterSize - inCluster;
         long host0 = e0 & L2E_OFFSET_MASK;
@@ -1054,9 +1057,8 @@ public final class Qcow2Driver implements BlockDriver {
 
     @Override
     public void coTruncate(long newSize, Preallocation prealloc) throws IOException {
-        if (!snapshots.isEmpty()) {
-            throw new BlockException(name + ": Can't resize an image which has snapshots");
-        }
+        // Internal snapshots keep their own L1 tables (and sizes): as in qemu-img 7.2, only the
+        // active layer changes; shared L2 tables and clusters lose one reference each.
         if ((newSize & 511) != 0) {
             throw new BlockException(name + ": The new size must be a multiple of 512");
         }

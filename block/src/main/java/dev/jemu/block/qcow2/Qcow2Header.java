@@ -59,6 +59,10 @@ public final class Qcow2Header {
     public static final long COMPAT_LAZY_REFCOUNTS = 1;
     /** Autoclear bit 0: bitmaps extension consistent. */
     public static final long AUTOCLEAR_BITMAPS = 1;
+    /** Autoclear feature: the external data file is a valid raw image by itself. */
+    public static final long AUTOCLEAR_DATA_FILE_RAW = 1 << 1;
+    /** Length of the bitmaps header extension. */
+    private static final int BITMAPS_EXT_LENGTH = 24;
 
     static final int OFF_BACKING_OFFSET = 8;
     static final int OFF_BACKING_SIZE = 16;
@@ -221,15 +225,17 @@ public final class Qcow2Header {
         if ((h.incompatible & INCOMPAT_EXTL2) != 0) {
             throw new BlockException(pre + "Unsupported qcow2 feature(s): extended L2 entries");
         }
-        if (h.compressionType != 0 || (h.incompatible & INCOMPAT_COMPRESSION) != 0) {
-            if (h.compressionType == 1) {
-                throw new BlockException(pre + "Unsupported qcow2 feature(s): zstd compression");
-            }
-            if ((h.incompatible & INCOMPAT_COMPRESSION) == 0 || h.compressionType != 0) {
-                throw new BlockException(pre + "Invalid compression type " + h.compressionType
-                        + " (incompatible bit 3 " + ((h.incompatible & INCOMPAT_COMPRESSION) != 0 ? "set" : "clear")
-                        + ")");
-            }
+        if (h.compressionType == 0 && (h.incompatible & INCOMPAT_COMPRESSION) != 0) {
+            throw new BlockException(pre + "qcow2: Compression type incompatible feature bit must not be set");
+        }
+        if (h.compressionType == 1) {
+            throw new BlockException(pre + "Unsupported qcow2 feature(s): zstd compression");
+        }
+        if (h.compressionType != 0) {
+            throw new BlockException(pre + "qcow2: unknown compression type: " + h.compressionType);
+        }
+        if ((h.autoclear & AUTOCLEAR_DATA_FILE_RAW) != 0) {
+            throw new BlockException(pre + "data-file-raw requires a data file");
         }
         if (h.cryptMethod != 0) {
             throw new BlockException(pre + "Unsupported encryption method " + Integer.toUnsignedString(h.cryptMethod)
@@ -238,6 +244,8 @@ public final class Qcow2Header {
         if (h.size < 0 || h.size > MAX_VIRTUAL_SIZE) {
             throw new BlockException(pre + "Image size too large: " + Long.toUnsignedString(h.size) + " bytes");
         }
+        // QEMU counts the disk in 512-byte sectors: a size between two multiples rounds down.
+        h.size &= ~511L;
         if (h.l1Size < 0 || (long) h.l1Size * 8 > MAX_L1_BYTES) {
             throw new BlockException(pre + "Active L1 table too large: " + Integer.toUnsignedString(h.l1Size)
                     + " entries");
@@ -276,7 +284,12 @@ public final class Qcow2Header {
             }
             byte[] nameBytes = new byte[h.backingFileSize];
             buf.get((int) h.backingFileOffset, nameBytes);
-            h.backingFile = new String(nameBytes, StandardCharsets.UTF_8);
+            int length = 0;
+            while (length < nameBytes.length && nameBytes[length] != 0) {
+                length++;
+            }
+            // As in QEMU, the name is a C string: a NUL ends it.
+            h.backingFile = new String(nameBytes, 0, length, StandardCharsets.UTF_8);
             if (h.backingFile.isEmpty()) {
                 h.backingFile = null;
             }
@@ -338,8 +351,11 @@ public final class Qcow2Header {
                 return;
             }
             if (pos + 8 + length > end) {
-                throw new BlockException(pre + "Invalid header extension 0x" + Integer.toHexString(type)
-                        + " at 0x" + Integer.toHexString(pos) + ": length " + length + " runs past the header area");
+                throw new BlockException(pre + "Header extension too large: extension 0x" + Integer.toHexString(type)
+                        + " at 0x" + Integer.toHexString(pos) + " has length " + length + ", past the header area");
+            }
+            if (type == EXT_BITMAPS && length != BITMAPS_EXT_LENGTH) {
+                throw new BlockException(pre + "bitmaps_ext: Invalid extension length");
             }
             byte[] data = new byte[(int) length];
             buf.get(pos + 8, data);

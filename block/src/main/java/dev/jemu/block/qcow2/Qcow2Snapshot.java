@@ -37,8 +37,7 @@ record Qcow2Snapshot(long l1Offset, int l1Size, String id, String name, long dat
      * Parses {@code count} entries from {@code table} (the bytes from the table's offset to at
      * most the end of the file).
      */
-    static List<Qcow2Snapshot> parseTable(ByteBuffer table, int count, int clusterSize, long fileSize,
-                                          String image) throws BlockException {
+    static List<Qcow2Snapshot> parseTable(ByteBuffer table, int count, String image) throws BlockException {
         List<Qcow2Snapshot> out = new ArrayList<>(count);
         int pos = 0;
         String pre = "Could not open '" + image + "': Image is corrupt: snapshot table ";
@@ -74,17 +73,34 @@ record Qcow2Snapshot(long l1Offset, int l1Size, String id, String name, long dat
             table.get(pos + 40 + extra, id);
             byte[] name = new byte[nameLen];
             table.get(pos + 40 + extra + idLen, name);
-            if ((l1Offset & (clusterSize - 1)) != 0 || l1Size < 0 || (long) l1Size * 8 > Qcow2Header.MAX_L1_BYTES
-                    || l1Offset < 0 || (l1Size > 0 && l1Offset + (long) l1Size * 8 > fileSize)) {
-                throw new BlockException(pre + "entry " + i + " has an invalid L1 table (offset 0x"
-                        + Long.toHexString(l1Offset) + ", " + Integer.toUnsignedString(l1Size) + " entries)");
-            }
             out.add(new Qcow2Snapshot(l1Offset, l1Size, new String(id, StandardCharsets.UTF_8),
                     new String(name, StandardCharsets.UTF_8), dateSec, dateNsec, vmClock, vmState, icount,
                     (entryLen + 7) & ~7));
             pos += (entryLen + 7) & ~7;
         }
         return out;
+    }
+
+    /**
+     * What is wrong with the snapshot's L1 table, in qemu-img check's words, or null. A damaged
+     * inactive snapshot does not stop the image from opening, as in QEMU; only what reads its
+     * L1 table ({@link Qcow2Check}) looks at this.
+     */
+    String l1Problem(int clusterSize, long fileSize) {
+        String entry = "ERROR snapshot " + id + " (" + name + ") ";
+        if ((l1Offset & (clusterSize - 1)) != 0) {
+            return entry + "l1_offset=0x" + Long.toHexString(l1Offset)
+                    + ": L1 table is not cluster aligned; snapshot table entry corrupted";
+        }
+        if (l1Size < 0 || (long) l1Size * 8 > Qcow2Header.MAX_L1_BYTES) {
+            return entry + "l1_size=0x" + Integer.toHexString(l1Size)
+                    + ": L1 table is too large; snapshot table entry corrupted";
+        }
+        if (l1Offset < 0 || (l1Size > 0 && l1Offset + (long) l1Size * 8 > fileSize)) {
+            return entry + "l1_offset=0x" + Long.toHexString(l1Offset)
+                    + ": L1 table extends beyond the end of the image file; snapshot table entry corrupted";
+        }
+        return null;
     }
 
     /** Bytes of a table holding at most {@code count} entries, for bounding the read. */

@@ -275,4 +275,25 @@ class NbdClientInteropTest {
         BlockException e = assertThrows(BlockException.class, () -> read(bs, 0, 512));
         assertTrue(e.getMessage().contains("connection to the NBD server lost"), e.getMessage());
     }
+
+    /** A server that comes back with a different export is reported, not retried in silence. */
+    @Test
+    void reportsAnExportThatChangedAcrossReconnection() throws Exception {
+        Path sock = dir.resolve("changed.sock");
+        Process first = daemon(sock, "nbdkit", "-f", "-U", sock.toString(), "pattern", "1M");
+        BlockOptions opts = BlockOptions.parse("server.type=unix,server.path=" + sock + ",reconnect-delay=60", null);
+        BlockDriverState bs = new BlockDriverState(NbdClientDriver.open(opts, true), "changed", true);
+        opened.add(bs);
+        first.destroyForcibly();
+        first.waitFor(5, TimeUnit.SECONDS);
+        Files.deleteIfExists(sock);
+        daemon(sock, "nbdkit", "-f", "-U", sock.toString(), "pattern", "2M");
+        long start = System.nanoTime();
+        BlockException e = assertThrows(BlockException.class, () -> read(bs, 0, 512));
+        assertTrue(e.getMessage().contains("the export changed across reconnection")
+                && e.getMessage().contains("size 1048576 -> 2097152"), e.getMessage());
+        assertTrue(System.nanoTime() - start < TimeUnit.SECONDS.toNanos(30), "failed at once, not after reconnect-delay");
+        BlockException again = assertThrows(BlockException.class, () -> read(bs, 512, 512));
+        assertTrue(again.getMessage().contains("the export changed across reconnection"), again.getMessage());
+    }
 }

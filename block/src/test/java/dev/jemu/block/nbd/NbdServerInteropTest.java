@@ -54,7 +54,7 @@ class NbdServerInteropTest {
 
     @Test
     void qemuImgCompareFindsTheExportEqualToTheImage() throws Exception {
-        NbdTesting.Run r = exec(60, "qemu-img", "compare", "-f", "raw", "-F", "qcow2", served.uri("disk"),
+        NbdTesting.Run r = exec(60, "qemu-img", "compare", "-U", "-f", "raw", "-F", "qcow2", served.uri("disk"),
                 image.toString());
         assertEquals(0, r.exit(), r.out() + r.err());
     }
@@ -64,7 +64,7 @@ class NbdServerInteropTest {
         Path copy = dir.resolve("copy.raw");
         ok("qemu-img", "convert", "-f", "raw", "-O", "raw", served.uri("disk"), copy.toString());
         assertEquals(64 * MIB, Files.size(copy));
-        ok("qemu-img", "compare", "-f", "raw", "-F", "qcow2", copy.toString(), image.toString());
+        ok("qemu-img", "compare", "-U", "-f", "raw", "-F", "qcow2", copy.toString(), image.toString());
     }
 
     @Test
@@ -95,7 +95,7 @@ class NbdServerInteropTest {
     void nbdcopyWithTwoConnectionsCopiesTheExport() throws Exception {
         Path copy = dir.resolve("nbdcopy.raw");
         ok("nbdcopy", "--connections=2", served.uri("disk"), copy.toString());
-        ok("qemu-img", "compare", "-f", "raw", "-F", "qcow2", copy.toString(), image.toString());
+        ok("qemu-img", "compare", "-U", "-f", "raw", "-F", "qcow2", copy.toString(), image.toString());
         ok("nbdcopy", "--connections=2", served.uri("disk"), "null:");
     }
 }
