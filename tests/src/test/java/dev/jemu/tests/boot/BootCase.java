@@ -27,8 +27,11 @@ record BootCase(String name, String mode, List<Disk> disks, List<String> options
      *
      * @param sizeMiB its size
      * @param boot whether the guest stage is in its first sectors
-     * @param format {@code raw}, {@code qcow2} (converted from the raw pattern disk), or
-     *     {@code overlay} (a qcow2 over the raw pattern disk as its backing file)
+     * @param format {@code raw}, {@code qcow2} (converted from the raw pattern disk),
+     *     {@code overlay} (a qcow2 over the raw pattern disk as its backing file), or
+     *     {@code nbd-eio-writes} (the raw pattern disk served by nbdkit over a Unix socket
+     *     through its error filter, every write failing with EIO; {@code {dN}} is then the
+     *     NBD URI)
      */
     record Disk(int sizeMiB, boolean boot, String format) {
     }

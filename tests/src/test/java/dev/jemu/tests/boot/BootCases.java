@@ -44,6 +44,10 @@ final class BootCases {
                         List.of("-drive", "file={d0},format=qcow2"), TIMEOUT, BootCase.DONE, After.WRITTEN_TO_OVERLAY),
                 new BootCase("ide-refuses-read-only-drive", "WRITE", List.of(BOOT_RAW),
                         List.of("-drive", "file={d0},format=raw,readonly=on"), TIMEOUT, 1, After.REFUSED),
+                new BootCase("write-eio-werror-report", "WRITE", List.of(new Disk(64, true, "nbd-eio-writes")),
+                        List.of("-drive", "file={d0},format=raw,werror=report"), TIMEOUT, BootCase.DONE, After.UNCHANGED),
+                new BootCase("write-eio-werror-ignore", "WRITE", List.of(new Disk(64, true, "nbd-eio-writes")),
+                        List.of("-drive", "file={d0},format=raw,werror=ignore"), TIMEOUT, BootCase.DONE, After.UNCHANGED),
                 new BootCase("write-if-none-ide-hd", "WRITE", List.of(BOOT_RAW),
                         List.of("-drive", "file={d0},format=raw,if=none,id=disk0", "-device", "ide-hd,drive=disk0,bus=ide.0,unit=0"),
                         TIMEOUT, BootCase.DONE, After.WRITTEN));

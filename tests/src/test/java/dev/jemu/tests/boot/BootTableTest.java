@@ -62,6 +62,8 @@ class BootTableTest {
     private GuestRun run(BootCase row, Emulator emulator, Path dir, byte[] stage) throws Exception {
         Path runDir = Files.createDirectories(dir.resolve(emulator.displayName()));
         List<Path> disks = new ArrayList<>();
+        List<String> names = new ArrayList<>();
+        List<Process> servers = new ArrayList<>();
         List<byte[]> before = new ArrayList<>();
         for (int i = 0; i < row.disks().size(); i++) {
             BootCase.Disk d = row.disks().get(i);
@@ -79,14 +81,49 @@ class BootTableTest {
                     DiskImages.qemuImg(runDir, "create", "-f", "qcow2", "-F", "raw", "-b", raw.toString(), q.toString());
                     yield q;
                 }
+                case "nbd-eio-writes" -> raw;
                 default -> throw new IllegalArgumentException(d.format());
             };
             disks.add(image);
+            if (d.format().equals("nbd-eio-writes")) {
+                Path socket = runDir.resolve("d" + i + ".sock");
+                servers.add(nbdkitFailingWrites(raw, socket, runDir));
+                names.add("nbd+unix:///?socket=" + socket);
+            } else {
+                names.add(image.toString());
+            }
         }
+        try {
+            return runOn(row, emulator, runDir, disks, names, before);
+        } finally {
+            for (Process p : servers) {
+                p.destroy();
+                p.waitFor();
+            }
+        }
+    }
+
+    /** nbdkit serving {@code raw} on {@code socket} with every write failing with EIO. */
+    private static Process nbdkitFailingWrites(Path raw, Path socket, Path runDir) throws Exception {
+        Path pid = runDir.resolve(socket.getFileName() + ".pid");
+        Files.deleteIfExists(pid);
+        Process p = new ProcessBuilder("nbdkit", "--foreground", "-U", socket.toString(), "-P", pid.toString(),
+                "--filter=error", "file", raw.toString(), "error-pwrite=EIO", "error-pwrite-rate=100%")
+                .redirectErrorStream(true).redirectOutput(runDir.resolve("nbdkit.log").toFile()).start();
+        long deadline = System.nanoTime() + DiskImages.TOOL_TIMEOUT.toNanos();
+        while (!Files.exists(pid) && p.isAlive() && System.nanoTime() < deadline) {
+            Thread.onSpinWait();
+        }
+        assertTrue(Files.exists(pid), "nbdkit did not start: " + Files.readString(runDir.resolve("nbdkit.log")));
+        return p;
+    }
+
+    private GuestRun runOn(BootCase row, Emulator emulator, Path runDir, List<Path> disks, List<String> names,
+                           List<byte[]> before) throws Exception {
         List<String> options = new ArrayList<>(COMMON);
         for (String o : row.options()) {
-            for (int i = 0; i < disks.size(); i++) {
-                o = o.replace("{d" + i + "}", disks.get(i).toString());
+            for (int i = 0; i < names.size(); i++) {
+                o = o.replace("{d" + i + "}", names.get(i));
             }
             options.add(o);
         }
