@@ -155,10 +155,16 @@ final class SystemOps {
         return seg;
     }
 
+    /**
+     * POP ES/SS/DS/FS/GS. The stack pointer moves by the stack size in force when the
+     * instruction began, even when the loaded SS has another one.
+     */
     private static void popSegment(Cpu c, Insn i, int seg) {
-        int sel = (int) c.peek(0, i.opSize);
+        long mask = c.stackMask;
+        long sp = c.regs[Cpu.RSP] & mask;
+        int sel = (int) c.read(Cpu.SS, sp, i.opSize);
         Segments.loadSegment(c, seg, sel);
-        ControlOps.adjustSp(c, i.opSize);
+        c.regs[Cpu.RSP] = (c.regs[Cpu.RSP] & ~mask) | ((sp + i.opSize) & mask);
         if (seg == Cpu.SS) {
             c.inhibitInterruptsAt = c.icount + 1;
         }
