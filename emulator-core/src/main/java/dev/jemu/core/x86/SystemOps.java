@@ -318,17 +318,21 @@ final class SystemOps {
         }
     }
 
-    /** The descriptor of {@code sel} if LAR/LSL (or VERR/VERW) may see it from here, else 0. */
+    /**
+     * The descriptor of {@code sel} if LAR/LSL (or VERR/VERW) may see it from here, else 0.
+     * A selector past its table's limit gives 0; a page fault reading the descriptor is raised.
+     */
     private static long accessibleDescriptor(Cpu c, int sel, boolean lar) {
         if ((sel & ~3) == 0) {
             return 0;
         }
-        long desc;
+        long addr;
         try {
-            desc = Segments.readDescriptor(c, sel);
+            addr = Segments.descriptorAddress(c, sel, Vectors.GP);
         } catch (CpuFault f) {
             return 0;
         }
+        long desc = c.mmu.readSystem(addr, 8);
         int attr = Segment.descriptorAttr(desc);
         int dpl = (attr >> 5) & 3;
         if ((attr & Segment.ATTR_S) == 0) {

@@ -151,4 +151,55 @@ class InstructionEdgeCasesTest {
         assertEquals(true, rig.cpu.code64, "SYSCALL always enters 64-bit mode");
         assertEquals(0xF4, rig.mem.read(rig.reg(Cpu.RDI), 1), "RCX = the instruction after SYSCALL (the HLT)");
     }
+
+    @Test
+    void larLslVerrVerwRaiseThePageFaultOfReadingTheDescriptor() {
+        // SDM LAR/LSL/VERR/VERW: "#PF(fault-code) If a page fault occurs"; a descriptor-table
+        // read is a supervisor access, so the error code is 0 (not present, read, supervisor).
+        CpuRig rig = new CpuRig().long64(CpuRig.nasm(IdtPrelude.long64() + """
+                GATE 14, pf
+                mov rsi, 0x500
+                mov rdi, 0x1FF000
+                mov ecx, 4
+                rep movsq
+                mov word [0x2F00], 0x1FFF
+                mov qword [0x2F02], 0x1FF000
+                lgdt [0x2F00]
+                mov qword [0x102008], 0
+                invlpg [0x200000]
+                xor esi, esi
+                mov ecx, 0x1008
+                lea rax, [rel t2]
+                mov [0x2F80], rax
+                lar eax, ecx
+            t2: lea rax, [rel t3]
+                mov [0x2F80], rax
+                lsl eax, ecx
+            t3: lea rax, [rel t4]
+                mov [0x2F80], rax
+                verr cx
+            t4: lea rax, [rel t5]
+                mov [0x2F80], rax
+                verw cx
+            t5: mov ecx, 0x2008
+                lar eax, ecx
+                setnz bl
+                hlt
+            pf:
+                pop rax
+                mov [0x4000 + rsi * 8], rax
+                mov rax, cr2
+                mov [0x4100 + rsi * 8], rax
+                inc esi
+                mov rax, [0x2F80]
+                mov [rsp], rax
+                iretq
+                """)).run();
+        assertEquals(4, rig.reg(Cpu.RSI), "each of the four raised #PF");
+        for (int k = 0; k < 4; k++) {
+            assertEquals(0, rig.mem.read(0x4000 + 8L * k, 8), "error code");
+            assertEquals(0x200008, rig.mem.read(0x4100 + 8L * k, 8), "CR2 = the descriptor's address");
+        }
+        assertEquals(1, rig.reg(Cpu.RBX) & 0xFF, "a selector past the GDT limit clears ZF, no fault");
+    }
 }
