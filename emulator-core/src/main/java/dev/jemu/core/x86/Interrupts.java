@@ -19,11 +19,16 @@ final class Interrupts {
         this.c = c;
     }
 
-    /** Delivers exception {@code vector} raised by the instruction at RIP. */
-    void deliverException(int vector, int errorCode, boolean hasErrorCode) {
+    /**
+     * Delivers exception {@code vector} raised by the instruction at RIP. A {@code fault}
+     * (the instruction will run again) pushes RFLAGS with RF set, so that an instruction
+     * breakpoint does not fire again when the handler returns to it; traps, aborts and the
+     * instruction-breakpoint #DB push RF as it is.
+     */
+    void deliverException(int vector, int errorCode, boolean hasErrorCode, boolean fault) {
         logInterrupt(vector, errorCode, hasErrorCode, "exception");
         try {
-            deliver(vector, errorCode, hasErrorCode, false, false);
+            deliver(vector, errorCode, hasErrorCode, false, false, fault);
         } catch (CpuFault f) {
             nested(vector, f.vector, f.errorCode, f.hasErrorCode);
         }
@@ -33,7 +38,7 @@ final class Interrupts {
     void deliverExternal(int vector) {
         logInterrupt(vector, 0, false, "external interrupt");
         try {
-            deliver(vector, 0, false, false, true);
+            deliver(vector, 0, false, false, true, false);
         } catch (CpuFault f) {
             nested(-1, f.vector, f.errorCode, f.hasErrorCode);
         }
@@ -45,7 +50,7 @@ final class Interrupts {
             throw c.gp(0);
         }
         logInterrupt(vector, 0, false, int3OrInto ? "breakpoint/overflow trap" : "software interrupt");
-        deliver(vector, 0, false, true, false);
+        deliver(vector, 0, false, true, false, false);
     }
 
     private void nested(int first, int second, int errorCode, boolean hasErrorCode) {
@@ -59,12 +64,12 @@ final class Interrupts {
         if (doubleFault) {
             logInterrupt(Vectors.DF, 0, true, "double fault");
             try {
-                deliver(Vectors.DF, 0, true, false, false);
+                deliver(Vectors.DF, 0, true, false, false, false);
             } catch (CpuFault f) {
                 tripleFault();
             }
         } else {
-            deliverException(second, errorCode, hasErrorCode);
+            deliverException(second, errorCode, hasErrorCode, true);
         }
     }
 
@@ -83,7 +88,8 @@ final class Interrupts {
         }
     }
 
-    private void deliver(int vector, int errorCode, boolean hasErrorCode, boolean software, boolean external) {
+    private void deliver(int vector, int errorCode, boolean hasErrorCode, boolean software, boolean external,
+                         boolean fault) {
         if (!c.protectedMode()) {
             deliverReal(vector);
             return;
@@ -146,7 +152,7 @@ final class Interrupts {
         int oldCpl = c.cpl;
         long oldRsp = c.regs[Cpu.RSP];
         long oldRip = c.rip;
-        int oldFlags = c.eflags();
+        int oldFlags = c.eflags() | (fault ? Eflags.RF : 0);
         copy(c.segs[Cpu.CS], savedCs);
         copy(c.segs[Cpu.SS], savedSs);
         try {

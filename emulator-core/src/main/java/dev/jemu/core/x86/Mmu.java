@@ -16,7 +16,8 @@ import java.util.Arrays;
  * faults) and a direct-mapped soft TLB with one compare on the fast path. The TLB has
  * separate sets for reads, writes and fetches, each for supervisor and user mode; an entry
  * exists only for RAM that may be accessed that way (MMIO, ROM writes and writes to code
- * pages always take the slow path), so a hit is a tag compare and an array access.
+ * pages always take the slow path, and so do pages holding a data breakpoint), so a hit is a
+ * tag compare and an array access.
  *
  * <p>Threading: used only by its vCPU thread.
  */
@@ -219,6 +220,9 @@ final class Mmu {
             return v;
         }
         long phys = translate(lin, kind, asUser);
+        if (cpu.debug.watching && kind != FETCH) {
+            cpu.debug.dataAccess(lin, size, false);
+        }
         fill(lin, phys, kind, asUser);
         return mem.read(phys, size);
     }
@@ -234,6 +238,9 @@ final class Mmu {
             return;
         }
         long phys = translate(lin, WRITE, asUser);
+        if (cpu.debug.watching) {
+            cpu.debug.dataAccess(lin, size, true);
+        }
         fill(lin, phys, WRITE, asUser);
         mem.write(phys, value, size);
     }
@@ -250,6 +257,9 @@ final class Mmu {
         long off = r.offsetOf(pageStart);
         RamBlock block = ram.block();
         if (kind == WRITE && (ram.isReadOnly() || block.isCode(off))) {
+            return;
+        }
+        if (cpu.debug.watching && kind != FETCH && cpu.debug.watchesPage(lin & ~PAGE_MASK, kind == WRITE)) {
             return;
         }
         int set = kind * 2 + (asUser ? 1 : 0);

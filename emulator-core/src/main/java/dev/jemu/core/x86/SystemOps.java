@@ -126,7 +126,7 @@ final class SystemOps {
             }
             Segments.loadSegment(c, seg, (int) rmRead(c, i, 2));
             if (seg == Cpu.SS) {
-                c.inhibitInterruptsAt = c.icount + 1;
+                stackSegmentLoaded(c);
             }
         });
         int[][] pushPop = {{0x06, 0x07, Cpu.ES}, {0x16, 0x17, Cpu.SS}, {0x1E, 0x1F, Cpu.DS}};
@@ -166,8 +166,14 @@ final class SystemOps {
         Segments.loadSegment(c, seg, sel);
         c.regs[Cpu.RSP] = (c.regs[Cpu.RSP] & ~mask) | ((sp + i.opSize) & mask);
         if (seg == Cpu.SS) {
-            c.inhibitInterruptsAt = c.icount + 1;
+            stackSegmentLoaded(c);
         }
+    }
+
+    /** MOV SS and POP SS hold interrupts and debug exceptions back until after the next instruction. */
+    private static void stackSegmentLoaded(Cpu c) {
+        c.inhibitInterruptsAt = c.icount + 1;
+        c.debug.stackSegmentLoaded();
     }
 
     private static void loadFarPointer(Cpu c, Insn i, int seg) {
@@ -374,11 +380,11 @@ final class SystemOps {
         });
         def(0x121, MODRM | REG_ONLY, (c, i) -> {
             requireCpl0(c);
-            c.setReg(i.rm, c.code64 ? 8 : 4, c.dr[debugIndex(c, i.reg)]);
+            c.setReg(i.rm, c.code64 ? 8 : 4, c.debug.read(i.reg));
         });
         def(0x123, MODRM | REG_ONLY, (c, i) -> {
             requireCpl0(c);
-            c.dr[debugIndex(c, i.reg)] = c.getReg(i.rm, c.code64 ? 8 : 4);
+            c.debug.write(i.reg, c.getReg(i.rm, c.code64 ? 8 : 4));
         });
         def(0x106, 0, (c, i) -> {
             requireCpl0(c);
@@ -396,14 +402,6 @@ final class SystemOps {
         });
         def(0x131, 0, (c, i) -> readTsc(c));
         def(0x1A2, 0, (c, i) -> Cpuid.execute(c));
-    }
-
-    private static int debugIndex(Cpu c, int reg) {
-        int r = reg & 7;
-        if (reg > 7) {
-            throw c.ud();
-        }
-        return r == 4 ? 6 : r == 5 ? 7 : r;
     }
 
     private static void readTsc(Cpu c) {
