@@ -2,11 +2,11 @@ package dev.jemu.core.x86;
 
 /**
  * The debug registers and the debug exceptions they raise (Intel SDM vol. 3B ch. 18):
- * DR0-DR3 instruction, data-write and data-read/write breakpoints enabled by DR7's L/G
- * bits, DR6's status bits (B0-B3, BS) and fixed bits, DR4/DR5 as aliases of DR6/DR7 while
- * CR4.DE is clear, single-step traps, and the delay of a #DB raised by MOV SS or POP SS
- * until the instruction after it has run. I/O breakpoints and general detect (DR7.GD) are
- * not implemented: R/W = 10 never matches and GD is only stored.
+ * DR0-DR3 instruction, data-write, data-read/write and (with CR4.DE) I/O breakpoints enabled
+ * by DR7's L/G bits, DR6's status bits (B0-B3, BS) and fixed bits, DR4/DR5 as aliases of
+ * DR6/DR7 while CR4.DE is clear, single-step traps, and the delay of a #DB raised by MOV SS
+ * or POP SS until the instruction after it has run. General detect (DR7.GD) is not
+ * implemented: GD is only stored.
  *
  * <p>Nothing here runs per instruction unless {@link #armed}: the interpreter takes its
  * debug path only then or while EFLAGS.TF or RF is set. Data breakpoints cost nothing on
@@ -28,6 +28,7 @@ final class DebugRegisters {
 
     private static final int RW_EXECUTE = 0;
     private static final int RW_WRITE = 1;
+    private static final int RW_IO = 2;
     private static final int RW_READ_WRITE = 3;
 
     private final Cpu c;
@@ -35,7 +36,9 @@ final class DebugRegisters {
     boolean armed;
     /** Any data breakpoint enabled: {@link Mmu} checks its slow-path accesses. */
     boolean watching;
-    /** B0-B3 of the data breakpoints the current instruction has hit. */
+    /** Any I/O breakpoint enabled: port I/O instructions report their accesses. */
+    boolean watchingIo;
+    /** B0-B3 of the data and I/O breakpoints the current instruction has hit. */
     int dataHits;
     /** The instruction count at which a MOV SS / POP SS shadow holds #DB back. */
     private long shadowAt = -1;
@@ -93,14 +96,17 @@ final class DebugRegisters {
         long dr7 = c.dr[7];
         boolean any = false;
         boolean data = false;
+        boolean io = false;
         for (int n = 0; n < 4; n++) {
             if (enabled(dr7, n)) {
                 any = true;
                 int rw = rw(dr7, n);
                 data |= rw == RW_WRITE || rw == RW_READ_WRITE;
+                io |= rw == RW_IO;
             }
         }
         watching = data;
+        watchingIo = io;
         armed = any || deferred != 0;
     }
 
@@ -155,14 +161,30 @@ final class DebugRegisters {
     void dataAccess(long lin, int size, boolean write) {
         long dr7 = c.dr[7];
         for (int n = 0; n < 4; n++) {
-            if (watches(dr7, n, write)) {
-                int len = length(dr7, n);
-                long start = c.dr[n] & -len;
-                if (Long.compareUnsigned(lin, start + len - 1) <= 0 && Long.compareUnsigned(start, lin + size - 1) <= 0) {
-                    dataHits |= 1 << n;
-                }
+            if (watches(dr7, n, write) && overlaps(dr7, n, lin, size)) {
+                dataHits |= 1 << n;
             }
         }
+    }
+
+    /** Records the I/O breakpoints (R/W = 10, CR4.DE set) that an access of {@code size} bytes at {@code port} hits. */
+    void ioAccess(int port, int size) {
+        if ((c.cr4 & Cpu.CR4_DE) == 0) {
+            return;
+        }
+        long dr7 = c.dr[7];
+        for (int n = 0; n < 4; n++) {
+            if (enabled(dr7, n) && rw(dr7, n) == RW_IO && overlaps(dr7, n, port, size)) {
+                dataHits |= 1 << n;
+            }
+        }
+    }
+
+    /** Whether {@code size} bytes at {@code addr} overlap breakpoint {@code n}, its address aligned to its length. */
+    private boolean overlaps(long dr7, int n, long addr, int size) {
+        int len = length(dr7, n);
+        long start = c.dr[n] & -len;
+        return Long.compareUnsigned(addr, start + len - 1) <= 0 && Long.compareUnsigned(start, addr + size - 1) <= 0;
     }
 
     /** Whether a data breakpoint that a read ({@code write} false) or write would trigger lies in the page at {@code page}. */

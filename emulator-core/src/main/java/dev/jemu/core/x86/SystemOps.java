@@ -29,8 +29,14 @@ final class SystemOps {
         }
     }
 
-    /** Checks the I/O permission of {@code size} bytes at {@code port} (IOPL, then the TSS bitmap). */
+    /**
+     * Checks the I/O permission of {@code size} bytes at {@code port} (IOPL, then the TSS
+     * bitmap); every port access goes through here, so I/O breakpoints are checked here too.
+     */
     static void checkIo(Cpu c, int port, int size) {
+        if (c.debug.watchingIo) {
+            c.debug.ioAccess(port, size);
+        }
         if (!c.protectedMode() || (c.cpl <= c.iopl() && (c.eflagsRest & Eflags.VM) == 0)) {
             return;
         }

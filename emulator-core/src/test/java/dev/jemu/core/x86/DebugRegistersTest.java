@@ -371,4 +371,40 @@ class DebugRegistersTest {
         assertEquals(1L << 32, rig.reg(Cpu.RDI), "DR0-DR3 hold 64-bit addresses");
         assertEquals(0x400, rig.reg(Cpu.RBP), "DR7 unchanged");
     }
+
+    @Test
+    void ioBreakpointsTrapAfterPortAccessesWithCr4De() {
+        CpuRig rig = run("""
+                mov eax, cr4
+                or eax, 8
+                mov cr4, eax
+                xor eax, eax
+                mov dr6, eax
+                mov eax, 0x80
+                mov dr0, eax
+                mov eax, 0x90
+                mov dr1, eax
+                mov eax, 0x00E20405
+                mov dr7, eax
+                out 0x80, al
+            i1: in al, 0x81
+                mov dx, 0x90
+                in ax, dx
+            i2: out 0x94, al
+                out 0x93, al
+            i3: xor eax, eax
+                mov dr7, eax
+                mov esi, i1
+                mov edi, i2
+                mov ebp, i3
+                """);
+        // DR0: I/O, 1 byte at port 0x80; DR1: I/O, 4 bytes at ports 0x90-0x93.
+        List<long[]> log = log(rig);
+        assertEquals(3, log.size(), "ports 0x81 and 0x94 are outside both breakpoints");
+        assertEquals(rig.reg(Cpu.RSI), log.get(0)[1], "trap after OUT 0x80");
+        assertEquals(0xFFFF0FF1L, log.get(0)[3]);
+        assertEquals(rig.reg(Cpu.RDI), log.get(1)[1], "IN AX from 0x90");
+        assertEquals(0xFFFF0FF2L, log.get(1)[3]);
+        assertEquals(rig.reg(Cpu.RBP), log.get(2)[1], "OUT 0x93");
+    }
 }
