@@ -285,12 +285,14 @@ public final class Cpu {
         }
         eflagsRest = rest & ~Eflags.RF;
         debug.dataHits = 0;
+        debug.noSingleStep = false;
         try {
             Insn i = nextInsn(start);
             rexPrefix = i.rex;
             Decoder.execute(this, i);
             icount++;
         } catch (CpuFault f) {
+            debug.instructionFaulted();
             faulted(start, f);
             return;
         }

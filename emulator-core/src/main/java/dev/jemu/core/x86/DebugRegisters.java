@@ -1,12 +1,14 @@
 package dev.jemu.core.x86;
 
+import java.util.Arrays;
+
 /**
  * The debug registers and the debug exceptions they raise (Intel SDM vol. 3B ch. 18):
  * DR0-DR3 instruction, data-write, data-read/write and (with CR4.DE) I/O breakpoints enabled
  * by DR7's L/G bits, DR6's status bits (B0-B3, BS) and fixed bits, DR4/DR5 as aliases of
- * DR6/DR7 while CR4.DE is clear, single-step traps, and the delay of a #DB raised by MOV SS
- * or POP SS until the instruction after it has run. General detect (DR7.GD) is not
- * implemented: GD is only stored.
+ * DR6/DR7 while CR4.DE is clear, general detect (DR7.GD), single-step traps (none after a
+ * software interrupt, whose handler starts with TF clear), and the delay of a #DB raised by
+ * MOV SS or POP SS until the instruction after it has run.
  *
  * <p>Nothing here runs per instruction unless {@link #armed}: the interpreter takes its
  * debug path only then or while EFLAGS.TF or RF is set. Data breakpoints cost nothing on
@@ -20,11 +22,13 @@ final class DebugRegisters {
     static final long DR6_FIXED1 = 0xFFFF_0FF0L;
     /** DR6 bits software can change: B0-B3, BD, BS, BT. */
     static final long DR6_WRITABLE = 0xE00F;
+    static final long DR6_BD = 0x2000;
     static final long DR6_BS = 0x4000;
     /** DR7 bit 10 reads as one. */
     static final long DR7_FIXED1 = 0x400;
     /** DR7 bits software can change: L0-G3, LE, GE, GD, R/W0-LEN3. */
     static final long DR7_WRITABLE = 0xFFFF_23FFL;
+    static final long DR7_GD = 0x2000;
 
     private static final int RW_EXECUTE = 0;
     private static final int RW_WRITE = 1;
@@ -40,6 +44,8 @@ final class DebugRegisters {
     boolean watchingIo;
     /** B0-B3 of the data and I/O breakpoints the current instruction has hit. */
     int dataHits;
+    /** The current instruction was a software interrupt: no single-step trap after it. */
+    boolean noSingleStep;
     /** The instruction count at which a MOV SS / POP SS shadow holds #DB back. */
     private long shadowAt = -1;
     /** DR6 bits of a #DB held back by MOV SS / POP SS. */
@@ -50,7 +56,7 @@ final class DebugRegisters {
     }
 
     void reset() {
-        java.util.Arrays.fill(c.dr, 0);
+        Arrays.fill(c.dr, 0);
         c.dr[6] = DR6_FIXED1;
         c.dr[7] = DR7_FIXED1;
         dataHits = 0;
@@ -61,11 +67,13 @@ final class DebugRegisters {
 
     /** MOV from DR{@code n}. */
     long read(int n) {
+        generalDetect();
         return c.dr[index(n)];
     }
 
     /** MOV to DR{@code n}: fixed bits of DR6/DR7 kept, #GP(0) for bits 63:32 of DR6/DR7 set. */
     void write(int n, long v) {
+        generalDetect();
         int r = index(n);
         if (r < 4) {
             c.dr[r] = c.longMode() ? v : v & 0xFFFF_FFFFL;
@@ -81,6 +89,18 @@ final class DebugRegisters {
             if (wasWatching || watching) {
                 c.mmu.flush();
             }
+        }
+    }
+
+    /**
+     * With DR7.GD set, a MOV DR raises a fault-class #DB instead of running: BD is set in DR6
+     * and GD cleared, so that the handler can use the debug registers.
+     */
+    private void generalDetect() {
+        if ((c.dr[7] & DR7_GD) != 0) {
+            c.dr[7] &= ~DR7_GD;
+            c.dr[6] = (c.dr[6] & ~0xFL) | DR6_BD;
+            throw c.fault(Vectors.DB);
         }
     }
 
@@ -204,12 +224,35 @@ final class DebugRegisters {
     }
 
     /**
+     * INT n, INT3, INTO or INT1 delivered its interrupt: no single-step trap follows it, and
+     * INT1's #DB takes the place of any #DB that MOV SS held back.
+     */
+    void softwareInterrupt(boolean int1) {
+        noSingleStep = true;
+        if (int1 && deferred != 0) {
+            deferred = 0;
+            recompute();
+        }
+    }
+
+    /** The instruction faulted: a #DB that MOV SS held back for it is dropped. */
+    void instructionFaulted() {
+        if (deferred != 0) {
+            deferred = 0;
+            recompute();
+        }
+    }
+
+    /**
      * After an instruction ran on the debug path: delivers the trap-class #DB of its data
      * breakpoints and of single-step ({@code singleStep}: TF was set when it began), unless
      * it was MOV SS / POP SS, whose #DB joins that of the next instruction.
      */
     void afterInstruction(boolean singleStep) {
-        long bits = dataHits | (singleStep ? DR6_BS : 0);
+        long bits = dataHits | (singleStep && !noSingleStep ? DR6_BS : 0);
+        if (noSingleStep) {
+            deferred &= ~DR6_BS;
+        }
         dataHits = 0;
         if (bits == 0 && deferred == 0) {
             return;

@@ -44,13 +44,14 @@ final class Interrupts {
         }
     }
 
-    /** INT n, INT3 and INTO; a fault during delivery is a fault of the instruction. */
+    /** INT n, INT3, INTO and INT1 (ICEBP); a fault during delivery is a fault of the instruction. */
     void softwareInterrupt(int vector, boolean int3OrInto) {
         if ((c.eflagsRest & Eflags.VM) != 0 && c.iopl() < 3) {
             throw c.gp(0);
         }
         logInterrupt(vector, 0, false, int3OrInto ? "breakpoint/overflow trap" : "software interrupt");
         deliver(vector, 0, false, true, false, false);
+        c.debug.softwareInterrupt(int3OrInto && vector == Vectors.DB);
     }
 
     private void nested(int first, int second, int errorCode, boolean hasErrorCode) {

@@ -121,6 +121,7 @@ class DebugRegistersTest {
                 mov [0x4004], eax
                 mov eax, 0xFFFFFFFF
                 mov dr6, eax
+                mov eax, 0xFFFFDFFF
                 mov dr7, eax
                 mov eax, dr6
                 mov [0x4008], eax
@@ -142,7 +143,7 @@ class DebugRegistersTest {
         assertEquals(0xFFFF0FF0L, rig.mem.read(0x4000, 4), "DR6 after writing 0");
         assertEquals(0x400, rig.mem.read(0x4004, 4), "DR7 after writing 0: bit 10 reads as 1");
         assertEquals(0xFFFFEFFFL, rig.mem.read(0x4008, 4), "DR6: bit 12 reads as 0 (QEMU keeps it)");
-        assertEquals(0xFFFF27FFL, rig.mem.read(0x400C, 4), "DR7: bits 11, 12, 14, 15 read as 0");
+        assertEquals(0xFFFF07FFL, rig.mem.read(0x400C, 4), "DR7 (all but GD written): bits 11, 12, 14, 15 read as 0");
         assertEquals(0xFFFF4FF1L, rig.mem.read(0x4010, 4), "DR4 reads DR6 while CR4.DE = 0");
         assertEquals(0x401, rig.mem.read(0x4014, 4), "DR5 writes DR7 while CR4.DE = 0");
     }
@@ -406,5 +407,154 @@ class DebugRegistersTest {
         assertEquals(rig.reg(Cpu.RDI), log.get(1)[1], "IN AX from 0x90");
         assertEquals(0xFFFF0FF2L, log.get(1)[3]);
         assertEquals(rig.reg(Cpu.RBP), log.get(2)[1], "OUT 0x93");
+    }
+
+    @Test
+    void generalDetectFaultsOnMovDrAndClearsGd() {
+        // SDM: with DR7.GD set, MOV DR raises a fault-class #DB with DR6.BD; GD is cleared.
+        CpuRig rig = run("""
+                xor eax, eax
+                mov dr6, eax
+                mov eax, 0x2000
+                mov dr7, eax
+            g1: mov eax, dr6
+                mov ebx, dr7
+                mov esi, g1
+                """);
+        List<long[]> log = log(rig);
+        assertEquals(1, log.size());
+        assertEquals(rig.reg(Cpu.RSI), log.get(0)[1], "fault: EIP of the MOV DR");
+        assertEquals(0xFFFF2FF0L, log.get(0)[3], "BD");
+        assertEquals(Eflags.RF, log.get(0)[2] & Eflags.RF, "a fault");
+        assertEquals(0xFFFF2FF0L, rig.reg(Cpu.RAX), "the MOV ran again after the handler");
+        assertEquals(0x400, rig.reg(Cpu.RBX), "GD cleared");
+    }
+
+    @Test
+    void noSingleStepTrapAfterASoftwareInterrupt() {
+        CpuRig rig = run("""
+                xor eax, eax
+                mov dr6, eax
+                mov byte [cleartf], 0
+                pushfd
+                or dword [esp], 0x100
+                popfd
+                nop
+            n1: int3
+            n2: nop
+            n3: mov byte [cleartf], 1
+            n4: mov esi, n1
+                mov edi, n2
+                mov ebp, n3
+                mov ebx, n4
+                """);
+        List<long[]> log = log(rig);
+        assertEquals(4, log.size(), "#DB, #BP, #DB, #DB: none at the #BP handler's entry");
+        assertEquals(Vectors.DB, log.get(0)[0]);
+        assertEquals(rig.reg(Cpu.RSI), log.get(0)[1]);
+        assertEquals(Vectors.BP, log.get(1)[0]);
+        assertEquals(rig.reg(Cpu.RDI), log.get(1)[1]);
+        assertEquals(rig.reg(Cpu.RBP), log.get(2)[1], "IRET restored TF: a trap after the NOP");
+        assertEquals(rig.reg(Cpu.RBX), log.get(3)[1]);
+    }
+
+    @Test
+    void icebpAfterMovSsReplacesTheHeldBackSingleStep() {
+        // kvm-unit-tests debug "Single-Step + ICEBP #DB w/ MOVSS blocking": two ICEBP #DBs with
+        // DR6 = 0xFFFF0FF0, then single-step #DBs.
+        CpuRig rig = run("""
+                xor eax, eax
+                mov dr6, eax
+                mov byte [cleartf], 0
+                pushfd
+                or dword [esp], 0x100
+                popfd
+                mov ss, [ssval]
+                db 0xF1
+            ib1: db 0xF1
+            ib2: mov byte [cleartf], 1
+            ib3: mov esi, ib1
+                mov edi, ib2
+                mov ebp, ib3
+                """);
+        List<long[]> log = log(rig);
+        assertEquals(3, log.size());
+        assertEquals(rig.reg(Cpu.RSI), log.get(0)[1]);
+        assertEquals(0xFFFF0FF0L, log.get(0)[3], "ICEBP: no BS");
+        assertEquals(rig.reg(Cpu.RDI), log.get(1)[1]);
+        assertEquals(0xFFFF0FF0L, log.get(1)[3]);
+        assertEquals(rig.reg(Cpu.RBP), log.get(2)[1]);
+        assertEquals(0xFFFF4FF0L, log.get(2)[3]);
+    }
+
+    @Test
+    void watchpointOnMovSsIsDeliveredAfterTheNextInstruction() {
+        // kvm-unit-tests debug "MOV SS + watchpoint + INT3": the #DB of MOV SS's read comes
+        // after INT3 has entered its handler, so the #DB handler runs first, at #BP's entry.
+        CpuRig rig = run("""
+                xor eax, eax
+                mov dr6, eax
+                mov eax, ssval
+                mov dr1, eax
+                mov eax, 0x00700408
+                mov dr7, eax
+                mov ss, [ssval]
+                int3
+            w1: xor eax, eax
+                mov dr7, eax
+                mov esi, w1
+                mov edi, h3
+                """);
+        List<long[]> log = log(rig);
+        assertEquals(2, log.size());
+        assertEquals(Vectors.DB, log.get(0)[0]);
+        assertEquals(rig.reg(Cpu.RDI), log.get(0)[1], "at the #BP handler's first instruction");
+        assertEquals(0xFFFF0FF2L, log.get(0)[3], "B1");
+        assertEquals(Vectors.BP, log.get(1)[0]);
+        assertEquals(rig.reg(Cpu.RSI), log.get(1)[1]);
+    }
+
+    @Test
+    void watchpointOnMovSsMergesIntoIcebp() {
+        // kvm-unit-tests debug "MOV SS + watchpoint + ICEBP": one #DB in all.
+        CpuRig rig = run("""
+                mov eax, ssval
+                mov dr1, eax
+                mov eax, 0x00700408
+                mov dr7, eax
+                mov ss, [ssval]
+                db 0xF1
+            w1: xor eax, eax
+                mov dr7, eax
+                mov esi, w1
+                """);
+        List<long[]> log = log(rig);
+        assertEquals(1, log.size());
+        assertEquals(rig.reg(Cpu.RSI), log.get(0)[1]);
+    }
+
+    @Test
+    void aFaultAfterMovSsDropsTheHeldBackSingleStep() {
+        CpuRig rig = run("""
+                xor eax, eax
+                mov dr6, eax
+                mov byte [cleartf], 0
+                pushfd
+                or dword [esp], 0x100
+                popfd
+                mov ss, [ssval]
+            m1: mov ds, [sel]
+            m2: mov byte [cleartf], 1
+            m3: mov esi, m1
+                mov edi, m2
+                mov ebp, m3
+                """);
+        List<long[]> log = log(rig);
+        assertEquals(3, log.size(), "no #DB inside the #GP handler");
+        assertEquals(Vectors.GP, log.get(0)[0]);
+        assertEquals(rig.reg(Cpu.RSI), log.get(0)[1]);
+        assertEquals(rig.reg(Cpu.RDI), log.get(1)[1], "single-step after MOV DS ran again");
+        assertEquals(0xFFFF4FF0L, log.get(1)[3]);
+        assertEquals(rig.reg(Cpu.RBP), log.get(2)[1]);
     }
 }
