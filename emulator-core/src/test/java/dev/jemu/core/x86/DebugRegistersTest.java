@@ -557,4 +557,27 @@ class DebugRegistersTest {
         assertEquals(0xFFFF4FF0L, log.get(1)[3]);
         assertEquals(rig.reg(Cpu.RBP), log.get(2)[1]);
     }
+
+    @Test
+    void aRepeatedStringInstructionBreaksOnceThoughItRestartsInChunks() {
+        // SDM 18.3.1.1: RF is 1 in EFLAGS while a REP string instruction is between
+        // iterations, so its breakpoint fires only before the first one.
+        CpuRig rig = run("""
+                mov eax, brk
+                mov dr0, eax
+                mov eax, 0x401
+                mov dr7, eax
+                mov byte [setrf], 1
+                mov esi, 0x10000
+                mov edi, 0x20000
+                mov ecx, 10000
+                cld
+            brk: rep movsb
+                xor eax, eax
+                mov dr7, eax
+                """);
+        assertEquals(1, log(rig).size(), "one #DB, though the instruction restarts every " + StringOps.CHUNK + " iterations");
+        assertEquals(0, rig.reg(Cpu.RCX));
+        assertEquals(0x20000 + 10000, rig.reg(Cpu.RDI));
+    }
 }
