@@ -44,14 +44,18 @@ final class Interrupts {
         }
     }
 
-    /** INT n, INT3, INTO and INT1 (ICEBP); a fault during delivery is a fault of the instruction. */
+    /**
+     * INT n, INT3, INTO and INT1 (ICEBP); a fault during delivery is a fault of the
+     * instruction. INT1 is not checked against the gate's DPL, as the SDM's INT pseudocode says.
+     */
     void softwareInterrupt(int vector, boolean int3OrInto) {
         if ((c.eflagsRest & Eflags.VM) != 0 && c.iopl() < 3) {
             throw c.gp(0);
         }
+        boolean int1 = int3OrInto && vector == Vectors.DB;
         logInterrupt(vector, 0, false, int3OrInto ? "breakpoint/overflow trap" : "software interrupt");
-        deliver(vector, 0, false, true, false, false);
-        c.debug.softwareInterrupt(int3OrInto && vector == Vectors.DB);
+        deliver(vector, 0, false, !int1, false, false);
+        c.debug.softwareInterrupt(int1);
     }
 
     private void nested(int first, int second, int errorCode, boolean hasErrorCode) {

@@ -580,4 +580,53 @@ class DebugRegistersTest {
         assertEquals(0, rig.reg(Cpu.RCX));
         assertEquals(0x20000 + 10000, rig.reg(Cpu.RDI));
     }
+
+    @Test
+    void icebpIgnoresTheGateDplThatInt3Obeys() {
+        // SDM INT n/INTO/INT3/INT1: the gate-DPL check applies to INT n, INT3 and INTO, not INT1.
+        // Ring 3 runs ICEBP, then INT3, both through DPL-0 gates: #DB, then #GP(3 * 8 + 2).
+        CpuRig rig = new CpuRig().long64(CpuRig.nasm(IdtPrelude.long64() + """
+                GATE 1, db
+                GATE 13, gp
+                mov rsi, 0x500
+                mov rdi, 0x600
+                mov ecx, 4
+                rep movsq
+                mov rax, 0x00CFF2000000FFFF
+                mov [0x620], rax
+                mov rax, 0x00AFFA000000FFFF
+                mov [0x628], rax
+                mov qword [0x630], 0x67
+                mov word [0x632], 0x700
+                mov byte [0x635], 0x89
+                mov qword [0x638], 0
+                mov qword [0x704], 0x70000
+                mov word [0x2F00], 0x3F
+                mov qword [0x2F02], 0x600
+                lgdt [0x2F00]
+                mov ax, 0x30
+                ltr ax
+                xor ebx, ebx
+                xor edx, edx
+                push 0x23
+                push 0x60000
+                push 2
+                push 0x2B
+                lea rax, [rel user]
+                push rax
+                iretq
+            user:
+                db 0xF1
+                int3
+                jmp $
+            db:
+                mov rbx, [rsp + 8]
+                iretq
+            gp:
+                mov rdx, [rsp]
+                hlt
+                """)).run();
+        assertEquals(0x2B, rig.reg(Cpu.RBX), "#DB from ring 3 through a DPL-0 gate");
+        assertEquals(3 * 8 + 2, rig.reg(Cpu.RDX), "INT3 from ring 3 through a DPL-0 gate: #GP(IDT entry 3)");
+    }
 }
