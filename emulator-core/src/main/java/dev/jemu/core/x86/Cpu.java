@@ -59,6 +59,7 @@ public final class Cpu {
     static final long CR0_NW = 1L << 29;
     static final long CR0_CD = 1L << 30;
     static final long CR0_PG = 1L << 31;
+    static final long CR4_DE = 1 << 3;
     static final long CR4_PSE = 1 << 4;
     static final long CR4_PAE = 1 << 5;
     static final long CR4_PGE = 1 << 7;
@@ -122,6 +123,7 @@ public final class Cpu {
     private CodeCache.CodePage codePage;
     private long codeLo;
     final Interrupts interrupts = new Interrupts(this);
+    final DebugRegisters debug = new DebugRegisters(this);
     private volatile int attention;
     private IntSupplier interruptAcknowledge = () -> 0;
     private final IrqLine.Sink intrPin = this::setIntr;
@@ -164,9 +166,7 @@ public final class Cpu {
         cr3 = 0;
         cr4 = 0;
         cr8 = 0;
-        java.util.Arrays.fill(dr, 0);
-        dr[6] = 0xFFFF0FF0L;
-        dr[7] = 0x400;
+        debug.reset();
         efer = 0;
         flags.load(0);
         eflagsRest = Eflags.FIXED1;
@@ -250,24 +250,60 @@ public final class Cpu {
         return StopReason.BUDGET;
     }
 
-    /** Executes one instruction, delivering any exception it raises. */
+    /**
+     * Executes one instruction, delivering any exception it raises; takes {@link #stepDebug}
+     * while breakpoints are armed or EFLAGS.TF or RF is set.
+     */
     void step() {
+        if (debug.armed || (eflagsRest & (Eflags.TF | Eflags.RF)) != 0) {
+            stepDebug();
+            return;
+        }
         long start = rip;
-        boolean trap = (eflagsRest & Eflags.TF) != 0;
         try {
             Insn i = nextInsn(start);
             rexPrefix = i.rex;
             Decoder.execute(this, i);
             icount++;
-            if (trap) {
-                dr[6] |= 0x4000;
-                interrupts.deliverException(Vectors.DB, 0, false);
-            }
         } catch (CpuFault f) {
-            rip = start;
-            icount++;
-            interrupts.deliverException(f.vector, f.errorCode, f.hasErrorCode);
+            faulted(start, f);
         }
+    }
+
+    /**
+     * One instruction with debug exceptions: an instruction breakpoint (unless RF is set)
+     * raises #DB before it runs; RF is cleared as it starts; data breakpoints and
+     * single-step raise #DB after it completes.
+     */
+    private void stepDebug() {
+        long start = rip;
+        int rest = eflagsRest;
+        if ((rest & Eflags.RF) == 0 && debug.armed
+                && debug.instructionBreakpoint((segBase[CS] + start) & linearMask)) {
+            interrupts.deliverException(Vectors.DB, 0, false, false);
+            return;
+        }
+        eflagsRest = rest & ~Eflags.RF;
+        debug.dataHits = 0;
+        debug.noSingleStep = false;
+        try {
+            Insn i = nextInsn(start);
+            rexPrefix = i.rex;
+            Decoder.execute(this, i);
+            icount++;
+        } catch (CpuFault f) {
+            debug.instructionFaulted();
+            faulted(start, f);
+            return;
+        }
+        debug.afterInstruction((rest & Eflags.TF) != 0);
+    }
+
+    /** The instruction at {@code start} raised {@code f}: delivers it as a fault (RF set in the pushed RFLAGS). */
+    private void faulted(long start, CpuFault f) {
+        rip = start;
+        icount++;
+        interrupts.deliverException(f.vector, f.errorCode, f.hasErrorCode, true);
     }
 
     /**

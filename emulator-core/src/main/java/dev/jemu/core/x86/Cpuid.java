@@ -39,6 +39,10 @@ final class Cpuid {
     static final int NX = 1 << 20;
     static final int LM = 1 << 29;
     static final int LAHF_LM = 1;
+    /** MAXPHYADDR: physical addresses are 40 bits wide, as on {@code qemu64}. */
+    static final int PHYS_ADDR_BITS = 40;
+    /** Linear addresses are 48 bits wide (4-level paging). */
+    static final int LINEAR_ADDR_BITS = 48;
 
     static final int LEAF1_EDX = FPU | DE | PSE | TSC | MSR | PAE | CX8 | SEP | MTRR | PGE | CMOV | PAT | PSE36
             | CLFLUSH | MMX | FXSR | SSE | SSE2;
@@ -87,7 +91,7 @@ final class Cpuid {
                 cx = brandWord(base + 8);
                 d = brandWord(base + 12);
             }
-            case 0x8000_0008 -> a = 0x3028;
+            case 0x8000_0008 -> a = (LINEAR_ADDR_BITS << 8) | PHYS_ADDR_BITS;
             default -> {
             }
         }

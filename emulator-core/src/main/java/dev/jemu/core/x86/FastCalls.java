@@ -15,6 +15,7 @@ final class FastCalls {
         }
         int cs = (int) (c.msrs.star >>> 32) & 0xFFFC;
         if (c.longMode()) {
+            long target = c.code64 ? c.msrs.lstar : c.msrs.cstar;
             c.regs[Cpu.RCX] = c.rip;
             c.regs[Cpu.R11] = c.eflags() & ~Eflags.RF;
             c.setEflags(c.eflags() & ~(int) c.msrs.sfmask & ~Eflags.RF, Eflags.WRITABLE);
@@ -22,7 +23,7 @@ final class FastCalls {
             c.segs[Cpu.SS].set(cs + 8, 0, 0xFFFF_FFFFL, DATA);
             c.setCpl(0);
             c.updateMode();
-            c.rip = c.code64 ? c.msrs.lstar : c.msrs.cstar;
+            c.rip = target;
         } else {
             c.regs[Cpu.RCX] = c.rip & 0xFFFF_FFFFL;
             c.eflagsRest &= ~(Eflags.IF | Eflags.VM | Eflags.RF);

@@ -14,7 +14,7 @@ import static dev.jemu.core.x86.OpTable.group;
 /**
  * Integer data instructions: the eight ALU operations in all their encodings, TEST, MOV,
  * XCHG, LEA, INC/DEC, NOT/NEG, multiply and divide, sign and zero extension, CMOVcc,
- * SETcc, BCD adjustment, CMPXCHG, XADD, BSWAP, POPCNT and MOVBE.
+ * SETcc, BCD adjustment, SALC, CMPXCHG, XADD, BSWAP, POPCNT and MOVBE.
  */
 final class IntegerOps {
     private IntegerOps() {
@@ -351,6 +351,7 @@ final class IntegerOps {
             c.setReg(Cpu.RAX, 2, al);
             c.flags.logic(al, 1);
         });
+        def(0xD6, INV64, (c, i) -> c.setReg(Cpu.RAX, 1, c.flags.cf() ? 0xFF : 0));
     }
 
     private static void decimalAdjust(Cpu c, boolean add) {

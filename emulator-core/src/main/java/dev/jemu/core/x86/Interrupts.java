@@ -19,11 +19,16 @@ final class Interrupts {
         this.c = c;
     }
 
-    /** Delivers exception {@code vector} raised by the instruction at RIP. */
-    void deliverException(int vector, int errorCode, boolean hasErrorCode) {
+    /**
+     * Delivers exception {@code vector} raised by the instruction at RIP. A {@code fault}
+     * (the instruction will run again) pushes RFLAGS with RF set, so that an instruction
+     * breakpoint does not fire again when the handler returns to it; traps, aborts and the
+     * instruction-breakpoint #DB push RF as it is.
+     */
+    void deliverException(int vector, int errorCode, boolean hasErrorCode, boolean fault) {
         logInterrupt(vector, errorCode, hasErrorCode, "exception");
         try {
-            deliver(vector, errorCode, hasErrorCode, false, false);
+            deliver(vector, errorCode, hasErrorCode, false, false, fault);
         } catch (CpuFault f) {
             nested(vector, f.vector, f.errorCode, f.hasErrorCode);
         }
@@ -33,19 +38,24 @@ final class Interrupts {
     void deliverExternal(int vector) {
         logInterrupt(vector, 0, false, "external interrupt");
         try {
-            deliver(vector, 0, false, false, true);
+            deliver(vector, 0, false, false, true, false);
         } catch (CpuFault f) {
             nested(-1, f.vector, f.errorCode, f.hasErrorCode);
         }
     }
 
-    /** INT n, INT3 and INTO; a fault during delivery is a fault of the instruction. */
+    /**
+     * INT n, INT3, INTO and INT1 (ICEBP); a fault during delivery is a fault of the
+     * instruction. INT1 is not checked against the gate's DPL, as the SDM's INT pseudocode says.
+     */
     void softwareInterrupt(int vector, boolean int3OrInto) {
         if ((c.eflagsRest & Eflags.VM) != 0 && c.iopl() < 3) {
             throw c.gp(0);
         }
+        boolean int1 = int3OrInto && vector == Vectors.DB;
         logInterrupt(vector, 0, false, int3OrInto ? "breakpoint/overflow trap" : "software interrupt");
-        deliver(vector, 0, false, true, false);
+        deliver(vector, 0, false, !int1, false, false);
+        c.debug.softwareInterrupt(int1);
     }
 
     private void nested(int first, int second, int errorCode, boolean hasErrorCode) {
@@ -59,12 +69,12 @@ final class Interrupts {
         if (doubleFault) {
             logInterrupt(Vectors.DF, 0, true, "double fault");
             try {
-                deliver(Vectors.DF, 0, true, false, false);
+                deliver(Vectors.DF, 0, true, false, false, false);
             } catch (CpuFault f) {
                 tripleFault();
             }
         } else {
-            deliverException(second, errorCode, hasErrorCode);
+            deliverException(second, errorCode, hasErrorCode, true);
         }
     }
 
@@ -83,7 +93,8 @@ final class Interrupts {
         }
     }
 
-    private void deliver(int vector, int errorCode, boolean hasErrorCode, boolean software, boolean external) {
+    private void deliver(int vector, int errorCode, boolean hasErrorCode, boolean software, boolean external,
+                         boolean fault) {
         if (!c.protectedMode()) {
             deliverReal(vector);
             return;
@@ -146,7 +157,7 @@ final class Interrupts {
         int oldCpl = c.cpl;
         long oldRsp = c.regs[Cpu.RSP];
         long oldRip = c.rip;
-        int oldFlags = c.eflags();
+        int oldFlags = c.eflags() | (fault ? Eflags.RF : 0);
         copy(c.segs[Cpu.CS], savedCs);
         copy(c.segs[Cpu.SS], savedSs);
         try {

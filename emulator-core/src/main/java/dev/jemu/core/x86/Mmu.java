@@ -12,11 +12,12 @@ import java.util.Arrays;
 
 /**
  * Linear-to-physical translation and linear memory access for one CPU: the page walker
- * (2-level with PSE, PAE, 4-level; NX, WP, U/S, accessed and dirty bits) and a
- * direct-mapped soft TLB with one compare on the fast path. The TLB has separate sets for
- * reads, writes and fetches, each for supervisor and user mode; an entry exists only for
- * RAM that may be accessed that way (MMIO, ROM writes and writes to code pages always take
- * the slow path), so a hit is a tag compare and an array access.
+ * (2-level with PSE, PAE, 4-level; NX, WP, U/S, accessed and dirty bits, reserved-bit
+ * faults) and a direct-mapped soft TLB with one compare on the fast path. The TLB has
+ * separate sets for reads, writes and fetches, each for supervisor and user mode; an entry
+ * exists only for RAM that may be accessed that way (MMIO, ROM writes and writes to code
+ * pages always take the slow path, and so do pages holding a data breakpoint), so a hit is a
+ * tag compare and an array access.
  *
  * <p>Threading: used only by its vCPU thread.
  */
@@ -42,6 +43,24 @@ final class Mmu {
     private static final long PTE_PS = 0x80;
     private static final long PTE_NX = 1L << 63;
     private static final long ADDR_MASK = 0x000F_FFFF_FFFF_F000L;
+    /** Address bits at and above MAXPHYADDR. */
+    private static final long ABOVE_MAXPHYADDR = -1L << Cpuid.PHYS_ADDR_BITS;
+    /** Reserved in every 4-level entry: bits 51:MAXPHYADDR (62:52 are ignored). */
+    private static final long RSVD_LONG = ABOVE_MAXPHYADDR & ((1L << 52) - 1);
+    /** Reserved in every PAE page-directory and page-table entry: bits 62:MAXPHYADDR. */
+    private static final long RSVD_PAE = ABOVE_MAXPHYADDR & ~PTE_NX;
+    /**
+     * Reserved in a PAE PDPTE when walking: bits 63:MAXPHYADDR, NX included (its low reserved
+     * bits are not checked here: hardware checks them when loading CR3, QEMU never).
+     */
+    private static final long RSVD_PAE_PDPTE = ABOVE_MAXPHYADDR;
+    /** Reserved in a PDE mapping a 2 MiB page: bits 20:13. */
+    private static final long RSVD_2M = 0x1F_E000L;
+    /**
+     * Reserved in a 32-bit PDE mapping a 4 MiB page: bits 21:(MAXPHYADDR - 19); bits 20:13
+     * hold physical address bits 39:32 (PSE-36).
+     */
+    private static final long RSVD_4M = 0x3F_E000L & (-1L << (Cpuid.PHYS_ADDR_BITS - 19));
 
     private final Cpu cpu;
     private final AddressSpace mem;
@@ -201,6 +220,9 @@ final class Mmu {
             return v;
         }
         long phys = translate(lin, kind, asUser);
+        if (cpu.debug.watching && kind != FETCH) {
+            cpu.debug.dataAccess(lin, size, false);
+        }
         fill(lin, phys, kind, asUser);
         return mem.read(phys, size);
     }
@@ -216,6 +238,9 @@ final class Mmu {
             return;
         }
         long phys = translate(lin, WRITE, asUser);
+        if (cpu.debug.watching) {
+            cpu.debug.dataAccess(lin, size, true);
+        }
         fill(lin, phys, WRITE, asUser);
         mem.write(phys, value, size);
     }
@@ -232,6 +257,9 @@ final class Mmu {
         long off = r.offsetOf(pageStart);
         RamBlock block = ram.block();
         if (kind == WRITE && (ram.isReadOnly() || block.isCode(off))) {
+            return;
+        }
+        if (cpu.debug.watching && kind != FETCH && cpu.debug.watchesPage(lin & ~PAGE_MASK, kind == WRITE)) {
             return;
         }
         int set = kind * 2 + (asUser ? 1 : 0);
@@ -267,6 +295,9 @@ final class Mmu {
             allUser = (entry & PTE_US) != 0;
             allWrite = (entry & PTE_RW) != 0;
             if ((entry & PTE_PS) != 0 && (cpu.cr4 & Cpu.CR4_PSE) != 0) {
+                if ((entry & RSVD_4M) != 0) {
+                    throw pageFault(lin, true, write, asUser, kind, true);
+                }
                 checkAccess(lin, allUser, allWrite, false, write, asUser, kind);
                 setAccessed(entryAddr, entry, write, 4);
                 return (entry & 0xFFC0_0000L) | ((entry & 0x1FE000L) << 19) | (lin & 0x3F_FFFF);
@@ -285,17 +316,26 @@ final class Mmu {
         }
         int levels;
         long table;
+        long reserved;
         if ((cpu.efer & Cpu.EFER_LMA) != 0) {
             levels = 4;
             table = cpu.cr3 & ADDR_MASK;
+            reserved = RSVD_LONG;
         } else {
             long pdpteAddr = (cpu.cr3 & 0xFFFF_FFE0L) + ((lin >>> 30) & 3) * 8;
             long pdpte = mem.read(pdpteAddr, 8);
             if ((pdpte & PTE_P) == 0) {
                 throw pageFault(lin, false, write, asUser, kind, false);
             }
+            if ((pdpte & RSVD_PAE_PDPTE) != 0) {
+                throw pageFault(lin, true, write, asUser, kind, true);
+            }
             levels = 2;
             table = pdpte & ADDR_MASK;
+            reserved = RSVD_PAE;
+        }
+        if (!nxe) {
+            reserved |= PTE_NX;
         }
         for (int level = levels; ; level--) {
             int shift = 12 + 9 * (level - 1);
@@ -304,13 +344,15 @@ final class Mmu {
             if ((entry & PTE_P) == 0) {
                 throw pageFault(lin, false, write, asUser, kind, false);
             }
-            if (!nxe && (entry & PTE_NX) != 0) {
+            // PS is reserved in PML4Es, and in PDPTEs as 1 GiB pages are not advertised.
+            boolean large = level == 2 && (entry & PTE_PS) != 0;
+            long bad = reserved | (level > 2 ? PTE_PS : 0) | (large ? RSVD_2M : 0);
+            if ((entry & bad) != 0) {
                 throw pageFault(lin, true, write, asUser, kind, true);
             }
             allUser &= (entry & PTE_US) != 0;
             allWrite &= (entry & PTE_RW) != 0;
-            noExec |= nxe && (entry & PTE_NX) != 0;
-            boolean large = level > 1 && level < 4 && (entry & PTE_PS) != 0;
+            noExec |= (entry & PTE_NX) != 0;
             if (level == 1 || large) {
                 checkAccess(lin, allUser, allWrite, noExec, write, asUser, kind);
                 setAccessed(entryAddr, entry, write, 8);

@@ -8,8 +8,11 @@ import java.util.Arrays;
 /**
  * The model-specific registers jemu implements: EFER, the SYSCALL and SYSENTER MSRs, FS/GS
  * and kernel GS base, TSC and TSC_AUX, APIC base, MTRRs, PAT, MISC_ENABLE and the machine
- * check status. Anything else raises #GP(0), as on QEMU, and is logged under
- * {@code -d unimp}.
+ * check status. Any other MSR, such as AMD's performance counters at 0xC0010000-0xC0010007,
+ * reads as zero and ignores writes, as QEMU 7.2's {@code qemu64} does under TCG (it raises no
+ * #GP for an unknown MSR); the first access to each is logged under {@code -d unimp}.
+ *
+ * <p>Threading: the vCPU's thread only.
  */
 final class Msrs {
     static final int TSC = 0x10;
@@ -116,7 +119,10 @@ final class Msrs {
             case GS_BASE -> c.segs[Cpu.GS].base;
             case KERNEL_GS_BASE -> kernelGsBase;
             case TSC_AUX -> tscAux;
-            default -> throw unknown(c, msr, "read");
+            default -> {
+                unknown(msr, "read");
+                yield 0;
+            }
         };
     }
 
@@ -155,7 +161,7 @@ final class Msrs {
             }
             case KERNEL_GS_BASE -> kernelGsBase = canonical(c, v);
             case TSC_AUX -> tscAux = v & 0xFFFF_FFFFL;
-            default -> throw unknown(c, msr, "write");
+            default -> unknown(msr, "write");
         }
     }
 
@@ -181,10 +187,10 @@ final class Msrs {
         c.updateMode();
     }
 
-    private static CpuFault unknown(Cpu c, int msr, String what) {
+    private static void unknown(int msr, String what) {
         if (Log.enabled(LogCategory.UNIMP)) {
-            Log.log(LogCategory.UNIMP, "unimplemented MSR " + what + " 0x" + Integer.toHexString(msr));
+            String name = "MSR " + what + " 0x" + Integer.toHexString(msr);
+            Log.logOnce(LogCategory.UNIMP, name, "unimplemented " + name + " (reads as zero, writes are ignored)");
         }
-        return c.gp(0);
     }
 }

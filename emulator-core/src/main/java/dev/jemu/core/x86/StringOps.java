@@ -6,8 +6,8 @@ import static dev.jemu.core.x86.OpTable.def;
 /**
  * String instructions (MOVS, CMPS, STOS, LODS, SCAS, INS, OUTS) with REP, REPE and REPNE.
  * A repeated instruction runs at most {@value #CHUNK} iterations per execution and then
- * restarts itself, so interrupts are taken between chunks and a fault leaves the registers
- * describing the iterations already done, as on hardware.
+ * restarts itself with EFLAGS.RF set, so interrupts are taken between chunks and a fault
+ * leaves the registers describing the iterations already done, as on hardware.
  */
 final class StringOps {
     static final int CHUNK = 4096;
@@ -90,6 +90,9 @@ final class StringOps {
                 }
             }
             c.rip = i.startRip;
+            // Not the last iteration: RF is set, so an interrupt taken here pushes it set and
+            // the instruction's breakpoint does not fire again when it resumes (SDM 18.3.1.1).
+            c.eflagsRest |= Eflags.RF;
         };
         def(op, BYTE, e);
         def(op + 1, 0, e);

@@ -29,8 +29,14 @@ final class SystemOps {
         }
     }
 
-    /** Checks the I/O permission of {@code size} bytes at {@code port} (IOPL, then the TSS bitmap). */
+    /**
+     * Checks the I/O permission of {@code size} bytes at {@code port} (IOPL, then the TSS
+     * bitmap); every port access goes through here, so I/O breakpoints are checked here too.
+     */
     static void checkIo(Cpu c, int port, int size) {
+        if (c.debug.watchingIo) {
+            c.debug.ioAccess(port, size);
+        }
         if (!c.protectedMode() || (c.cpl <= c.iopl() && (c.eflagsRest & Eflags.VM) == 0)) {
             return;
         }
@@ -126,7 +132,7 @@ final class SystemOps {
             }
             Segments.loadSegment(c, seg, (int) rmRead(c, i, 2));
             if (seg == Cpu.SS) {
-                c.inhibitInterruptsAt = c.icount + 1;
+                stackSegmentLoaded(c);
             }
         });
         int[][] pushPop = {{0x06, 0x07, Cpu.ES}, {0x16, 0x17, Cpu.SS}, {0x1E, 0x1F, Cpu.DS}};
@@ -155,13 +161,25 @@ final class SystemOps {
         return seg;
     }
 
+    /**
+     * POP ES/SS/DS/FS/GS. The stack pointer moves by the stack size in force when the
+     * instruction began, even when the loaded SS has another one.
+     */
     private static void popSegment(Cpu c, Insn i, int seg) {
-        int sel = (int) c.peek(0, i.opSize);
+        long mask = c.stackMask;
+        long sp = c.regs[Cpu.RSP] & mask;
+        int sel = (int) c.read(Cpu.SS, sp, i.opSize);
         Segments.loadSegment(c, seg, sel);
-        ControlOps.adjustSp(c, i.opSize);
+        c.regs[Cpu.RSP] = (c.regs[Cpu.RSP] & ~mask) | ((sp + i.opSize) & mask);
         if (seg == Cpu.SS) {
-            c.inhibitInterruptsAt = c.icount + 1;
+            stackSegmentLoaded(c);
         }
+    }
+
+    /** MOV SS and POP SS hold interrupts and debug exceptions back until after the next instruction. */
+    private static void stackSegmentLoaded(Cpu c) {
+        c.inhibitInterruptsAt = c.icount + 1;
+        c.debug.stackSegmentLoaded();
     }
 
     private static void loadFarPointer(Cpu c, Insn i, int seg) {
@@ -312,17 +330,21 @@ final class SystemOps {
         }
     }
 
-    /** The descriptor of {@code sel} if LAR/LSL (or VERR/VERW) may see it from here, else 0. */
+    /**
+     * The descriptor of {@code sel} if LAR/LSL (or VERR/VERW) may see it from here, else 0.
+     * A selector past its table's limit gives 0; a page fault reading the descriptor is raised.
+     */
     private static long accessibleDescriptor(Cpu c, int sel, boolean lar) {
         if ((sel & ~3) == 0) {
             return 0;
         }
-        long desc;
+        long addr;
         try {
-            desc = Segments.readDescriptor(c, sel);
+            addr = Segments.descriptorAddress(c, sel, Vectors.GP);
         } catch (CpuFault f) {
             return 0;
         }
+        long desc = c.mmu.readSystem(addr, 8);
         int attr = Segment.descriptorAttr(desc);
         int dpl = (attr >> 5) & 3;
         if ((attr & Segment.ATTR_S) == 0) {
@@ -364,11 +386,11 @@ final class SystemOps {
         });
         def(0x121, MODRM | REG_ONLY, (c, i) -> {
             requireCpl0(c);
-            c.setReg(i.rm, c.code64 ? 8 : 4, c.dr[debugIndex(c, i.reg)]);
+            c.setReg(i.rm, c.code64 ? 8 : 4, c.debug.read(i.reg));
         });
         def(0x123, MODRM | REG_ONLY, (c, i) -> {
             requireCpl0(c);
-            c.dr[debugIndex(c, i.reg)] = c.getReg(i.rm, c.code64 ? 8 : 4);
+            c.debug.write(i.reg, c.getReg(i.rm, c.code64 ? 8 : 4));
         });
         def(0x106, 0, (c, i) -> {
             requireCpl0(c);
@@ -386,14 +408,6 @@ final class SystemOps {
         });
         def(0x131, 0, (c, i) -> readTsc(c));
         def(0x1A2, 0, (c, i) -> Cpuid.execute(c));
-    }
-
-    private static int debugIndex(Cpu c, int reg) {
-        int r = reg & 7;
-        if (reg > 7) {
-            throw c.ud();
-        }
-        return r == 4 ? 6 : r == 5 ? 7 : r;
     }
 
     private static void readTsc(Cpu c) {

