@@ -130,6 +130,8 @@ public final class JemuMain {
         }
         try (vm) {
             return vm.run();
+        } finally {
+            Log.logRepeatSummary();
         }
     }
 }

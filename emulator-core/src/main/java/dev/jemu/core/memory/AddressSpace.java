@@ -17,7 +17,7 @@ import java.util.TreeMap;
  * listeners (CPU TLBs) are then told.
  *
  * <p>Unassigned addresses read as all ones and ignore writes (logged under
- * {@code guest_errors}).
+ * {@code guest_errors}, once per address, with the first value written).
  *
  * <p>Threading: layout changes are made under the big emulator lock. Once a machine has
  * {@linkplain #setBigLock given the space its lock}, every MMIO or port access takes that lock
@@ -83,7 +83,7 @@ public final class AddressSpace {
                 return dispatchRead((MmioRegion) r.region(), off, size);
             }
         } else if (r == null && size == 1) {
-            unassigned("read", addr);
+            unassigned("read", addr, "");
             return 0xFF;
         }
         long value = 0;
@@ -110,7 +110,7 @@ public final class AddressSpace {
                 return;
             }
         } else if (r == null && size == 1) {
-            unassigned("write", addr);
+            unassigned("write", addr, String.format(" value 0x%02x", value & 0xFF));
             return;
         }
         for (int i = 0; i < size; i++) {
@@ -179,9 +179,14 @@ public final class AddressSpace {
         }
     }
 
-    private void unassigned(String what, long addr) {
+    /**
+     * Logs an access to nothing, once per address and direction (a guest polling an absent
+     * device would otherwise fill the disk); repeats are counted for the summary at exit.
+     */
+    private void unassigned(String what, long addr, String value) {
         if (Log.enabled(LogCategory.GUEST_ERRORS)) {
-            Log.log(LogCategory.GUEST_ERRORS, "unassigned " + name + " " + what + " at 0x" + Long.toHexString(addr));
+            String where = "unassigned " + name + " " + what + " at 0x" + Long.toHexString(addr);
+            Log.logOnce(LogCategory.GUEST_ERRORS, where, where + value);
         }
     }
 

@@ -96,8 +96,8 @@ public final class MmioRegion extends MemoryRegion {
 
     private void invalidSize(String what, long offset, int size) {
         if (Log.enabled(LogCategory.GUEST_ERRORS)) {
-            Log.log(LogCategory.GUEST_ERRORS, "invalid " + what + " size " + size + " at offset 0x"
-                    + Long.toHexString(offset) + " of " + name());
+            String line = "invalid " + what + " size " + size + " at offset 0x" + Long.toHexString(offset) + " of " + name();
+            Log.logOnce(LogCategory.GUEST_ERRORS, line, line);
         }
     }
 

@@ -208,4 +208,27 @@ class AddressSpaceTest {
         as.write(0x1_0000_1000L, 0xBEEF, 2);
         assertEquals(0xBEEF, ram.block().read(0x1000, 2));
     }
+
+    @Test
+    void aGuestPollingAnAbsentPortLogsOneLineWithTheValueAndACountAtExit() {
+        java.io.ByteArrayOutputStream buf = new java.io.ByteArrayOutputStream();
+        dev.jemu.core.log.Log.setOutput(new java.io.PrintStream(buf, true));
+        dev.jemu.core.log.Log.enable(dev.jemu.core.log.LogCategory.GUEST_ERRORS);
+        try {
+            AddressSpace io = AddressSpace.ioPorts();
+            for (int i = 0; i < 10_000; i++) {
+                io.write(0x3A5, 0x42 + (i & 1), 1);
+                assertEquals(0xFF, io.read(0x3A5, 1));
+            }
+            dev.jemu.core.log.Log.logRepeatSummary();
+            assertEquals(java.util.List.of(
+                    "unassigned I/O write at 0x3a5 value 0x42",
+                    "unassigned I/O read at 0x3a5",
+                    "unassigned I/O write at 0x3a5 value 0x42 [9999 more]",
+                    "unassigned I/O read at 0x3a5 [9999 more]"), buf.toString().lines().toList());
+        } finally {
+            dev.jemu.core.log.Log.disableAll();
+            dev.jemu.core.log.Log.setOutput(System.err);
+        }
+    }
 }
