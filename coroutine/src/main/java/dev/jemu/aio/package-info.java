@@ -5,7 +5,7 @@
  *
  * <p>A context is driven by its home thread through {@link dev.jemu.aio.AioContext#poll}; it
  * waits on Netty's native epoll ({@code ManualIoEventLoop} with {@code EpollIoHandler}) with raw
- * descriptors. Semantics follow QEMU 7.2 ({@code shared/spec/coroutine-semantics.md} §6–§8):
+ * descriptors. Semantics follow QEMU 7.2 (see {@code docs/ARCHITECTURE.md}, "Coroutines and AioContext"):
  * newest bottom half first, BHs before fd handlers before timers, {@code poll} true only for
  * progress.
  *

@@ -4,7 +4,7 @@
  * dev.jemu.coroutine.CoMutex}, {@link dev.jemu.coroutine.CoQueue}, {@link
  * dev.jemu.coroutine.CoRwlock}).
  *
- * <p>The semantics follow QEMU 7.2 as written down in {@code shared/spec/coroutine-semantics.md}:
+ * <p>The semantics follow QEMU 7.2 as {@code docs/ARCHITECTURE.md} summarises them:
  * {@code enter} is a loop over pending coroutines (never recursion), wakeups issued inside a
  * coroutine are deferred until it yields or terminates and then run depth-first, locks hand
  * ownership straight to the oldest waiter, and every misuse QEMU aborts on throws an {@link
