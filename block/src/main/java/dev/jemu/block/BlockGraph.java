@@ -122,7 +122,8 @@ public final class BlockGraph {
         }
         BlockDriverState file = open(fileOpts, readOnly, cache, depth, seen);
         try {
-            if (driver == null) {
+            boolean probed = driver == null;
+            if (probed) {
                 driver = probe(file);
             }
             if (driver.equals("qcow2") && !forceShare && file.driver() instanceof FileDriver f) {
@@ -141,7 +142,11 @@ public final class BlockGraph {
                     long offset = opts.getSize("offset", 0);
                     long size = opts.getSize("size", -1);
                     opts.checkAllUsed(driver);
-                    yield new BlockDriverState(new RawDriver(file, offset, size), name, readOnly);
+                    RawDriver raw = new RawDriver(file, offset, size);
+                    if (probed) {
+                        raw.restrictBlockZero();
+                    }
+                    yield new BlockDriverState(raw, name, readOnly);
                 }
                 case "qcow2" -> openQcow2(opts, file, readOnly, forceShare, cache, depth, seen);
                 default -> throw new BlockException("Unknown driver '" + driver + "'");
@@ -220,15 +225,23 @@ public final class BlockGraph {
         }
     }
 
+    /** How many bytes at the start of an image decide its probed format. */
+    public static final int PROBE_BYTES = 512;
+
     /** "qcow2" if the node starts with the qcow2 magic, else "raw". */
     public static String probe(BlockDriverState file) throws IOException {
-        if (file.length() < QCOW2_MAGIC.length) {
+        byte[] head = new byte[(int) Math.min(PROBE_BYTES, file.length())];
+        SyncIo.run(() -> file.coPreadv(0, ByteBuffer.wrap(head), 0, head.length));
+        return probeBytes(head);
+    }
+
+    /** The format the first bytes of an image say it has: "qcow2" for the qcow2 magic, else "raw". */
+    public static String probeBytes(byte[] head) {
+        if (head.length < QCOW2_MAGIC.length) {
             return "raw";
         }
-        ByteBuffer head = ByteBuffer.allocate(QCOW2_MAGIC.length);
-        SyncIo.run(() -> file.coPreadv(0, head, 0, QCOW2_MAGIC.length));
         for (int i = 0; i < QCOW2_MAGIC.length; i++) {
-            if (head.get(i) != QCOW2_MAGIC[i]) {
+            if (head[i] != QCOW2_MAGIC[i]) {
                 return "raw";
             }
         }

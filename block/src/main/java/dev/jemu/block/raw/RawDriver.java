@@ -3,6 +3,7 @@ package dev.jemu.block.raw;
 import dev.jemu.block.BlockDriver;
 import dev.jemu.block.BlockDriverState;
 import dev.jemu.block.BlockException;
+import dev.jemu.block.BlockGraph;
 import dev.jemu.block.BlockStatus;
 import dev.jemu.block.ImageInfo;
 import dev.jemu.block.Preallocation;
@@ -18,6 +19,8 @@ public final class RawDriver implements BlockDriver {
     private final BlockDriverState file;
     private final long offset;
     private final long size;
+    /** Whether the format was probed, not given: writes that would make block 0 look like another format are refused. */
+    private boolean probed;
 
     /**
      * @param file the protocol child
@@ -46,6 +49,21 @@ public final class RawDriver implements BlockDriver {
         return "raw";
     }
 
+    /**
+     * Marks the format as probed rather than given (QEMU's protection of probed raw images): from
+     * now on a write that would put a format's magic at the start of the image fails with
+     * "Operation not permitted", so a guest cannot turn its disk into, say, a qcow2 image whose
+     * backing file is any host file.
+     */
+    public void restrictBlockZero() {
+        probed = true;
+    }
+
+    /** Whether {@link #restrictBlockZero} is in force: the format was probed. */
+    public boolean isProbed() {
+        return probed;
+    }
+
     @Override
     public long length() {
         return size >= 0 ? size : file.length() - offset;
@@ -58,7 +76,21 @@ public final class RawDriver implements BlockDriver {
 
     @Override
     public void coPwritev(long off, ByteBuffer buf, int bufOffset, int bytes, int flags) throws IOException {
+        if (probed && off < BlockGraph.PROBE_BYTES && !"raw".equals(BlockGraph.probeBytes(headAfterWrite(off, buf, bufOffset, bytes)))) {
+            throw new IOException("Operation not permitted: write to block 0 of a probed raw image would change its format");
+        }
         file.coPwritev(offset + off, buf, bufOffset, bytes, flags);
+    }
+
+    /** The first {@link BlockGraph#PROBE_BYTES} bytes of the image as they would be after the write. */
+    private byte[] headAfterWrite(long off, ByteBuffer buf, int bufOffset, int bytes) throws IOException {
+        byte[] head = new byte[(int) Math.min(BlockGraph.PROBE_BYTES, length())];
+        ByteBuffer current = ByteBuffer.wrap(head);
+        file.coPreadv(offset, current, 0, head.length);
+        for (int i = 0; i < bytes && off + i < head.length; i++) {
+            head[(int) off + i] = buf.get(bufOffset + i);
+        }
+        return head;
     }
 
     @Override

@@ -6,6 +6,7 @@ import dev.jemu.block.BlockException;
 import dev.jemu.block.BlockGraph;
 import dev.jemu.block.BlockOptions;
 import dev.jemu.block.CacheMode;
+import dev.jemu.block.raw.RawDriver;
 import dev.jemu.block.tools.ImageCreator;
 
 import java.io.IOException;
@@ -41,6 +42,12 @@ final class Drives {
             }
             opts.put("read-only", spec.readOnly() ? "on" : "off");
             BlockDriverState root = BlockGraph.open(opts);
+            if (root.driver() instanceof RawDriver raw && raw.isProbed()) {
+                System.err.println("WARNING: Image format was not specified for '" + root.filename()
+                        + "' and probing guessed raw.\n"
+                        + "         Automatically detecting the format is dangerous for raw images, write operations on block 0 will be restricted.\n"
+                        + "         Specify the 'raw' format explicitly to remove the restrictions.");
+            }
             int perms = BlockBackend.PERM_READ | (spec.readOnly() ? 0 : BlockBackend.PERM_WRITE);
             return new Drive(spec, id, new BlockBackend(root, perms, cache.writethrough()));
         } catch (BlockException e) {

@@ -1,6 +1,8 @@
 package dev.jemu.cli.vm;
 
 import dev.jemu.aio.AioContext;
+import dev.jemu.core.log.Log;
+import dev.jemu.core.log.LogCategory;
 import dev.jemu.core.machine.GuestClock;
 import dev.jemu.devices.pc.PcBoard;
 import dev.jemu.devices.pc.boot.BootImageException;
@@ -55,6 +57,12 @@ public final class PcVm implements AutoCloseable {
                     options.noReboot, Mc146818Rtc.startTime(options.rtcBase, Clock.systemDefaultZone()));
         } catch (BootImageException e) {
             throw new OptionException("-bios " + biosPath, e.getMessage());
+        }
+        if (options.noShutdown) {
+            board.setGuestPoweroff(() -> {
+                Log.log(LogCategory.CPU_RESET, "guest powered off: the machine stays paused (-no-shutdown)");
+                board.loop().pause();
+            });
         }
         Devices.build(this, options, stdin, stdout);
         board.realize(options.bootOrder, options.bootMenu, options.nographic);

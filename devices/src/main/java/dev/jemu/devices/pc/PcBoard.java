@@ -105,6 +105,7 @@ public final class PcBoard {
     private final IdeDrive[] ideDrives = new IdeDrive[4];
     private final List<Runnable> resets = new ArrayList<>();
     private Runnable afterReset = () -> { };
+    private Runnable guestPoweroff;
 
     /**
      * Builds the board.
@@ -212,7 +213,8 @@ public final class PcBoard {
             io.root().addSubregion(PiixIde.CONTROL_BASE[i], ide.controlRegion(i));
         }
         AcpiPmTimer pmTimer = new AcpiPmTimer(clock, false);
-        pm = new Piix4Pm(io.root(), isaIrqs.source(IRQ_SCI), pmTimer::ticks, timers, () -> loop.requestShutdown(0));
+        guestPoweroff = () -> loop.requestShutdown(0);
+        pm = new Piix4Pm(io.root(), isaIrqs.source(IRQ_SCI), pmTimer::ticks, timers, () -> guestPoweroff.run());
         pci.plug(pm, PIIX_DEVFN | 3);
         io.root().addSubregion(APM_PORT, pm.apmRegion());
     }
@@ -331,6 +333,14 @@ public final class PcBoard {
             e820.add(new E820Entry(0x1_0000_0000L, above4g, E820Entry.RAM));
         }
         new PcFirmwareConfig(below4g + above4g, e820, 1, 1, nographic, bootMenu, List.of(), -1).install(fwCfg);
+    }
+
+    /**
+     * Sets what a guest power-off (ACPI S5) does; by default the machine shuts down with exit
+     * status 0. QEMU's {@code -no-shutdown} pauses instead.
+     */
+    public void setGuestPoweroff(Runnable action) {
+        this.guestPoweroff = action;
     }
 
     /** Sets what runs after every reset, once the CPU is in its reset state (direct kernel boot). */

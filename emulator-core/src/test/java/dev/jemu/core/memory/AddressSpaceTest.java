@@ -211,6 +211,8 @@ class AddressSpaceTest {
 
     @Test
     void aGuestPollingAnAbsentPortLogsOneLineWithTheValueAndACountAtExit() {
+        dev.jemu.core.log.Log.setOutput(new java.io.PrintStream(java.io.OutputStream.nullOutputStream()));
+        dev.jemu.core.log.Log.logRepeatSummary();
         java.io.ByteArrayOutputStream buf = new java.io.ByteArrayOutputStream();
         dev.jemu.core.log.Log.setOutput(new java.io.PrintStream(buf, true));
         dev.jemu.core.log.Log.enable(dev.jemu.core.log.LogCategory.GUEST_ERRORS);

@@ -107,6 +107,7 @@ class BootTableTest {
     private static Process nbdkitFailingWrites(Path raw, Path socket, Path runDir) throws Exception {
         Path pid = runDir.resolve(socket.getFileName() + ".pid");
         Files.deleteIfExists(pid);
+        Files.deleteIfExists(socket);
         Process p = new ProcessBuilder("nbdkit", "--foreground", "-U", socket.toString(), "-P", pid.toString(),
                 "--filter=error", "file", raw.toString(), "error-pwrite=EIO", "error-pwrite-rate=100%")
                 .redirectErrorStream(true).redirectOutput(runDir.resolve("nbdkit.log").toFile()).start();
