@@ -286,6 +286,7 @@ public final class Cpu {
         eflagsRest = rest & ~Eflags.RF;
         debug.dataHits = 0;
         debug.noSingleStep = false;
+        debug.singleStepAtEnd = false;
         try {
             Insn i = nextInsn(start);
             rexPrefix = i.rex;

@@ -7,8 +7,9 @@ import java.util.Arrays;
  * DR0-DR3 instruction, data-write, data-read/write and (with CR4.DE) I/O breakpoints enabled
  * by DR7's L/G bits, DR6's status bits (B0-B3, BS) and fixed bits, DR4/DR5 as aliases of
  * DR6/DR7 while CR4.DE is clear, general detect (DR7.GD), single-step traps (none after a
- * software interrupt, whose handler starts with TF clear), and the delay of a #DB raised by
- * MOV SS or POP SS until the instruction after it has run.
+ * software interrupt, whose handler starts with TF clear; after SYSCALL and SYSRET only if
+ * TF is set at their end), and the delay of a #DB raised by MOV SS or POP SS until the
+ * instruction after it has run.
  *
  * <p>Nothing here runs per instruction unless {@link #armed}: the interpreter takes its
  * debug path only then or while EFLAGS.TF or RF is set. Data breakpoints cost nothing on
@@ -46,6 +47,8 @@ final class DebugRegisters {
     int dataHits;
     /** The current instruction was a software interrupt: no single-step trap after it. */
     boolean noSingleStep;
+    /** The current instruction was SYSCALL or SYSRET: single-step follows TF as it left it. */
+    boolean singleStepAtEnd;
     /** The instruction count at which a MOV SS / POP SS shadow holds #DB back. */
     private long shadowAt = -1;
     /** DR6 bits of a #DB held back by MOV SS / POP SS. */
@@ -249,7 +252,8 @@ final class DebugRegisters {
      * it was MOV SS / POP SS, whose #DB joins that of the next instruction.
      */
     void afterInstruction(boolean singleStep) {
-        long bits = dataHits | (singleStep && !noSingleStep ? DR6_BS : 0);
+        boolean step = singleStepAtEnd ? (c.eflagsRest & Eflags.TF) != 0 : singleStep;
+        long bits = dataHits | (step && !noSingleStep ? DR6_BS : 0);
         if (noSingleStep) {
             deferred &= ~DR6_BS;
         }

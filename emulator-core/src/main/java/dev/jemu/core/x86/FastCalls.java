@@ -1,6 +1,12 @@
 package dev.jemu.core.x86;
 
-/** SYSCALL/SYSRET and SYSENTER/SYSEXIT: privilege changes through flat segments set by MSRs. */
+/**
+ * SYSCALL/SYSRET and SYSENTER/SYSEXIT: privilege changes through flat segments set by MSRs.
+ * After SYSCALL and SYSRET a single-step trap follows TF as they leave it (SYSCALL's FMASK
+ * may clear it), as kvm-unit-tests' syscall test expects.
+ *
+ * <p>Threading: the vCPU's thread only.
+ */
 final class FastCalls {
     private static final int CODE64 = 0xA09B;
     private static final int CODE32 = 0xC09B;
@@ -14,6 +20,7 @@ final class FastCalls {
             throw c.ud();
         }
         int cs = (int) (c.msrs.star >>> 32) & 0xFFFC;
+        c.debug.singleStepAtEnd = true;
         if (c.longMode()) {
             long target = c.code64 ? c.msrs.lstar : c.msrs.cstar;
             c.regs[Cpu.RCX] = c.rip;
@@ -43,6 +50,7 @@ final class FastCalls {
             throw c.gp(0);
         }
         int base = (int) (c.msrs.star >>> 48) & 0xFFFF;
+        c.debug.singleStepAtEnd = true;
         if (c.longMode()) {
             if (to64) {
                 if (!Cpu.isCanonical(c.regs[Cpu.RCX])) {

@@ -629,4 +629,43 @@ class DebugRegistersTest {
         assertEquals(0x2B, rig.reg(Cpu.RBX), "#DB from ring 3 through a DPL-0 gate");
         assertEquals(3 * 8 + 2, rig.reg(Cpu.RDX), "INT3 from ring 3 through a DPL-0 gate: #GP(IDT entry 3)");
     }
+
+    @Test
+    void noSingleStepTrapAfterASyscallWhoseMaskClearsTf() {
+        // kvm-unit-tests syscall "syscall TF handling": #DB only if TF is 1 at the end of SYSCALL.
+        CpuRig rig = new CpuRig().long64(CpuRig.nasm(IdtPrelude.long64() + """
+                GATE 1, db
+                mov rax, 0x00CF92000000FFFF
+                mov [0x520], rax
+                mov word [0x2F00], 39
+                mov qword [0x2F02], 0x500
+                lgdt [0x2F00]
+                mov ecx, 0xC0000081
+                xor eax, eax
+                mov edx, 0x18
+                wrmsr
+                mov ecx, 0xC0000082
+                lea rax, [rel target]
+                xor edx, edx
+                wrmsr
+                mov ecx, 0xC0000084
+                mov eax, 0x100
+                wrmsr
+                xor esi, esi
+                xor edi, edi
+                pushfq
+                or qword [rsp], 0x100
+                popfq
+                syscall
+            target:
+                mov esi, 1
+                hlt
+            db:
+                mov rdi, [rsp]
+                and qword [rsp + 16], ~0x100
+                iretq
+                """)).run();
+        assertEquals(1, rig.reg(Cpu.RSI), "the SYSCALL target ran");
+        assertEquals(0, rig.reg(Cpu.RDI), "no #DB");
+    }
 }
