@@ -31,6 +31,9 @@ import static org.junit.jupiter.api.Assertions.fail;
  * port I/O through an I/O address space holding the legacy ports, PCI configuration through
  * mechanism #1, guest RAM at address 0 for DMA, the two IRQ lines observed, and a main loop
  * (an IOThread) in which the drives' requests run. The test thread plays the vCPU.
+ *
+ * <p>Threading: the test thread only; the IRQ sinks and the VM-stop callback run on whichever
+ * thread holds the big lock and publish through a monitor.
  */
 final class IdeHarness implements AutoCloseable {
     static final int RAM_SIZE = 4 << 20;
