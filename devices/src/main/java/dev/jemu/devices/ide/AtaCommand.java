@@ -6,6 +6,8 @@ package dev.jemu.devices.ide;
  * prologue (absent drive, busy drive, command not in the table or not for this kind of drive)
  * and epilogue (status, interrupt), so a handler holds only the command's meaning.
  *
+ * <p>Threading: the table is immutable; handlers run under the big emulator lock.
+ *
  * @param handler the command's meaning
  * @param flags {@link #HD} and {@link #LBA48}
  */

@@ -7,7 +7,9 @@ import dev.jemu.core.memory.AddressSpace;
  * "Programming Interface for Bus Master IDE Controller" defines them): command (start/stop,
  * direction), status (active, error, interrupt, drive DMA capable) and the PRD table address.
  * Setting the start bit makes the engine active and restarts the PRD walk at the table's
- * first entry; the channel's DMA transfer then moves data through {@link #prd()}.
+ * first entry; the channel's DMA transfer then moves data through {@link #prd()}. Clearing
+ * the start bit in the middle of a transfer pauses it after the chunk in flight, with the
+ * drive still busy; setting it again goes on from the table's first entry.
  *
  * <p>Threading: under the big emulator lock.
  */

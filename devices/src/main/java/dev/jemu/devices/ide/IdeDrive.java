@@ -232,10 +232,10 @@ public final class IdeDrive {
         }
         put(dst, 80, 0xF0);
         put(dst, 81, 0x16);
-        put(dst, 82, 1 << 14 | 1 << 5 | 1);
+        put(dst, 82, 1 << 14 | 1 << 5);
         put(dst, 83, 1 << 14 | 1 << 13 | 1 << 12 | 1 << 10);
         put(dst, 84, 1 << 14);
-        put(dst, 85, 1 << 14 | (writeCache ? 1 << 5 : 0) | 1);
+        put(dst, 85, 1 << 14 | (writeCache ? 1 << 5 : 0));
         put(dst, 86, 1 << 13 | 1 << 12 | 1 << 10);
         put(dst, 87, 1 << 14);
         put(dst, 88, 0x3F | selectedBit(8));

@@ -18,6 +18,9 @@ import static org.junit.jupiter.api.Assertions.fail;
  * A block driver for tests over a real image node: it can hold requests at a gate (a slow
  * disk whose requests finish when the test says) and fail the next reads, writes or flushes
  * with an I/O error (a failing host disk). Everything else passes through to the image.
+ *
+ * <p>Threading: the {@code co*} functions run in coroutines of the drive's AioContext; the
+ * test thread calls the gate and failure controls; a monitor guards what both touch.
  */
 final class ControlledDriver implements BlockDriver {
     private final BlockDriverState image;

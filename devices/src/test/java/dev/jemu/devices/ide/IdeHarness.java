@@ -31,6 +31,9 @@ import static org.junit.jupiter.api.Assertions.fail;
  * port I/O through an I/O address space holding the legacy ports, PCI configuration through
  * mechanism #1, guest RAM at address 0 for DMA, the two IRQ lines observed, and a main loop
  * (an IOThread) in which the drives' requests run. The test thread plays the vCPU.
+ *
+ * <p>Threading: the test thread only; the IRQ sinks and the VM-stop callback run on whichever
+ * thread holds the big lock and publish through a monitor.
  */
 final class IdeHarness implements AutoCloseable {
     static final int RAM_SIZE = 4 << 20;
@@ -49,6 +52,7 @@ final class IdeHarness implements AutoCloseable {
     private final int[] irqRaises = new int[2];
     private int vmStops;
     private final List<BlockBackend> backends = new ArrayList<>();
+    private final List<ControlledDriver> drivers = new ArrayList<>();
     private int drivesCreated;
 
     IdeHarness() {
@@ -58,6 +62,7 @@ final class IdeHarness implements AutoCloseable {
         ide = new PiixIde(bql, memory, new IrqLine(level -> irqChanged(0, level)),
                 new IrqLine(level -> irqChanged(1, level)), this::vmStopped);
         PciBus bus = new PciBus(memory.root(), io.root());
+        bus.plug(new Function0(), DEVFN & ~7);
         bus.plug(ide, DEVFN);
         PciHostConf1 conf = new PciHostConf1(bus);
         io.root().addSubregion(PciHostConf1.CONFIG_ADDRESS_PORT, conf.addressRegion());
@@ -65,6 +70,14 @@ final class IdeHarness implements AutoCloseable {
         for (int ch = 0; ch < 2; ch++) {
             io.root().addSubregion(CMD[ch], ide.commandRegion(ch));
             io.root().addSubregion(CTL[ch], ide.controlRegion(ch));
+        }
+    }
+
+    /** Function 0 of the PIIX slot (the ISA bridge's identity), multi-function so that function 1 is seen. */
+    private static final class Function0 extends PciDevice {
+        Function0() {
+            super("piix3-isa", 0x8086, 0x7000, 0, 0x060100);
+            config[HEADER_TYPE] = (byte) HEADER_MULTI_FUNCTION;
         }
     }
 
@@ -77,6 +90,7 @@ final class IdeHarness implements AutoCloseable {
         int perms = BlockBackend.PERM_READ | (readOnly ? 0 : BlockBackend.PERM_WRITE);
         BlockBackend blk = new BlockBackend(node, perms, false);
         backends.add(blk);
+        drivers.add(driver);
         drivesCreated++;
         IdeDrive drive = new IdeDrive(blk, mainLoop.context(), IdeDrive.defaultSerial(drivesCreated), rerror, werror);
         bql.run(() -> ide.attach(channel, unit, drive));
@@ -274,11 +288,34 @@ final class IdeHarness implements AutoCloseable {
         return st;
     }
 
+    /** Lets held requests go, then closes the drives in the main loop (where their requests ran) and stops it. */
     @Override
     public void close() throws IOException {
-        mainLoop.stop();
-        for (BlockBackend blk : backends) {
-            blk.close();
+        for (ControlledDriver d : drivers) {
+            d.openGate();
+        }
+        java.util.concurrent.CompletableFuture<IOException> closed = new java.util.concurrent.CompletableFuture<>();
+        mainLoop.context().oneShot(() -> {
+            IOException failure = null;
+            for (BlockBackend blk : backends) {
+                try {
+                    blk.close();
+                } catch (IOException e) {
+                    failure = e;
+                }
+            }
+            closed.complete(failure);
+        });
+        try {
+            IOException failure = closed.get(10, TimeUnit.SECONDS);
+            if (failure != null) {
+                throw failure;
+            }
+        } catch (InterruptedException | java.util.concurrent.ExecutionException
+                 | java.util.concurrent.TimeoutException e) {
+            throw new IOException("closing the drives failed", e);
+        } finally {
+            mainLoop.stop();
         }
     }
 

@@ -6,6 +6,8 @@ import dev.jemu.core.memory.AddressSpace;
  * Writes a physical region descriptor table into guest memory as a driver builds one: each
  * entry the buffer's address and its byte count (0 for 64 KiB), EOT on the last one unless
  * the test leaves it off.
+ *
+ * <p>Threading: the test thread.
  */
 final class PrdTableFixture {
     private final AddressSpace memory;
