@@ -1,0 +1,12 @@
+/**
+ * virtio-blk (virtio 1.x section 5.2) on the block layer: {@link
+ * dev.jemu.devices.virtio.blk.VirtioBlk} (features, configuration space, request execution as
+ * coroutines in the drive's AioContext), {@link dev.jemu.devices.virtio.blk.VirtioBlkRequest}
+ * (one request: its header, buffers and status), {@link
+ * dev.jemu.devices.virtio.blk.VirtioBlkOptions} (the {@code -device virtio-blk-pci} properties)
+ * and {@link dev.jemu.devices.virtio.blk.BlockErrorAction} ({@code werror=}/{@code rerror=}).
+ *
+ * <p>Uses {@code dev.jemu.devices.virtio}, {@code dev.jemu.block}, {@code dev.jemu.coroutine},
+ * {@code dev.jemu.aio} and {@code dev.jemu.core}.
+ */
+package dev.jemu.devices.virtio.blk;
