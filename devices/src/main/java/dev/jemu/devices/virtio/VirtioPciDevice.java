@@ -91,6 +91,12 @@ public final class VirtioPciDevice extends PciDevice implements VirtioDevice.Tra
     private static final int CAP_NOTIFY_MULT = 16;
     private static final int CAP_PCI_CFG_DATA = 16;
 
+    /**
+     * Offered only through the legacy interface: a driver that acks it acks everything
+     * blindly, so it is given no features at all (as QEMU does).
+     */
+    public static final int F_BAD_FEATURE = 30;
+
     /** An MSI-X vector register without MSI-X. */
     public static final int NO_VECTOR = 0xFFFF;
 
@@ -125,7 +131,7 @@ public final class VirtioPciDevice extends PciDevice implements VirtioDevice.Tra
         this.device = device;
         this.legacy = !disableLegacy;
         this.modern = !disableModern;
-        this.legacyOffered = device.hostFeatures() & 0xFFFF_FFFFL;
+        this.legacyOffered = device.hostFeatures() & 0xFFFF_FFFFL | 1L << F_BAD_FEATURE;
         this.offered = device.hostFeatures() & ~(1L << VirtioDevice.F_NOTIFY_ON_EMPTY | 1L << VirtioDevice.F_ANY_LAYOUT);
         device.attach(this);
         setWord(SUBSYSTEM_VENDOR_ID, VENDOR);
@@ -221,7 +227,8 @@ public final class VirtioPciDevice extends PciDevice implements VirtioDevice.Tra
         try {
             VirtQueue q = selectedQueue();
             switch (offset) {
-                case LEGACY_GUEST_FEATURES -> device.setDriverFeatures(value & 0xFFFF_FFFFL, legacyOffered);
+                case LEGACY_GUEST_FEATURES -> device.setDriverFeatures(
+                        (value & 1L << F_BAD_FEATURE) != 0 ? 0 : value & 0xFFFF_FFFFL, legacyOffered);
                 case LEGACY_QUEUE_PFN -> {
                     if (q != null) {
                         q.setLegacyPfn(value & 0xFFFF_FFFFL);

@@ -30,6 +30,7 @@ public final class VirtioPciDriver {
     public final PciBus bus;
     private final Object irqChanged = new Object();
     private final boolean[] pirq = new boolean[4];
+    private int raises;
     private long nextFree = 0x10_0000;
 
     public VirtioPciDriver(Kind kind) {
@@ -42,6 +43,9 @@ public final class VirtioPciDriver {
         bus = new PciBus(root, io.root());
         bus.setIntxRouter((line, level) -> {
             synchronized (irqChanged) {
+                if (level && line == PciBus.pirqOf(DEVFN, 0)) {
+                    raises++;
+                }
                 pirq[line] = level;
                 irqChanged.notifyAll();
             }
@@ -240,6 +244,13 @@ public final class VirtioPciDriver {
     public boolean irq() {
         synchronized (irqChanged) {
             return pirq[PciBus.pirqOf(DEVFN, 0)];
+        }
+    }
+
+    /** How many times INTA went from low to high. */
+    public int irqRaises() {
+        synchronized (irqChanged) {
+            return raises;
         }
     }
 
