@@ -1,0 +1,256 @@
+package dev.jemu.devices.virtio.blk;
+
+import dev.jemu.aio.IOThread;
+import dev.jemu.devices.virtio.VirtQueue;
+import dev.jemu.devices.virtio.VirtQueueFixture;
+import dev.jemu.devices.virtio.VirtioDevice;
+import dev.jemu.devices.virtio.VirtioPciDevice;
+import dev.jemu.devices.virtio.VirtioPciDriver;
+import dev.jemu.devices.virtio.VirtioPciDriver.Kind;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+
+import static dev.jemu.devices.virtio.blk.VirtioBlkRequest.S_IOERR;
+import static dev.jemu.devices.virtio.blk.VirtioBlkRequest.S_OK;
+import static dev.jemu.devices.virtio.blk.VirtioBlkRequest.T_IN;
+import static dev.jemu.devices.virtio.blk.VirtioBlkRequest.T_OUT;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Queue mechanics of virtio-blk through both interfaces: notification suppression both ways
+ * (EVENT_IDX and the ring flags), reset, many requests in flight with one interrupt per batch,
+ * an IOThread, and werror/rerror.
+ */
+class VirtioBlkQueueTest {
+    private static final long EVENT_IDX = 1L << VirtioDevice.F_RING_EVENT_IDX;
+
+    private static MemoryDisk patterned(int size) {
+        MemoryDisk disk = new MemoryDisk(size);
+        for (int i = 0; i < size; i++) {
+            disk.data[i] = (byte) (i / 512 * 7 + i);
+        }
+        return disk;
+    }
+
+    private static byte[] expected(MemoryDisk disk, long sector, int len) {
+        return java.util.Arrays.copyOfRange(disk.data, (int) sector * 512, (int) sector * 512 + len);
+    }
+
+    @ParameterizedTest
+    @EnumSource(Kind.class)
+    void eventIdxInterruptsOnlyWhenUsedIndexPassesUsedEvent(Kind kind) throws IOException {
+        MemoryDisk disk = patterned(1 << 20);
+        try (BlkHarness h = new BlkHarness(kind, QemuTools.memory(disk), VirtioBlkOptions.defaults(), null)) {
+            assertEquals(EVENT_IDX, h.start(EVENT_IDX) & EVENT_IDX);
+            VirtQueueFixture f = h.q0();
+            f.setUsedEvent(2);
+            assertEquals(S_OK, h.run(h.request(f, T_IN, 0, 512, true, null)));
+            h.settle();
+            assertTrue(h.drv.irq(), "the first completion always interrupts");
+            assertEquals(VirtioDevice.ISR_QUEUE, h.drv.readIsr());
+            assertEquals(S_OK, h.run(h.request(f, T_IN, 1, 512, true, null)));
+            h.settle();
+            assertFalse(h.drv.irq(), "used index 2 has not passed used_event 2");
+            assertEquals(S_OK, h.run(h.request(f, T_IN, 2, 512, true, null)));
+            h.settle();
+            assertTrue(h.drv.irq(), "used index 3 passed used_event 2");
+            assertEquals(3, f.availEvent(), "the device asks to be notified after avail index 3");
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(Kind.class)
+    void withoutEventIdxTheRingFlagsSuppressInterrupts(Kind kind) throws IOException {
+        MemoryDisk disk = patterned(1 << 20);
+        try (BlkHarness h = new BlkHarness(kind, QemuTools.memory(disk), VirtioBlkOptions.defaults(), null)) {
+            h.start(0);
+            VirtQueueFixture f = h.q0();
+            f.setAvailFlags(VirtQueue.AVAIL_F_NO_INTERRUPT);
+            assertEquals(S_OK, h.run(h.request(f, T_IN, 0, 512, true, null)));
+            h.settle();
+            assertFalse(h.drv.irq());
+            assertEquals(0, f.usedFlags(), "notifications are enabled again once the queue is drained");
+            f.setAvailFlags(0);
+            assertEquals(S_OK, h.run(h.request(f, T_IN, 1, 512, true, null)));
+            h.settle();
+            assertTrue(h.drv.irq());
+            if (kind == Kind.LEGACY) {
+                h.start(1L << VirtioDevice.F_NOTIFY_ON_EMPTY);
+                VirtQueueFixture g = h.q0();
+                g.setAvailFlags(VirtQueue.AVAIL_F_NO_INTERRUPT);
+                assertEquals(S_OK, h.run(h.request(g, T_IN, 0, 512, true, null)));
+                h.settle();
+                assertTrue(h.drv.irq(), "NOTIFY_ON_EMPTY: the queue ran empty, so it interrupts anyway");
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(Kind.class)
+    void resetClearsStatusFeaturesQueuesAndInterrupt(Kind kind) throws IOException {
+        MemoryDisk disk = patterned(1 << 20);
+        try (BlkHarness h = new BlkHarness(kind, QemuTools.memory(disk), VirtioBlkOptions.defaults().withQueues(1, 128),
+                null)) {
+            h.start(EVENT_IDX);
+            assertEquals(S_OK, h.run(h.request(h.q0(), T_IN, 0, 512, true, null)));
+            h.settle();
+            assertTrue(h.drv.irq());
+            h.drv.setStatus(0);
+            assertEquals(0, h.drv.status());
+            assertFalse(h.drv.irq(), "reset lowers INTx");
+            assertEquals(0, h.drv.readIsr());
+            assertEquals(0, h.drv.driverFeatures());
+            h.drv.selectQueue(0);
+            if (kind == Kind.LEGACY) {
+                assertEquals(0, h.drv.io.read(VirtioPciDriver.IO_BASE + VirtioPciDevice.LEGACY_QUEUE_PFN, 4));
+            } else {
+                assertEquals(0, h.drv.mem.read(VirtioPciDriver.MMIO_BASE + VirtioPciDevice.COMMON_Q_ENABLE, 2));
+                assertEquals(0, h.drv.mem.read(VirtioPciDriver.MMIO_BASE + VirtioPciDevice.COMMON_Q_DESCLO, 4));
+            }
+            assertEquals(128, h.drv.queueSize(0));
+            h.start(0);
+            BlkHarness.Req r = h.request(h.q0(), T_IN, 3, 512, true, null);
+            assertEquals(S_OK, h.run(r));
+            assertEquals(1, h.q0().usedIdx(), "a fresh queue starts at used index 0");
+            assertArrayEquals(expected(disk, 3, 512), h.data(r));
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(Kind.class)
+    void manyRequestsRunAtOnceAndCompleteWithOneInterrupt(Kind kind) throws IOException {
+        MemoryDisk disk = patterned(4 << 20);
+        try (BlkHarness h = new BlkHarness(kind, QemuTools.memory(disk), VirtioBlkOptions.defaults(), null)) {
+            h.start(EVENT_IDX);
+            VirtQueueFixture f = h.q0();
+            List<BlkHarness.Req> reqs = new ArrayList<>();
+            for (int i = 0; i < 64; i++) {
+                BlkHarness.Req r = h.request(f, T_IN, i * 16L, 4096, true, null);
+                reqs.add(r);
+                f.add(r.head());
+            }
+            f.publish();
+            h.drv.notify(0);
+            h.awaitUsed(f, 64);
+            h.settle();
+            assertEquals(64, disk.maxActive, "all 64 requests were in the driver at the same time");
+            assertEquals(1, h.drv.irqRaises(), "one interrupt for the whole batch");
+            for (int i = 0; i < 64; i++) {
+                assertEquals(S_OK, h.status(reqs.get(i)));
+                assertArrayEquals(expected(disk, i * 16L, 4096), h.data(reqs.get(i)));
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(Kind.class)
+    void iothreadRunsEveryRequestAndRaisesTheInterruptUnderLoad(Kind kind) throws IOException {
+        MemoryDisk disk = patterned(8 << 20);
+        IOThread io = IOThread.start("io0");
+        try {
+            VirtioBlkOptions two = VirtioBlkOptions.defaults().withQueues(2, 256);
+            try (BlkHarness h = new BlkHarness(kind, QemuTools.memory(disk), two, io)) {
+                assertSame(io.context(), h.blk.context());
+                disk.threads.clear(); // the geometry guess read sector 0 on the creating thread
+                h.start(EVENT_IDX);
+                List<BlkHarness.Req> reads = new ArrayList<>();
+                List<Long> sectors = new ArrayList<>();
+                int total = 0;
+                for (int round = 0; round < 20; round++) {
+                    for (int q = 0; q < 2; q++) {
+                        VirtQueueFixture f = h.queues.get(q);
+                        for (int i = 0; i < 8; i++) {
+                            long sector = (round * 16L + q * 8 + i) * 8;
+                            BlkHarness.Req r = round % 2 == 0
+                                    ? h.request(f, T_IN, sector, 4096, true, null)
+                                    : h.request(f, T_OUT, sector, 4096, false, fill(4096, round * 16 + q * 8 + i));
+                            f.offer(r.head());
+                            h.drv.notify(q);
+                            reads.add(r);
+                            sectors.add(sector);
+                        }
+                    }
+                    total += 8;
+                    int want = total;
+                    h.awaitCondition(() -> {
+                        h.drv.readIsr();
+                        return h.queues.get(0).usedIdx() == want && h.queues.get(1).usedIdx() == want;
+                    });
+                }
+                assertEquals(Set.of("io0"), disk.threads, "every request ran on the IOThread");
+                for (int k = 0; k < reads.size(); k++) {
+                    BlkHarness.Req r = reads.get(k);
+                    assertEquals(S_OK, h.status(r));
+                    long sector = sectors.get(k);
+                    int round = (int) (sector / 8 / 16);
+                    if (round % 2 == 0) {
+                        assertArrayEquals(expected(patterned(8 << 20), sector, 4096), h.data(r));
+                    } else {
+                        assertArrayEquals(fill(4096, (int) (sector / 8)), expected(disk, sector, 4096));
+                    }
+                }
+            }
+        } finally {
+            io.stop();
+        }
+    }
+
+    private static byte[] fill(int len, int value) {
+        byte[] b = new byte[len];
+        java.util.Arrays.fill(b, (byte) value);
+        return b;
+    }
+
+    @ParameterizedTest
+    @EnumSource(Kind.class)
+    void werrorStopStopsTheVmAndRetriesOnResume(Kind kind) throws IOException {
+        MemoryDisk disk = new MemoryDisk(1 << 20);
+        disk.failMessage = "No space left on device";
+        try (BlkHarness h = new BlkHarness(kind, QemuTools.memory(disk), VirtioBlkOptions.defaults(), null)) {
+            h.start(0);
+            disk.failNext = 1;
+            BlkHarness.Req r = h.request(h.q0(), T_OUT, 2, 512, false, fill(512, 0x5E));
+            h.q0().offer(r.head());
+            h.drv.notify(0);
+            h.awaitCondition(() -> h.stops == 1);
+            h.settle();
+            assertEquals(0, h.q0().usedIdx(), "the request waits for the VM to resume");
+            h.blk.resume();
+            h.awaitUsed(h.q0(), 1);
+            assertEquals(S_OK, h.status(r));
+            assertArrayEquals(fill(512, 0x5E), expected(disk, 2, 512));
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(Kind.class)
+    void rerrorReportGivesIoErrorAndIgnoreGivesSuccess(Kind kind) throws IOException {
+        MemoryDisk disk = new MemoryDisk(1 << 20);
+        VirtioBlkOptions report = VirtioBlkOptions.defaults();
+        try (BlkHarness h = new BlkHarness(kind, QemuTools.memory(disk), report, null)) {
+            h.start(0);
+            disk.failNext = 1;
+            assertEquals(S_IOERR, h.run(h.request(h.q0(), T_IN, 0, 512, true, null)));
+            disk.failNext = 1;
+            assertEquals(S_IOERR, h.run(h.request(h.q0(), T_OUT, 0, 512, false, new byte[512])),
+                    "werror=enospc reports errors other than ENOSPC");
+            assertEquals(0, h.stops);
+        }
+        VirtioBlkOptions ignore = VirtioBlkOptions.defaults().withErrorActions(BlockErrorAction.IGNORE,
+                BlockErrorAction.IGNORE);
+        try (BlkHarness h = new BlkHarness(kind, QemuTools.memory(disk), ignore, null)) {
+            h.start(0);
+            disk.failNext = 1;
+            assertEquals(S_OK, h.run(h.request(h.q0(), T_IN, 0, 512, true, null)));
+        }
+    }
+}
