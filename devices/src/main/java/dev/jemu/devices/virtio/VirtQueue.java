@@ -202,7 +202,7 @@ public final class VirtQueue {
         }
     }
 
-    /** Whether the queue is enabled, sized and holds no chain the device has not popped. */
+    /** Whether the queue holds no chain the device has not popped (a disabled queue is empty). */
     public boolean isEmpty() throws VirtQueueException {
         return !enabled || availableCount() == 0;
     }

@@ -70,6 +70,7 @@ public abstract class VirtioDevice {
     private int pendingIsr;
     private boolean needsResetLogged;
     private long guestErrors;
+    private long requestErrors;
 
     /**
      * @param name the device's name in messages (its {@code id=}, or its type)
@@ -148,7 +149,11 @@ public abstract class VirtioDevice {
 
     // ------------------------------------------------------------------ negotiation and status
 
-    /** Every feature bit offered: the device's plus the transport features jemu implements. */
+    /**
+     * Every feature bit the device can offer: its own plus the ring and transport features
+     * jemu implements; each transport interface offers the part that applies to it (the
+     * legacy-only NOTIFY_ON_EMPTY and ANY_LAYOUT only through a legacy interface).
+     */
     public final long hostFeatures() {
         return deviceFeatures() | 1L << F_VERSION_1 | 1L << F_RING_INDIRECT_DESC | 1L << F_RING_EVENT_IDX
                 | 1L << F_NOTIFY_ON_EMPTY | 1L << F_ANY_LAYOUT;
@@ -255,10 +260,19 @@ public abstract class VirtioDevice {
         }
     }
 
-    /** Counts a guest mistake answered in-band (an I/O error status), logging the first. */
+    /**
+     * Counts a guest mistake answered in-band (an I/O error status), logging the first one.
+     * Takes the device lock; call it without the big lock or with both.
+     */
     protected final void requestError(String why) {
-        if (guestErrors++ == 0) {
-            logGuestError(why);
+        lock.lock();
+        try {
+            guestErrors++;
+            if (requestErrors++ == 0) {
+                logGuestError(why);
+            }
+        } finally {
+            lock.unlock();
         }
     }
 

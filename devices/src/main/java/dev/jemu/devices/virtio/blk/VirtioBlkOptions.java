@@ -2,7 +2,7 @@ package dev.jemu.devices.virtio.blk;
 
 /**
  * The properties of a virtio-blk device, named as QEMU's {@code -device virtio-blk-pci} names
- * them, with QEMU's defaults in {@link #defaults()}.
+ * them, with QEMU's defaults in {@link #defaults()}. Immutable.
  *
  * @param numQueues {@code num-queues}: request queues, 1 to 1024
  * @param queueSize {@code queue-size}: descriptors per queue, a power of two from 4 to 1024
@@ -24,19 +24,23 @@ public record VirtioBlkOptions(int numQueues, int queueSize, int logicalBlockSiz
      * @throws IllegalArgumentException naming the property and the reason, in QEMU's words
      */
     public VirtioBlkOptions {
-        if (numQueues < 1 || numQueues > 1024) {
-            throw new IllegalArgumentException("num-queues property must be larger than 0 and at most 1024");
+        if (numQueues < 1) {
+            throw new IllegalArgumentException("num-queues property must be larger than 0");
         }
-        if (queueSize <= 2 || queueSize > 1024) {
-            throw new IllegalArgumentException("invalid queue-size property (" + queueSize + "), must be > 2 and <= 1024");
+        if (numQueues > 1024) {
+            throw new IllegalArgumentException("num-queues property must be at most 1024");
         }
-        if (Integer.bitCount(queueSize) != 1) {
-            throw new IllegalArgumentException("queue-size property must be a power of 2");
+        if (queueSize <= 2) {
+            throw new IllegalArgumentException("invalid queue-size property (" + queueSize + "), must be > 2");
+        }
+        if (queueSize > 1024 || Integer.bitCount(queueSize) != 1) {
+            throw new IllegalArgumentException("invalid queue-size property (" + queueSize
+                    + "), must be a power of 2 (max 1024)");
         }
         checkBlockSize("logical_block_size", logicalBlockSize);
         checkBlockSize("physical_block_size", physicalBlockSize);
         if (physicalBlockSize < logicalBlockSize) {
-            throw new IllegalArgumentException("physical_block_size must be greater than or equal to logical_block_size");
+            throw new IllegalArgumentException("logical_block_size > physical_block_size not supported");
         }
         if (werror == null || rerror == null) {
             throw new IllegalArgumentException("werror and rerror must be given");
@@ -44,9 +48,13 @@ public record VirtioBlkOptions(int numQueues, int queueSize, int logicalBlockSiz
     }
 
     private static void checkBlockSize(String name, int size) {
-        if (size < 512 || size > MAX_BLOCK_SIZE || Integer.bitCount(size) != 1) {
-            throw new IllegalArgumentException("Property virtio-blk-device." + name + " doesn't take value " + size
-                    + ": must be a power of 2 between 512 and " + MAX_BLOCK_SIZE);
+        if (Integer.bitCount(size) != 1) {
+            throw new IllegalArgumentException("Property ." + name + " doesn't take value '" + size
+                    + "', it's not a power of 2");
+        }
+        if (size < 512 || size > MAX_BLOCK_SIZE) {
+            throw new IllegalArgumentException("Property ." + name + " doesn't take value '" + size
+                    + "', it's not between 512 and " + MAX_BLOCK_SIZE);
         }
     }
 

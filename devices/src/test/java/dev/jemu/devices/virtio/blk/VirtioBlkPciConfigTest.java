@@ -129,6 +129,32 @@ class VirtioBlkPciConfigTest {
         }
     }
 
+    @Test
+    void geometryComesFromTheMbrLikeQemus() throws IOException {
+        Path img = QemuTools.raw(dir, "mbr.img", "64M");
+        QemuTools.qemuIo(img, "write -P 0x55 510 1", "write -P 0xaa 511 1", "write -P 0x0f 451 1",
+                "write -P 0x20 452 1", "write -P 0x01 458 1");
+        try (BlkHarness h = new BlkHarness(Kind.LEGACY, QemuTools.open(img, false), VirtioBlkOptions.defaults(), null)) {
+            assertEquals(0x20100100L, h.drv.config(VirtioBlk.CFG_CYLINDERS, 4), "QEMU: 256 cylinders, 16 heads, 32 sectors");
+        }
+        QemuTools.qemuIo(img, "write -P 0xfe 451 1", "write -P 0x3f 452 1");
+        try (BlkHarness h = new BlkHarness(Kind.LEGACY, QemuTools.open(img, false), VirtioBlkOptions.defaults(), null)) {
+            assertEquals(0x3f100082L, h.drv.config(VirtioBlk.CFG_CYLINDERS, 4), "255 heads: QEMU falls back to 16/63");
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(Kind.class)
+    void queuesOf1024AreOffered(Kind kind) throws IOException {
+        try (BlkHarness h = harness(kind, VirtioBlkOptions.defaults().withQueues(1, 1024), false, false)) {
+            assertEquals(1024, h.drv.queueSize(0));
+            assertEquals(0x3fe, h.drv.config(VirtioBlk.CFG_SEG_MAX, 4), "QEMU's seg_max for queue-size=1024");
+            h.start(0);
+            BlkHarness.Req r = h.request(h.q0(), VirtioBlkRequest.T_IN, 0, 512, true, null);
+            assertEquals(VirtioBlkRequest.S_OK, h.run(r));
+        }
+    }
+
     @ParameterizedTest
     @EnumSource(Kind.class)
     void driverTogglesWritebackWithConfigWceAndUnofferedBitsAreMasked(Kind kind) throws IOException {
