@@ -407,6 +407,7 @@ public final class VirtioPciDevice extends PciDevice implements VirtioDevice.Tra
     /** Sets ISR bits and raises INTA. Under the big lock, with the device lock. */
     @Override
     public void interrupt(int isrBits) {
+        device.bql.assertHeld("virtio-pci interrupt");
         isr |= isrBits;
         setIntx(true);
     }

@@ -141,7 +141,11 @@ public final class VirtioBlk extends VirtioDevice {
         buildConfig(readFirstSector());
     }
 
-    /** Sets what {@code werror=stop}/{@code rerror=stop} calls to stop the VM. Before the guest runs. */
+    /**
+     * Sets what {@code werror=stop}/{@code rerror=stop} calls to stop the VM (the board passes
+     * its machine loop's pause); it is called in the device's AioContext without locks. Set it
+     * before the guest runs.
+     */
     public void setStopHandler(Runnable handler) {
         stopHandler = handler;
     }

@@ -6,6 +6,16 @@
  * dev.jemu.devices.virtio.blk.VirtioBlkOptions} (the {@code -device virtio-blk-pci} properties)
  * and {@link dev.jemu.devices.virtio.blk.BlockErrorAction} ({@code werror=}/{@code rerror=}).
  *
+ * <p>How a board plugs one in ({@code -device virtio-blk-pci,drive=d0[,iothread=io0]}):
+ * <pre>{@code
+ * VirtioBlk blk = new VirtioBlk(id, backend, options, memory, bql, mainContext, iothreadOrNull);
+ * blk.setStopHandler(machineLoop::pause);           // werror=stop / rerror=stop
+ * VirtioPciDevice pci = new VirtioPciDevice("virtio-blk-pci", blk, disableLegacy, disableModern,
+ *         VirtioBlk.PCI_CLASS);
+ * bus.plug(pci, bus.freeSlot(1));                   // INTA through the PIIX PIRQ routing
+ * // on resume after a stop: blk.resume(); at shutdown, once drained: blk.close()
+ * }</pre>
+ *
  * <p>Uses {@code dev.jemu.devices.virtio}, {@code dev.jemu.block}, {@code dev.jemu.coroutine},
  * {@code dev.jemu.aio} and {@code dev.jemu.core}.
  */

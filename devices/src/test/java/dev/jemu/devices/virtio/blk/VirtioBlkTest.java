@@ -1,5 +1,6 @@
 package dev.jemu.devices.virtio.blk;
 
+import dev.jemu.aio.IOThread;
 import dev.jemu.devices.virtio.VirtQueueFixture;
 import dev.jemu.devices.virtio.VirtQueueFixture.Buf;
 import dev.jemu.devices.virtio.VirtioDevice;
@@ -77,6 +78,31 @@ class VirtioBlkTest {
             assertEquals(1, h.backend.stats().flushOperations());
         }
         QemuTools.qemuIo(img, "read -P 0x33 8192 4096", "read -P 0 0 8192", "read -P 0 12288 4096");
+    }
+
+    @ParameterizedTest
+    @EnumSource(Kind.class)
+    void anIothreadWritesAndReadsTheImageFile(Kind kind) throws IOException {
+        Path img = QemuTools.raw(dir, "d.img", "8M");
+        QemuTools.qemuIo(img, "write -P 0x61 1M 64k");
+        IOThread io = IOThread.start("io1");
+        try (BlkHarness h = new BlkHarness(kind, QemuTools.open(img, false), VirtioBlkOptions.defaults(), io)) {
+            h.start(1L << VirtioDevice.F_RING_EVENT_IDX);
+            VirtQueueFixture f = h.q0();
+            BlkHarness.Req read = h.request(f, T_IN, 2048, 65536, true, null);
+            BlkHarness.Req write = h.request(f, T_OUT, 4096, 65536, false, fill(65536, 0x62));
+            f.add(read.head());
+            f.add(write.head());
+            f.publish();
+            h.drv.notify(0);
+            h.awaitUsed(f, 2);
+            assertEquals(S_OK, h.status(read));
+            assertEquals(S_OK, h.status(write));
+            assertArrayEquals(fill(65536, 0x61), h.data(read));
+        } finally {
+            io.stop();
+        }
+        QemuTools.qemuIo(img, "read -P 0x61 1M 64k", "read -P 0x62 2M 64k", "read -P 0 0 1M");
     }
 
     @ParameterizedTest
