@@ -204,6 +204,64 @@ class VirtioBlkQueueTest {
         }
     }
 
+    @ParameterizedTest
+    @EnumSource(Kind.class)
+    void resetWithRequestsInFlightOnAnIothreadDropsTheirCompletions(Kind kind) throws IOException {
+        MemoryDisk disk = patterned(4 << 20);
+        IOThread io = IOThread.start("io2");
+        try {
+            try (BlkHarness h = new BlkHarness(kind, QemuTools.memory(disk), VirtioBlkOptions.defaults(), io)) {
+                int dropped = 0;
+                for (int round = 0; round < 10; round++) {
+                    h.start(EVENT_IDX);
+                    VirtQueueFixture old = h.q0();
+                    for (int i = 0; i < 32; i++) {
+                        old.add(h.request(old, T_IN, i * 8L, 4096, true, null).head());
+                    }
+                    old.publish();
+                    h.drv.notify(0);
+                    h.drv.setStatus(0);
+                    int frozen = old.usedIdx();
+                    dropped += 32 - frozen;
+                    h.start(EVENT_IDX);
+                    BlkHarness.Req r = h.request(h.q0(), T_IN, 5, 512, true, null);
+                    assertEquals(S_OK, h.run(r));
+                    assertArrayEquals(expected(disk, 5, 512), h.data(r));
+                    assertEquals(1, h.q0().usedIdx(), "nothing from before the reset reached the new rings");
+                    assertEquals(frozen, old.usedIdx(), "nothing reached the old rings after the reset");
+                }
+                assertTrue(dropped > 0, "some resets caught requests in flight");
+            }
+        } finally {
+            io.stop();
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(Kind.class)
+    void answersAnOversizedRequestWithIoError(Kind kind) throws IOException {
+        MemoryDisk disk = patterned(1 << 20);
+        try (BlkHarness h = new BlkHarness(kind, QemuTools.memory(disk), VirtioBlkOptions.defaults(), null)) {
+            h.start(0);
+            VirtQueueFixture f = h.q0();
+            long header = h.drv.alloc(16, 16);
+            h.drv.mem.write(header, T_IN, 4);
+            long data = h.drv.alloc(4 << 20, 4096);
+            long status = h.drv.alloc(1, 1);
+            VirtQueueFixture.Buf[] bufs = new VirtQueueFixture.Buf[19];
+            bufs[0] = VirtQueueFixture.Buf.out(header, 16);
+            for (int i = 1; i <= 17; i++) {
+                bufs[i] = VirtQueueFixture.Buf.in(data, 4 << 20);
+            }
+            bufs[18] = VirtQueueFixture.Buf.in(status, 1);
+            f.offer(f.chain(bufs));
+            h.drv.notify(0);
+            h.awaitUsed(f, 1);
+            assertEquals(S_IOERR, h.drv.mem.read(status, 1), "68 MiB is more than one request may move");
+            assertTrue(h.blk.isActive());
+        }
+    }
+
     private static byte[] fill(int len, int value) {
         byte[] b = new byte[len];
         java.util.Arrays.fill(b, (byte) value);
