@@ -191,16 +191,6 @@ public final class VirtioPciDevice extends PciDevice implements VirtioDevice.Tra
         return device;
     }
 
-    /** The feature bits offered through the modern interface. */
-    public long offeredFeatures() {
-        return offered;
-    }
-
-    /** The feature bits offered through the legacy interface. */
-    public long legacyOfferedFeatures() {
-        return legacyOffered;
-    }
-
     // ------------------------------------------------------------------ legacy interface
 
     private long legacyRead(int offset, int size) {

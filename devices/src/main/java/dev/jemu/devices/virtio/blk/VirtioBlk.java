@@ -17,6 +17,7 @@ import dev.jemu.devices.virtio.VirtioDevice;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 
 /**
  * A virtio block device (virtio 1.x section 5.2) on a {@link BlockBackend}: IN, OUT, FLUSH,
@@ -117,14 +118,17 @@ public final class VirtioBlk extends VirtioDevice {
      * @param bql the machine's big lock
      * @param mainContext the main loop's AioContext (used without an IOThread)
      * @param iothread the {@code iothread=} the device runs in, or null
-     * @throws IOException if the first sector cannot be read (to guess the geometry)
+     * @throws IOException if the first sector cannot be read: like QEMU at realize, the
+     *     constructor reads it synchronously on the calling thread (through {@link SyncIo}) to
+     *     guess the geometry
      */
     public VirtioBlk(String name, BlockBackend backend, VirtioBlkOptions options, AddressSpace memory, BigLock bql,
                      AioContext mainContext, IOThread iothread) throws IOException {
         super(name, DEVICE_ID, options.numQueues(), options.queueSize(), memory, bql);
         this.backend = backend;
         this.options = options;
-        this.ctx = iothread != null ? iothread.context() : mainContext;
+        this.ctx = iothread != null ? iothread.context() : java.util.Objects.requireNonNull(mainContext,
+                "virtio-blk: the main AioContext is needed without an iothread");
         this.underBigLock = iothread == null;
         this.readOnly = options.readOnly() || backend.root().isReadOnly();
         this.capacity = backend.length() / SECTOR;
@@ -258,7 +262,7 @@ public final class VirtioBlk extends VirtioDevice {
     @Override
     protected void deviceReset() {
         setWriteCache(options.writeCache());
-        java.util.Arrays.fill(dirty, false);
+        Arrays.fill(dirty, false);
         while (stopped != null) {
             VirtioBlkRequest r = stopped;
             stopped = r.next;

@@ -164,6 +164,7 @@ class VirtioBlkGuestErrorTest {
             String lines = log.toString(StandardCharsets.UTF_8);
             assertEquals(1, lines.lines().count(), "one line under guest_errors: " + lines);
             assertTrue(lines.startsWith("virtio-blk-pci: ") && lines.contains("device needs reset"), lines);
+            assertTrue(h.blk.guestErrorCount() >= 1);
 
             h.start(eventIdx);
             assertEquals(0, h.drv.status() & VirtioDevice.STATUS_NEEDS_RESET);

@@ -143,6 +143,7 @@ class VirtioBlkQueueTest {
             h.awaitUsed(f, 64);
             h.settle();
             assertEquals(64, disk.maxActive, "all 64 requests were in the driver at the same time");
+            assertEquals(64, h.blk.requestCount());
             assertEquals(1, h.drv.irqRaises(), "one interrupt for the whole batch");
             for (int i = 0; i < 64; i++) {
                 assertEquals(S_OK, h.status(reqs.get(i)));
