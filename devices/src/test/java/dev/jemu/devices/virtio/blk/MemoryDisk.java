@@ -15,12 +15,13 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * A disk in memory for device tests: each read and write yields once to its AioContext (so
- * requests overlap), records the thread it ran on and how many were in flight at once, and can
+ * requests overlap), records the thread and AioContext it ran in and how many were in flight at once, and can
  * be told to fail the next requests with an I/O error.
  */
 final class MemoryDisk implements BlockDriver {
     final byte[] data;
     final Set<String> threads = ConcurrentHashMap.newKeySet();
+    final Set<AioContext> contexts = ConcurrentHashMap.newKeySet();
     volatile int failNext;
     volatile String failMessage = "Input/output error";
     int active;
@@ -32,6 +33,7 @@ final class MemoryDisk implements BlockDriver {
 
     private void pause() throws IOException {
         threads.add(Thread.currentThread().getName());
+        contexts.add(AioContext.current());
         if (failNext > 0) {
             failNext--;
             throw new IOException(failMessage);
