@@ -65,7 +65,6 @@ public abstract class VirtioDevice {
     private int status;
     private long driverFeatures;
     private boolean active;
-    private int configGeneration;
     private volatile int resetCount;
     private int pendingIsr;
     private boolean needsResetLogged;
@@ -223,9 +222,12 @@ public abstract class VirtioDevice {
         return active && (status & STATUS_NEEDS_RESET) == 0;
     }
 
-    /** The configuration generation, bumped by {@link #configChanged()}. */
+    /**
+     * The configuration generation: 0, since nothing yet changes a device's configuration
+     * behind the driver's back (a disk resize would bump it).
+     */
     public final int configGeneration() {
-        return configGeneration;
+        return 0;
     }
 
     /** The driver notified queue {@code index}. Device lock held; a bad index is a guest error. */
@@ -290,14 +292,6 @@ public abstract class VirtioDevice {
     /** Asks for a queue interrupt, raised by the next {@link #raisePending()}. Device lock held. */
     protected final void queueInterrupt() {
         pendingIsr |= ISR_QUEUE;
-    }
-
-    /** The configuration changed: bump the generation and ask for a configuration interrupt. Device lock held. */
-    protected final void configChanged() {
-        configGeneration = (configGeneration + 1) & 0xFF;
-        if ((status & STATUS_DRIVER_OK) != 0) {
-            pendingIsr |= ISR_CONFIG;
-        }
     }
 
     /** A number that changes at every reset; work started before a reset must not complete after it. */

@@ -186,11 +186,6 @@ public final class VirtioPciDevice extends PciDevice implements VirtioDevice.Tra
         setDword(at + CAP_LENGTH, length);
     }
 
-    /** The virtio device behind this transport. */
-    public VirtioDevice device() {
-        return device;
-    }
-
     // ------------------------------------------------------------------ legacy interface
 
     private long legacyRead(int offset, int size) {

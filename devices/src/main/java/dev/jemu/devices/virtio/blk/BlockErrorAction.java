@@ -22,11 +22,6 @@ public enum BlockErrorAction {
         this.optionName = optionName;
     }
 
-    /** The name on the command line. */
-    public String optionName() {
-        return optionName;
-    }
-
     /**
      * Parses a {@code werror=} value ({@code write} true) or an {@code rerror=} value, which
      * does not accept {@code enospc}.

@@ -67,16 +67,6 @@ public final class VirtioBlkRequest implements CoroutineEntry {
         return element;
     }
 
-    /** The request type (barrier flag removed). */
-    public int type() {
-        return type;
-    }
-
-    /** The first 512-byte sector of a read or write. */
-    public long sector() {
-        return sector;
-    }
-
     /** Bytes of data after the header (OUT, DISCARD, WRITE_ZEROES). */
     public long outDataBytes() {
         return element.outBytes() - HEADER_SIZE;
