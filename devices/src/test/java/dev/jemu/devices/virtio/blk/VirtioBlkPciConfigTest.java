@@ -2,6 +2,7 @@ package dev.jemu.devices.virtio.blk;
 
 import dev.jemu.devices.virtio.VirtioDevice;
 import dev.jemu.devices.virtio.VirtioPciDevice;
+import dev.jemu.devices.virtio.VirtioPciDriver;
 import dev.jemu.devices.virtio.VirtioPciDriver.Kind;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -171,6 +172,31 @@ class VirtioBlkPciConfigTest {
             h.drv.setStatus(VirtioDevice.STATUS_ACKNOWLEDGE | VirtioDevice.STATUS_DRIVER);
             h.drv.writeFeatures(1L << 31 | 1L << VirtioBlk.F_FLUSH);
             assertEquals(1L << VirtioBlk.F_FLUSH, h.drv.driverFeatures(), "bit 31 was never offered");
+        }
+    }
+
+    @Test
+    void legacyDriverAckingBadFeatureGetsNoFeatures() throws IOException {
+        try (BlkHarness h = harness(Kind.LEGACY, VirtioBlkOptions.defaults(), false, false)) {
+            h.drv.setStatus(VirtioDevice.STATUS_ACKNOWLEDGE | VirtioDevice.STATUS_DRIVER);
+            h.drv.writeFeatures(h.drv.hostFeatures());
+            assertEquals(0, h.drv.driverFeatures(), "a driver that acks VIRTIO_F_BAD_FEATURE (bit 30) acks blindly");
+        }
+    }
+
+    @Test
+    void modernDriverMayShrinkAQueueButOnlyToAPowerOfTwo() throws IOException {
+        try (BlkHarness h = harness(Kind.MODERN, VirtioBlkOptions.defaults(), false, false)) {
+            h.drv.negotiate(0);
+            h.queues.add(h.drv.setUpQueue(0, 64));
+            h.drv.driverOk();
+            assertEquals(64, h.drv.queueSize(0));
+            BlkHarness.Req r = h.request(h.q0(), VirtioBlkRequest.T_IN, 0, 512, true, null);
+            assertEquals(VirtioBlkRequest.S_OK, h.run(r));
+            h.drv.selectQueue(0);
+            h.drv.mem.write(VirtioPciDriver.MMIO_BASE + VirtioPciDevice.COMMON_Q_SIZE, 100, 2);
+            assertEquals(64, h.drv.queueSize(0));
+            assertEquals(VirtioDevice.STATUS_NEEDS_RESET, h.drv.status() & VirtioDevice.STATUS_NEEDS_RESET);
         }
     }
 
