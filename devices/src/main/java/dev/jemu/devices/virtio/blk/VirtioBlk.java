@@ -296,27 +296,33 @@ public final class VirtioBlk extends VirtioDevice {
             if (!isActive() || !q.isEnabled()) {
                 return;
             }
+            VirtioBlkRequest spare = null;
             try {
                 q.checkRings();
                 do {
                     q.setNotification(false);
                     while (true) {
-                        VirtioBlkRequest r = obtain(index);
-                        if (!q.pop(r.element())) {
-                            recycle(r);
+                        if (spare == null) {
+                            spare = obtain(index);
+                        }
+                        if (!q.pop(spare.element())) {
                             break;
                         }
                         if (last == null) {
-                            first = r;
+                            first = spare;
                         } else {
-                            last.next = r;
+                            last.next = spare;
                         }
-                        last = r;
+                        last = spare;
+                        spare = null;
                     }
                     q.setNotification(true);
                 } while (!q.isEmpty());
             } catch (VirtQueueException e) {
                 needsReset(e.getMessage());
+            }
+            if (spare != null) {
+                recycle(spare);
             }
         } finally {
             unlockDevice();
