@@ -139,31 +139,12 @@ public final class VirtioPciDevice extends PciDevice implements VirtioDevice.Tra
         setInterruptPin(1);
         if (legacy) {
             int size = Integer.highestOneBit(Math.max(LEGACY_CONFIG + device.configSize() - 1, 3)) << 1;
-            registerBar(0, BarType.IO, size, new MmioRegion(name + "-legacy", size, new MmioOps() {
-                @Override
-                public long read(long offset, int sz) {
-                    return legacyRead((int) offset, sz);
-                }
-
-                @Override
-                public void write(long offset, long value, int sz) {
-                    legacyWrite((int) offset, value, sz);
-                }
-            }, AccessSizes.UP_TO_DWORD));
+            registerBar(0, BarType.IO, size, new MmioRegion(name + "-legacy", size, new Interface(true),
+                    AccessSizes.UP_TO_DWORD));
         }
         if (modern) {
             registerBar(MODERN_BAR, BarType.MEMORY64_PREFETCH, MODERN_BAR_SIZE,
-                    new MmioRegion(name + "-modern", MODERN_BAR_SIZE, new MmioOps() {
-                        @Override
-                        public long read(long offset, int sz) {
-                            return modernRead((int) offset, sz);
-                        }
-
-                        @Override
-                        public void write(long offset, long value, int sz) {
-                            modernWrite((int) offset, value, sz);
-                        }
-                    }, AccessSizes.UP_TO_DWORD));
+                    new MmioRegion(name + "-modern", MODERN_BAR_SIZE, new Interface(false), AccessSizes.UP_TO_DWORD));
             addVendorCapability(CAP_PCI_CFG, CFG_TYPE_PCI, 0, 0, 0x14);
             setWritable(CAP_PCI_CFG + CAP_BAR, 1, 0xFF);
             setWritable(CAP_PCI_CFG + CAP_OFFSET, 4, 0xFFFF_FFFFL);
@@ -174,6 +155,29 @@ public final class VirtioPciDevice extends PciDevice implements VirtioDevice.Tra
             addVendorCapability(CAP_DEVICE, CFG_TYPE_DEVICE, DEVICE_OFFSET, REGION_SIZE, 0x10);
             addVendorCapability(CAP_ISR, CFG_TYPE_ISR, ISR_OFFSET, REGION_SIZE, 0x10);
             addVendorCapability(CAP_COMMON, CFG_TYPE_COMMON, COMMON_OFFSET, REGION_SIZE, 0x10);
+        }
+    }
+
+    /** The register callbacks of one interface's BAR. */
+    private final class Interface implements MmioOps {
+        private final boolean isLegacy;
+
+        Interface(boolean isLegacy) {
+            this.isLegacy = isLegacy;
+        }
+
+        @Override
+        public long read(long offset, int size) {
+            return isLegacy ? legacyRead((int) offset, size) : modernRead((int) offset, size);
+        }
+
+        @Override
+        public void write(long offset, long value, int size) {
+            if (isLegacy) {
+                legacyWrite((int) offset, value, size);
+            } else {
+                modernWrite((int) offset, value, size);
+            }
         }
     }
 
