@@ -94,10 +94,11 @@ public final class VirtQueue {
 
     /**
      * Sets the size (the modern interface's {@code queue_size}); returns false, changing
-     * nothing, unless it is a power of two from 1 to {@link #maxSize()}.
+     * nothing, unless it is from 1 to {@link #maxSize()}. Like QEMU, a size that is not a power
+     * of two is taken (ring positions are the free-running indices modulo the size).
      */
     public boolean setSize(int newSize) {
-        if (newSize < 1 || newSize > maxSize || Integer.bitCount(newSize) != 1) {
+        if (newSize < 1 || newSize > maxSize) {
             return false;
         }
         size = newSize;

@@ -283,7 +283,8 @@ public abstract class VirtioDevice {
         return guestErrors;
     }
 
-    private void logGuestError(String line) {
+    /** Logs a guest mistake the device simply ignores, under {@code -d guest_errors}. */
+    final void logGuestError(String line) {
         if (Log.enabled(LogCategory.GUEST_ERRORS)) {
             Log.log(LogCategory.GUEST_ERRORS, name + ": " + line);
         }

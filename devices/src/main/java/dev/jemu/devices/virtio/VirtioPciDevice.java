@@ -313,8 +313,8 @@ public final class VirtioPciDevice extends PciDevice implements VirtioDevice.Tra
             case COMMON_Q_SELECT -> queueSel = (int) value & 0xFFFF;
             case COMMON_Q_SIZE -> {
                 if (q != null && !q.setSize((int) value & 0xFFFF)) {
-                    device.needsReset("queue " + queueSel + " size " + (value & 0xFFFF)
-                            + " is not a power of two up to " + q.maxSize());
+                    device.logGuestError("queue " + queueSel + " size " + (value & 0xFFFF)
+                            + " is not from 1 to " + q.maxSize() + "; ignored");
                 }
             }
             case COMMON_Q_ENABLE -> {
