@@ -8,7 +8,8 @@ import dev.jemu.devices.pci.PciDevice;
 /**
  * The virtio PCI transport (virtio 1.x section 4.1) as QEMU's transitional devices present it:
  * vendor 0x1AF4; the legacy interface in I/O BAR 0 (host and guest features, queue page frame,
- * size, select and notify, status, ISR and the device configuration at 0x14); the modern
+ * size, select and notify, status, ISR and the device configuration at 0x14; a queue address
+ * of 0 resets the device, as in QEMU); the modern
  * interface through vendor capabilities pointing into 64-bit prefetchable memory BAR 4 (common
  * configuration at 0x0000, ISR at 0x1000, device configuration at 0x2000, notifications at
  * 0x3000 with a multiplier of 4) plus the PCI configuration access capability. Options as QEMU
@@ -219,8 +220,11 @@ public final class VirtioPciDevice extends PciDevice implements VirtioDevice.Tra
                 case LEGACY_GUEST_FEATURES -> device.setDriverFeatures(
                         (value & 1L << F_BAD_FEATURE) != 0 ? 0 : value & 0xFFFF_FFFFL, legacyOffered);
                 case LEGACY_QUEUE_PFN -> {
-                    if (q != null) {
-                        q.setLegacyPfn(value & 0xFFFF_FFFFL);
+                    long pfn = value & 0xFFFF_FFFFL;
+                    if (pfn == 0) {
+                        writeStatus(0, false);
+                    } else if (q != null) {
+                        q.setLegacyPfn(pfn);
                     }
                 }
                 case LEGACY_QUEUE_SEL -> queueSel = (int) value & 0xFFFF;

@@ -204,6 +204,19 @@ class VirtioBlkPciConfigTest {
     }
 
     @Test
+    void legacyQueueAddressZeroResetsTheDevice() throws IOException {
+        try (BlkHarness h = harness(Kind.LEGACY, VirtioBlkOptions.defaults(), false, false)) {
+            h.start(1L << VirtioBlk.F_FLUSH);
+            h.drv.selectQueue(0);
+            h.drv.io.write(VirtioPciDriver.IO_BASE + VirtioPciDevice.LEGACY_QUEUE_PFN, 0, 4);
+            // QEMU 7.2 (qtest): status, guest features and the queue address all read 0 afterwards
+            assertEquals(0, h.drv.status());
+            assertEquals(0, h.drv.driverFeatures());
+            assertEquals(0, h.drv.io.read(VirtioPciDriver.IO_BASE + VirtioPciDevice.LEGACY_QUEUE_PFN, 4));
+        }
+    }
+
+    @Test
     void modernDeviceRefusesFeaturesOkWithoutVersion1() throws IOException {
         try (BlkHarness h = harness(Kind.MODERN, VirtioBlkOptions.defaults(), false, false)) {
             h.drv.setStatus(VirtioDevice.STATUS_ACKNOWLEDGE | VirtioDevice.STATUS_DRIVER);
