@@ -118,6 +118,15 @@ class VirtioBlkTest {
             System.arraycopy("disk-7\0".getBytes(StandardCharsets.US_ASCII), 0, expected, 0, 7);
             assertArrayEquals(expected, h.data(r));
         }
+        try (BlkHarness h = harness(kind, img, VirtioBlkOptions.defaults())) {
+            h.start(0);
+            BlkHarness.Req r = h.request(h.q0(), T_GET_ID, 0, 20, true, fill(20, 0xEE));
+            assertEquals(S_OK, h.run(r));
+            byte[] expected = fill(20, 0xEE);
+            expected[0] = 0;
+            assertArrayEquals(expected, h.data(r), "QEMU 7.2 without serial=: one NUL byte");
+            assertEquals(21, h.q0().usedLen(0));
+        }
         VirtioBlkOptions longSerial = VirtioBlkOptions.defaults().withDrive("0123456789abcdefghijKLMN", true, false);
         try (BlkHarness h = harness(kind, img, longSerial)) {
             h.start(0);
