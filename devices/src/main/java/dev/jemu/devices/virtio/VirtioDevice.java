@@ -68,6 +68,8 @@ public abstract class VirtioDevice {
     private volatile int resetCount;
     private int pendingIsr;
     private boolean needsResetLogged;
+    /** A guest mistake stopped the device until reset. */
+    private boolean broken;
     private long guestErrors;
     private long requestErrors;
 
@@ -217,9 +219,9 @@ public abstract class VirtioDevice {
         }
     }
 
-    /** Whether the driver set DRIVER_OK and the device has not asked for a reset. */
+    /** Whether the driver set DRIVER_OK and no guest mistake stopped the device since. */
     public final boolean isActive() {
-        return active && (status & STATUS_NEEDS_RESET) == 0;
+        return active && !broken;
     }
 
     /**
@@ -244,17 +246,20 @@ public abstract class VirtioDevice {
     // ------------------------------------------------------------------ errors and interrupts
 
     /**
-     * A guest mistake the device cannot answer in-band: sets NEEDS_RESET, asks for a
-     * configuration interrupt if the driver is running, logs the first one since the last
-     * reset. The device stops processing until reset. Device lock held.
+     * A guest mistake the device cannot answer in-band: the device stops processing until
+     * reset and logs the first such mistake since the last reset. A driver that negotiated
+     * VERSION_1 also sees DEVICE_NEEDS_RESET and a configuration interrupt (if it set
+     * DRIVER_OK); a legacy driver has no such status bit, and like QEMU the device only stops.
+     * Device lock held.
      */
     public final void needsReset(String why) {
         guestErrors++;
+        broken = true;
         if (!needsResetLogged) {
             needsResetLogged = true;
             logGuestError(why + "; device needs reset");
         }
-        if ((status & STATUS_NEEDS_RESET) == 0) {
+        if (hasFeature(F_VERSION_1) && (status & STATUS_NEEDS_RESET) == 0) {
             status |= STATUS_NEEDS_RESET;
             if ((status & STATUS_DRIVER_OK) != 0) {
                 pendingIsr |= ISR_CONFIG;
@@ -354,6 +359,7 @@ public abstract class VirtioDevice {
             active = false;
             pendingIsr = 0;
             needsResetLogged = false;
+            broken = false;
             for (VirtQueue q : queues) {
                 q.reset();
             }
