@@ -19,7 +19,7 @@ import java.lang.invoke.VarHandle;
  * <p>Guest mistakes (rings, tables or buffers outside RAM, a chain that loops or is longer than
  * its table, an indirect table inside another, a zero-length buffer, a readable buffer after a
  * writable one, an avail index more than the queue size ahead, a head out of range) are thrown
- * as {@link VirtQueueException}; the device then sets NEEDS_RESET.
+ * as {@link VirtQueueException}; the device then stops until reset ({@link VirtioDevice#needsReset}).
  *
  * <p>Threading: configured by the transport and processed by the device, always with the
  * device's {@link VirtioDevice#lock()} held.

@@ -2,7 +2,8 @@ package dev.jemu.devices.virtio;
 
 /**
  * A guest mistake found while walking a virtqueue (a descriptor outside RAM, a loop, an avail
- * index that jumped ahead...): the device answers it by setting NEEDS_RESET. The message names
+ * index that jumped ahead...): the device answers it by stopping until reset ({@link
+ * VirtioDevice#needsReset}). The message names
  * the mistake in one line. Immutable.
  */
 public final class VirtQueueException extends Exception {

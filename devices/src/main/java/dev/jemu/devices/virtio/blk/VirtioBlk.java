@@ -38,7 +38,8 @@ import java.util.Arrays;
  * the request is retried at {@link #resume()}).
  *
  * <p>Guest mistakes the request format makes impossible to answer (no room for the header or
- * the status byte, a short discard segment) set NEEDS_RESET; requests that are well formed but
+ * the status byte, a short discard segment) stop the device until reset ({@link
+ * VirtioDevice#needsReset}); requests that are well formed but
  * wrong (past the end of the disk, misaligned, a write to a read-only drive) complete with
  * IOERR; unknown types and unsupported flags with UNSUPP.
  *
