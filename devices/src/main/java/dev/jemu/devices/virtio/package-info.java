@@ -9,7 +9,8 @@
  * the device's AioContext (the main loop's or an IOThread's) under the device's own lock
  * ({@link dev.jemu.devices.virtio.VirtioDevice#lock()}), always taken after the big lock.
  *
- * <p>Uses {@code dev.jemu.core.memory}, {@code dev.jemu.core.sync}, {@code dev.jemu.core.log},
- * {@code dev.jemu.devices.pci} and {@code dev.jemu.aio}.
+ * <p>Uses {@code dev.jemu.core.memory}, {@code dev.jemu.core.sync}, {@code dev.jemu.core.log} and
+ * {@code dev.jemu.devices.pci}; a device on top (such as {@code .blk}) brings its own
+ * AioContext.
  */
 package dev.jemu.devices.virtio;

@@ -17,6 +17,6 @@
  * }</pre>
  *
  * <p>Uses {@code dev.jemu.devices.virtio}, {@code dev.jemu.block}, {@code dev.jemu.coroutine},
- * {@code dev.jemu.aio} and {@code dev.jemu.core}.
+ * {@code dev.jemu.aio}, {@code dev.jemu.core.memory} and {@code dev.jemu.core.sync}.
  */
 package dev.jemu.devices.virtio.blk;
