@@ -48,6 +48,35 @@ class VirtioBlkQueueTest {
 
     @ParameterizedTest
     @EnumSource(Kind.class)
+    void aNotifyOnlyHandsTheQueueToTheAioContext(Kind kind) throws IOException {
+        MemoryDisk disk = patterned(1 << 20);
+        try (BlkHarness h = new BlkHarness(kind, QemuTools.memory(disk), VirtioBlkOptions.defaults(), null)) {
+            h.start(0);
+            disk.threads.clear();
+            disk.contexts.clear();
+            BlkHarness.Req r = h.request(h.q0(), T_IN, 0, 512, true, null);
+            h.q0().offer(r.head());
+            Thread vcpu = new Thread(() -> h.drv.notify(0), "vcpu0");
+            vcpu.start();
+            try {
+                vcpu.join(BlkHarness.WAIT_MS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            assertFalse(vcpu.isAlive());
+            assertEquals(0, h.q0().usedIdx(), "the register write did no block I/O");
+            assertTrue(disk.threads.isEmpty());
+            h.awaitUsed(h.q0(), 1);
+            assertEquals(Set.of(h.main), disk.contexts, "the request ran in the main AioContext");
+            if (Coroutine.backendName().equals("continuation")) {
+                assertEquals(Set.of(Thread.currentThread().getName()), disk.threads,
+                        "on the thread that polls it");
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(Kind.class)
     void eventIdxInterruptsOnlyWhenUsedIndexPassesUsedEvent(Kind kind) throws IOException {
         MemoryDisk disk = patterned(1 << 20);
         try (BlkHarness h = new BlkHarness(kind, QemuTools.memory(disk), VirtioBlkOptions.defaults(), null)) {
