@@ -18,6 +18,7 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
+import java.util.concurrent.CountDownLatch;
 
 /**
  * A virtio block device (virtio 1.x section 5.2) on a {@link BlockBackend}: IN, OUT, FLUSH,
@@ -43,8 +44,8 @@ import java.util.Arrays;
  * wrong (past the end of the disk, misaligned, a write to a read-only drive) complete with
  * IOERR; unknown types and unsupported flags with UNSUPP.
  *
- * <p>Threading: see {@link VirtioDevice}; {@link #resume()} and {@link #close()} may be called
- * from any thread.
+ * <p>Threading: see {@link VirtioDevice}; {@link #resume()}, {@link #drain()} and {@link
+ * #close()} may be called from any thread.
  */
 public final class VirtioBlk extends VirtioDevice {
     /** The virtio device ID of a block device. */
@@ -593,8 +594,43 @@ public final class VirtioBlk extends VirtioDevice {
         }
     }
 
-    /** Frees the device's bottom halves; call once its requests have drained. Any thread. */
+    /**
+     * Waits until no request of the device is in flight in the block layer (QEMU's drain), by
+     * draining the drive in its AioContext. Any thread, but not with the big lock held: the
+     * requests it waits for complete under it.
+     */
+    public void drain() {
+        if (bql.isHeld()) {
+            throw new IllegalStateException(name() + ": drain called with the big emulator lock held");
+        }
+        if (Thread.currentThread() == ctx.homeThread()) {
+            backend.root().drain();
+            return;
+        }
+        CountDownLatch done = new CountDownLatch(1);
+        ctx.oneShot(() -> {
+            try {
+                backend.root().drain();
+            } finally {
+                done.countDown();
+            }
+        });
+        boolean interrupted = false;
+        while (done.getCount() > 0) {
+            try {
+                done.await();
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Drains the device's requests and frees its bottom halves. Any thread, without the big lock. */
     public void close() {
+        drain();
         for (BottomHalf bh : kick) {
             bh.delete();
         }

@@ -13,7 +13,7 @@
  * VirtioPciDevice pci = new VirtioPciDevice("virtio-blk-pci", blk, disableLegacy, disableModern,
  *         VirtioBlk.PCI_CLASS);
  * bus.plug(pci, bus.freeSlot(1));                   // INTA through the PIIX PIRQ routing
- * // on resume after a stop: blk.resume(); at shutdown, once drained: blk.close()
+ * // on resume after a stop: blk.resume(); at shutdown (guest stopped, big lock free): blk.close()
  * }</pre>
  *
  * <p>Uses {@code dev.jemu.devices.virtio}, {@code dev.jemu.block}, {@code dev.jemu.coroutine},

@@ -6,6 +6,7 @@ import dev.jemu.block.BlockException;
 import dev.jemu.block.BlockStatus;
 import dev.jemu.block.ImageInfo;
 import dev.jemu.block.Preallocation;
+import dev.jemu.coroutine.CoQueue;
 import dev.jemu.coroutine.Coroutine;
 
 import java.io.IOException;
@@ -24,8 +25,12 @@ final class MemoryDisk implements BlockDriver {
     final Set<AioContext> contexts = ConcurrentHashMap.newKeySet();
     volatile int failNext;
     volatile String failMessage = "Input/output error";
-    int active;
+    volatile int active;
     int maxActive;
+    /** While set, requests wait in the driver until {@link #release()}. */
+    volatile boolean hold;
+    private final CoQueue held = new CoQueue();
+    private volatile AioContext home;
 
     MemoryDisk(int size) {
         data = new byte[size];
@@ -40,10 +45,22 @@ final class MemoryDisk implements BlockDriver {
         }
         active++;
         maxActive = Math.max(maxActive, active);
+        home = AioContext.current();
         Coroutine self = Coroutine.self();
-        AioContext.current().oneShot(self::wake);
+        home.oneShot(self::wake);
         Coroutine.yield();
+        while (hold) {
+            held.await(null);
+        }
         active--;
+    }
+
+    /** Lets held requests go on (from any thread). */
+    void release() {
+        home.oneShot(() -> {
+            hold = false;
+            held.restartAll();
+        });
     }
 
     @Override public String formatName() {

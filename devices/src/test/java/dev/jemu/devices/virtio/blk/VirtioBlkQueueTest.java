@@ -24,6 +24,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -301,6 +302,47 @@ class VirtioBlkQueueTest {
         byte[] b = new byte[len];
         java.util.Arrays.fill(b, (byte) value);
         return b;
+    }
+
+    @ParameterizedTest
+    @EnumSource(Kind.class)
+    void drainFromAnotherThreadWaitsForTheIothreadsRequests(Kind kind) throws Exception {
+        MemoryDisk disk = patterned(4 << 20);
+        IOThread io = IOThread.start("io3");
+        try {
+            try (BlkHarness h = new BlkHarness(kind, QemuTools.memory(disk), VirtioBlkOptions.defaults(), io)) {
+                h.start(0);
+                VirtQueueFixture f = h.q0();
+                for (int i = 0; i < 64; i++) {
+                    f.add(h.request(f, T_OUT, i * 8L, 4096, false, fill(4096, i)).head());
+                }
+                disk.hold = true;
+                f.publish();
+                h.drv.notify(0);
+                h.awaitCondition(() -> disk.active == 64);
+                Thread drainer = new Thread(h.blk::drain, "drainer");
+                drainer.start();
+                long deadline = System.nanoTime() + BlkHarness.WAIT_MS * 1_000_000;
+                while (drainer.getState() != Thread.State.WAITING && System.nanoTime() < deadline) {
+                    Thread.onSpinWait();
+                }
+                assertEquals(Thread.State.WAITING, drainer.getState(), "drain waits while requests are held");
+                assertEquals(64, h.backend.root().inFlight());
+                disk.release();
+                drainer.join(BlkHarness.WAIT_MS);
+                assertFalse(drainer.isAlive());
+                assertEquals(0, h.backend.root().inFlight());
+                assertEquals(64, h.backend.stats().wrOperations(), "every write reached the disk before drain returned");
+                h.drv.bql.lock();
+                try {
+                    assertThrows(IllegalStateException.class, h.blk::drain, "drain under the big lock would deadlock");
+                } finally {
+                    h.drv.bql.unlock();
+                }
+            }
+        } finally {
+            io.stop();
+        }
     }
 
     @ParameterizedTest
