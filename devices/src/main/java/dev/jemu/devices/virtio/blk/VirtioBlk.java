@@ -171,10 +171,7 @@ public final class VirtioBlk extends VirtioDevice {
     @Override
     protected long deviceFeatures() {
         long f = 1L << F_SEG_MAX | 1L << F_GEOMETRY | 1L << F_BLK_SIZE | 1L << F_TOPOLOGY | 1L << F_CONFIG_WCE
-                | 1L << F_DISCARD | 1L << F_WRITE_ZEROES;
-        if (options.writeCache()) {
-            f |= 1L << F_FLUSH;
-        }
+                | 1L << F_FLUSH | 1L << F_DISCARD | 1L << F_WRITE_ZEROES;
         if (readOnly) {
             f |= 1L << F_RO;
         }
@@ -231,10 +228,13 @@ public final class VirtioBlk extends VirtioDevice {
         return v;
     }
 
-    /** The driver may write only {@code writeback} (with CONFIG_WCE), switching the cache mode. */
+    /**
+     * The driver may write only {@code writeback}, switching the cache mode (as in QEMU, even
+     * on a {@code write-cache=off} device: the property is the initial state).
+     */
     @Override
     public void writeConfig(int offset, long value, int size) {
-        if (offset == CFG_WRITEBACK && size == 1 && options.writeCache()) {
+        if (offset == CFG_WRITEBACK && size == 1) {
             setWriteCache(value != 0);
         }
     }
@@ -248,7 +248,7 @@ public final class VirtioBlk extends VirtioDevice {
 
     @Override
     protected void activated() {
-        if (options.writeCache() && !hasFeature(F_CONFIG_WCE)) {
+        if (!hasFeature(F_CONFIG_WCE)) {
             setWriteCache(hasFeature(F_FLUSH));
         }
         for (BottomHalf bh : kick) {

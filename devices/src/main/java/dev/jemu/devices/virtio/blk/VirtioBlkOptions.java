@@ -9,7 +9,8 @@ package dev.jemu.devices.virtio.blk;
  * @param logicalBlockSize {@code logical_block_size}: a power of two from 512 to 2 MiB
  * @param physicalBlockSize {@code physical_block_size}: a power of two, at least the logical size
  * @param serial {@code serial}: at most 20 bytes are given to the guest; null for none
- * @param writeCache {@code write-cache}: whether the guest sees a volatile write cache (FLUSH)
+ * @param writeCache {@code write-cache}: whether the write cache starts enabled (the
+ *     {@code writeback} config field); the driver may change it, as in QEMU
  * @param readOnly whether the drive is read-only (the guest is offered VIRTIO_BLK_F_RO)
  * @param werror the drive's {@code werror=}
  * @param rerror the drive's {@code rerror=}

@@ -29,6 +29,8 @@ final class MemoryDisk implements BlockDriver {
     int maxActive;
     /** While set, requests wait in the driver until {@link #release()}. */
     volatile boolean hold;
+    /** Flags of the last write. */
+    volatile int lastWriteFlags = -1;
     private final CoQueue held = new CoQueue();
     private volatile AioContext home;
 
@@ -77,6 +79,7 @@ final class MemoryDisk implements BlockDriver {
     }
 
     @Override public void coPwritev(long offset, ByteBuffer buf, int bufOffset, int bytes, int flags) throws IOException {
+        lastWriteFlags = flags;
         pause();
         buf.get(bufOffset, data, (int) offset, bytes);
     }

@@ -1,6 +1,7 @@
 package dev.jemu.devices.virtio.blk;
 
 import dev.jemu.aio.IOThread;
+import dev.jemu.block.RequestFlags;
 import dev.jemu.coroutine.Coroutine;
 import dev.jemu.devices.virtio.VirtQueue;
 import dev.jemu.devices.virtio.VirtQueueFixture;
@@ -342,6 +343,35 @@ class VirtioBlkQueueTest {
             }
         } finally {
             io.stop();
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(Kind.class)
+    void writesAreWrittenThroughUnlessTheGuestSeesAWriteCache(Kind kind) throws IOException {
+        MemoryDisk disk = new MemoryDisk(1 << 20);
+        try (BlkHarness h = new BlkHarness(kind, QemuTools.memory(disk), VirtioBlkOptions.defaults(), null)) {
+            h.start(1L << VirtioBlk.F_FLUSH | 1L << VirtioBlk.F_CONFIG_WCE);
+            assertEquals(S_OK, h.run(h.request(h.q0(), T_OUT, 0, 512, false, new byte[512])));
+            assertEquals(0, disk.lastWriteFlags & RequestFlags.FUA, "write cache on: no FUA");
+            h.drv.writeConfig(VirtioBlk.CFG_WRITEBACK, 0, 1);
+            assertEquals(S_OK, h.run(h.request(h.q0(), T_OUT, 0, 512, false, new byte[512])));
+            assertEquals(RequestFlags.FUA, disk.lastWriteFlags & RequestFlags.FUA, "writeback=0: writethrough");
+            h.start(0);
+            assertEquals(S_OK, h.run(h.request(h.q0(), T_OUT, 0, 512, false, new byte[512])));
+            assertEquals(RequestFlags.FUA, disk.lastWriteFlags & RequestFlags.FUA,
+                    "a driver that acks neither FLUSH nor CONFIG_WCE gets writethrough");
+            assertEquals(0, h.drv.config(VirtioBlk.CFG_WRITEBACK, 1));
+        }
+        VirtioBlkOptions noCache = VirtioBlkOptions.defaults().withDrive(null, false, false);
+        try (BlkHarness h = new BlkHarness(kind, QemuTools.memory(disk), noCache, null)) {
+            h.start(1L << VirtioBlk.F_FLUSH | 1L << VirtioBlk.F_CONFIG_WCE);
+            assertEquals(S_OK, h.run(h.request(h.q0(), T_OUT, 0, 512, false, new byte[512])));
+            assertEquals(RequestFlags.FUA, disk.lastWriteFlags & RequestFlags.FUA, "write-cache=off starts writethrough");
+            h.drv.writeConfig(VirtioBlk.CFG_WRITEBACK, 1, 1);
+            assertEquals(1, h.drv.config(VirtioBlk.CFG_WRITEBACK, 1), "QEMU 7.2: the driver may turn the cache on");
+            assertEquals(S_OK, h.run(h.request(h.q0(), T_OUT, 0, 512, false, new byte[512])));
+            assertEquals(0, disk.lastWriteFlags & RequestFlags.FUA);
         }
     }
 
