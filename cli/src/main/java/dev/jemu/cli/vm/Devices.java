@@ -1,6 +1,11 @@
 package dev.jemu.cli.vm;
 
+import dev.jemu.aio.IOThread;
 import dev.jemu.devices.ide.IdeDrive;
+import dev.jemu.devices.virtio.VirtioPciDevice;
+import dev.jemu.devices.virtio.blk.BlockErrorAction;
+import dev.jemu.devices.virtio.blk.VirtioBlk;
+import dev.jemu.devices.virtio.blk.VirtioBlkOptions;
 import dev.jemu.devices.serial.Serial16550;
 
 import java.io.InputStream;
@@ -25,6 +30,9 @@ final class Devices {
         MODELS.put("ide-hd", "IDE hard disk: drive=ID[,bus=ide.0|ide.1][,unit=0|1][,serial=S]");
         MODELS.put("isa-debug-exit", "writes end the emulator with status (value << 1) | 1: [iobase=0x501][,iosize=2]");
         MODELS.put("isa-debugcon", "ISA debug console: [iobase=0xe9][,chardev=ID]");
+        MODELS.put("virtio-blk-pci", "virtio block device: drive=ID[,iothread=ID][,num-queues=N][,queue-size=N][,serial=S]"
+                + "[,write-cache=on|off][,logical_block_size=N][,physical_block_size=N][,disable-legacy=on|off|auto]"
+                + "[,disable-modern=on|off][,addr=SLOT]");
     }
 
     private final PcVm vm;
@@ -57,6 +65,9 @@ final class Devices {
             d.device(dev);
         }
         d.attachIdeDrives();
+        for (DriveSpec v : d.virtioDrives) {
+            d.plugVirtioBlk(v, null, QemuOpts.parse("-drive", "driver=virtio-blk-pci", "driver"));
+        }
     }
 
     // ------------------------------------------------------------------ character devices
@@ -175,6 +186,9 @@ final class Devices {
 
     // ------------------------------------------------------------------ drives
 
+    /** Drives of {@code -drive if=virtio}, plugged after the {@code -device}s as QEMU does. */
+    private final java.util.List<DriveSpec> virtioDrives = new java.util.ArrayList<>();
+
     private void drives() throws OptionException {
         int next = 0;
         for (DriveSpec d : options.drives) {
@@ -202,7 +216,12 @@ final class Devices {
                 ide[index] = d;
                 ideTaken[index] = true;
             } else if (d.iface().equals("virtio")) {
-                throw new OptionException(d.option(), "if=virtio: jemu has no virtio-blk yet");
+                if (id == null) {
+                    id = "virtio" + virtioDrives.size();
+                }
+                d = new DriveSpec(d.option(), id, d.iface(), d.index(), d.readOnly(), d.snapshot(), d.werror(), d.rerror(),
+                        d.discard(), d.block());
+                virtioDrives.add(d);
             } else if (id == null) {
                 throw new OptionException(d.option(), "an if=none drive needs an id (id=NAME)");
             }
@@ -247,6 +266,7 @@ final class Devices {
         String model = d.get("driver");
         switch (model) {
             case "ide-hd" -> ideHd(d);
+            case "virtio-blk-pci" -> virtioBlkPci(d);
             case "isa-debug-exit" -> {
                 int iobase = (int) d.number("iobase", 0x501, 0xFFFF);
                 long iosize = d.number("iosize", 2, 4);
@@ -303,6 +323,72 @@ final class Devices {
         }
         ideTaken[index] = true;
         attachIde(spec, index / 2, index % 2, serial);
+    }
+
+    private void virtioBlkPci(QemuOpts d) throws OptionException {
+        String driveId = d.get("drive");
+        if (driveId == null) {
+            throw d.error("drive property not set");
+        }
+        DriveSpec spec = drivesById.get(driveId);
+        if (spec == null) {
+            throw d.error("Property 'virtio-blk-pci.drive' can't find value '" + driveId + "'");
+        }
+        claim(d, driveId);
+        String iothread = d.get("iothread");
+        IOThread io = null;
+        if (iothread != null) {
+            io = vm.iothread(iothread);
+            if (io == null) {
+                throw d.error("Property 'virtio-blk-pci.iothread' can't find value '" + iothread + "'");
+            }
+        }
+        plugVirtioBlk(spec, io, d);
+    }
+
+    /** Opens {@code spec} and plugs a virtio-blk-pci device for it, with the properties of {@code d}. */
+    private void plugVirtioBlk(DriveSpec spec, IOThread io, QemuOpts d) throws OptionException {
+        VirtioBlkOptions o = VirtioBlkOptions.defaults();
+        BlockErrorAction werror;
+        BlockErrorAction rerror;
+        try {
+            o = o.withQueues((int) d.number("num-queues", o.numQueues(), 1024), (int) d.number("queue-size", o.queueSize(), 1 << 16))
+                    .withBlockSizes((int) d.size("logical_block_size", o.logicalBlockSize()),
+                            (int) d.size("physical_block_size", o.physicalBlockSize()));
+            werror = BlockErrorAction.parse(spec.werror(), true);
+            rerror = BlockErrorAction.parse(spec.rerror(), false);
+        } catch (IllegalArgumentException e) {
+            throw d.error(e.getMessage());
+        }
+        o = o.withDrive(d.get("serial"), d.bool("write-cache", true), spec.readOnly()).withErrorActions(werror, rerror);
+        String legacy = d.choice("disable-legacy", "auto", "on", "off", "auto");
+        boolean disableModern = d.bool("disable-modern", false);
+        int devfn = d.has("addr") ? (int) d.parseNumber("addr", d.get("addr").split("\\.")[0], 31) << 3 : vm.board().pci().freeSlot(2);
+        d.remove("drive");
+        d.remove("iothread");
+        rejectUnknown(d, "virtio-blk-pci");
+        if (devfn < 0) {
+            throw d.error("PCI: no slot available for virtio-blk-pci");
+        }
+        if (disableModern && legacy.equals("on")) {
+            throw d.error("device has neither a legacy nor a modern interface (disable-legacy=on,disable-modern=on)");
+        }
+        Drives.Drive drive = Drives.open(spec, spec.id());
+        vm.addDrive(drive);
+        VirtioBlk blk;
+        try {
+            blk = new VirtioBlk(spec.id(), drive.backend(), o, vm.board().memory(), vm.board().bql(), vm.mainContext(), io);
+        } catch (java.io.IOException e) {
+            throw d.error(OsErrors.reason(e));
+        }
+        blk.setStopHandler(vm.board().loop()::pause);
+        vm.addVirtioBlk(blk);
+        VirtioPciDevice pci = new VirtioPciDevice("virtio-blk-pci", blk, legacy.equals("on"), disableModern, VirtioBlk.PCI_CLASS);
+        try {
+            vm.board().pci().plug(pci, devfn);
+        } catch (IllegalArgumentException e) {
+            throw d.error(e.getMessage());
+        }
     }
 
     private void claim(QemuOpts d, String driveId) throws OptionException {

@@ -1,6 +1,7 @@
 package dev.jemu.cli.vm;
 
 import dev.jemu.aio.AioContext;
+import dev.jemu.aio.IOThread;
 import dev.jemu.core.log.Log;
 import dev.jemu.core.log.LogCategory;
 import dev.jemu.core.machine.GuestClock;
@@ -8,6 +9,7 @@ import dev.jemu.devices.pc.PcBoard;
 import dev.jemu.devices.pc.boot.BootImageException;
 import dev.jemu.devices.pc.boot.MultibootLoader;
 import dev.jemu.devices.serial.Serial16550;
+import dev.jemu.devices.virtio.blk.VirtioBlk;
 import dev.jemu.devices.timer.Mc146818Rtc;
 
 import java.io.IOException;
@@ -37,6 +39,8 @@ public final class PcVm implements AutoCloseable {
     private final PcBoard board;
     private final List<CharBackend> chardevs = new ArrayList<>();
     private final List<Drives.Drive> drives = new ArrayList<>();
+    private final java.util.Map<String, IOThread> iothreads = new java.util.LinkedHashMap<>();
+    private final List<VirtioBlk> virtioBlks = new ArrayList<>();
     private final byte[] kernelImage;
 
     /**
@@ -57,6 +61,9 @@ public final class PcVm implements AutoCloseable {
                     options.noReboot, Mc146818Rtc.startTime(options.rtcBase, Clock.systemDefaultZone()));
         } catch (BootImageException e) {
             throw new OptionException("-bios " + biosPath, e.getMessage());
+        }
+        for (String id : options.iothreads) {
+            iothreads.put(id, IOThread.start(id));
         }
         if (options.noShutdown) {
             board.setGuestPoweroff(() -> {
@@ -137,6 +144,15 @@ public final class PcVm implements AutoCloseable {
         drives.add(drive);
     }
 
+    void addVirtioBlk(VirtioBlk blk) {
+        virtioBlks.add(blk);
+    }
+
+    /** The IOThread {@code -object iothread,id=ID} created, or null. */
+    IOThread iothread(String id) {
+        return iothreads.get(id);
+    }
+
     /** Connects host input of {@code backend} to {@code serial}. */
     void connectInput(CharBackend backend, Serial16550 serial) {
         backend.startInput(b -> board.bql().call(() -> {
@@ -180,15 +196,21 @@ public final class PcVm implements AutoCloseable {
         return status[0];
     }
 
-    /** Flushes and closes the disks and the character devices. */
+    /** Waits for the devices' requests, flushes and closes the disks, stops the IOThreads, closes the character devices. */
     @Override
     public void close() {
+        for (VirtioBlk b : virtioBlks) {
+            b.close();
+        }
         for (Drives.Drive d : drives) {
             try {
                 d.backend().close();
             } catch (IOException e) {
                 System.err.println("jemu: drive " + d.id() + ": " + OsErrors.reason(e));
             }
+        }
+        for (IOThread t : iothreads.values()) {
+            t.stop();
         }
         for (CharBackend c : chardevs) {
             try {

@@ -6,7 +6,7 @@ import dev.jemu.tests.boot.BootCase.Disk;
 import java.time.Duration;
 import java.util.List;
 
-/** The boot-test table: SeaBIOS boots the disk guest from IDE on jemu and on QEMU. */
+/** The boot-test table: SeaBIOS boots the disk guest from IDE and virtio-blk on jemu and on QEMU. */
 final class BootCases {
     private static final Duration TIMEOUT = Duration.ofSeconds(60);
     private static final Disk BOOT_RAW = new Disk(64, true, "raw");
@@ -50,6 +50,26 @@ final class BootCases {
                         List.of("-drive", "file={d0},format=raw,werror=ignore"), TIMEOUT, BootCase.DONE, After.UNCHANGED),
                 new BootCase("write-if-none-ide-hd", "WRITE", List.of(BOOT_RAW),
                         List.of("-drive", "file={d0},format=raw,if=none,id=disk0", "-device", "ide-hd,drive=disk0,bus=ide.0,unit=0"),
-                        TIMEOUT, BootCase.DONE, After.WRITTEN));
+                        TIMEOUT, BootCase.DONE, After.WRITTEN),
+                new BootCase("virtio-chs-and-edd", "READ", List.of(BOOT_RAW),
+                        List.of("-drive", "file={d0},format=raw,if=virtio"), TIMEOUT, BootCase.DONE, After.UNCHANGED),
+                new BootCase("virtio-two-disks-iothread", "READ", List.of(BOOT_RAW, DATA_RAW),
+                        List.of("-object", "iothread,id=io0",
+                                "-drive", "file={d0},format=raw,if=none,id=d0", "-device", "virtio-blk-pci,drive=d0,iothread=io0",
+                                "-drive", "file={d1},format=raw,if=virtio"), TIMEOUT, BootCase.DONE, After.UNCHANGED),
+                new BootCase("virtio-write-raw", "WRITE", List.of(BOOT_RAW),
+                        List.of("-drive", "file={d0},format=raw,if=virtio"), TIMEOUT, BootCase.DONE, After.WRITTEN),
+                new BootCase("virtio-write-qcow2-iothread", "WRITE", List.of(new Disk(64, true, "qcow2")),
+                        List.of("-object", "iothread,id=io0", "-drive", "file={d0},format=qcow2,if=none,id=d0,cache=none",
+                                "-device", "virtio-blk-pci,drive=d0,iothread=io0,num-queues=2,queue-size=128"),
+                        TIMEOUT, BootCase.DONE, After.WRITTEN),
+                new BootCase("virtio-read-only-drive", "WRITE", List.of(BOOT_RAW),
+                        List.of("-drive", "file={d0},format=raw,if=virtio,readonly=on"), TIMEOUT, BootCase.DONE, After.UNCHANGED),
+                new BootCase("virtio-modern-only", "READ", List.of(BOOT_RAW),
+                        List.of("-drive", "file={d0},format=raw,if=none,id=d0", "-device", "virtio-blk-pci,drive=d0,disable-legacy=on"),
+                        TIMEOUT, BootCase.DONE, After.UNCHANGED),
+                new BootCase("virtio-legacy-only", "READ", List.of(BOOT_RAW),
+                        List.of("-drive", "file={d0},format=raw,if=none,id=d0", "-device", "virtio-blk-pci,drive=d0,disable-modern=on"),
+                        TIMEOUT, BootCase.DONE, After.UNCHANGED));
     }
 }
