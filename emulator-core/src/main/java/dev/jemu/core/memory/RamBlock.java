@@ -8,8 +8,10 @@ import java.util.Arrays;
 import java.util.List;
 
 /**
- * The host storage of guest RAM or ROM: heap byte arrays of up to 1 GiB each, so that every
- * 4 KiB page lies inside one array (the CPU's TLB points straight into it). Also keeps a
+ * The host storage of guest RAM or ROM: heap byte arrays of 2 MiB each, allocated when a byte
+ * of theirs is first read or written, so that a large guest costs host memory only for what it
+ * touches (guest RAM is reserved, not committed) and starts at once. Every 4 KiB page lies
+ * inside one array; the CPU's TLB points straight into it. Also keeps a
  * write generation per page for decoded-code caches: a page that someone has
  * {@linkplain #markCode marked as holding code} gets its generation bumped by every write
  * made through the memory API, and write listeners are told to stop writing to it behind
@@ -22,8 +24,9 @@ public final class RamBlock {
     public static final int PAGE_SHIFT = 12;
     /** Page size in bytes. */
     public static final int PAGE_SIZE = 1 << PAGE_SHIFT;
-    static final int CHUNK_SHIFT = 30;
+    static final int CHUNK_SHIFT = 21;
     private static final long CHUNK_MASK = (1L << CHUNK_SHIFT) - 1;
+    private static final VarHandle CHUNKS = MethodHandles.arrayElementVarHandle(byte[][].class);
 
     private static final VarHandle SHORT = MethodHandles.byteArrayViewVarHandle(short[].class, ByteOrder.LITTLE_ENDIAN);
     private static final VarHandle INT = MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.LITTLE_ENDIAN);
@@ -41,11 +44,11 @@ public final class RamBlock {
             throw new IllegalArgumentException("RAM size " + size + " is not a positive multiple of 4 KiB");
         }
         this.size = size;
-        int n = (int) ((size + CHUNK_MASK) >>> CHUNK_SHIFT);
-        chunks = new byte[n][];
-        for (int i = 0; i < n; i++) {
-            chunks[i] = new byte[(int) Math.min(1L << CHUNK_SHIFT, size - ((long) i << CHUNK_SHIFT))];
+        long n = (size + CHUNK_MASK) >>> CHUNK_SHIFT;
+        if (n > Integer.MAX_VALUE - 8) {
+            throw new IllegalArgumentException("RAM size " + size + " is too large");
         }
+        chunks = new byte[(int) n][];
         int pages = (int) (size >>> PAGE_SHIFT);
         generations = new int[pages];
         codePages = new long[(pages + 63) >>> 6];
@@ -56,9 +59,31 @@ public final class RamBlock {
         return size;
     }
 
-    /** The array holding byte {@code offset}; with {@link #arrayIndex} the page's host location. */
+    /**
+     * The array holding byte {@code offset}, allocated (zeroed) on first use; with
+     * {@link #arrayIndex} the page's host location. Any thread: two threads touching a new chunk
+     * at once agree on one array.
+     */
     public byte[] array(long offset) {
-        return chunks[(int) (offset >>> CHUNK_SHIFT)];
+        int i = (int) (offset >>> CHUNK_SHIFT);
+        byte[] a = chunks[i];
+        return a != null ? a : allocate(i);
+    }
+
+    private byte[] allocate(int i) {
+        byte[] fresh = new byte[(int) Math.min(1L << CHUNK_SHIFT, size - ((long) i << CHUNK_SHIFT))];
+        byte[] won = (byte[]) CHUNKS.compareAndExchange(chunks, i, (byte[]) null, fresh);
+        return won != null ? won : fresh;
+    }
+
+    /** Bytes of host memory allocated so far (the chunks the guest or a loader touched). */
+    public long allocatedBytes() {
+        long n = 0;
+        for (int i = 0; i < chunks.length; i++) {
+            byte[] a = (byte[]) CHUNKS.getAcquire(chunks, i);
+            n += a == null ? 0 : a.length;
+        }
+        return n;
     }
 
     /** The index of byte {@code offset} inside {@link #array(long)}. */

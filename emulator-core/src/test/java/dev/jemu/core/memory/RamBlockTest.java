@@ -48,4 +48,17 @@ class RamBlockTest {
         assertEquals("1010", seen.toString());
         assertFalse(line.isRaised());
     }
+
+    @Test
+    void aSixteenGibibyteBlockCommitsOnlyTheChunksItsGuestTouches() {
+        RamBlock b = new RamBlock(16L << 30);
+        assertEquals(0, b.allocatedBytes(), "nothing is allocated before the guest touches memory");
+        assertEquals(0, b.read(0x1234_5678L, 4), "untouched RAM reads as zeros");
+        b.write(0x3_0000_0000L, 0x1122_3344_5566_7788L, 8);
+        assertEquals(0x1122_3344_5566_7788L, b.read(0x3_0000_0000L, 8));
+        assertEquals(2L << 21, b.allocatedBytes(), "two 2 MiB chunks: the one read and the one written");
+        byte[] span = new byte[8192];
+        b.writeBytes((1L << 21) - 4096, span, 0, span.length);
+        assertEquals(4L << 21, b.allocatedBytes(), "a copy across a chunk boundary allocates both chunks");
+    }
 }
