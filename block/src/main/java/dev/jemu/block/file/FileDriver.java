@@ -107,6 +107,9 @@ public final class FileDriver implements BlockDriver {
         if (direct) {
             options.add(ExtendedOpenOption.DIRECT);
         }
+        if (Files.isDirectory(Path.of(path))) {
+            throw new BlockException("'file' driver requires '" + path + "' to be a regular file");
+        }
         FileChannel channel;
         try {
             channel = FileChannel.open(Path.of(path), options.toArray(new OpenOption[0]));

@@ -293,7 +293,7 @@ final class Devices {
     private void ideHd(QemuOpts d) throws OptionException {
         String driveId = d.get("drive");
         if (driveId == null) {
-            throw d.error("Device needs media, but drive is empty");
+            throw d.error("No drive specified");
         }
         DriveSpec spec = drivesById.get(driveId);
         if (spec == null) {
@@ -332,7 +332,7 @@ final class Devices {
         }
         DriveSpec spec = drivesById.get(driveId);
         if (spec == null) {
-            throw d.error("Property 'virtio-blk-pci.drive' can't find value '" + driveId + "'");
+            throw d.error("Property 'virtio-blk-device.drive' can't find value '" + driveId + "'");
         }
         claim(d, driveId);
         String iothread = d.get("iothread");
@@ -340,7 +340,7 @@ final class Devices {
         if (iothread != null) {
             io = vm.iothread(iothread);
             if (io == null) {
-                throw d.error("Property 'virtio-blk-pci.iothread' can't find value '" + iothread + "'");
+                throw d.error("Device '" + iothread + "' not found");
             }
         }
         plugVirtioBlk(spec, io, d);

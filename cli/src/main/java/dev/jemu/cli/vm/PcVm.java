@@ -92,7 +92,7 @@ public final class PcVm implements AutoCloseable {
             return Files.readAllBytes(Path.of(path));
         } catch (IOException | java.nio.file.InvalidPathException e) {
             String hint = isDefault ? " (install Debian's seabios package, or give -bios FILE)" : "";
-            throw new OptionException("-bios " + path, "could not load PC BIOS '" + path + "'" + hint);
+            throw new OptionException("could not load PC BIOS '" + path + "'" + hint);
         }
     }
 

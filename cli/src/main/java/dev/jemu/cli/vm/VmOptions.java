@@ -245,7 +245,7 @@ final class VmOptions {
     private DriveSpec hdDrive(String arg, String file, int index) throws OptionException {
         QemuOpts d = QemuOpts.parse(arg, "file=" + file.replace(",", ",,"), null);
         DriveSpec s = drive(d);
-        return new DriveSpec(s.option(), s.id(), "ide", index, s.readOnly(), s.snapshot(), s.werror(), s.rerror(),
+        return new DriveSpec(arg + " " + file, s.id(), "ide", index, s.readOnly(), s.snapshot(), s.werror(), s.rerror(),
                 s.discard(), s.block());
     }
 
