@@ -4,7 +4,10 @@
 #     loads its stage with int 13h, prints a line and exits through isa-debug-exit), process
 #     start to exit, best of BOOT_RUNS (5); jemu's guest instruction count; peak RSS (64 MiB guest);
 #   - ide: the guest's own ATA driver reads 64 MiB with PIO and with bus-master DMA
-#     (-DMODE_IDEBENCH), timing itself with the ACPI PM timer; the rates it prints.
+#     (-DMODE_IDEBENCH), timing itself with the ACPI PM timer; the rates it prints;
+#   - virtio: the guest's own legacy virtio-pci driver reads 64 MiB of a virtio-blk disk, 8
+#     requests of 32 KiB in flight (-DMODE_VIRTIOBENCH), in the main loop and in an IOThread;
+#     the rate and mean request latency it prints.
 # Prints one line per figure.
 set -euo pipefail
 
@@ -27,6 +30,7 @@ disk() { # disk MODE FILE SIZE
 }
 disk "" "$work/boot.raw" 1M
 disk IDEBENCH "$work/ide.raw" 65M
+disk VIRTIOBENCH "$work/virtio.raw" 65M
 "$ROOT/bin/jemu" -version >/dev/null   # builds jemu if needed, outside the timings
 
 # boot_once EMULATOR: prints "<seconds> <peak RSS KiB>"
@@ -57,4 +61,19 @@ for emu in qemu-system-x86_64 "$ROOT/bin/jemu"; do
   "$emu" "${ARGS[@]}" -drive "file=$work/ide.raw,format=raw,if=ide" >"$work/out" 2>"$work/err" </dev/null || true
   grep -q '^done' "$work/out" || { echo "bench/boot.sh: $name ide: $(cat "$work/out" "$work/err" | head -n3)" >&2; exit 1; }
   sed -n "s/^\(pio\|dma\) read .*: \([0-9]*\) KiB\/s/ide $name \1: \2 KiB\/s (64 MiB)/p" "$work/out"
+done
+
+for emu in qemu-system-x86_64 "$ROOT/bin/jemu"; do
+  name=$( [ "$emu" = qemu-system-x86_64 ] && echo qemu || echo jemu )
+  for where in main iothread; do
+    if [ "$where" = main ]; then
+      dev=(-drive "file=$work/virtio.raw,format=raw,if=virtio")
+    else
+      dev=(-object iothread,id=io0 -drive "file=$work/virtio.raw,format=raw,if=none,id=d0"
+           -device virtio-blk-pci,drive=d0,iothread=io0)
+    fi
+    "$emu" "${ARGS[@]}" "${dev[@]}" >"$work/out" 2>"$work/err" </dev/null || true
+    grep -q '^done' "$work/out" || { echo "bench/boot.sh: $name virtio: $(cat "$work/out" "$work/err" | head -n3)" >&2; exit 1; }
+    sed -n "s/^virtio read .*: \([0-9]*\) KiB\/s, mean request latency \([0-9]*\) us/virtio $name $where: \1 KiB\/s, mean latency \2 us (64 MiB, 8 x 32 KiB in flight)/p" "$work/out"
+  done
 done

@@ -9,6 +9,9 @@
 ;   -DMODE_IDEBENCH reads 64 MiB of drive 80h twice with its own ATA driver, not the BIOS:
 ;                 PIO (READ SECTORS, 128 sectors a command, REP INSW per sector) and bus-master
 ;                 DMA (READ DMA, one 64 KiB PRD), printing each pass's time and rate;
+;   -DMODE_VIRTIOBENCH reads 64 MiB of the first virtio-blk disk with its own legacy virtio-pci
+;                 driver, 8 requests of 32 KiB in flight, polling the used ring, printing the
+;                 time, the rate and the mean request latency;
 ;   (no mode)     boots, prints its first line and "done": the boot-time benchmark;
 ;   -DMODE_DEMO   the demo: reads 16 MiB of drive 81h, writes 4 MiB to it and reads them back,
 ;                 reporting sizes, times (measured with the ACPI PM timer) and rates, then
@@ -72,6 +75,9 @@ stage:
 %endif
 %ifdef MODE_IDEBENCH
         call idebench
+%endif
+%ifdef MODE_VIRTIOBENCH
+        call virtiobench
 %endif
         mov si, s_done
         call puts
@@ -278,7 +284,7 @@ read_tests:
 .out:   ret
 %endif
 
-%if %isdef(MODE_DEMO) || %isdef(MODE_IDEBENCH)
+%if %isdef(MODE_DEMO) || %isdef(MODE_IDEBENCH) || %isdef(MODE_VIRTIOBENCH)
 PM_FREQ         equ 3579545             ; ACPI PM timer, Hz
 %endif
 
@@ -288,7 +294,7 @@ DEMO_WRITE_KB   equ 4096
 CHUNK           equ 64                  ; sectors per EDD call (32 KiB)
 %endif
 
-%if %isdef(MODE_DEMO) || %isdef(MODE_IDEBENCH)
+%if %isdef(MODE_DEMO) || %isdef(MODE_IDEBENCH) || %isdef(MODE_VIRTIOBENCH)
 ; pm_now: EAX = the 24-bit PM timer.
 pm_now:
         push dx
@@ -646,6 +652,251 @@ idebench:
         ret
 %endif
 
+%ifdef MODE_VIRTIOBENCH
+VB_KB           equ 65536
+VB_REQ_KB       equ 32
+VB_REQS         equ VB_KB / VB_REQ_KB
+VB_INFLIGHT     equ 8
+VRING_SEG       equ 0x1000              ; the ring at 0x10000: descriptors, avail, used at +0x1000 * k
+VB_BUF          equ 0x20000             ; VB_INFLIGHT buffers of 32 KiB
+VB_HDR          equ 0x6000              ; per slot: 16-byte header, 1 status byte (32 bytes apart)
+VIRTIO_VENDOR   equ 0x1AF4
+
+; pci_read: EAX = config dword at the address in EAX (bus 0).
+pci_read:
+        mov dx, 0xCF8
+        out dx, eax
+        mov dx, 0xCFC
+        in eax, dx
+        ret
+
+; vb_submit: puts slot BX's request for sector [vb_next] * 64 in the avail ring; 3 descriptors
+; per slot (3 * BX ...).
+vb_submit:
+        pushad
+        movzx ebx, bx
+        ; header: type IN (0), reserved, sector
+        mov edi, ebx
+        shl edi, 5
+        add edi, VB_HDR
+        mov dword [edi], 0
+        mov dword [edi + 4], 0
+        mov eax, [vb_next]
+        shl eax, 6                      ; 64 sectors per 32 KiB request
+        mov [edi + 8], eax
+        mov dword [edi + 12], 0
+        mov byte [edi + 16], 0xFF
+        ; descriptors 3*slot .. 3*slot+2 in the table at VRING_SEG:0
+        push es
+        mov ax, VRING_SEG
+        mov es, ax
+        mov esi, ebx
+        imul esi, esi, 3 * 16
+        ; header: read-only, next
+        mov [es:si], edi
+        mov dword [es:si + 4], 0
+        mov dword [es:si + 8], 16
+        mov word [es:si + 12], 1        ; NEXT
+        lea eax, [ebx * 3 + 1]
+        mov [es:si + 14], ax
+        ; data: device-writable, next
+        mov eax, ebx
+        shl eax, 15
+        add eax, VB_BUF
+        mov [es:si + 16], eax
+        mov dword [es:si + 20], 0
+        mov dword [es:si + 24], VB_REQ_KB * 1024
+        mov word [es:si + 28], 3        ; NEXT | WRITE
+        lea eax, [ebx * 3 + 2]
+        mov [es:si + 30], ax
+        ; status: device-writable
+        lea eax, [edi + 16]
+        mov [es:si + 32], eax
+        mov dword [es:si + 36], 0
+        mov dword [es:si + 40], 1
+        mov word [es:si + 44], 2        ; WRITE
+        mov word [es:si + 46], 0
+        ; avail ring at 0x1000 + queue size * 16: flags, idx, ring[]
+        mov di, [vb_avail]
+        mov ax, [es:di + 2]
+        mov cx, [vb_qsize]
+        dec cx
+        and cx, ax
+        shl cx, 1
+        add di, cx
+        lea ecx, [ebx * 3]
+        mov [es:di + 4], cx
+        mov di, [vb_avail]
+        inc word [es:di + 2]
+        pop es
+        ; latency: remember when this slot went out
+        call pm_now
+        mov [vb_sent + ebx * 4], eax
+        inc dword [vb_next]
+        popad
+        ret
+
+virtiobench:
+        ; find the first virtio-blk (1af4:1001) on bus 0
+        mov ebx, 0x8000_0000
+.scan:  mov eax, ebx
+        call pci_read
+        cmp eax, 0x1001_0000 | VIRTIO_VENDOR
+        je .found
+        add ebx, 0x800
+        cmp ebx, 0x8001_0000
+        jb .scan
+        mov si, s_novirtio
+        call puts
+        ret
+.found: mov eax, ebx
+        or al, 0x10
+        call pci_read
+        and ax, 0xFFFC
+        mov [vb_io], ax
+        mov eax, ebx
+        or al, 0x04
+        mov dx, 0xCF8
+        out dx, eax
+        mov dx, 0xCFC
+        in ax, dx
+        or ax, 0x0005
+        out dx, ax
+        mov eax, 0x8000_0B40                ; PIIX4 PM base, for the PM timer
+        call pci_read
+        and ax, 0xFFC0
+        add ax, 8
+        mov [pm_port], ax
+        cli
+        ; reset, ACKNOWLEDGE | DRIVER, no features, queue 0
+        mov dx, [vb_io]
+        add dx, 0x12
+        xor al, al
+        out dx, al
+        mov al, 3
+        out dx, al
+        mov dx, [vb_io]
+        add dx, 4
+        xor eax, eax
+        out dx, eax
+        mov dx, [vb_io]
+        add dx, 0x0E
+        xor ax, ax
+        out dx, ax
+        mov dx, [vb_io]
+        add dx, 0x0C
+        in ax, dx
+        mov [vb_qsize], ax
+        ; ring layout (legacy): descriptors, avail right after, used at the next 4 KiB
+        shl ax, 4
+        mov [vb_avail], ax
+        mov cx, [vb_qsize]
+        shl cx, 1
+        add ax, cx
+        add ax, 6 + 0xFFF
+        and ax, 0xF000
+        mov [vb_used], ax
+        push es
+        mov ax, VRING_SEG
+        mov es, ax
+        xor di, di
+        xor ax, ax
+        mov cx, 0x8000
+        rep stosw
+        pop es
+        mov dx, [vb_io]
+        add dx, 0x08
+        mov eax, VRING_SEG * 16 >> 12
+        out dx, eax
+        mov dx, [vb_io]
+        add dx, 0x12
+        mov al, 7                           ; DRIVER_OK
+        out dx, al
+        mov dword [kb], VB_KB
+        mov dword [vb_next], 0
+        mov dword [vb_latency], 0
+        mov word [vb_seen], 0
+        call pm_start
+        xor bx, bx
+.fill:  call vb_submit
+        inc bx
+        cmp bx, VB_INFLIGHT
+        jb .fill
+        call vb_notify
+        mov dword [vb_done], 0
+.poll:  push es
+        mov ax, VRING_SEG
+        mov es, ax
+        mov di, [vb_used]
+        mov ax, [es:di + 2]
+        cmp ax, [vb_seen]
+        je .idle
+        ; one completion: its head id / 3 is the slot
+        mov cx, [vb_qsize]
+        dec cx
+        and cx, [vb_seen]
+        shl cx, 3
+        add di, cx
+        mov eax, [es:di + 4]
+        pop es
+        inc word [vb_seen]
+        xor edx, edx
+        mov ecx, 3
+        div ecx
+        mov ebx, eax
+        mov edi, ebx
+        shl edi, 5
+        cmp byte [VB_HDR + edi + 16], 0
+        jne .ioerr
+        call pm_now
+        sub eax, [vb_sent + ebx * 4]
+        and eax, 0xFFFFFF
+        add [vb_latency], eax
+        call pm_add
+        inc dword [vb_done]
+        mov eax, [vb_next]
+        cmp eax, VB_REQS
+        jae .nomore
+        call vb_submit
+        call vb_notify
+.nomore:
+        cmp dword [vb_done], VB_REQS
+        jb .poll
+        sti
+        mov si, s_virtio
+        mov eax, VB_KB
+        call putsdec
+        call report
+        ; mean latency in microseconds: ticks * 1000000 / PM_FREQ / requests
+        mov si, s_latency
+        mov eax, [vb_latency]
+        xor edx, edx
+        mov ecx, VB_REQS
+        div ecx
+        mov ecx, 1000000
+        mul ecx
+        mov ecx, PM_FREQ
+        div ecx
+        call putsdec
+        mov si, s_us
+        call puts
+        ret
+.idle:  pop es
+        call pm_add
+        jmp .poll
+.ioerr: sti
+        mov si, s_vioerr
+        call puts
+        ret
+
+vb_notify:
+        mov dx, [vb_io]
+        add dx, 0x10
+        xor ax, ax
+        out dx, ax
+        ret
+%endif
+
 %if %isdef(MODE_WRITE) || %isdef(MODE_DEMO)
 ; fill: writes the WRITE pattern of CX sectors, the first being sector number EDX, at BUF_SEG:0.
 fill:
@@ -795,6 +1046,23 @@ ah_fn:      db 0
 checksum:   dd 0
 expected:   dd 0
 %endif
+%ifdef MODE_VIRTIOBENCH
+s_virtio:   db "virtio read ", 0
+s_latency:  db ", mean request latency ", 0
+s_us:       db " us", 10, 0
+s_novirtio: db "no virtio-blk device", 10, 0
+s_vioerr:   db "virtio request failed", 10, 0
+vb_io:      dw 0
+vb_qsize:   dw 0
+vb_avail:   dw 0
+vb_used:    dw 0
+vb_seen:    dw 0
+            align 4
+vb_next:    dd 0
+vb_done:    dd 0
+vb_latency: dd 0
+vb_sent:    times VB_INFLIGHT dd 0
+%endif
 %ifdef MODE_IDEBENCH
 s_pio:      db "pio read ", 0
 s_dma:      db "dma read ", 0
@@ -803,7 +1071,7 @@ bm_base:    dw 0
             align 4
 lba:        dd 0
 %endif
-%if %isdef(MODE_DEMO) || %isdef(MODE_IDEBENCH)
+%if %isdef(MODE_DEMO) || %isdef(MODE_IDEBENCH) || %isdef(MODE_VIRTIOBENCH)
 s_in:       db " KiB in ", 0
 s_ms:       db " ms: ", 0
 s_kbs:      db " KiB/s", 0
