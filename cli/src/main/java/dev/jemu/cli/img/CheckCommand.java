@@ -6,10 +6,12 @@ import dev.jemu.block.SyncIo;
 import dev.jemu.block.qcow2.Qcow2Check;
 import dev.jemu.block.qcow2.Qcow2Driver;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 
@@ -20,24 +22,25 @@ import java.util.concurrent.Callable;
  */
 @Command(name = "check", description = "Check an image for consistency.")
 final class CheckCommand implements Callable<Integer> {
-    @Option(names = "-f", description = "image format")
-    String format;
-    @Option(names = "--output", description = "human or json")
-    String output;
+    @Mixin
+    ImgOptions.Format fmt;
+    @Mixin
+    ImgOptions.Output output;
     @Option(names = "-r", description = "repair: leaks or all")
     String repair;
     @Option(names = "-T", description = "cache mode", defaultValue = "writeback")
     String cache;
-    @Option(names = "-q", description = "quiet")
-    boolean quiet;
-    @Option(names = {"-U", "--force-share"}, description = "accepted for compatibility")
-    boolean forceShare;
-    @Parameters(index = "0", description = "image file")
-    String filename;
+    @Mixin
+    ImgOptions.Quiet quiet;
+    @Mixin
+    ImgOptions.ForceShare forceShare;
+    @Parameters(paramLabel = "filename", description = "image file")
+    List<String> files = List.of();
 
     @Override
     public Integer call() throws Exception {
-        boolean json = ImgSupport.jsonOutput(output);
+        String filename = ImgOptions.oneImage(files);
+        boolean json = output.json();
         int fix = Qcow2Check.NO_REPAIR;
         if (repair != null) {
             fix = switch (repair) {
@@ -47,7 +50,7 @@ final class CheckCommand implements Callable<Integer> {
                         + repair);
             };
         }
-        BlockDriverState bs = ImgSupport.open(filename, format, fix == Qcow2Check.NO_REPAIR, cache);
+        BlockDriverState bs = ImgSupport.open(filename, fmt.format, fix == Qcow2Check.NO_REPAIR, cache);
         Qcow2Check.Result r;
         try {
             if (!(bs.driver() instanceof Qcow2Driver q)) {
@@ -68,8 +71,8 @@ final class CheckCommand implements Callable<Integer> {
             System.err.println(m);
         }
         if (json) {
-            printJson(r);
-        } else if (!quiet) {
+            printJson(r, filename);
+        } else if (!quiet.quiet) {
             printHuman(r);
         }
         if (r.checkErrors() > 0) {
@@ -81,7 +84,7 @@ final class CheckCommand implements Callable<Integer> {
         return r.leaks() > 0 ? 3 : 0;
     }
 
-    private void printJson(Qcow2Check.Result r) {
+    private static void printJson(Qcow2Check.Result r, String filename) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("image-end-offset", r.imageEndOffset());
         m.put("total-clusters", r.totalClusters());

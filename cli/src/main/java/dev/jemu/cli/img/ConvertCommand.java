@@ -6,6 +6,7 @@ import dev.jemu.block.BlockException;
 import dev.jemu.block.tools.ImageConverter;
 import dev.jemu.block.tools.ImageCreator;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -28,8 +29,8 @@ final class ConvertCommand implements Callable<Integer> {
     boolean compress;
     @Option(names = "-p", description = "show progress")
     boolean progress;
-    @Option(names = "-q", description = "quiet")
-    boolean quiet;
+    @Mixin
+    ImgOptions.Quiet quiet;
     @Option(names = "-n", description = "do not create the output image (it exists)")
     boolean noCreate;
     @Option(names = "-S", description = "smallest run of zeros skipped in data (default 4k; 0: allocate all)",
@@ -43,15 +44,21 @@ final class ConvertCommand implements Callable<Integer> {
     String cache;
     @Option(names = "-T", description = "source cache mode", defaultValue = "writeback")
     String srcCache;
-    @Option(names = {"-U", "--force-share"}, description = "accepted for compatibility")
-    boolean forceShare;
-    @Parameters(index = "0", description = "source image")
-    String source;
-    @Parameters(index = "1", description = "output image")
-    String target;
+    @Mixin
+    ImgOptions.ForceShare forceShare;
+    @Parameters(paramLabel = "filename output_filename", description = "source image, then output image")
+    List<String> files = List.of();
 
     @Override
     public Integer call() throws Exception {
+        if (files.size() < 2) {
+            throw new BlockException("Must specify image file name");
+        }
+        if (files.size() > 2) {
+            throw new BlockException("'convert' of more than one source image is not supported");
+        }
+        String source = files.get(0);
+        String target = files.get(1);
         if (coroutines < 1 || coroutines > 16) {
             throw new BlockException("Invalid number of coroutines. Allowed number of coroutines is between 1 and 16");
         }
@@ -72,7 +79,7 @@ final class ConvertCommand implements Callable<Integer> {
                 if (dst.length() < src.length()) {
                     throw new BlockException("output file is smaller than input file");
                 }
-                boolean show = progress && !quiet;
+                boolean show = progress && !quiet.quiet;
                 java.util.function.DoubleConsumer bar = ImgSupport.progressPrinter(System.out);
                 ImageConverter.run(in, out, new ImageConverter.Options(compress, sparseSize, coroutines, outOfOrder,
                         !noCreate, show ? bar : null));

@@ -116,17 +116,6 @@ final class ImgSupport {
         sb.append('"');
     }
 
-    /** Checks the --output value. */
-    static boolean jsonOutput(String output) throws BlockException {
-        if (output == null || output.equals("human")) {
-            return false;
-        }
-        if (output.equals("json")) {
-            return true;
-        }
-        throw new BlockException("--output must be used with human or json as argument.");
-    }
-
     /**
      * A progress printer as qemu-img's {@code -p}: prints "    (xx.xx/100%)" and returns to the
      * line start whenever progress advanced by at least one percent.

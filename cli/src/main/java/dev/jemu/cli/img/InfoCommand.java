@@ -4,6 +4,7 @@ import dev.jemu.block.BlockDriverState;
 import dev.jemu.block.ImageInfo;
 import dev.jemu.block.file.FileDriver;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -23,21 +24,22 @@ final class InfoCommand implements Callable<Integer> {
     private static final DateTimeFormatter DATE = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss")
             .withZone(ZoneId.systemDefault());
 
-    @Option(names = "-f", description = "image format")
-    String format;
-    @Option(names = "--output", description = "human or json")
-    String output;
+    @Mixin
+    ImgOptions.Format fmt;
+    @Mixin
+    ImgOptions.Output output;
     @Option(names = "--backing-chain", description = "show every image of the backing chain")
     boolean chain;
-    @Option(names = {"-U", "--force-share"}, description = "accepted for compatibility")
-    boolean forceShare;
-    @Parameters(index = "0", description = "image file")
-    String filename;
+    @Mixin
+    ImgOptions.ForceShare forceShare;
+    @Parameters(paramLabel = "filename", description = "image file")
+    List<String> files = List.of();
 
     @Override
     public Integer call() throws Exception {
-        boolean json = ImgSupport.jsonOutput(output);
-        BlockDriverState top = ImgSupport.open(filename, format, true, "writeback");
+        String filename = ImgOptions.oneImage(files);
+        boolean json = output.json();
+        BlockDriverState top = ImgSupport.open(filename, fmt.format, true, "writeback");
         try {
             List<Map<String, Object>> infos = new ArrayList<>();
             for (BlockDriverState bs = top; bs != null; bs = chain ? bs.backing() : null) {

@@ -4,6 +4,7 @@ import dev.jemu.block.BlockDriverState;
 import dev.jemu.block.BlockException;
 import dev.jemu.block.tools.ImageMapper;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -13,25 +14,26 @@ import java.util.concurrent.Callable;
 /** {@code map [-f fmt] [--output=human|json] [--start-offset=o] [--max-length=l] filename}. */
 @Command(name = "map", description = "Dump the metadata of an image: where each range's data is.")
 final class MapCommand implements Callable<Integer> {
-    @Option(names = "-f", description = "image format")
-    String format;
-    @Option(names = "--output", description = "human or json")
-    String output;
+    @Mixin
+    ImgOptions.Format fmt;
+    @Mixin
+    ImgOptions.Output output;
     @Option(names = {"-s", "--start-offset"}, description = "first byte to map", defaultValue = "0")
     String start;
     @Option(names = {"-l", "--max-length"}, description = "bytes to map")
     String length;
-    @Option(names = {"-U", "--force-share"}, description = "accepted for compatibility")
-    boolean forceShare;
-    @Parameters(index = "0", description = "image file")
-    String filename;
+    @Mixin
+    ImgOptions.ForceShare forceShare;
+    @Parameters(paramLabel = "filename", description = "image file")
+    List<String> files = List.of();
 
     @Override
     public Integer call() throws Exception {
-        boolean json = ImgSupport.jsonOutput(output);
+        String filename = ImgOptions.oneImage(files);
+        boolean json = output.json();
         long from = ImgSupport.size("--start-offset", start);
         long len = length == null ? Long.MAX_VALUE - from : ImgSupport.size("--max-length", length);
-        BlockDriverState bs = ImgSupport.open(filename, format, true, "writeback");
+        BlockDriverState bs = ImgSupport.open(filename, fmt.format, true, "writeback");
         try {
             List<ImageMapper.Extent> extents = ImageMapper.map(bs, from, len);
             if (json) {
