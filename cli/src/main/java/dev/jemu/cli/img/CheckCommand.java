@@ -85,20 +85,21 @@ final class CheckCommand implements Callable<Integer> {
     }
 
     private static void printJson(Qcow2Check.Result r, String filename) {
+        // The keys in the order qemu-img 7.2 prints them.
         Map<String, Object> m = new LinkedHashMap<>();
-        m.put("image-end-offset", r.imageEndOffset());
-        m.put("total-clusters", r.totalClusters());
-        putNonZero(m, "corruptions", r.corruptions());
-        putNonZero(m, "leaks", r.leaks());
-        putNonZero(m, "corruptions-fixed", r.corruptionsFixed());
-        putNonZero(m, "leaks-fixed", r.leaksFixed());
-        m.put("check-errors", r.checkErrors());
-        putNonZero(m, "allocated-clusters", r.allocatedClusters());
-        putNonZero(m, "fragmented-clusters", r.fragmentedClusters());
+        putNonZero(m, "image-end-offset", r.imageEndOffset());
         putNonZero(m, "compressed-clusters", r.compressedClusters());
+        putNonZero(m, "total-clusters", r.totalClusters());
+        putNonZero(m, "corruptions", r.corruptions());
+        putNonZero(m, "corruptions-fixed", r.corruptionsFixed());
+        m.put("check-errors", r.checkErrors());
+        putNonZero(m, "leaks", r.leaks());
+        putNonZero(m, "leaks-fixed", r.leaksFixed());
+        putNonZero(m, "allocated-clusters", r.allocatedClusters());
         m.put("filename", filename);
         m.put("format", "qcow2");
-        ImgSupport.printJson(System.out, m);
+        putNonZero(m, "fragmented-clusters", r.fragmentedClusters());
+        QemuJson.print(System.out, m);
     }
 
     private static void putNonZero(Map<String, Object> m, String key, long v) {
@@ -132,10 +133,11 @@ final class CheckCommand implements Callable<Integer> {
         }
         long total = r.totalClusters();
         if (total > 0) {
-            System.out.printf("%d/%d = %.2f%% allocated, %.2f%% fragmented, %.2f%% compressed clusters%n",
-                    r.allocatedClusters(), total, 100.0 * r.allocatedClusters() / total,
-                    r.allocatedClusters() == 0 ? 0.0 : 100.0 * r.fragmentedClusters() / r.allocatedClusters(),
-                    r.allocatedClusters() == 0 ? 0.0 : 100.0 * r.compressedClusters() / r.allocatedClusters());
+            long allocated = r.allocatedClusters();
+            System.out.println(allocated + "/" + total + " = " + ImgSupport.twoDecimals(100.0 * allocated / total)
+                    + "% allocated, " + ImgSupport.twoDecimals(allocated == 0 ? 0 : 100.0 * r.fragmentedClusters() / allocated)
+                    + "% fragmented, " + ImgSupport.twoDecimals(allocated == 0 ? 0 : 100.0 * r.compressedClusters() / allocated)
+                    + "% compressed clusters");
         }
         System.out.println("Image end offset: " + r.imageEndOffset());
     }

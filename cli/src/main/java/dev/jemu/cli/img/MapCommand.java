@@ -8,7 +8,10 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 
 /** {@code map [-f fmt] [--output=human|json] [--start-offset=o] [--max-length=l] filename}. */
@@ -37,20 +40,21 @@ final class MapCommand implements Callable<Integer> {
         try {
             List<ImageMapper.Extent> extents = ImageMapper.map(bs, from, len);
             if (json) {
-                StringBuilder sb = new StringBuilder();
-                for (int i = 0; i < extents.size(); i++) {
-                    ImageMapper.Extent e = extents.get(i);
-                    sb.append(i == 0 ? "[" : ",\n");
-                    sb.append("{ \"start\": ").append(e.start()).append(", \"length\": ").append(e.length())
-                            .append(", \"depth\": ").append(e.depth()).append(", \"present\": ").append(e.present())
-                            .append(", \"zero\": ").append(e.zero()).append(", \"data\": ").append(e.data());
+                List<Map<String, Object>> objects = new ArrayList<>();
+                for (ImageMapper.Extent e : extents) {
+                    Map<String, Object> o = new LinkedHashMap<>();
+                    o.put("start", e.start());
+                    o.put("length", e.length());
+                    o.put("depth", e.depth());
+                    o.put("present", e.present());
+                    o.put("zero", e.zero());
+                    o.put("data", e.data());
                     if (e.offset() >= 0) {
-                        sb.append(", \"offset\": ").append(e.offset());
+                        o.put("offset", e.offset());
                     }
-                    sb.append('}');
+                    objects.add(o);
                 }
-                sb.append(extents.isEmpty() ? "[]" : "]");
-                System.out.println(sb);
+                QemuJson.printLines(System.out, objects);
             } else {
                 System.out.printf("%-16s%-16s%-16s%s%n", "Offset", "Length", "Mapped to", "File");
                 for (ImageMapper.Extent e : extents) {
