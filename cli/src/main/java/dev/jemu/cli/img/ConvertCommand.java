@@ -71,7 +71,7 @@ final class ConvertCommand implements Callable<Integer> {
             BlockBackend in = ImgSupport.backend(src, false, srcCache);
             if (!noCreate) {
                 String opts = options == null ? null : String.join(",", options);
-                ImageCreator.create(target, outFormat, src.length(), opts, null, null, false);
+                ImageCreator.create(target, outFormat, src.length(), opts, null, null, false, null);
             }
             BlockDriverState dst = ImgSupport.open(target, outFormat, false, cache);
             BlockBackend out = ImgSupport.backend(dst, true, cache);

@@ -38,10 +38,8 @@ final class CreateCommand implements Callable<Integer> {
         String filename = args.get(0);
         long bytes = args.size() < 2 ? -1 : ImgSupport.size("size", args.get(1));
         String opts = options == null ? null : String.join(",", options);
-        String line = ImageCreator.create(filename, format, bytes, opts, backing, backingFormat, unsafe);
-        if (!quiet.quiet) {
-            System.out.println(line);
-        }
+        ImageCreator.create(filename, format, bytes, opts, backing, backingFormat, unsafe,
+                quiet.quiet ? null : System.out::println);
         return 0;
     }
 }
