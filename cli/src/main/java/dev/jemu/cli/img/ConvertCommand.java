@@ -14,7 +14,7 @@ import java.util.List;
 import java.util.concurrent.Callable;
 
 /**
- * {@code convert [-c] [-p] [-q] [-n] [-W] [-f fmt] [-O fmt] [-o options] [-S size] [-m n] [-t cache]
+ * {@code convert [-c] [-p] [-q] [-n [--target-is-zero]] [-W] [-f fmt] [-O fmt] [-o options] [-S size] [-m n] [-t cache]
  * [-T cache] source output}.
  */
 @Command(name = "convert", description = "Convert an image to another format.")
@@ -33,6 +33,8 @@ final class ConvertCommand implements Callable<Integer> {
     ImgOptions.Quiet quiet;
     @Option(names = "-n", description = "do not create the output image (it exists)")
     boolean noCreate;
+    @Option(names = "--target-is-zero", description = "with -n: the output reads as zeros, skip writing zeros")
+    boolean targetIsZero;
     @Option(names = "-S", description = "smallest run of zeros skipped in data (default 4k; 0: allocate all)",
             defaultValue = "4k")
     String sparse;
@@ -65,6 +67,9 @@ final class ConvertCommand implements Callable<Integer> {
         if (compress && !outFormat.equals("qcow2")) {
             throw new BlockException("Compression not supported for this file format");
         }
+        if (targetIsZero && !noCreate) {
+            throw new BlockException("--target-is-zero requires use of -n flag");
+        }
         long sparseSize = ImgSupport.size("-S", sparse);
         BlockDriverState src = ImgSupport.open(source, format, true, srcCache);
         try {
@@ -82,7 +87,7 @@ final class ConvertCommand implements Callable<Integer> {
                 boolean show = progress && !quiet.quiet;
                 java.util.function.DoubleConsumer bar = ImgSupport.progressPrinter(System.out);
                 ImageConverter.run(in, out, new ImageConverter.Options(compress, sparseSize, coroutines, outOfOrder,
-                        !noCreate, show ? bar : null));
+                        !noCreate || targetIsZero, show ? bar : null));
                 if (show) {
                     bar.accept(100.0);
                     System.out.println();

@@ -41,7 +41,7 @@ public final class JemuImg implements Callable<Integer> {
             Map.entry("map", List.of("--object", "--image-opts")),
             Map.entry("commit", List.of("--object", "--image-opts", "-b", "-r")),
             Map.entry("compare", List.of("--object", "--image-opts", "-p")),
-            Map.entry("convert", List.of("--object", "--image-opts", "--target-image-opts", "--target-is-zero",
+            Map.entry("convert", List.of("--object", "--image-opts", "--target-image-opts",
                     "--bitmaps", "--salvage", "-C", "-B", "-F", "-l", "-r")),
             Map.entry("snapshot", List.of("--object", "--image-opts", "-a", "-c", "-d")),
             Map.entry("rebase", List.of("--object", "--image-opts", "-T")),

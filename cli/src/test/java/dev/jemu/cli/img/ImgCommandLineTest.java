@@ -100,7 +100,7 @@ class ImgCommandLineTest {
     void optionsJemuImgDoesNotHaveAreNamed() {
         String[][] cases = {
             {"convert -B", "convert", "-B", "base.qcow2", "a", "b"},
-            {"convert --target-is-zero", "convert", "--target-is-zero", "a", "b"},
+            {"convert -l", "convert", "-l", "snap1", "a", "b"},
             {"snapshot -c", "snapshot", "-c", "s1", "a"},
             {"snapshot -a", "snapshot", "-a", "s1", "a"},
             {"snapshot -d", "snapshot", "-d", "s1", "a"},
