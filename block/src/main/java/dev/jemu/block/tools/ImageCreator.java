@@ -107,25 +107,13 @@ public final class ImageCreator {
                 createRaw(path, size, p);
             }
             case "qcow2" -> {
-                int cs = (int) o.getSize("cluster_size", 65536);
-                Preallocation p = Preallocation.parse(o.get("preallocation", "off"));
-                String compat = o.get("compat", "1.1");
-                int version = switch (compat) {
-                    case "0.10", "v2" -> 2;
-                    case "1.1", "v3" -> 3;
-                    default -> throw new BlockException("Invalid parameter 'compat': '" + compat
-                            + "' (expected 0.10 or 1.1)");
-                };
-                boolean lazy = o.getBool("lazy_refcounts", false);
-                int refBits = (int) o.getSize("refcount_bits", 16);
-                if (o.getBool("extended_l2", false)) {
-                    throw new BlockException("Extended L2 entries are not supported");
-                }
-                String ct = o.get("compression_type", "zlib");
-                if (!ct.equals("zlib")) {
-                    throw new BlockException("Unsupported compression type '" + ct + "'");
-                }
+                Qcow2Params q = Qcow2Params.parse(o);
                 o.checkAllUsed("qcow2");
+                int cs = q.clusterSize();
+                Preallocation p = q.preallocation();
+                int version = q.version();
+                boolean lazy = q.lazyRefcounts();
+                int refBits = q.refcountBits();
                 if (version == 2) {
                     shown.put("cluster_size", Integer.toString(cs));
                     shown.put("compat", "0.10");

@@ -26,12 +26,12 @@ import java.util.concurrent.Callable;
         description = "Disk image utility (qemu-img compatible).",
         subcommands = {CreateCommand.class, InfoCommand.class, CheckCommand.class, ConvertCommand.class,
                 MapCommand.class, CompareCommand.class, ResizeCommand.class, RebaseCommand.class,
-                CommitCommand.class, SnapshotCommand.class, BenchCommand.class})
+                CommitCommand.class, SnapshotCommand.class, BenchCommand.class, MeasureCommand.class})
 public final class JemuImg implements Callable<Integer> {
     static final String HINT = "Try 'jemu-img --help' for more information";
 
     /** qemu-img 7.2's subcommands that jemu-img does not have. */
-    private static final Set<String> QEMU_ONLY_COMMANDS = Set.of("amend", "bitmap", "dd", "measure");
+    private static final Set<String> QEMU_ONLY_COMMANDS = Set.of("amend", "bitmap", "dd");
 
     /** Per subcommand, qemu-img 7.2's options that jemu-img does not have. */
     private static final Map<String, List<String>> QEMU_ONLY_OPTIONS = Map.ofEntries(
@@ -45,7 +45,8 @@ public final class JemuImg implements Callable<Integer> {
                     "--bitmaps", "--salvage", "-C", "-B", "-F", "-l", "-r")),
             Map.entry("snapshot", List.of("--object", "--image-opts", "-a", "-c", "-d")),
             Map.entry("rebase", List.of("--object", "--image-opts", "-T")),
-            Map.entry("resize", List.of("--object", "--image-opts")));
+            Map.entry("resize", List.of("--object", "--image-opts")),
+            Map.entry("measure", List.of("--object", "--image-opts", "-l")));
 
     @Option(names = {"-h", "--help"}, usageHelp = true, scope = ScopeType.INHERIT,
             description = "display this help and exit")

@@ -31,7 +31,7 @@ class ImgCommandLineTest {
 
     @ParameterizedTest
     @ValueSource(strings = {"create", "info", "check", "convert", "map", "compare", "resize", "rebase", "commit",
-            "snapshot", "bench"})
+            "snapshot", "bench", "measure"})
     void everySubcommandAnswersHelpWithItsOptionsAndCreatesNothing(String command) throws Exception {
         for (String help : List.of("--help", "-h")) {
             Path img = dir.resolve("x.img");
