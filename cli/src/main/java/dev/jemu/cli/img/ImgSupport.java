@@ -6,6 +6,7 @@ import dev.jemu.block.BlockException;
 import dev.jemu.block.BlockGraph;
 import dev.jemu.block.BlockOptions;
 import dev.jemu.block.CacheMode;
+import dev.jemu.block.tools.ImageFiles;
 
 import java.io.IOException;
 import java.io.PrintStream;
@@ -22,6 +23,7 @@ final class ImgSupport {
 
     /** Opens {@code filename} with format {@code format} (null: probe) and cache mode {@code cache}. */
     static BlockDriverState open(String filename, String format, boolean readOnly, String cache) throws IOException {
+        ImageFiles.check(filename);
         BlockOptions o = BlockOptions.empty().put("file.filename", filename)
                 .put("read-only", readOnly ? "on" : "off").put("cache", CacheMode.parse(cache).optionName());
         if (format != null) {

@@ -9,6 +9,7 @@ import dev.jemu.block.CacheMode;
 import dev.jemu.block.raw.RawDriver;
 import dev.jemu.block.tools.HostErrors;
 import dev.jemu.block.tools.ImageCreator;
+import dev.jemu.block.tools.ImageFiles;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -51,6 +52,7 @@ record NbdImage(String file, String format, boolean imageOpts, boolean readOnly,
 
     private BlockDriverState openImage(String name, String fmt, boolean ro) throws IOException {
         if (!imageOpts) {
+            ImageFiles.check(name);
             return BlockGraph.open(name, fmt, ro, cache);
         }
         BlockOptions o = BlockOptions.parse(name, null);
