@@ -23,10 +23,7 @@ class ImgConvertTest {
     void makeSource() throws Exception {
         source = dir.resolve("src.qcow2");
         ImgRun.qemuOk(dir, "create", "-q", "-f", "qcow2", source.toString(), "1M");
-        Process p = new ProcessBuilder("qemu-io", "-f", "qcow2", "-c", "write -P 0x11 64k 64k", "-c",
-                "write -P 0x22 512k 4k", source.toString()).redirectErrorStream(true).start();
-        p.getInputStream().readAllBytes();
-        assertEquals(0, p.waitFor());
+        ImgRun.qemuIo(dir, "qcow2", source.toString(), "write -P 0x11 64k 64k", "write -P 0x22 512k 4k");
     }
 
     /** A raw target of {@code size} bytes filled with 0xff. */

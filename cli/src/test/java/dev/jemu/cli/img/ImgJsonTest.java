@@ -24,24 +24,12 @@ class ImgJsonTest {
     @BeforeEach
     void makeImages() throws Exception {
         ImgRun.qemuOk(dir, "create", "-q", "-f", "qcow2", "base.qcow2", "4M");
-        qemuIo("base.qcow2", "write -P 0x11 2M 128k");
+        ImgRun.qemuIo(dir, "qcow2", "base.qcow2", "write -P 0x11 2M 128k");
         ImgRun.qemuOk(dir, "create", "-q", "-f", "qcow2", "-b", "base.qcow2", "-F", "qcow2", "top.qcow2");
-        qemuIo("top.qcow2", "write -P 0x22 0 64k", "write -z 1M 64k", "write -P 0x33 3M 64k");
+        ImgRun.qemuIo(dir, "qcow2", "top.qcow2", "write -P 0x22 0 64k", "write -z 1M 64k", "write -P 0x33 3M 64k");
         ImgRun.qemuOk(dir, "snapshot", "-c", "snap1", "top.qcow2");
         ImgRun.qemuOk(dir, "create", "-q", "-f", "qcow2", "-o", "compat=0.10", "v2.qcow2", "1M");
         ImgRun.qemuOk(dir, "create", "-q", "-f", "raw", "r.raw", "1M");
-    }
-
-    private void qemuIo(String image, String... commands) throws Exception {
-        java.util.List<String> cmd = new java.util.ArrayList<>(java.util.List.of("qemu-io", "-f", "qcow2"));
-        for (String c : commands) {
-            cmd.add("-c");
-            cmd.add(c);
-        }
-        cmd.add(image);
-        Process p = new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true).start();
-        String log = new String(p.getInputStream().readAllBytes());
-        assertEquals(0, p.waitFor(), log);
     }
 
     /** qemu-img and jemu-img print the same standard output and exit with the same status. */

@@ -18,24 +18,12 @@ class ImgMeasureTest {
     @BeforeEach
     void makeImages() throws Exception {
         ImgRun.qemuOk(dir, "create", "-q", "-f", "qcow2", "base.qcow2", "6M");
-        qemuIo("qcow2", "base.qcow2", "write -P 1 3M 200k");
+        ImgRun.qemuIo(dir, "qcow2", "base.qcow2", "write -P 1 3M 200k");
         ImgRun.qemuOk(dir, "create", "-q", "-f", "qcow2", "-b", "base.qcow2", "-F", "qcow2", "top.qcow2");
-        qemuIo("qcow2", "top.qcow2", "write -P 2 0 4k", "write -P 3 1M 64k", "write -z 3M 64k");
+        ImgRun.qemuIo(dir, "qcow2", "top.qcow2", "write -P 2 0 4k", "write -P 3 1M 64k", "write -z 3M 64k");
         ImgRun.qemuOk(dir, "create", "-q", "-f", "qcow2", "-o", "compat=0.10", "v2.qcow2", "1M");
         ImgRun.qemuOk(dir, "create", "-q", "-f", "raw", "r.raw", "3M");
-        qemuIo("raw", "r.raw", "write -P 4 1M 8k", "write -P 5 2M 1k");
-    }
-
-    private void qemuIo(String fmt, String image, String... commands) throws Exception {
-        java.util.List<String> cmd = new java.util.ArrayList<>(java.util.List.of("qemu-io", "-f", fmt));
-        for (String c : commands) {
-            cmd.add("-c");
-            cmd.add(c);
-        }
-        cmd.add(image);
-        Process p = new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true).start();
-        p.getInputStream().readAllBytes();
-        assertEquals(0, p.waitFor());
+        ImgRun.qemuIo(dir, "raw", "r.raw", "write -P 4 1M 8k", "write -P 5 2M 1k");
     }
 
     @ParameterizedTest

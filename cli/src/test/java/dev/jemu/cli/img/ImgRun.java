@@ -59,6 +59,19 @@ record ImgRun(int status, String out, String err) {
         return r.out;
     }
 
+    /** Runs {@code qemu-io -f fmt -c command... image} in {@code dir}; fails unless it exits 0. */
+    static void qemuIo(Path dir, String fmt, String image, String... commands) throws IOException, InterruptedException {
+        List<String> cmd = new ArrayList<>(List.of("qemu-io", "-f", fmt));
+        for (String c : commands) {
+            cmd.add("-c");
+            cmd.add(c);
+        }
+        cmd.add(image);
+        Process p = new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true).start();
+        String log = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(60, TimeUnit.SECONDS) && p.exitValue() == 0, "qemu-io: " + log);
+    }
+
     /** This run as qemu-img's would read with its name replaced by jemu-img's. */
     ImgRun asJemu() {
         return new ImgRun(status, out.replace("qemu-img", "jemu-img"), err.replace("qemu-img", "jemu-img"));
