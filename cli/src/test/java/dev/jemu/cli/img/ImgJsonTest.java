@@ -50,6 +50,9 @@ class ImgJsonTest {
             sameOutput("info", image);
         }
         sameOutput("info", "--output=json", "-f", "raw", "r.raw");
+        // Non-ASCII and quotes in a name are escaped as qemu-img escapes them.
+        ImgRun.qemuOk(dir, "create", "-q", "-f", "raw", "\u00e9\"q.raw", "64k");
+        sameOutput("info", "--output=json", "-f", "raw", "\u00e9\"q.raw");
         sameOutput("info", "-f", "raw", "r.raw");
     }
 
