@@ -9,17 +9,26 @@ import dev.jemu.block.Preallocation;
 import dev.jemu.block.qcow2.Qcow2Create;
 
 import java.io.IOException;
+import java.io.RandomAccessFile;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.function.Consumer;
 
 /**
  * {@code create}: makes a raw or qcow2 image from qemu-img's {@code -o} options
  * (cluster_size, preallocation, compat, lazy_refcounts, refcount_bits, backing_file,
- * backing_fmt). Returns the "Formatting ..." line qemu-img prints.
+ * backing_fmt), with qemu-img 7.2's checks and messages: every error names the image
+ * ({@code x.qcow2: Image creation needs a size parameter}), and a backing file needs its format.
+ * Stateless; called from a thread that is not in a coroutine.
  */
 public final class ImageCreator {
+    /** qemu-img 7.2 no longer probes a new image's backing file: its format must be given. */
+    private static final String NO_BACKING_FORMAT = "Backing file specified without backing format";
+
     private ImageCreator() {
     }
 
@@ -32,10 +41,21 @@ public final class ImageCreator {
      * @param backing backing file name ({@code -b}), or null
      * @param backingFormat its format ({@code -F}), or null to probe
      * @param unsafe do not open the backing file ({@code -u}); then the size must be given
-     * @return the line describing what was created, as qemu-img prints it
+     * @param formatting receives the "Formatting ..." line qemu-img prints, before the file is
+     *     written; or null
      */
-    public static String create(String path, String format, long size, String options, String backing,
-                                String backingFormat, boolean unsafe) throws IOException {
+    public static void create(String path, String format, long size, String options, String backing,
+                              String backingFormat, boolean unsafe, Consumer<String> formatting) throws IOException {
+        try {
+            createImage(path, format, size, options, backing, backingFormat, unsafe, formatting);
+        } catch (BlockException e) {
+            throw new BlockException(path + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static void createImage(String path, String format, long size, String options, String backing,
+                                    String backingFormat, boolean unsafe, Consumer<String> formatting)
+            throws IOException {
         BlockOptions o = options == null || options.isEmpty() ? BlockOptions.empty()
                 : BlockOptions.parse(options, null);
         if (o.has("size")) {
@@ -52,11 +72,12 @@ public final class ImageCreator {
             try {
                 bs = BlockGraph.open(resolved, bf, true, CacheMode.WRITEBACK);
             } catch (BlockException e) {
-                throw new BlockException("Could not open backing image: " + e.getMessage());
+                throw new BlockException(e.getMessage() + "\nCould not open backing image.");
             }
             try {
                 if (bf == null) {
-                    bf = bs.driver().formatName();
+                    throw new BlockException(NO_BACKING_FORMAT + "\nDetected format of " + bs.driver().formatName()
+                            + ".");
                 }
                 if (size < 0) {
                     size = bs.length();
@@ -64,6 +85,8 @@ public final class ImageCreator {
             } finally {
                 bs.close();
             }
+        } else if (b != null && bf == null) {
+            throw new BlockException(NO_BACKING_FORMAT);
         }
         if (size < 0) {
             throw new BlockException("Image creation needs a size parameter");
@@ -76,34 +99,21 @@ public final class ImageCreator {
                     throw new BlockException("Unsupported preallocation mode 'metadata'");
                 }
                 o.checkAllUsed("raw");
-                createRaw(path, size, p);
                 if (p != Preallocation.OFF) {
                     shown.put("preallocation", p.optionName());
                 }
                 shown.put("size", Long.toString(size));
+                announce(formatting, path, format, shown);
+                createRaw(path, size, p);
             }
             case "qcow2" -> {
-                int cs = (int) o.getSize("cluster_size", 65536);
-                Preallocation p = Preallocation.parse(o.get("preallocation", "off"));
-                String compat = o.get("compat", "1.1");
-                int version = switch (compat) {
-                    case "0.10", "v2" -> 2;
-                    case "1.1", "v3" -> 3;
-                    default -> throw new BlockException("Invalid parameter 'compat': '" + compat
-                            + "' (expected 0.10 or 1.1)");
-                };
-                boolean lazy = o.getBool("lazy_refcounts", false);
-                int refBits = (int) o.getSize("refcount_bits", 16);
-                if (o.getBool("extended_l2", false)) {
-                    throw new BlockException("Extended L2 entries are not supported");
-                }
-                String ct = o.get("compression_type", "zlib");
-                if (!ct.equals("zlib")) {
-                    throw new BlockException("Unsupported compression type '" + ct + "'");
-                }
+                Qcow2Params q = Qcow2Params.parse(o);
                 o.checkAllUsed("qcow2");
-                Qcow2Create.create(path, new Qcow2Create.Options(size, cs, version, refBits, lazy, p, b,
-                        b == null ? null : bf));
+                int cs = q.clusterSize();
+                Preallocation p = q.preallocation();
+                int version = q.version();
+                boolean lazy = q.lazyRefcounts();
+                int refBits = q.refcountBits();
                 if (version == 2) {
                     shown.put("cluster_size", Integer.toString(cs));
                     shown.put("compat", "0.10");
@@ -124,19 +134,27 @@ public final class ImageCreator {
                 }
                 shown.put("lazy_refcounts", lazy ? "on" : "off");
                 shown.put("refcount_bits", Integer.toString(refBits));
+                announce(formatting, path, format, shown);
+                Qcow2Create.create(path, new Qcow2Create.Options(size, cs, version, refBits, lazy, p, b,
+                        b == null ? null : bf));
             }
             default -> throw new BlockException("Unknown file format '" + format + "'");
         }
-        StringBuilder sb = new StringBuilder("Formatting '").append(path).append("', fmt=").append(format);
-        shown.forEach((k, v) -> sb.append(' ').append(k).append('=').append(v));
-        return sb.toString();
+    }
+
+    /** Hands qemu-img's "Formatting 'path', fmt=... key=value ..." line to {@code formatting}. */
+    private static void announce(Consumer<String> formatting, String path, String format, Map<String, String> shown) {
+        if (formatting != null) {
+            StringBuilder sb = new StringBuilder("Formatting '").append(path).append("', fmt=").append(format);
+            shown.forEach((k, v) -> sb.append(' ').append(k).append('=').append(v));
+            formatting.accept(sb.toString());
+        }
     }
 
     private static void createRaw(String path, long size, Preallocation p) throws BlockException {
-        try (java.io.RandomAccessFile raf = new java.io.RandomAccessFile(path, "rw")) {
-            raf.setLength(0);
+        try (FileChannel ch = FileChannel.open(Path.of(path), StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                StandardOpenOption.TRUNCATE_EXISTING)) {
             if (p == Preallocation.FULL || p == Preallocation.FALLOC) {
-                FileChannel ch = raf.getChannel();
                 ByteBuffer zeros = ByteBuffer.allocateDirect(1 << 20);
                 long pos = 0;
                 while (pos < size) {
@@ -144,10 +162,13 @@ public final class ImageCreator {
                     pos += ch.write(zeros, pos);
                 }
             } else {
-                raf.setLength(size);
+                // FileChannel cannot grow a file without writing to it; setLength leaves it sparse.
+                try (RandomAccessFile raf = new RandomAccessFile(path, "rw")) {
+                    raf.setLength(size);
+                }
             }
         } catch (IOException e) {
-            throw new BlockException("Could not create '" + path + "': " + e.getMessage());
+            throw new BlockException("Could not create '" + path + "': " + HostErrors.reason(e));
         }
     }
 }

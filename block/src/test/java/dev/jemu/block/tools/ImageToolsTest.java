@@ -52,7 +52,7 @@ class ImageToolsTest {
 
     private void convert(Path src, Path dst, String fmt, String opts, ImageConverter.Options o) throws IOException {
         BlockBackend in = backend(src, null, false);
-        ImageCreator.create(dst.toString(), fmt, in.length(), opts, null, null, false);
+        ImageCreator.create(dst.toString(), fmt, in.length(), opts, null, null, false, null);
         BlockBackend out = backend(dst, fmt, true);
         ImageConverter.run(in, out, o);
         out.close();
@@ -182,22 +182,23 @@ class ImageToolsTest {
     @Test
     void createWritesQemuImgsFormattingLineAndRefusesBadOptions() throws IOException {
         Path img = dir.resolve("c.qcow2");
-        String line = ImageCreator.create(img.toString(), "qcow2", 1 << 30, "cluster_size=4k,lazy_refcounts=on",
-                null, null, false);
-        assertEquals("Formatting '" + img + "', fmt=qcow2 cluster_size=4096 extended_l2=off compression_type=zlib"
-                + " size=1073741824 lazy_refcounts=on refcount_bits=16", line);
+        List<String> lines = new ArrayList<>();
+        ImageCreator.create(img.toString(), "qcow2", 1 << 30, "cluster_size=4k,lazy_refcounts=on",
+                null, null, false, lines::add);
+        assertEquals(List.of("Formatting '" + img + "', fmt=qcow2 cluster_size=4096 extended_l2=off compression_type=zlib"
+                + " size=1073741824 lazy_refcounts=on refcount_bits=16"), lines);
         String info = ok("qemu-img", "info", img.toString());
         assertTrue(info.contains("lazy refcounts: true") && info.contains("cluster_size: 4096"), info);
         BlockException e = assertThrows(BlockException.class, () -> ImageCreator.create(img.toString(), "qcow2",
-                1 << 20, "nonsense=1", null, null, false));
+                1 << 20, "nonsense=1", null, null, false, null));
         assertTrue(e.getMessage().contains("nonsense"));
         Path withBacking = dir.resolve("wb.qcow2");
-        ImageCreator.create(withBacking.toString(), "qcow2", -1, null, "base.qcow2", null, false);
+        ImageCreator.create(withBacking.toString(), "qcow2", -1, null, "base.qcow2", "qcow2", false, null);
         String json = ok("qemu-img", "info", "--output=json", withBacking.toString());
         assertTrue(json.contains("\"virtual-size\": 6291456") && json.contains("\"backing-filename-format\": \"qcow2\""),
                 json);
         Path raw = dir.resolve("r.raw");
-        ImageCreator.create(raw.toString(), "raw", 10 << 20, null, null, null, false);
+        ImageCreator.create(raw.toString(), "raw", 10 << 20, null, null, null, false, null);
         assertEquals(10 << 20, Files.size(raw));
     }
 }

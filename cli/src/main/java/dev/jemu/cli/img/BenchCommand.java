@@ -5,9 +5,11 @@ import dev.jemu.block.BlockDriverState;
 import dev.jemu.block.BlockException;
 import dev.jemu.block.tools.ImageBench;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
+import java.util.List;
 import java.util.concurrent.Callable;
 
 /**
@@ -21,8 +23,8 @@ final class BenchCommand implements Callable<Integer> {
     int count;
     @Option(names = "-d", description = "requests in flight", defaultValue = "64")
     int depth;
-    @Option(names = "-f", description = "image format")
-    String format;
+    @Mixin
+    ImgOptions.Format fmt;
     @Option(names = "--flush-interval", description = "flush after this many requests", defaultValue = "0")
     int flushInterval;
     @Option(names = "-i", description = "AIO mode: threads (native and io_uring run as threads)",
@@ -36,8 +38,8 @@ final class BenchCommand implements Callable<Integer> {
     String offset;
     @Option(names = "--pattern", description = "byte written by -w", defaultValue = "0")
     int pattern;
-    @Option(names = "-q", description = "quiet")
-    boolean quiet;
+    @Mixin
+    ImgOptions.Quiet quiet;
     @Option(names = "-s", description = "request size", defaultValue = "4096")
     String size;
     @Option(names = "-S", description = "step between requests (default: the request size)")
@@ -46,13 +48,14 @@ final class BenchCommand implements Callable<Integer> {
     String cache;
     @Option(names = "-w", description = "write instead of read")
     boolean write;
-    @Option(names = {"-U", "--force-share"}, description = "accepted for compatibility")
-    boolean forceShare;
-    @Parameters(index = "0", description = "image file")
-    String filename;
+    @Mixin
+    ImgOptions.ForceShare forceShare;
+    @Parameters(paramLabel = "filename", description = "image file")
+    List<String> files = List.of();
 
     @Override
     public Integer call() throws Exception {
+        String filename = ImgOptions.oneImage(files);
         if (!aio.equals("threads") && !aio.equals("native") && !aio.equals("io_uring")) {
             throw new BlockException("Invalid aio option: " + aio);
         }
@@ -68,7 +71,7 @@ final class BenchCommand implements Callable<Integer> {
         }
         long stepBytes = step == null ? bytes : ImgSupport.size("-S", step);
         String mode = nocache ? "none" : cache;
-        BlockDriverState bs = ImgSupport.open(filename, format, !write, mode);
+        BlockDriverState bs = ImgSupport.open(filename, fmt.format, !write, mode);
         BlockBackend blk = ImgSupport.backend(bs, write, mode);
         try {
             if (blk.length() < bytes) {

@@ -6,10 +6,12 @@ import dev.jemu.block.SyncIo;
 import dev.jemu.block.qcow2.Qcow2Check;
 import dev.jemu.block.qcow2.Qcow2Driver;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 
@@ -20,24 +22,25 @@ import java.util.concurrent.Callable;
  */
 @Command(name = "check", description = "Check an image for consistency.")
 final class CheckCommand implements Callable<Integer> {
-    @Option(names = "-f", description = "image format")
-    String format;
-    @Option(names = "--output", description = "human or json")
-    String output;
+    @Mixin
+    ImgOptions.Format fmt;
+    @Mixin
+    ImgOptions.Output output;
     @Option(names = "-r", description = "repair: leaks or all")
     String repair;
     @Option(names = "-T", description = "cache mode", defaultValue = "writeback")
     String cache;
-    @Option(names = "-q", description = "quiet")
-    boolean quiet;
-    @Option(names = {"-U", "--force-share"}, description = "accepted for compatibility")
-    boolean forceShare;
-    @Parameters(index = "0", description = "image file")
-    String filename;
+    @Mixin
+    ImgOptions.Quiet quiet;
+    @Mixin
+    ImgOptions.ForceShare forceShare;
+    @Parameters(paramLabel = "filename", description = "image file")
+    List<String> files = List.of();
 
     @Override
     public Integer call() throws Exception {
-        boolean json = ImgSupport.jsonOutput(output);
+        String filename = ImgOptions.oneImage(files);
+        boolean json = output.json();
         int fix = Qcow2Check.NO_REPAIR;
         if (repair != null) {
             fix = switch (repair) {
@@ -47,7 +50,7 @@ final class CheckCommand implements Callable<Integer> {
                         + repair);
             };
         }
-        BlockDriverState bs = ImgSupport.open(filename, format, fix == Qcow2Check.NO_REPAIR, cache);
+        BlockDriverState bs = ImgSupport.open(filename, fmt.format, fix == Qcow2Check.NO_REPAIR, cache);
         Qcow2Check.Result r;
         try {
             if (!(bs.driver() instanceof Qcow2Driver q)) {
@@ -68,8 +71,8 @@ final class CheckCommand implements Callable<Integer> {
             System.err.println(m);
         }
         if (json) {
-            printJson(r);
-        } else if (!quiet) {
+            printJson(r, filename);
+        } else if (!quiet.quiet) {
             printHuman(r);
         }
         if (r.checkErrors() > 0) {
@@ -81,21 +84,22 @@ final class CheckCommand implements Callable<Integer> {
         return r.leaks() > 0 ? 3 : 0;
     }
 
-    private void printJson(Qcow2Check.Result r) {
+    private static void printJson(Qcow2Check.Result r, String filename) {
+        // The keys in the order qemu-img 7.2 prints them.
         Map<String, Object> m = new LinkedHashMap<>();
-        m.put("image-end-offset", r.imageEndOffset());
-        m.put("total-clusters", r.totalClusters());
-        putNonZero(m, "corruptions", r.corruptions());
-        putNonZero(m, "leaks", r.leaks());
-        putNonZero(m, "corruptions-fixed", r.corruptionsFixed());
-        putNonZero(m, "leaks-fixed", r.leaksFixed());
-        m.put("check-errors", r.checkErrors());
-        putNonZero(m, "allocated-clusters", r.allocatedClusters());
-        putNonZero(m, "fragmented-clusters", r.fragmentedClusters());
+        putNonZero(m, "image-end-offset", r.imageEndOffset());
         putNonZero(m, "compressed-clusters", r.compressedClusters());
+        putNonZero(m, "total-clusters", r.totalClusters());
+        putNonZero(m, "corruptions", r.corruptions());
+        putNonZero(m, "corruptions-fixed", r.corruptionsFixed());
+        m.put("check-errors", r.checkErrors());
+        putNonZero(m, "leaks", r.leaks());
+        putNonZero(m, "leaks-fixed", r.leaksFixed());
+        putNonZero(m, "allocated-clusters", r.allocatedClusters());
         m.put("filename", filename);
         m.put("format", "qcow2");
-        ImgSupport.printJson(System.out, m);
+        putNonZero(m, "fragmented-clusters", r.fragmentedClusters());
+        QemuJson.print(System.out, m);
     }
 
     private static void putNonZero(Map<String, Object> m, String key, long v) {
@@ -129,10 +133,11 @@ final class CheckCommand implements Callable<Integer> {
         }
         long total = r.totalClusters();
         if (total > 0) {
-            System.out.printf("%d/%d = %.2f%% allocated, %.2f%% fragmented, %.2f%% compressed clusters%n",
-                    r.allocatedClusters(), total, 100.0 * r.allocatedClusters() / total,
-                    r.allocatedClusters() == 0 ? 0.0 : 100.0 * r.fragmentedClusters() / r.allocatedClusters(),
-                    r.allocatedClusters() == 0 ? 0.0 : 100.0 * r.compressedClusters() / r.allocatedClusters());
+            long allocated = r.allocatedClusters();
+            System.out.println(allocated + "/" + total + " = " + ImgSupport.twoDecimals(100.0 * allocated / total)
+                    + "% allocated, " + ImgSupport.twoDecimals(allocated == 0 ? 0 : 100.0 * r.fragmentedClusters() / allocated)
+                    + "% fragmented, " + ImgSupport.twoDecimals(allocated == 0 ? 0 : 100.0 * r.compressedClusters() / allocated)
+                    + "% compressed clusters");
         }
         System.out.println("Image end offset: " + r.imageEndOffset());
     }

@@ -4,30 +4,33 @@ import dev.jemu.block.BlockDriverState;
 import dev.jemu.block.BlockException;
 import dev.jemu.block.tools.ImageCommit;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
+import java.util.List;
 import java.util.concurrent.Callable;
 
 /** {@code commit [-f fmt] [-t cache] [-d] [-p] [-q] filename}: writes an image's changes into its backing file. */
 @Command(name = "commit", description = "Commit the changes of an image into its backing file.")
 final class CommitCommand implements Callable<Integer> {
-    @Option(names = "-f", description = "image format")
-    String format;
+    @Mixin
+    ImgOptions.Format fmt;
     @Option(names = "-t", description = "cache mode", defaultValue = "writeback")
     String cache;
     @Option(names = "-d", description = "keep the image's content (do not empty it)")
     boolean keep;
     @Option(names = "-p", description = "show progress")
     boolean progress;
-    @Option(names = "-q", description = "quiet")
-    boolean quiet;
-    @Parameters(index = "0", description = "image file")
-    String filename;
+    @Mixin
+    ImgOptions.Quiet quiet;
+    @Parameters(paramLabel = "filename", description = "image file")
+    List<String> files = List.of();
 
     @Override
     public Integer call() throws Exception {
-        BlockDriverState top = ImgSupport.open(filename, format, false, cache);
+        String filename = ImgOptions.oneImage(files);
+        BlockDriverState top = ImgSupport.open(filename, fmt.format, false, cache);
         try {
             BlockDriverState backingNode = top.backing();
             if (backingNode == null) {
@@ -36,7 +39,7 @@ final class CommitCommand implements Callable<Integer> {
             String baseName = backingNode.filename();
             BlockDriverState base = ImgSupport.open(baseName, backingNode.driver().formatName(), false, cache);
             try {
-                boolean show = progress && !quiet;
+                boolean show = progress && !quiet.quiet;
                 java.util.function.DoubleConsumer bar = ImgSupport.progressPrinter(System.out);
                 ImageCommit.commit(top, base, keep, show ? bar : null);
                 if (show) {
@@ -49,7 +52,7 @@ final class CommitCommand implements Callable<Integer> {
         } finally {
             top.close();
         }
-        if (!quiet) {
+        if (!quiet.quiet) {
             System.out.println("Image committed.");
         }
         return 0;

@@ -3,9 +3,11 @@ package dev.jemu.cli.img;
 import dev.jemu.block.BlockDriverState;
 import dev.jemu.block.tools.ImageComparer;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
+import java.util.List;
 import java.util.concurrent.Callable;
 
 /** {@code compare [-f fmt] [-F fmt] [-s] [-q] [-T cache] a b}: exit 0 identical, 1 different, 2 error. */
@@ -17,26 +19,29 @@ final class CompareCommand implements Callable<Integer> {
     String format2;
     @Option(names = "-s", description = "strict: sizes and allocation must match too")
     boolean strict;
-    @Option(names = "-q", description = "quiet")
-    boolean quiet;
+    @Mixin
+    ImgOptions.Quiet quiet;
     @Option(names = "-T", description = "cache mode", defaultValue = "writeback")
     String cache;
-    @Option(names = {"-U", "--force-share"}, description = "accepted for compatibility")
-    boolean forceShare;
-    @Parameters(index = "0", description = "first image")
-    String first;
-    @Parameters(index = "1", description = "second image")
-    String second;
+    @Mixin
+    ImgOptions.ForceShare forceShare;
+    @Parameters(paramLabel = "filename1 filename2", description = "the two images")
+    List<String> files = List.of();
 
     @Override
-    public Integer call() {
+    public Integer call() throws UsageException {
+        if (files.size() != 2) {
+            throw new UsageException("Expecting two image file names");
+        }
+        String first = files.get(0);
+        String second = files.get(1);
         try {
             BlockDriverState a = ImgSupport.open(first, format1, true, cache);
             try {
                 BlockDriverState b = ImgSupport.open(second, format2, true, cache);
                 try {
                     ImageComparer.Result r = ImageComparer.compare(a, b, strict);
-                    if (!quiet) {
+                    if (!quiet.quiet) {
                         System.out.println(r.message());
                     }
                     return r.identical() ? 0 : 1;

@@ -6,6 +6,7 @@ import dev.jemu.block.BlockException;
 import dev.jemu.block.tools.ImageConverter;
 import dev.jemu.block.tools.ImageCreator;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -13,7 +14,7 @@ import java.util.List;
 import java.util.concurrent.Callable;
 
 /**
- * {@code convert [-c] [-p] [-q] [-n] [-W] [-f fmt] [-O fmt] [-o options] [-S size] [-m n] [-t cache]
+ * {@code convert [-c] [-p] [-q] [-n [--target-is-zero]] [-W] [-f fmt] [-O fmt] [-o options] [-S size] [-m n] [-t cache]
  * [-T cache] source output}.
  */
 @Command(name = "convert", description = "Convert an image to another format.")
@@ -28,10 +29,12 @@ final class ConvertCommand implements Callable<Integer> {
     boolean compress;
     @Option(names = "-p", description = "show progress")
     boolean progress;
-    @Option(names = "-q", description = "quiet")
-    boolean quiet;
+    @Mixin
+    ImgOptions.Quiet quiet;
     @Option(names = "-n", description = "do not create the output image (it exists)")
     boolean noCreate;
+    @Option(names = "--target-is-zero", description = "with -n: the output reads as zeros, skip writing zeros")
+    boolean targetIsZero;
     @Option(names = "-S", description = "smallest run of zeros skipped in data (default 4k; 0: allocate all)",
             defaultValue = "4k")
     String sparse;
@@ -43,20 +46,29 @@ final class ConvertCommand implements Callable<Integer> {
     String cache;
     @Option(names = "-T", description = "source cache mode", defaultValue = "writeback")
     String srcCache;
-    @Option(names = {"-U", "--force-share"}, description = "accepted for compatibility")
-    boolean forceShare;
-    @Parameters(index = "0", description = "source image")
-    String source;
-    @Parameters(index = "1", description = "output image")
-    String target;
+    @Mixin
+    ImgOptions.ForceShare forceShare;
+    @Parameters(paramLabel = "filename output_filename", description = "source image, then output image")
+    List<String> files = List.of();
 
     @Override
     public Integer call() throws Exception {
+        if (files.size() < 2) {
+            throw new BlockException("Must specify image file name");
+        }
+        if (files.size() > 2) {
+            throw new BlockException("'convert' of more than one source image is not supported");
+        }
+        String source = files.get(0);
+        String target = files.get(1);
         if (coroutines < 1 || coroutines > 16) {
             throw new BlockException("Invalid number of coroutines. Allowed number of coroutines is between 1 and 16");
         }
         if (compress && !outFormat.equals("qcow2")) {
             throw new BlockException("Compression not supported for this file format");
+        }
+        if (targetIsZero && !noCreate) {
+            throw new BlockException("--target-is-zero requires use of -n flag");
         }
         long sparseSize = ImgSupport.size("-S", sparse);
         BlockDriverState src = ImgSupport.open(source, format, true, srcCache);
@@ -64,7 +76,7 @@ final class ConvertCommand implements Callable<Integer> {
             BlockBackend in = ImgSupport.backend(src, false, srcCache);
             if (!noCreate) {
                 String opts = options == null ? null : String.join(",", options);
-                ImageCreator.create(target, outFormat, src.length(), opts, null, null, false);
+                ImageCreator.create(target, outFormat, src.length(), opts, null, null, false, null);
             }
             BlockDriverState dst = ImgSupport.open(target, outFormat, false, cache);
             BlockBackend out = ImgSupport.backend(dst, true, cache);
@@ -72,10 +84,10 @@ final class ConvertCommand implements Callable<Integer> {
                 if (dst.length() < src.length()) {
                     throw new BlockException("output file is smaller than input file");
                 }
-                boolean show = progress && !quiet;
+                boolean show = progress && !quiet.quiet;
                 java.util.function.DoubleConsumer bar = ImgSupport.progressPrinter(System.out);
                 ImageConverter.run(in, out, new ImageConverter.Options(compress, sparseSize, coroutines, outOfOrder,
-                        !noCreate, show ? bar : null));
+                        !noCreate || targetIsZero, show ? bar : null));
                 if (show) {
                     bar.accept(100.0);
                     System.out.println();

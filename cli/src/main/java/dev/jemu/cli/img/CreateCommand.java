@@ -2,6 +2,7 @@ package dev.jemu.cli.img;
 
 import dev.jemu.block.tools.ImageCreator;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -21,21 +22,24 @@ final class CreateCommand implements Callable<Integer> {
     boolean unsafe;
     @Option(names = "-o", description = "format options, comma separated")
     List<String> options;
-    @Option(names = "-q", description = "quiet")
-    boolean quiet;
-    @Parameters(index = "0", description = "image file")
-    String filename;
-    @Parameters(index = "1", arity = "0..1", description = "virtual size (k, M, G, T suffixes)")
-    String size;
+    @Mixin
+    ImgOptions.Quiet quiet;
+    @Parameters(paramLabel = "filename [size]", description = "image file, then its virtual size (k, M, G, T suffixes)")
+    List<String> args = List.of();
 
     @Override
     public Integer call() throws Exception {
-        long bytes = size == null ? -1 : ImgSupport.size("size", size);
-        String opts = options == null ? null : String.join(",", options);
-        String line = ImageCreator.create(filename, format, bytes, opts, backing, backingFormat, unsafe);
-        if (!quiet) {
-            System.out.println(line);
+        if (args.isEmpty()) {
+            throw new UsageException("Expecting image file name");
         }
+        if (args.size() > 2) {
+            throw new UsageException("Unexpected argument: " + args.get(2));
+        }
+        String filename = args.get(0);
+        long bytes = args.size() < 2 ? -1 : ImgSupport.size("size", args.get(1));
+        String opts = options == null ? null : String.join(",", options);
+        ImageCreator.create(filename, format, bytes, opts, backing, backingFormat, unsafe,
+                quiet.quiet ? null : System.out::println);
         return 0;
     }
 }

@@ -6,15 +6,15 @@ import dev.jemu.block.BlockException;
 import dev.jemu.block.BlockGraph;
 import dev.jemu.block.BlockOptions;
 import dev.jemu.block.CacheMode;
+import dev.jemu.block.tools.ImageFiles;
 
 import java.io.IOException;
 import java.io.PrintStream;
 import java.math.BigDecimal;
 import java.math.MathContext;
-import java.util.List;
-import java.util.Map;
+import java.math.RoundingMode;
 
-/** Shared pieces of the jemu-img commands: opening images, qemu-img's number formats, its JSON layout. */
+/** Shared pieces of the jemu-img commands: opening images, qemu-img's number formats, progress. */
 final class ImgSupport {
     private static final String[] SUFFIXES = {"B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};
 
@@ -23,6 +23,7 @@ final class ImgSupport {
 
     /** Opens {@code filename} with format {@code format} (null: probe) and cache mode {@code cache}. */
     static BlockDriverState open(String filename, String format, boolean readOnly, String cache) throws IOException {
+        ImageFiles.check(filename);
         BlockOptions o = BlockOptions.empty().put("file.filename", filename)
                 .put("read-only", readOnly ? "on" : "off").put("cache", CacheMode.parse(cache).optionName());
         if (format != null) {
@@ -53,78 +54,17 @@ final class ImgSupport {
         return num + " " + SUFFIXES[i];
     }
 
+    /**
+     * {@code value} with two decimals as C's {@code printf("%.2f")} prints it: the exact binary
+     * value rounded half to even (3.125 is "3.12"), where Java's format rounds half up.
+     */
+    static String twoDecimals(double value) {
+        return new BigDecimal(value).setScale(2, RoundingMode.HALF_EVEN).toPlainString();
+    }
+
     /** An offset as qemu-img map prints it: "0" or "0x1f000". */
     static String hex(long v) {
         return v == 0 ? "0" : "0x" + Long.toHexString(v);
-    }
-
-    /** Prints {@code value} (maps, lists, strings, numbers, booleans) in qemu-img's JSON layout. */
-    static void printJson(PrintStream out, Object value) {
-        StringBuilder sb = new StringBuilder();
-        json(sb, value, 0);
-        out.println(sb);
-    }
-
-    private static void json(StringBuilder sb, Object v, int depth) {
-        String pad = "    ".repeat(depth + 1);
-        String end = "    ".repeat(depth);
-        if (v instanceof Map<?, ?> m) {
-            sb.append("{\n");
-            int i = 0;
-            for (Map.Entry<?, ?> e : m.entrySet()) {
-                sb.append(pad);
-                string(sb, e.getKey().toString());
-                sb.append(": ");
-                json(sb, e.getValue(), depth + 1);
-                sb.append(++i < m.size() ? ",\n" : "\n");
-            }
-            sb.append(end).append('}');
-        } else if (v instanceof List<?> l) {
-            sb.append("[\n");
-            for (int i = 0; i < l.size(); i++) {
-                sb.append(pad);
-                json(sb, l.get(i), depth + 1);
-                sb.append(i + 1 < l.size() ? ",\n" : "\n");
-            }
-            sb.append(end).append(']');
-        } else if (v instanceof String s) {
-            string(sb, s);
-        } else {
-            sb.append(v);
-        }
-    }
-
-    static void string(StringBuilder sb, String s) {
-        sb.append('"');
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            switch (c) {
-                case '"' -> sb.append("\\\"");
-                case '\\' -> sb.append("\\\\");
-                case '\n' -> sb.append("\\n");
-                case '\t' -> sb.append("\\t");
-                case '\r' -> sb.append("\\r");
-                default -> {
-                    if (c < 0x20) {
-                        sb.append(String.format("\\u%04x", (int) c));
-                    } else {
-                        sb.append(c);
-                    }
-                }
-            }
-        }
-        sb.append('"');
-    }
-
-    /** Checks the --output value. */
-    static boolean jsonOutput(String output) throws BlockException {
-        if (output == null || output.equals("human")) {
-            return false;
-        }
-        if (output.equals("json")) {
-            return true;
-        }
-        throw new BlockException("--output must be used with human or json as argument.");
     }
 
     /**
@@ -136,7 +76,7 @@ final class ImgSupport {
         return p -> {
             if (p - last[0] >= 1.0 || (p >= 100.0 && last[0] < 100.0)) {
                 last[0] = p;
-                out.printf("    (%.2f/100%%)\r", p);
+                out.print("    (" + twoDecimals(p) + "/100%)\r");
                 out.flush();
             }
         };

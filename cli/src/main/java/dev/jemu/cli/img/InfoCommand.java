@@ -4,6 +4,7 @@ import dev.jemu.block.BlockDriverState;
 import dev.jemu.block.ImageInfo;
 import dev.jemu.block.file.FileDriver;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -23,28 +24,29 @@ final class InfoCommand implements Callable<Integer> {
     private static final DateTimeFormatter DATE = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss")
             .withZone(ZoneId.systemDefault());
 
-    @Option(names = "-f", description = "image format")
-    String format;
-    @Option(names = "--output", description = "human or json")
-    String output;
+    @Mixin
+    ImgOptions.Format fmt;
+    @Mixin
+    ImgOptions.Output output;
     @Option(names = "--backing-chain", description = "show every image of the backing chain")
     boolean chain;
-    @Option(names = {"-U", "--force-share"}, description = "accepted for compatibility")
-    boolean forceShare;
-    @Parameters(index = "0", description = "image file")
-    String filename;
+    @Mixin
+    ImgOptions.ForceShare forceShare;
+    @Parameters(paramLabel = "filename", description = "image file")
+    List<String> files = List.of();
 
     @Override
     public Integer call() throws Exception {
-        boolean json = ImgSupport.jsonOutput(output);
-        BlockDriverState top = ImgSupport.open(filename, format, true, "writeback");
+        String filename = ImgOptions.oneImage(files);
+        boolean json = output.json();
+        BlockDriverState top = ImgSupport.open(filename, fmt.format, true, "writeback");
         try {
             List<Map<String, Object>> infos = new ArrayList<>();
             for (BlockDriverState bs = top; bs != null; bs = chain ? bs.backing() : null) {
                 infos.add(describe(bs));
             }
             if (json) {
-                ImgSupport.printJson(System.out, chain ? infos : infos.get(0));
+                QemuJson.print(System.out, chain ? infos : infos.get(0));
             } else {
                 for (int i = 0; i < infos.size(); i++) {
                     if (i > 0) {
@@ -59,10 +61,13 @@ final class InfoCommand implements Callable<Integer> {
         return 0;
     }
 
-    /** The JSON object of one image, keys in qemu-img's order. */
+    /** The JSON object of one image, keys in the order qemu-img 7.2 prints them. */
     static Map<String, Object> describe(BlockDriverState bs) throws IOException {
         ImageInfo info = bs.info();
         Map<String, Object> m = new LinkedHashMap<>();
+        if (info.backingFormat() != null) {
+            m.put("backing-filename-format", info.backingFormat());
+        }
         if (!info.snapshots().isEmpty()) {
             List<Object> snaps = new ArrayList<>();
             for (ImageInfo.SnapshotInfo s : info.snapshots()) {
@@ -79,9 +84,6 @@ final class InfoCommand implements Callable<Integer> {
             }
             m.put("snapshots", snaps);
         }
-        if (info.backingFormat() != null) {
-            m.put("backing-filename-format", info.backingFormat());
-        }
         m.put("virtual-size", info.virtualSize());
         m.put("filename", bs.filename());
         if (info.clusterSize() > 0) {
@@ -89,8 +91,10 @@ final class InfoCommand implements Callable<Integer> {
         }
         m.put("format", info.format());
         BlockDriverState file = bs.file() != null ? bs.file() : bs;
-        if (file.driver() instanceof FileDriver fd) {
-            m.put("actual-size", dev.jemu.block.SyncIo.call(fd::allocatedBytes));
+        // qemu-img has the allocated size and the dirty flag from a file, not from an NBD export.
+        FileDriver local = file.driver() instanceof FileDriver fd ? fd : null;
+        if (local != null) {
+            m.put("actual-size", dev.jemu.block.SyncIo.call(local::allocatedBytes));
         }
         if (info.formatSpecific() != null) {
             m.put("format-specific", info.formatSpecific());
@@ -99,7 +103,9 @@ final class InfoCommand implements Callable<Integer> {
             m.put("full-backing-filename", info.fullBackingFilename());
             m.put("backing-filename", info.backingFilename());
         }
-        m.put("dirty-flag", info.dirty());
+        if (local != null) {
+            m.put("dirty-flag", info.dirty());
+        }
         return m;
     }
 
@@ -109,9 +115,8 @@ final class InfoCommand implements Callable<Integer> {
         System.out.println("file format: " + m.get("format"));
         long vs = (Long) m.get("virtual-size");
         System.out.println("virtual size: " + ImgSupport.humanSize(vs) + " (" + vs + " bytes)");
-        if (m.containsKey("actual-size")) {
-            System.out.println("disk size: " + ImgSupport.humanSize((Long) m.get("actual-size")));
-        }
+        System.out.println("disk size: " + (m.containsKey("actual-size")
+                ? ImgSupport.humanSize((Long) m.get("actual-size")) : "unavailable"));
         if (m.containsKey("cluster-size")) {
             System.out.println("cluster_size: " + m.get("cluster-size"));
         }

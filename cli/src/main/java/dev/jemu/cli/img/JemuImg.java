@@ -3,22 +3,57 @@ package dev.jemu.cli.img;
 import dev.jemu.block.BlockException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.ArgSpec;
+import picocli.CommandLine.Model.OptionSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.ScopeType;
 
 import java.io.IOException;
-import java.io.PrintWriter;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.Callable;
 
 /**
  * {@code jemu-img}: creates, inspects, checks, converts and benchmarks disk images with
  * qemu-img's subcommands, options, messages and exit codes. Errors are one line,
- * {@code jemu-img: <what went wrong>}, on standard error.
+ * {@code jemu-img: <what went wrong>}, on standard error; usage errors add qemu-img's hint line.
+ * Runs on the thread that calls {@link #run}.
  */
-@Command(name = "jemu-img", mixinStandardHelpOptions = true, version = "jemu-img 0.1.0",
+@Command(name = "jemu-img", version = "jemu-img 0.1.0",
         description = "Disk image utility (qemu-img compatible).",
         subcommands = {CreateCommand.class, InfoCommand.class, CheckCommand.class, ConvertCommand.class,
                 MapCommand.class, CompareCommand.class, ResizeCommand.class, RebaseCommand.class,
-                CommitCommand.class, SnapshotCommand.class, BenchCommand.class})
+                CommitCommand.class, SnapshotCommand.class, BenchCommand.class, MeasureCommand.class})
 public final class JemuImg implements Callable<Integer> {
+    static final String HINT = "Try 'jemu-img --help' for more information";
+
+    /** qemu-img 7.2's subcommands that jemu-img does not have. */
+    private static final Set<String> QEMU_ONLY_COMMANDS = Set.of("amend", "bitmap", "dd");
+
+    /** Per subcommand, qemu-img 7.2's options that jemu-img does not have. */
+    private static final Map<String, List<String>> QEMU_ONLY_OPTIONS = Map.ofEntries(
+            Map.entry("create", List.of("--object")),
+            Map.entry("info", List.of("--object", "--image-opts")),
+            Map.entry("check", List.of("--object", "--image-opts")),
+            Map.entry("map", List.of("--object", "--image-opts")),
+            Map.entry("commit", List.of("--object", "--image-opts", "-b", "-r")),
+            Map.entry("compare", List.of("--object", "--image-opts", "-p")),
+            Map.entry("convert", List.of("--object", "--image-opts", "--target-image-opts",
+                    "--bitmaps", "--salvage", "-C", "-B", "-F", "-l", "-r")),
+            Map.entry("snapshot", List.of("--object", "--image-opts", "-a", "-c", "-d")),
+            Map.entry("rebase", List.of("--object", "--image-opts", "-T")),
+            Map.entry("resize", List.of("--object", "--image-opts")),
+            Map.entry("measure", List.of("--object", "--image-opts", "-l")));
+
+    @Option(names = {"-h", "--help"}, usageHelp = true, scope = ScopeType.INHERIT,
+            description = "display this help and exit")
+    boolean help;
+
+    @Option(names = {"-V", "--version"}, versionHelp = true, description = "output version information and exit")
+    boolean version;
 
     /** Runs the tool and exits with its status. */
     public static void main(String[] args) {
@@ -28,22 +63,61 @@ public final class JemuImg implements Callable<Integer> {
     /** Runs the tool; returns the exit status. */
     public static int run(String... args) {
         CommandLine cl = new CommandLine(new JemuImg());
-        // "resize img -1G": a leading dash in a size is a value, not an option.
-        cl.setUnmatchedOptionsArePositionalParams(true);
+        String[] rest = ResizeCommand.takeSize(cl.getSubcommands().get("resize").getCommand(), args);
         cl.setParameterExceptionHandler((ex, a) -> {
-            System.err.println("jemu-img: " + ex.getMessage());
-            System.err.println("Try 'jemu-img --help' for more information.");
+            System.err.println("jemu-img: " + usageMessage(ex, a));
+            System.err.println(HINT);
             return 1;
         });
         cl.setExecutionExceptionHandler((ex, cmd, parsed) -> {
             System.err.println("jemu-img: " + message(ex));
+            if (ex instanceof UsageException) {
+                System.err.println(HINT);
+            }
             return 1;
         });
-        return cl.execute(args);
+        return cl.execute(rest);
+    }
+
+    /** qemu-img's wording for a command line picocli could not parse. */
+    private static String usageMessage(ParameterException ex, String[] args) {
+        String command = ex.getCommandLine().getCommandName();
+        if (ex instanceof CommandLine.UnmatchedArgumentException u && !u.getUnmatched().isEmpty()) {
+            String arg = u.getUnmatched().get(0);
+            if (u.isUnknownOption() || arg.startsWith("-")) {
+                for (String name : QEMU_ONLY_OPTIONS.getOrDefault(command, List.of())) {
+                    if (arg.equals(name) || arg.startsWith(name + "=") || (!name.startsWith("--") && arg.startsWith(name))) {
+                        return "'" + command + " " + name + "' is not supported";
+                    }
+                }
+                return "unrecognized option '" + arg + "'";
+            }
+            if (ex.getCommandLine().getCommand() instanceof JemuImg) {
+                return QEMU_ONLY_COMMANDS.contains(arg) ? "'" + arg + "' is not supported"
+                        : "Command not found: " + arg;
+            }
+            return "Unexpected argument: " + arg;
+        }
+        if (ex instanceof CommandLine.MissingParameterException m && !m.getMissing().isEmpty()
+                && m.getMissing().get(0) instanceof OptionSpec o) {
+            return "missing argument for option '" + typedName(o, args) + "'";
+        }
+        return ex.getMessage();
+    }
+
+    /** The name of {@code option} as the user typed it (its last occurrence), else its longest name. */
+    private static String typedName(ArgSpec option, String[] args) {
+        List<String> names = Arrays.asList(((OptionSpec) option).names());
+        for (int i = args.length - 1; i >= 0; i--) {
+            if (names.contains(args[i])) {
+                return args[i];
+            }
+        }
+        return ((OptionSpec) option).longestName();
     }
 
     static String message(Throwable ex) {
-        if (ex instanceof BlockException) {
+        if (ex instanceof BlockException || ex instanceof UsageException) {
             return ex.getMessage();
         }
         if (ex instanceof IOException) {
@@ -56,10 +130,7 @@ public final class JemuImg implements Callable<Integer> {
     }
 
     @Override
-    public Integer call() {
-        PrintWriter err = new PrintWriter(System.err, true);
-        err.println("jemu-img: Not enough arguments");
-        err.println("Try 'jemu-img --help' for more information.");
-        return 1;
+    public Integer call() throws UsageException {
+        throw new UsageException("Not enough arguments");
     }
 }

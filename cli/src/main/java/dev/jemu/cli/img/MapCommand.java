@@ -4,51 +4,57 @@ import dev.jemu.block.BlockDriverState;
 import dev.jemu.block.BlockException;
 import dev.jemu.block.tools.ImageMapper;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 
 /** {@code map [-f fmt] [--output=human|json] [--start-offset=o] [--max-length=l] filename}. */
 @Command(name = "map", description = "Dump the metadata of an image: where each range's data is.")
 final class MapCommand implements Callable<Integer> {
-    @Option(names = "-f", description = "image format")
-    String format;
-    @Option(names = "--output", description = "human or json")
-    String output;
+    @Mixin
+    ImgOptions.Format fmt;
+    @Mixin
+    ImgOptions.Output output;
     @Option(names = {"-s", "--start-offset"}, description = "first byte to map", defaultValue = "0")
     String start;
     @Option(names = {"-l", "--max-length"}, description = "bytes to map")
     String length;
-    @Option(names = {"-U", "--force-share"}, description = "accepted for compatibility")
-    boolean forceShare;
-    @Parameters(index = "0", description = "image file")
-    String filename;
+    @Mixin
+    ImgOptions.ForceShare forceShare;
+    @Parameters(paramLabel = "filename", description = "image file")
+    List<String> files = List.of();
 
     @Override
     public Integer call() throws Exception {
-        boolean json = ImgSupport.jsonOutput(output);
+        String filename = ImgOptions.oneImage(files);
+        boolean json = output.json();
         long from = ImgSupport.size("--start-offset", start);
         long len = length == null ? Long.MAX_VALUE - from : ImgSupport.size("--max-length", length);
-        BlockDriverState bs = ImgSupport.open(filename, format, true, "writeback");
+        BlockDriverState bs = ImgSupport.open(filename, fmt.format, true, "writeback");
         try {
             List<ImageMapper.Extent> extents = ImageMapper.map(bs, from, len);
             if (json) {
-                StringBuilder sb = new StringBuilder();
-                for (int i = 0; i < extents.size(); i++) {
-                    ImageMapper.Extent e = extents.get(i);
-                    sb.append(i == 0 ? "[" : ",\n");
-                    sb.append("{ \"start\": ").append(e.start()).append(", \"length\": ").append(e.length())
-                            .append(", \"depth\": ").append(e.depth()).append(", \"present\": ").append(e.present())
-                            .append(", \"zero\": ").append(e.zero()).append(", \"data\": ").append(e.data());
+                List<Map<String, Object>> objects = new ArrayList<>();
+                for (ImageMapper.Extent e : extents) {
+                    Map<String, Object> o = new LinkedHashMap<>();
+                    o.put("start", e.start());
+                    o.put("length", e.length());
+                    o.put("depth", e.depth());
+                    o.put("present", e.present());
+                    o.put("zero", e.zero());
+                    o.put("data", e.data());
                     if (e.offset() >= 0) {
-                        sb.append(", \"offset\": ").append(e.offset());
+                        o.put("offset", e.offset());
                     }
-                    sb.append('}');
+                    objects.add(o);
                 }
-                sb.append(extents.isEmpty() ? "[]" : "]");
-                System.out.println(sb);
+                QemuJson.printLines(System.out, objects);
             } else {
                 System.out.printf("%-16s%-16s%-16s%s%n", "Offset", "Length", "Mapped to", "File");
                 for (ImageMapper.Extent e : extents) {

@@ -5,17 +5,22 @@ import dev.jemu.block.BlockException;
 import dev.jemu.block.BlockGraph;
 import dev.jemu.block.tools.ImageRebase;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
+import java.util.List;
 import java.util.concurrent.Callable;
 
-/** {@code rebase [-f fmt] [-u] -b backing [-F fmt] [-t cache] filename}; {@code -b ""} removes the backing file. */
+/**
+ * {@code rebase [-f fmt] [-u] -b backing [-F fmt] [-t cache] filename}; {@code -b ""} (or {@code -u}
+ * without {@code -b}) removes the backing file.
+ */
 @Command(name = "rebase", description = "Change the backing file of an image.")
 final class RebaseCommand implements Callable<Integer> {
-    @Option(names = "-f", description = "image format")
-    String format;
-    @Option(names = "-b", required = true, description = "new backing file (empty: none)")
+    @Mixin
+    ImgOptions.Format fmt;
+    @Option(names = "-b", description = "new backing file (empty: none)")
     String backing;
     @Option(names = "-F", description = "new backing file format")
     String backingFormat;
@@ -25,15 +30,19 @@ final class RebaseCommand implements Callable<Integer> {
     String cache;
     @Option(names = "-p", description = "show progress (accepted)")
     boolean progress;
-    @Option(names = "-q", description = "quiet")
-    boolean quiet;
-    @Parameters(index = "0", description = "image file")
-    String filename;
+    @Mixin
+    ImgOptions.Quiet quiet;
+    @Parameters(paramLabel = "filename", description = "image file")
+    List<String> files = List.of();
 
     @Override
     public Integer call() throws Exception {
-        String name = backing.isEmpty() ? null : backing;
-        BlockDriverState top = ImgSupport.open(filename, format, false, cache);
+        if (backing == null && !unsafe) {
+            throw new UsageException("Must specify backing file (-b) or use unsafe mode (-u)");
+        }
+        String filename = ImgOptions.oneImage(files);
+        String name = backing == null || backing.isEmpty() ? null : backing;
+        BlockDriverState top = ImgSupport.open(filename, fmt.format, false, cache);
         try {
             BlockDriverState newBacking = null;
             String fmt = backingFormat;

@@ -89,7 +89,6 @@ class JemuNbdTest {
     void reportsBadOptionsAndImagesInOneLine() throws Exception {
         assertEquals("jemu-nbd: Could not open '" + dir.resolve("none.img") + "': No such file or directory\n",
                 errorOf("-k", dir.resolve("x.sock").toString(), dir.resolve("none.img").toString()));
-        assertEquals("jemu-nbd: Invalid shared device number '0' (must be at least 1)\n", errorOf("-e", "0", "x.img"));
         assertEquals("jemu-nbd: --socket cannot be combined with --bind or --port\n",
                 errorOf("-k", "s", "-p", "1234", "x.img"));
         assertEquals("jemu-nbd: Invalid cache option: 'fast'\n", errorOf("--cache=fast", "x.img"));

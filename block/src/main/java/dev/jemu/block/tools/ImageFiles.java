@@ -1,0 +1,38 @@
+package dev.jemu.block.tools;
+
+import dev.jemu.block.BlockException;
+import dev.jemu.block.nbd.NbdAddress;
+
+import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
+import java.nio.file.Path;
+
+/**
+ * Checks an image name given on the tools' command line before it is opened, with qemu's
+ * messages: an empty name and a directory are refused (a directory would otherwise be opened
+ * and fail on its first read). NBD URIs are left to the NBD driver. Stateless; any thread.
+ */
+public final class ImageFiles {
+    private ImageFiles() {
+    }
+
+    /** Throws qemu's error if {@code filename} cannot name an image file. */
+    public static void check(String filename) throws BlockException {
+        if (filename.isEmpty()) {
+            throw new BlockException("Could not open '': The 'file' block driver requires a file name");
+        }
+        if (NbdAddress.isUri(filename)) {
+            return;
+        }
+        boolean directory;
+        try {
+            directory = Files.isDirectory(Path.of(filename));
+        } catch (InvalidPathException e) {
+            throw new BlockException("Could not open '" + filename + "': " + e.getReason());
+        }
+        if (directory) {
+            throw new BlockException("Could not open '" + filename + "': 'file' driver requires '" + filename
+                    + "' to be a regular file");
+        }
+    }
+}
