@@ -71,7 +71,7 @@ final class BenchCommand implements Callable<Integer> {
         }
         long stepBytes = step == null ? bytes : ImgSupport.size("-S", step);
         String mode = nocache ? "none" : cache;
-        BlockDriverState bs = ImgSupport.open(filename, fmt.format, !write, mode);
+        BlockDriverState bs = ImgSupport.open(filename, fmt.format, !write, mode, forceShare.forceShare);
         BlockBackend blk = ImgSupport.backend(bs, write, mode);
         try {
             if (blk.length() < bytes) {

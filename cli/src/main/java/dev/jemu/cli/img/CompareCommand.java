@@ -36,9 +36,9 @@ final class CompareCommand implements Callable<Integer> {
         String first = files.get(0);
         String second = files.get(1);
         try {
-            BlockDriverState a = ImgSupport.open(first, format1, true, cache);
+            BlockDriverState a = ImgSupport.open(first, format1, true, cache, forceShare.forceShare);
             try {
-                BlockDriverState b = ImgSupport.open(second, format2, true, cache);
+                BlockDriverState b = ImgSupport.open(second, format2, true, cache, forceShare.forceShare);
                 try {
                     ImageComparer.Result r = ImageComparer.compare(a, b, strict);
                     if (!quiet.quiet) {

@@ -71,7 +71,7 @@ final class ConvertCommand implements Callable<Integer> {
             throw new BlockException("--target-is-zero requires use of -n flag");
         }
         long sparseSize = ImgSupport.size("-S", sparse);
-        BlockDriverState src = ImgSupport.open(source, format, true, srcCache);
+        BlockDriverState src = ImgSupport.open(source, format, true, srcCache, forceShare.forceShare);
         try {
             BlockBackend in = ImgSupport.backend(src, false, srcCache);
             if (!noCreate) {

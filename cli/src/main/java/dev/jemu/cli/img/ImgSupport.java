@@ -23,9 +23,21 @@ final class ImgSupport {
 
     /** Opens {@code filename} with format {@code format} (null: probe) and cache mode {@code cache}. */
     static BlockDriverState open(String filename, String format, boolean readOnly, String cache) throws IOException {
+        return open(filename, format, readOnly, cache, false);
+    }
+
+    /**
+     * Opens {@code filename}; with {@code forceShare} ({@code -U}) a read-only open ignores the
+     * image locks of other processes, as qemu-img's does.
+     */
+    static BlockDriverState open(String filename, String format, boolean readOnly, String cache, boolean forceShare)
+            throws IOException {
         ImageFiles.check(filename);
         BlockOptions o = BlockOptions.empty().put("file.filename", filename)
                 .put("read-only", readOnly ? "on" : "off").put("cache", CacheMode.parse(cache).optionName());
+        if (forceShare) {
+            o.put("force-share", "on");
+        }
         if (format != null) {
             o.put("driver", format);
         }

@@ -39,7 +39,7 @@ final class InfoCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         String filename = ImgOptions.oneImage(files);
         boolean json = output.json();
-        BlockDriverState top = ImgSupport.open(filename, fmt.format, true, "writeback");
+        BlockDriverState top = ImgSupport.open(filename, fmt.format, true, "writeback", forceShare.forceShare);
         try {
             List<Map<String, Object>> infos = new ArrayList<>();
             for (BlockDriverState bs = top; bs != null; bs = chain ? bs.backing() : null) {

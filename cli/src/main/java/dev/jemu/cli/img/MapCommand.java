@@ -36,7 +36,7 @@ final class MapCommand implements Callable<Integer> {
         boolean json = output.json();
         long from = ImgSupport.size("--start-offset", start);
         long len = length == null ? Long.MAX_VALUE - from : ImgSupport.size("--max-length", length);
-        BlockDriverState bs = ImgSupport.open(filename, fmt.format, true, "writeback");
+        BlockDriverState bs = ImgSupport.open(filename, fmt.format, true, "writeback", forceShare.forceShare);
         try {
             List<ImageMapper.Extent> extents = ImageMapper.map(bs, from, len);
             if (json) {

@@ -26,7 +26,7 @@ final class SnapshotCommand implements Callable<Integer> {
     @SuppressWarnings("unchecked")
     public Integer call() throws Exception {
         String filename = ImgOptions.oneImage(files);
-        BlockDriverState bs = ImgSupport.open(filename, null, true, "writeback");
+        BlockDriverState bs = ImgSupport.open(filename, null, true, "writeback", forceShare.forceShare);
         try {
             if (list) {
                 Map<String, Object> info = InfoCommand.describe(bs);
