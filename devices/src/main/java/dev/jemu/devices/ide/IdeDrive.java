@@ -11,10 +11,10 @@ import java.nio.charset.StandardCharsets;
 
 /**
  * An ATA hard disk ({@code ide-hd}) on a {@link BlockBackend}: its size in sectors, the
- * physical CHS geometry and the BIOS translation the board puts into CMOS, the IDENTIFY
- * DEVICE data, the settings a guest changes (multiple mode, write cache, transfer mode), the
- * error policies of {@code rerror=}/{@code werror=}, and the preallocated buffers every
- * transfer of this drive uses.
+ * physical CHS geometry and the BIOS translation the board puts into CMOS ({@link
+ * #geometry()}), the IDENTIFY DEVICE data, the settings a guest changes (multiple mode, write
+ * cache, transfer mode), the error policies of {@code rerror=}/{@code werror=}, and the
+ * preallocated buffers every transfer of this drive uses.
  *
  * <p>Threading: created before the machine runs; afterwards its settings are touched under
  * the big emulator lock and its backend only from coroutines in {@link #context()}.
