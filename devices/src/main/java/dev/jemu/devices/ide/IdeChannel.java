@@ -62,7 +62,6 @@ public final class IdeChannel {
     }
 
     private final String name;
-    private final BigLock bql;
     private final IrqLine irq;
     private final Bmdma bmdma;
     private final IdeTransfer transfer;
@@ -91,7 +90,6 @@ public final class IdeChannel {
 
     IdeChannel(String name, BigLock bql, IrqLine irq, Bmdma bmdma, Runnable vmStop) {
         this.name = name;
-        this.bql = bql;
         this.irq = irq;
         this.bmdma = bmdma;
         this.transfer = new IdeTransfer(this, bql, bmdma, vmStop);
@@ -148,10 +146,6 @@ public final class IdeChannel {
         drives[unit] = drive;
         status[unit] = READY;
         setSignature(unit);
-    }
-
-    BigLock bql() {
-        return bql;
     }
 
     // ------------------------------------------------------------------ register access
