@@ -9,13 +9,15 @@ package dev.jemu.devices.ide;
  * <p>Threading: the table is immutable; handlers run under the big emulator lock.
  *
  * @param handler the command's meaning
- * @param flags {@link #HD} and {@link #LBA48}
+ * @param flags {@link #HD}, {@link #LBA48} and {@link #SET_DSC}
  */
 record AtaCommand(Handler handler, int flags) {
     /** Hard disks may run it. */
     static final int HD = 1;
     /** The command uses 48-bit addresses and counts (the EXT commands). */
     static final int LBA48 = 2;
+    /** Successful completion reports DSC (seek complete) besides DRDY. */
+    static final int SET_DSC = 4;
 
     /** A command's meaning, run under the big emulator lock. */
     @FunctionalInterface
@@ -39,11 +41,13 @@ record AtaCommand(Handler handler, int flags) {
         return (flags & LBA48) != 0;
     }
 
+    boolean setsSeekComplete() {
+        return (flags & SET_DSC) != 0;
+    }
+
     private static AtaCommand[] build() {
         AtaCommand[] t = new AtaCommand[256];
-        for (int c = 0x10; c <= 0x1F; c++) {
-            t[c] = hd(IdeChannel::cmdNoData);          // RECALIBRATE
-        }
+        t[0x10] = hd(IdeChannel::cmdNoData);           // RECALIBRATE
         t[0x20] = hd(IdeChannel::cmdReadSectors);      // READ SECTORS
         t[0x21] = hd(IdeChannel::cmdReadSectors);      // READ SECTORS without retry
         t[0x24] = ext(IdeChannel::cmdReadSectors);     // READ SECTORS EXT
@@ -58,9 +62,7 @@ record AtaCommand(Handler handler, int flags) {
         t[0x40] = hd(IdeChannel::cmdReadVerify);       // READ VERIFY SECTORS
         t[0x41] = hd(IdeChannel::cmdReadVerify);       // READ VERIFY SECTORS without retry
         t[0x42] = ext(IdeChannel::cmdReadVerify);      // READ VERIFY SECTORS EXT
-        for (int c = 0x70; c <= 0x7F; c++) {
-            t[c] = hd(IdeChannel::cmdNoData);          // SEEK
-        }
+        t[0x70] = hd(IdeChannel::cmdNoData);           // SEEK
         t[0x90] = hd(IdeChannel::cmdExecuteDiagnostic); // EXECUTE DEVICE DIAGNOSTIC
         t[0x91] = hd(IdeChannel::cmdNoData);           // INITIALIZE DEVICE PARAMETERS
         t[0xC4] = hd(IdeChannel::cmdReadMultiple);     // READ MULTIPLE
@@ -70,12 +72,12 @@ record AtaCommand(Handler handler, int flags) {
         t[0xC9] = hd(IdeChannel::cmdReadDma);          // READ DMA without retry
         t[0xCA] = hd(IdeChannel::cmdWriteDma);         // WRITE DMA
         t[0xCB] = hd(IdeChannel::cmdWriteDma);         // WRITE DMA without retry
-        t[0xE0] = hd(IdeChannel::cmdNoData);           // STANDBY IMMEDIATE
-        t[0xE1] = hd(IdeChannel::cmdNoData);           // IDLE IMMEDIATE
-        t[0xE2] = hd(IdeChannel::cmdNoData);           // STANDBY
-        t[0xE3] = hd(IdeChannel::cmdNoData);           // IDLE
+        t[0xE0] = hdNoDsc(IdeChannel::cmdNoData);           // STANDBY IMMEDIATE
+        t[0xE1] = hdNoDsc(IdeChannel::cmdNoData);           // IDLE IMMEDIATE
+        t[0xE2] = hdNoDsc(IdeChannel::cmdNoData);           // STANDBY
+        t[0xE3] = hdNoDsc(IdeChannel::cmdNoData);           // IDLE
         t[0xE5] = hd(IdeChannel::cmdCheckPowerMode);   // CHECK POWER MODE
-        t[0xE6] = hd(IdeChannel::cmdNoData);           // SLEEP
+        t[0xE6] = hdNoDsc(IdeChannel::cmdNoData);           // SLEEP
         t[0xE7] = hd(IdeChannel::cmdFlushCache);       // FLUSH CACHE
         t[0xEA] = ext(IdeChannel::cmdFlushCache);      // FLUSH CACHE EXT
         t[0xEC] = hd(IdeChannel::cmdIdentify);         // IDENTIFY DEVICE
@@ -85,10 +87,15 @@ record AtaCommand(Handler handler, int flags) {
     }
 
     private static AtaCommand hd(Handler h) {
+        return new AtaCommand(h, HD | SET_DSC);
+    }
+
+    /** The power commands complete with DRDY alone (QEMU's status for them). */
+    private static AtaCommand hdNoDsc(Handler h) {
         return new AtaCommand(h, HD);
     }
 
     private static AtaCommand ext(Handler h) {
-        return new AtaCommand(h, HD | LBA48);
+        return new AtaCommand(h, HD | LBA48 | SET_DSC);
     }
 }

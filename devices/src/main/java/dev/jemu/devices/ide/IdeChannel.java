@@ -12,12 +12,15 @@ import dev.jemu.core.sync.BigLock;
  * One IDE channel (ATA/ATAPI-6): the command block (data, error/features, sector count, LBA
  * low/mid/high, device, status/command; 8 ports) and the control block (alternate status /
  * device control; 1 port), master and slave drives, the channel's interrupt line and its
- * bus-master registers. The task file is shared by both drives, as both latch what the host
- * writes; status and error are each drive's own. Writing the LBA and count registers pushes
- * the previous value into the high-order byte (HOB) that the device control's HOB bit reads.
+ * bus-master registers. Both drives latch what the host writes to the task file; each keeps
+ * its own copy, which its commands update, and its own status and error. Writing the LBA and
+ * count registers pushes the previous value into the high-order byte (HOB) that the device
+ * control's HOB bit reads. While the selected drive is busy (BSY or DRQ) only the command
+ * register takes writes.
  *
- * <p>A channel with no drive reads 0 in every register; with the selected drive absent the
- * status and task file read 0 too, and commands to it are ignored (QEMU's answers). The
+ * <p>A channel with no drive reads 0 in every register; with the selected drive absent its
+ * status and error read 0, its task file holds what was written (and after a reset the
+ * signature of no device, 01 01 FF FF), and commands to it are ignored (QEMU's answers). The
  * interrupt is raised at the end of a command or when a PIO block is ready, lowered by a
  * read of the status register or a new command, and kept off the line while nIEN is set.
  *
@@ -54,11 +57,11 @@ public final class IdeChannel {
 
     /** Kinds of guest mistakes, each logged once per channel. */
     enum GuestError {
-        ABSENT_DRIVE, BUSY, BYTE_DATA_ACCESS, UNSUPPORTED_COMMAND, PAST_END, READ_ONLY, PRD_MEMORY, PRD_SHORT
+        ABSENT_DRIVE, BUSY, BYTE_DATA_ACCESS, UNSUPPORTED_COMMAND, MULTIPLE_DISABLED, PAST_END, READ_ONLY, PRD_MEMORY,
+        PRD_SHORT
     }
 
     private final String name;
-    private final BigLock bql;
     private final IrqLine irq;
     private final Bmdma bmdma;
     private final IdeTransfer transfer;
@@ -68,15 +71,8 @@ public final class IdeChannel {
 
     private int features;
     private int hobFeatures;
-    private int count;
-    private int hobCount;
-    private int lbaLow;
-    private int hobLbaLow;
-    private int lbaMid;
-    private int hobLbaMid;
-    private int lbaHigh;
-    private int hobLbaHigh;
-    private int device;
+    private final TaskFile[] taskFiles = {new TaskFile(), new TaskFile()};
+    private int selected;
     private int control;
     private final int[] status = new int[2];
     private final int[] error = new int[2];
@@ -94,7 +90,6 @@ public final class IdeChannel {
 
     IdeChannel(String name, BigLock bql, IrqLine irq, Bmdma bmdma, Runnable vmStop) {
         this.name = name;
-        this.bql = bql;
         this.irq = irq;
         this.bmdma = bmdma;
         this.transfer = new IdeTransfer(this, bql, bmdma, vmStop);
@@ -150,10 +145,7 @@ public final class IdeChannel {
         }
         drives[unit] = drive;
         status[unit] = READY;
-    }
-
-    BigLock bql() {
-        return bql;
+        setSignature(unit);
     }
 
     // ------------------------------------------------------------------ register access
@@ -180,17 +172,18 @@ public final class IdeChannel {
     }
 
     private int readRegister(int reg) {
-        int unit = selectedUnit();
+        int unit = selected;
+        TaskFile t = taskFiles[unit];
         boolean none = drives[0] == null && drives[1] == null;
         boolean absent = drives[unit] == null;
         boolean hob = (control & CTL_HOB) != 0;
         return switch (reg) {
             case ERROR_FEATURES -> absent ? 0 : hob ? hobFeatures : error[unit];
-            case SECTOR_COUNT -> absent ? 0 : hob ? hobCount : count;
-            case LBA_LOW -> absent ? 0 : hob ? hobLbaLow : lbaLow;
-            case LBA_MID -> absent ? 0 : hob ? hobLbaMid : lbaMid;
-            case LBA_HIGH -> absent ? 0 : hob ? hobLbaHigh : lbaHigh;
-            case DEVICE -> none ? 0 : device;
+            case SECTOR_COUNT -> none ? 0 : hob ? t.hobCount : t.count;
+            case LBA_LOW -> none ? 0 : hob ? t.hobLbaLow : t.lbaLow;
+            case LBA_MID -> none ? 0 : hob ? t.hobLbaMid : t.lbaMid;
+            case LBA_HIGH -> none ? 0 : hob ? t.hobLbaHigh : t.lbaHigh;
+            case DEVICE -> none ? 0 : t.device;
             default -> {
                 irqPending = false;
                 updateIrq();
@@ -200,29 +193,26 @@ public final class IdeChannel {
     }
 
     private void writeRegister(int reg, int v) {
+        if (reg != STATUS_COMMAND && (status[selected] & (ST_BSY | ST_DRQ)) != 0) {
+            guestError(GuestError.BUSY, String.format("write of register %d while the %s is busy", reg,
+                    unitName(selected)));
+            return;
+        }
         control &= ~CTL_HOB;
         switch (reg) {
             case ERROR_FEATURES -> {
                 hobFeatures = features;
                 features = v;
             }
-            case SECTOR_COUNT -> {
-                hobCount = count;
-                count = v;
+            case SECTOR_COUNT, LBA_LOW, LBA_MID, LBA_HIGH -> {
+                taskFiles[0].write(reg, v);
+                taskFiles[1].write(reg, v);
             }
-            case LBA_LOW -> {
-                hobLbaLow = lbaLow;
-                lbaLow = v;
+            case DEVICE -> {
+                taskFiles[0].device = (v & ~DEV_SLAVE) | DEV_ALWAYS_ONE;
+                taskFiles[1].device = v | DEV_SLAVE | DEV_ALWAYS_ONE;
+                selected = (v & DEV_SLAVE) != 0 ? 1 : 0;
             }
-            case LBA_MID -> {
-                hobLbaMid = lbaMid;
-                lbaMid = v;
-            }
-            case LBA_HIGH -> {
-                hobLbaHigh = lbaHigh;
-                lbaHigh = v;
-            }
-            case DEVICE -> device = v | DEV_ALWAYS_ONE;
             default -> {
                 irqPending = false;
                 updateIrq();
@@ -232,7 +222,7 @@ public final class IdeChannel {
     }
 
     private int alternateStatus() {
-        int unit = selectedUnit();
+        int unit = selected;
         return drives[unit] == null ? 0 : status[unit];
     }
 
@@ -274,15 +264,13 @@ public final class IdeChannel {
                 error[u] = DIAGNOSTIC_PASSED;
             }
         }
-        setSignature();
+        setSignature(0);
+        setSignature(1);
     }
 
-    private void setSignature() {
-        count = 1;
-        lbaLow = 1;
-        lbaMid = 0;
-        lbaHigh = 0;
-        device = DEV_ALWAYS_ONE | (device & DEV_SLAVE);
+    /** The signature a reset or diagnostic leaves: 01 01 00 00 for a hard disk, 01 01 FF FF for none. */
+    private void setSignature(int unit) {
+        taskFiles[unit].setSignature(drives[unit] != null);
     }
 
     // ------------------------------------------------------------------ PIO data port
@@ -292,7 +280,7 @@ public final class IdeChannel {
             guestError(GuestError.BYTE_DATA_ACCESS, "byte read of the data register");
             return 0xFF;
         }
-        if (pioBuffer == null || pioOut || selectedUnit() != pioUnit) {
+        if (pioBuffer == null || pioOut || selected != pioUnit) {
             return 0;
         }
         long value = 0;
@@ -310,7 +298,7 @@ public final class IdeChannel {
             guestError(GuestError.BYTE_DATA_ACCESS, "byte write of the data register");
             return;
         }
-        if (pioBuffer == null || !pioOut || selectedUnit() != pioUnit) {
+        if (pioBuffer == null || !pioOut || selected != pioUnit) {
             return;
         }
         for (int i = 0; i < size && pioPos < pioEnd; i++) {
@@ -365,7 +353,7 @@ public final class IdeChannel {
 
     /** Runs command byte {@code cmd} on the selected drive: the common prologue and epilogue. */
     void execute(int cmd) {
-        int unit = selectedUnit();
+        int unit = selected;
         IdeDrive drive = drives[unit];
         if (drive == null) {
             guestError(GuestError.ABSENT_DRIVE, String.format("command 0x%02x to absent %s", cmd, unitName(unit)));
@@ -383,26 +371,27 @@ public final class IdeChannel {
         }
         error[unit] = 0;
         if (c.handler().run(this, drive, c.lba48())) {
-            complete(unit);
+            status[unit] = c.setsSeekComplete() ? READY : ST_DRDY;
+            raiseIrq();
         }
     }
 
-    /** Ends the command of {@code unit} successfully and interrupts. */
+    /** Ends the command of {@code unit} successfully (DRDY and DSC) and interrupts. */
     void complete(int unit) {
         status[unit] = READY;
         raiseIrq();
     }
 
-    /** Ends the command of {@code unit} with {@code err} in the error register and interrupts. */
+    /** Ends the command of {@code unit} with {@code err} in the error register (DRDY and ERR) and interrupts. */
     void abort(int unit, int err) {
         error[unit] = err;
-        status[unit] = READY | ST_ERR;
+        status[unit] = ST_DRDY | ST_ERR;
         raiseIrq();
     }
 
     /** Marks {@code unit} busy while its request is in flight. */
     void setBusy(int unit) {
-        status[unit] = ST_BSY | ST_DRDY;
+        status[unit] = ST_BSY | READY;
     }
 
     /** Leaves {@code unit} ready without an interrupt (the end of a PIO-in command, a short PRD table). */
@@ -417,49 +406,61 @@ public final class IdeChannel {
     }
 
     boolean cmdCheckPowerMode(IdeDrive drive, boolean lba48) {
-        count = 0xFF;
+        taskFiles[selected].count = 0xFF;
         return true;
     }
 
     boolean cmdExecuteDiagnostic(IdeDrive drive, boolean lba48) {
-        setSignature();
-        error[selectedUnit()] = DIAGNOSTIC_PASSED;
+        setSignature(selected);
+        error[selected] = DIAGNOSTIC_PASSED;
         return true;
     }
 
     boolean cmdIdentify(IdeDrive drive, boolean lba48) {
-        int unit = selectedUnit();
         drive.identify(drive.dataBuffer());
-        startPio(unit, drive.dataBuffer(), 0, IdeDrive.SECTOR_SIZE, false);
+        startPio(selected, drive.dataBuffer(), 0, IdeDrive.SECTOR_SIZE, false);
         raiseIrq();
         return false;
     }
 
+    /**
+     * SET FEATURES: write cache on (02h) or off (82h, which also flushes, as QEMU does),
+     * transfer mode (03h), and the subcommands a drive may accept without effect.
+     */
     boolean cmdSetFeatures(IdeDrive drive, boolean lba48) {
-        boolean ok = switch (features) {
-            case 0x02 -> {
-                drive.setWriteCache(true);
-                yield true;
-            }
+        int count = taskFiles[selected].count;
+        switch (features) {
+            case 0x02 -> drive.setWriteCache(true);
             case 0x82 -> {
                 drive.setWriteCache(false);
-                yield true;
+                transfer.startFlush(selected, drive);
+                return false;
             }
-            case 0x03 -> drive.selectTransferMode(count);
-            case 0x05, 0x85, 0x42, 0xC2, 0x55, 0xAA, 0x66, 0xCC -> true;
-            default -> false;
-        };
-        if (!ok) {
-            guestError(GuestError.UNSUPPORTED_COMMAND, String.format("SET FEATURES 0x%02x count 0x%02x", features, count));
-            abort(selectedUnit(), ERR_ABRT);
+            case 0x03 -> {
+                if (!drive.selectTransferMode(count)) {
+                    return unsupportedFeature(count);
+                }
+            }
+            case 0x05, 0x85, 0x42, 0xC2, 0x55, 0xAA, 0x66, 0xCC -> {
+            }
+            default -> {
+                return unsupportedFeature(count);
+            }
         }
-        return ok;
+        return true;
     }
 
+    private boolean unsupportedFeature(int count) {
+        guestError(GuestError.UNSUPPORTED_COMMAND, String.format("SET FEATURES 0x%02x count 0x%02x", features, count));
+        abort(selected, ERR_ABRT);
+        return false;
+    }
+
+    /** SET MULTIPLE MODE: a power of two up to 16 sectors, or 0 to turn multiple mode off (as QEMU allows). */
     boolean cmdSetMultipleMode(IdeDrive drive, boolean lba48) {
-        int n = count;
-        if (n == 0 || n > IdeDrive.MAX_MULT_SECTORS || (n & (n - 1)) != 0) {
-            abort(selectedUnit(), ERR_ABRT);
+        int n = taskFiles[selected].count;
+        if (n > IdeDrive.MAX_MULT_SECTORS || (n & (n - 1)) != 0) {
+            abort(selected, ERR_ABRT);
             return false;
         }
         drive.setMultSectors(n);
@@ -468,15 +469,16 @@ public final class IdeChannel {
 
     boolean cmdReadNativeMax(IdeDrive drive, boolean lba48) {
         long max = drive.sectorCount() - 1;
-        setLba(lba48 ? max : Math.min(max, 0x0FFF_FFFFL), lba48);
+        taskFiles[selected].setLba(lba48 ? max : Math.min(max, 0x0FFF_FFFFL), lba48);
         return true;
     }
 
     boolean cmdFlushCache(IdeDrive drive, boolean lba48) {
-        transfer.startFlush(selectedUnit(), drive);
+        transfer.startFlush(selected, drive);
         return false;
     }
 
+    /** READ VERIFY SECTORS: the range is checked (IDNF past the end, where QEMU checks nothing); no data moves. */
     boolean cmdReadVerify(IdeDrive drive, boolean lba48) {
         return checkRange(drive, lba48, false) >= 0;
     }
@@ -507,7 +509,12 @@ public final class IdeChannel {
 
     /** The common part of the read and write commands: address checks, then the transfer starts. */
     private boolean startTransfer(IdeDrive drive, boolean lba48, boolean write, boolean dma, int block) {
-        int unit = selectedUnit();
+        int unit = selected;
+        if (!dma && block == 0) {
+            guestError(GuestError.MULTIPLE_DISABLED, "READ/WRITE MULTIPLE with multiple mode off");
+            abort(unit, ERR_ABRT);
+            return false;
+        }
         if (write && drive.isReadOnly()) {
             guestError(GuestError.READ_ONLY, "write to read-only " + unitName(unit));
             abort(unit, ERR_ABRT);
@@ -535,61 +542,53 @@ public final class IdeChannel {
         if (lba < 0 || lba + sectors > drive.sectorCount()) {
             guestError(GuestError.PAST_END, String.format("%s of %d sectors at %s past the end of %s (%d sectors)",
                     write ? "write" : "read", sectors, lba < 0 ? "an invalid CHS address" : "sector " + lba,
-                    unitName(selectedUnit()), drive.sectorCount()));
-            abort(selectedUnit(), ERR_IDNF);
+                    unitName(selected), drive.sectorCount()));
+            abort(selected, ERR_IDNF);
             return -1;
         }
         return lba;
     }
 
     private int sectorCount(boolean lba48) {
-        int n = lba48 ? hobCount << 8 | count : count;
+        TaskFile t = taskFiles[selected];
+        int n = lba48 ? t.hobCount << 8 | t.count : t.count;
         return n != 0 ? n : lba48 ? 65536 : 256;
     }
 
     /** The address in the task file: LBA48, LBA28 or CHS (-1 if sector 0 or beyond the geometry). */
     private long taskFileAddress(IdeDrive drive, boolean lba48) {
+        TaskFile t = taskFiles[selected];
         if (lba48) {
-            return (long) hobLbaHigh << 40 | (long) hobLbaMid << 32 | (long) hobLbaLow << 24
-                    | lbaHigh << 16 | lbaMid << 8 | lbaLow;
+            return (long) t.hobLbaHigh << 40 | (long) t.hobLbaMid << 32 | (long) t.hobLbaLow << 24
+                    | t.lbaHigh << 16 | t.lbaMid << 8 | t.lbaLow;
         }
-        if ((device & DEV_LBA) != 0) {
-            return (long) (device & 0x0F) << 24 | lbaHigh << 16 | lbaMid << 8 | lbaLow;
+        if ((t.device & DEV_LBA) != 0) {
+            return (long) (t.device & 0x0F) << 24 | t.lbaHigh << 16 | t.lbaMid << 8 | t.lbaLow;
         }
-        int cylinder = lbaHigh << 8 | lbaMid;
-        int head = device & 0x0F;
-        if (lbaLow == 0 || lbaLow > drive.sectorsPerTrack() || head >= drive.heads()) {
+        HdGeometry g = drive.geometry();
+        int cylinder = t.lbaHigh << 8 | t.lbaMid;
+        int head = t.device & 0x0F;
+        if (t.lbaLow == 0 || t.lbaLow > g.sectors() || head >= g.heads()) {
             return -1;
         }
-        return ((long) cylinder * drive.heads() + head) * drive.sectorsPerTrack() + lbaLow - 1;
+        return ((long) cylinder * g.heads() + head) * g.sectors() + t.lbaLow - 1;
     }
 
-    /** Writes {@code sector} to the task file as the next address, in the command's addressing mode. */
-    void setAddress(IdeDrive drive, long sector, boolean lba48) {
-        if (lba48 || (device & DEV_LBA) != 0) {
-            setLba(sector, lba48);
+    /** Writes {@code sector} to {@code unit}'s task file as the next address, in the command's addressing mode. */
+    void setAddress(int unit, IdeDrive drive, long sector, boolean lba48) {
+        TaskFile t = taskFiles[unit];
+        if (lba48 || (t.device & DEV_LBA) != 0) {
+            t.setLba(sector, lba48);
             return;
         }
-        int perCylinder = drive.heads() * drive.sectorsPerTrack();
+        HdGeometry g = drive.geometry();
+        int perCylinder = g.heads() * g.sectors();
         long cylinder = sector / perCylinder;
         int rest = (int) (sector % perCylinder);
-        lbaHigh = (int) (cylinder >> 8) & 0xFF;
-        lbaMid = (int) cylinder & 0xFF;
-        device = (device & 0xF0) | rest / drive.sectorsPerTrack();
-        lbaLow = rest % drive.sectorsPerTrack() + 1;
-    }
-
-    private void setLba(long sector, boolean lba48) {
-        lbaLow = (int) sector & 0xFF;
-        lbaMid = (int) (sector >>> 8) & 0xFF;
-        lbaHigh = (int) (sector >>> 16) & 0xFF;
-        if (lba48) {
-            hobLbaLow = (int) (sector >>> 24) & 0xFF;
-            hobLbaMid = (int) (sector >>> 32) & 0xFF;
-            hobLbaHigh = (int) (sector >>> 40) & 0xFF;
-        } else {
-            device = (device & 0xF0) | (int) (sector >>> 24) & 0x0F;
-        }
+        t.lbaHigh = (int) (cylinder >> 8) & 0xFF;
+        t.lbaMid = (int) cylinder & 0xFF;
+        t.device = (t.device & 0xF0) | rest / g.sectors();
+        t.lbaLow = rest % g.sectors() + 1;
     }
 
     // ------------------------------------------------------------------ DMA and resume
@@ -616,10 +615,6 @@ public final class IdeChannel {
         }
     }
 
-    private int selectedUnit() {
-        return (device & DEV_SLAVE) != 0 ? 1 : 0;
-    }
-
     private String unitName(int unit) {
         return unit == 0 ? "master" : "slave";
     }
@@ -630,7 +625,9 @@ public final class IdeChannel {
     void reset() {
         transfer.cancel();
         endPio();
-        features = hobFeatures = hobCount = hobLbaLow = hobLbaMid = hobLbaHigh = 0;
+        features = 0;
+        hobFeatures = 0;
+        selected = 0;
         control = 0;
         irqPending = false;
         updateIrq();
@@ -645,8 +642,10 @@ public final class IdeChannel {
                 error[u] = 0;
             }
         }
-        device = DEV_ALWAYS_ONE;
-        setSignature();
+        for (int u = 0; u < 2; u++) {
+            taskFiles[u].clear(u);
+            setSignature(u);
+        }
         if (transfer.inFlight()) {
             resetDeferred = true;
             for (int u = 0; u < 2; u++) {
@@ -654,6 +653,70 @@ public final class IdeChannel {
                     status[u] = ST_BSY | ST_DSC;
                 }
             }
+        }
+    }
+
+    /** One drive's copy of the task file registers (with their high-order bytes). */
+    private static final class TaskFile {
+        int count;
+        int hobCount;
+        int lbaLow;
+        int hobLbaLow;
+        int lbaMid;
+        int hobLbaMid;
+        int lbaHigh;
+        int hobLbaHigh;
+        int device;
+
+        /** The host wrote {@code v} to register {@code reg} (2-5); the old value becomes the HOB. */
+        void write(int reg, int v) {
+            switch (reg) {
+                case SECTOR_COUNT -> {
+                    hobCount = count;
+                    count = v;
+                }
+                case LBA_LOW -> {
+                    hobLbaLow = lbaLow;
+                    lbaLow = v;
+                }
+                case LBA_MID -> {
+                    hobLbaMid = lbaMid;
+                    lbaMid = v;
+                }
+                default -> {
+                    hobLbaHigh = lbaHigh;
+                    lbaHigh = v;
+                }
+            }
+        }
+
+        void setLba(long sector, boolean lba48) {
+            lbaLow = (int) sector & 0xFF;
+            lbaMid = (int) (sector >>> 8) & 0xFF;
+            lbaHigh = (int) (sector >>> 16) & 0xFF;
+            if (lba48) {
+                hobLbaLow = (int) (sector >>> 24) & 0xFF;
+                hobLbaMid = (int) (sector >>> 32) & 0xFF;
+                hobLbaHigh = (int) (sector >>> 40) & 0xFF;
+            } else {
+                device = (device & 0xF0) | (int) (sector >>> 24) & 0x0F;
+            }
+        }
+
+        void setSignature(boolean present) {
+            count = 1;
+            lbaLow = 1;
+            lbaMid = present ? 0 : 0xFF;
+            lbaHigh = present ? 0 : 0xFF;
+            device = DEV_ALWAYS_ONE | (device & DEV_SLAVE);
+        }
+
+        void clear(int unit) {
+            hobCount = 0;
+            hobLbaLow = 0;
+            hobLbaMid = 0;
+            hobLbaHigh = 0;
+            device = DEV_ALWAYS_ONE | (unit == 1 ? DEV_SLAVE : 0);
         }
     }
 }

@@ -3,16 +3,18 @@ package dev.jemu.devices.ide;
 import dev.jemu.aio.AioContext;
 import dev.jemu.block.BlockBackend;
 import dev.jemu.block.BlockDriverState;
+import dev.jemu.block.SyncIo;
 
+import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 
 /**
  * An ATA hard disk ({@code ide-hd}) on a {@link BlockBackend}: its size in sectors, the
- * physical CHS geometry and the BIOS translation the board puts into CMOS, the IDENTIFY
- * DEVICE data, the settings a guest changes (multiple mode, write cache, transfer mode), the
- * error policies of {@code rerror=}/{@code werror=}, and the preallocated buffers every
- * transfer of this drive uses.
+ * physical CHS geometry and the BIOS translation the board puts into CMOS ({@link
+ * #geometry()}), the IDENTIFY DEVICE data, the settings a guest changes (multiple mode, write
+ * cache, transfer mode), the error policies of {@code rerror=}/{@code werror=}, and the
+ * preallocated buffers every transfer of this drive uses.
  *
  * <p>Threading: created before the machine runs; afterwards its settings are touched under
  * the big emulator lock and its backend only from coroutines in {@link #context()}.
@@ -35,15 +37,8 @@ public final class IdeDrive {
         STOP
     }
 
-    /** The BIOS's CHS translation for int 13h (the CMOS hint). */
-    public enum Translation {
-        /** Logical geometry is the physical one. */
-        NONE,
-        /** Logical geometry derived from the LBA size. */
-        LBA
-    }
-
     private static final String MODEL = "QEMU HARDDISK";
+    private static final int DEFAULT_TRANSFER_MODE = 0x40 | 5;
     private static final String FIRMWARE = "2.5+";
 
     private final BlockBackend blk;
@@ -52,20 +47,19 @@ public final class IdeDrive {
     private final ErrorAction rerror;
     private final ErrorAction werror;
     private final long sectorCount;
-    private final int cylinders;
-    private final int heads;
-    private final int sectors;
-    private final Translation translation;
+    private final HdGeometry geometry;
     private final ByteBuffer ioBuffer;
     private final byte[] dataBuffer = new byte[BUFFER_SECTORS * SECTOR_SIZE];
 
     private int multSectors;
     private boolean writeCache;
-    /** The transfer mode SET FEATURES selected (its count register value), or 0. */
+    /** The transfer mode selected (SET FEATURES count register value); UDMA5 at power-on, as QEMU reports. */
     private int transferMode;
 
     /**
-     * A disk on {@code blk} whose requests run in {@code context}.
+     * A disk on {@code blk} whose requests run in {@code context}. Reads the disk's first
+     * sector synchronously on the calling thread to guess the geometry ({@link HdGeometry}):
+     * create drives before the machine runs, on a thread that may poll its own AioContext.
      *
      * @param serial the IDENTIFY serial number (QEMU numbers drives {@code QM00001},
      *     {@code QM00002}, ... in the order they are created: see {@link #defaultSerial})
@@ -79,12 +73,8 @@ public final class IdeDrive {
         this.rerror = rerror;
         this.werror = werror;
         this.sectorCount = blk.length() / SECTOR_SIZE;
-        long cyls = sectorCount / (16 * 63);
-        this.cylinders = (int) Math.max(2, Math.min(16383, cyls));
-        this.heads = 16;
-        this.sectors = 63;
-        this.translation = cylinders <= 1024 ? Translation.NONE : Translation.LBA;
         this.ioBuffer = BlockDriverState.alignedBuffer(BUFFER_SECTORS * SECTOR_SIZE, 4096);
+        this.geometry = HdGeometry.guess(sectorCount, readFirstSector());
         reset();
     }
 
@@ -108,24 +98,24 @@ public final class IdeDrive {
         return sectorCount;
     }
 
-    /** Physical cylinders (IDENTIFY word 1 and CMOS). */
-    public int cylinders() {
-        return cylinders;
+    /** Physical geometry and BIOS translation hint (for IDENTIFY, CHS addressing and CMOS). */
+    public HdGeometry geometry() {
+        return geometry;
     }
 
-    /** Physical heads. */
-    public int heads() {
-        return heads;
-    }
-
-    /** Physical sectors per track. */
-    public int sectorsPerTrack() {
-        return sectors;
-    }
-
-    /** The BIOS translation hint for this size. */
-    public Translation translation() {
-        return translation;
+    /** The first sector, or null if the disk is empty or cannot be read. */
+    private byte[] readFirstSector() {
+        if (sectorCount == 0) {
+            return null;
+        }
+        try {
+            SyncIo.run(() -> blk.coPreadv(0, ioBuffer, 0, SECTOR_SIZE));
+        } catch (IOException e) {
+            return null;
+        }
+        byte[] sector = new byte[SECTOR_SIZE];
+        ioBuffer.get(0, sector);
+        return sector;
     }
 
     /** Whether writes are refused (a read-only node). */
@@ -166,16 +156,13 @@ public final class IdeDrive {
     }
 
     /**
-     * Selects a transfer mode from SET FEATURES subcommand 03h's count value; false if the
-     * value names no mode this drive has.
+     * Selects a transfer mode from SET FEATURES subcommand 03h's count value (PIO 00h/01h/08h+n,
+     * single-word DMA 10h+n, multiword DMA 20h+n, UDMA 40h+n; any n, as QEMU takes); false for
+     * another class.
      */
     boolean selectTransferMode(int value) {
-        int mode = value & 7;
         boolean ok = switch (value >> 3) {
-            case 0 -> mode <= 1;
-            case 1 -> mode <= 4;
-            case 2, 4 -> mode <= 2;
-            case 8 -> mode <= 5;
+            case 0, 1, 2, 4, 8 -> true;
             default -> false;
         };
         if (ok) {
@@ -188,13 +175,16 @@ public final class IdeDrive {
     void reset() {
         multSectors = MAX_MULT_SECTORS;
         writeCache = !blk.isWritethrough();
-        transferMode = 0;
+        transferMode = DEFAULT_TRANSFER_MODE;
     }
 
     /** Writes the 512 bytes of IDENTIFY DEVICE data to {@code dst[0..512)}. */
     void identify(byte[] dst) {
         java.util.Arrays.fill(dst, 0, SECTOR_SIZE, (byte) 0);
         put(dst, 0, 0x0040);
+        int cylinders = geometry.cylinders();
+        int heads = geometry.heads();
+        int sectors = geometry.sectors();
         put(dst, 1, cylinders);
         put(dst, 3, heads);
         put(dst, 4, SECTOR_SIZE * sectors);

@@ -352,7 +352,7 @@ final class IdeTransfer {
         }
         lba += ioSectors;
         left -= ioSectors;
-        channel.setAddress(drive, lba, lba48);
+        channel.setAddress(unit, drive, lba, lba48);
         switch (kind) {
             case PIO_READ -> {
                 buffered = ioSectors;

@@ -3,7 +3,8 @@
  * {@link dev.jemu.devices.ide.PiixIde} (the PCI function with its two legacy channels and the
  * bus-master DMA block), {@link dev.jemu.devices.ide.IdeChannel} (task file, device select,
  * device control, PIO data port, interrupt), {@link dev.jemu.devices.ide.IdeDrive} (a disk on a
- * {@code BlockBackend}: geometry, IDENTIFY data, settings), the command table
+ * {@code BlockBackend}: IDENTIFY data, settings), {@link dev.jemu.devices.ide.HdGeometry} (CHS
+ * geometry and BIOS translation guessed as QEMU does), the command table
  * {@link dev.jemu.devices.ide.AtaCommand}, the transfers that run as coroutines in the block
  * layer ({@code IdeTransfer}), and the bus-master engine ({@code Bmdma}, {@code PrdTable}).
  *

@@ -55,7 +55,17 @@ final class ControlledDriver implements BlockDriver {
         }
     }
 
-    /** Waits (at most 10 s) until {@code n} requests have arrived at the closed gate. */
+    /** Lets the requests held now go, keeping the gate closed for later ones. */
+    void releaseHeld() {
+        synchronized (lock) {
+            for (Coroutine co : held) {
+                co.wake();
+            }
+            held.clear();
+        }
+    }
+
+    /** Waits (at most 10 s) until {@code n} requests have arrived at the closed gate since it closed. */
     void awaitHeld(int n) throws InterruptedException {
         long deadline = System.nanoTime() + 10_000_000_000L;
         synchronized (lock) {

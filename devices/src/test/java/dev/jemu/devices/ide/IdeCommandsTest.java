@@ -19,7 +19,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The non-data commands, the register file, reset, interrupts and the PCI function's identity. */
 class IdeCommandsTest {
-    static final int ABORTED = 0x51;
+    /** DRDY and ERR: QEMU's status after an aborted command. */
+    static final int ABORTED = 0x41;
+    /** DRDY alone: QEMU's status after the power commands. */
+    static final int READY_NO_DSC = 0x40;
     static final int ABRT = 0x04;
 
     @TempDir
@@ -52,9 +55,10 @@ class IdeCommandsTest {
 
     @Test
     void powerAndPositioningCommandsCompleteWithReadyStatus() throws Exception {
-        int[] commands = {0x91, 0xE0, 0xE1, 0xE2, 0xE3, 0xE6, 0x10, 0x1F, 0x70, 0x7F};
+        int[] commands = {0x91, 0xE0, 0xE1, 0xE2, 0xE3, 0xE6, 0x10, 0x70};
         for (int cmd : commands) {
-            assertEquals(READY, run(cmd), String.format("command 0x%02x", cmd));
+            int expected = cmd >= 0xE0 ? READY_NO_DSC : READY;
+            assertEquals(expected, run(cmd), String.format("command 0x%02x", cmd));
             assertEquals(0, h.error(0), String.format("command 0x%02x", cmd));
             assertFalse(h.irq(0));
         }
@@ -87,7 +91,7 @@ class IdeCommandsTest {
 
     @Test
     void unsupportedCommandsAbort() throws Exception {
-        int[] commands = {0x00, 0x08, 0xA0, 0xA1, 0xB0, 0xF0, 0xFF};
+        int[] commands = {0x00, 0x08, 0x1F, 0x7F, 0xA0, 0xA1, 0xB0, 0xF0, 0xFF};
         for (int cmd : commands) {
             assertEquals(ABORTED, run(cmd), String.format("command 0x%02x", cmd));
             assertEquals(ABRT, h.error(0), String.format("command 0x%02x", cmd));
@@ -109,8 +113,14 @@ class IdeCommandsTest {
         assertEquals(0x0007, word(id, 63));
         assertEquals(0x203F, word(id, 88), "UDMA5 selected");
         h.outb(CMD[0] + 1, 0x03);
-        h.outb(CMD[0] + 2, 0x46);
-        assertEquals(ABORTED, run(0xEF), "UDMA6 is not supported");
+        h.outb(CMD[0] + 2, 0x0C);
+        assertEquals(READY, run(0xEF), "PIO mode 4");
+        id = identify();
+        assertEquals(0x0007, word(id, 63));
+        assertEquals(0x003F, word(id, 88), "no DMA mode selected");
+        h.outb(CMD[0] + 1, 0x03);
+        h.outb(CMD[0] + 2, 0x60);
+        assertEquals(ABORTED, run(0xEF), "no transfer mode class 0x60");
         assertEquals(ABRT, h.error(0));
     }
 
@@ -128,14 +138,22 @@ class IdeCommandsTest {
     }
 
     @Test
-    void setMultipleModeTakesPowersOfTwoUpTo16() throws Exception {
-        for (int bad : new int[] {0, 3, 32}) {
+    void setMultipleModeTakesPowersOfTwoUpTo16OrZero() throws Exception {
+        for (int bad : new int[] {3, 32}) {
             h.outb(CMD[0] + 2, bad);
             assertEquals(ABORTED, run(0xC6), "count " + bad);
         }
         h.outb(CMD[0] + 2, 8);
         assertEquals(READY, run(0xC6));
         assertEquals(0x0108, word(identify(), 59));
+        h.outb(CMD[0] + 2, 0);
+        assertEquals(READY, run(0xC6), "0 turns multiple mode off");
+        assertEquals(0, word(identify(), 59));
+        h.taskFile28(0, 0, 0, 1);
+        h.command(0, 0xC4);
+        h.awaitIrq(0);
+        assertEquals(ABORTED, h.status(0), "READ MULTIPLE without multiple mode");
+        assertEquals(ABRT, h.error(0));
     }
 
     @Test
@@ -210,7 +228,7 @@ class IdeCommandsTest {
     void nienKeepsTheInterruptOffTheLine() throws Exception {
         h.outb(CTL[0], 0x02);
         h.command(0, 0xE1);
-        assertEquals(READY, h.altStatus(0));
+        assertEquals(READY_NO_DSC, h.altStatus(0));
         assertFalse(h.irq(0));
         h.outb(CTL[0], 0x00);
         assertTrue(h.irq(0), "the pending interrupt shows once nIEN clears");
@@ -219,11 +237,15 @@ class IdeCommandsTest {
     }
 
     @Test
-    void absentSlaveReadsZeroAndIgnoresCommands() {
+    void absentSlaveReadsZeroStatusAndIgnoresCommands() {
         h.outb(CMD[0] + 6, 0xB0);
         assertEquals(0, h.altStatus(0));
         assertEquals(0, h.status(0));
-        assertEquals(0, h.inb(CMD[0] + 2));
+        assertEquals(0, h.error(0));
+        assertEquals(1, h.inb(CMD[0] + 2), "the no-device signature 01 01 FF FF");
+        assertEquals(1, h.inb(CMD[0] + 3));
+        assertEquals(0xFF, h.inb(CMD[0] + 4));
+        assertEquals(0xFF, h.inb(CMD[0] + 5));
         assertEquals(0xB0, h.inb(CMD[0] + 6));
         h.command(0, 0xEC);
         assertFalse(h.irq(0));
@@ -266,6 +288,6 @@ class IdeCommandsTest {
         assertEquals(READY, h.altStatus(0));
         h.command(0, 0xE1);
         h.awaitIrq(0);
-        assertEquals(READY, h.status(0));
+        assertEquals(READY_NO_DSC, h.status(0));
     }
 }

@@ -175,6 +175,40 @@ class IdeDmaTest {
     }
 
     @Test
+    void clearingStartPausesTheTransferAndSettingItRestartsTheTableWalk() throws Exception {
+        fillSectors(img, 0, 600);
+        ControlledDriver disk = h.attach(0, 0, img);
+        PrdTableFixture prd = new PrdTableFixture(h.memory, 0x1000);
+        for (int i = 0; i < 4; i++) {
+            prd.entry(0x100000 + 0x10000L * i, 65536, false);
+        }
+        prd.entry(0x140000, 600 * 512 - 4 * 65536, true);
+        disk.closeGate();
+        h.taskFile48(0, 0, 0, 600);
+        startDma(prd, 0x25, true);
+        disk.awaitHeld(1);
+        h.outb(BM_CMD, TO_MEMORY);
+        assertEquals(0, h.inb(BM_STATUS) & ACTIVE);
+        disk.releaseHeld();
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        while ((h.memRead(0x100000 + 255 * 512, 1)[0] & 0xFF) != pattern(255)) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("the first 256 sectors never reached memory");
+            }
+            Thread.onSpinWait();
+        }
+        assertEquals(0x80, h.altStatus(0) & 0x80, "paused, still busy");
+        assertEquals(0, h.irqRaises(0));
+        h.outb(BM_CMD, TO_MEMORY | START);
+        disk.awaitHeld(2);
+        disk.openGate();
+        h.awaitIrq(0);
+        assertEquals(READY, h.status(0));
+        assertEquals(INTERRUPT | ACTIVE, h.inb(BM_STATUS) & 7, "the restarted walk did not reach EOT");
+        assertMemory(0x100000, 256, 344);
+    }
+
+    @Test
     void pioReadShowsBusyUntilTheDiskAnswers() throws Exception {
         fillSectors(img, 3, 1);
         ControlledDriver disk = h.attach(0, 0, img);

@@ -214,7 +214,7 @@ class IdeGuestErrorTest {
     }
 
     @Test
-    void commandsWhileBusyAreIgnored() throws Exception {
+    void commandsAndRegisterWritesWhileBusyAreIgnored() throws Exception {
         fillSectors(img, 0, 1);
         ControlledDriver disk = h.attach(0, 0, img);
         disk.closeGate();
@@ -222,12 +222,15 @@ class IdeGuestErrorTest {
         h.command(0, 0x20);
         disk.awaitHeld(1);
         h.command(0, 0xE1);
+        h.outb(CMD[0] + 2, 0x99);
+        h.outb(CMD[0] + 6, 0xF0);
         disk.openGate();
         h.awaitIrq(0);
-        assertEquals(IdePioTest.DRQ, h.status(0), "still the READ SECTORS");
+        assertEquals(IdePioTest.DRQ, h.status(0), "still the READ SECTORS, on the master");
         IdePioTest.assertSectors(h.readPio(0, 512), 0);
         assertEquals(READY, h.status(0));
-        assertEquals(1, h.ide.channel(0).guestErrors());
+        assertEquals(1, h.inb(CMD[0] + 2), "task file writes while busy were dropped");
+        assertEquals(3, h.ide.channel(0).guestErrors());
     }
 
     @Test

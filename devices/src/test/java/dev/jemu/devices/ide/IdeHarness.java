@@ -275,19 +275,6 @@ final class IdeHarness implements AutoCloseable {
         }
     }
 
-    /** Polls alternate status (no side effects) until BSY clears; at most 10 s. */
-    int awaitNotBusy(int ch) {
-        long deadline = System.nanoTime() + 10_000_000_000L;
-        int st;
-        while (((st = altStatus(ch)) & 0x80) != 0) {
-            if (System.nanoTime() > deadline) {
-                fail("channel " + ch + " stayed busy");
-            }
-            Thread.onSpinWait();
-        }
-        return st;
-    }
-
     /** Lets held requests go, then closes the drives in the main loop (where their requests ran) and stops it. */
     @Override
     public void close() throws IOException {

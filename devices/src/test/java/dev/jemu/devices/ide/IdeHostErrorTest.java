@@ -193,7 +193,7 @@ class IdeHostErrorTest {
         h.outb(IdeHarness.CMD[0] + 6, 0xE0);
         h.command(0, 0xE1);
         h.awaitIrq(0);
-        assertEquals(READY, h.status(0));
+        assertEquals(IdeCommandsTest.READY_NO_DSC, h.status(0));
         verifySectors(img, 7, 1, s -> 0);
     }
 }

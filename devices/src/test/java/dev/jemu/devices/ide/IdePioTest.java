@@ -81,7 +81,7 @@ class IdePioTest {
         assertEquals(32, word(id, 1));
         assertEquals(16, word(id, 3));
         assertEquals(63, word(id, 6));
-        assertEquals(IdeDrive.Translation.NONE, h.ide.channel(0).drive(0).translation());
+        assertEquals(HdGeometry.Translation.NONE, h.ide.channel(0).drive(0).geometry().translation());
         assertEquals("QM00001             ", ataString(id, 10, 10));
         assertEquals("2.5+    ", ataString(id, 23, 4));
         assertEquals(String.format("%-40s", "QEMU HARDDISK"), ataString(id, 27, 20));
@@ -95,7 +95,7 @@ class IdePioTest {
         assertEquals(0x0003, word(id, 64), "PIO 3 and 4");
         assertEquals(0x0400, word(id, 83) & 0x0400, "48-bit address feature set supported");
         assertEquals(0x0400, word(id, 86) & 0x0400, "48-bit address feature set enabled");
-        assertEquals(0x003F, word(id, 88), "UDMA 0-5 supported, none selected");
+        assertEquals(0x203F, word(id, 88), "UDMA 0-5 supported, UDMA5 selected (QEMU's power-on report)");
         assertEquals(32768, word(id, 100) | word(id, 101) << 16 | (long) word(id, 102) << 32);
         assertEquals(0xA5, id[510] & 0xFF, "word 255 signature");
         int sum = 0;
@@ -118,7 +118,7 @@ class IdePioTest {
         h.attach(1, 0, big);
         byte[] id = identify(1, 0);
         assertEquals(16383, word(id, 1), "cylinders capped at 16383");
-        assertEquals(IdeDrive.Translation.LBA, h.ide.channel(1).drive(0).translation());
+        assertEquals(HdGeometry.Translation.LBA, h.ide.channel(1).drive(0).geometry().translation());
         assertEquals(0x0FFF_FFFFL, word(id, 60) | (long) word(id, 61) << 16, "LBA28 capacity capped");
         assertEquals(200L << 21, word(id, 100) | (long) word(id, 101) << 16 | (long) word(id, 102) << 32);
     }
