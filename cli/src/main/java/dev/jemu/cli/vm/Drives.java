@@ -75,7 +75,7 @@ final class Drives {
         String backing = file.contains("://") ? file : Path.of(file).toAbsolutePath().toString();
         Path tmp = Files.createTempFile(Path.of(System.getProperty("java.io.tmpdir")), "vl.", ".qcow2");
         try {
-            ImageCreator.create(tmp.toString(), "qcow2", -1, null, backing, format, false);
+            ImageCreator.create(tmp.toString(), "qcow2", -1, null, backing, format, false, line -> { });
         } catch (IOException e) {
             Files.deleteIfExists(tmp);
             throw e;

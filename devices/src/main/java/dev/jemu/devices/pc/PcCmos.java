@@ -1,12 +1,14 @@
 package dev.jemu.devices.pc;
 
+import dev.jemu.devices.ide.HdGeometry;
 import dev.jemu.devices.ide.IdeDrive;
 import dev.jemu.devices.timer.Mc146818Rtc;
 
 /**
  * The CMOS bytes a PC BIOS reads for memory size, hard disks and boot order, laid out as
  * QEMU's pc machine fills them (the IBM AT layout plus the extensions SeaBIOS reads: memory
- * above 16 MiB and above 4 GiB, the CPU count, the boot order and the ATA translation).
+ * above 16 MiB and above 4 GiB, the CPU count, the boot order and the ATA translation, whose
+ * two bits per drive at 0x39 are {@link HdGeometry.Translation}'s ordinal).
  *
  * <p>Threading: while the board is built or reset, under the big emulator lock.
  */
@@ -76,8 +78,7 @@ final class PcCmos {
                 rtc.setCmos(i == 0 ? HD0_EXTENDED_TYPE : HD1_EXTENDED_TYPE, 47);
                 hdParams(rtc, i == 0 ? HD0_PARAMS : HD1_PARAMS, d);
             }
-            int t = d.translation() == IdeDrive.Translation.LBA ? 1 : 0;
-            translation |= t << (2 * i);
+            translation |= d.geometry().translation().ordinal() << (2 * i);
         }
         rtc.setCmos(HD_TYPES, types);
         rtc.setCmos(ATA_TRANSLATION, translation);
@@ -91,12 +92,13 @@ final class PcCmos {
 
     /** The AT's hard disk parameter block: cylinders, heads, write precompensation, control, landing zone, sectors. */
     private static void hdParams(Mc146818Rtc rtc, int at, IdeDrive d) {
-        word(rtc, at, d.cylinders());
-        rtc.setCmos(at + 2, d.heads());
+        HdGeometry g = d.geometry();
+        word(rtc, at, g.cylinders());
+        rtc.setCmos(at + 2, g.heads());
         word(rtc, at + 3, 0xFFFF);
-        rtc.setCmos(at + 5, 0xC0 | (d.heads() > 8 ? 0x08 : 0));
-        word(rtc, at + 6, d.cylinders());
-        rtc.setCmos(at + 8, d.sectorsPerTrack());
+        rtc.setCmos(at + 5, 0xC0 | (g.heads() > 8 ? 0x08 : 0));
+        word(rtc, at + 6, g.cylinders());
+        rtc.setCmos(at + 8, g.sectors());
     }
 
     private static void word(Mc146818Rtc rtc, int at, int value) {
