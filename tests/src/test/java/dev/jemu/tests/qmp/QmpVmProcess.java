@@ -75,6 +75,24 @@ final class QmpVmProcess implements AutoCloseable {
         }
     }
 
+    /**
+     * Connects to monitor {@code i}. The socket file exists from the emulator's bind, a moment
+     * before it listens: a refused connection is tried again until the start timeout.
+     */
+    QmpClient connect(int i) throws IOException {
+        long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
+        while (true) {
+            try {
+                return QmpClient.unix(socket(i));
+            } catch (java.net.ConnectException e) {
+                if (!process.isAlive() || System.nanoTime() > deadline) {
+                    throw e;
+                }
+                java.util.concurrent.locks.LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(10));
+            }
+        }
+    }
+
     Path socket(int i) {
         return dir.resolve("qmp" + i + ".sock");
     }
