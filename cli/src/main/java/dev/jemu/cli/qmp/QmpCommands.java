@@ -34,6 +34,9 @@ final class QmpCommands {
     private static final JsonNodeFactory JSON = JsonNodeFactory.instance;
     /** The events jemu emits, for the schema. */
     private static final List<String> EVENTS = List.of("SHUTDOWN", "RESET", "STOP", "RESUME");
+    /** The {@code reason}s of SHUTDOWN and RESET that jemu gives. */
+    private static final List<String> SHUTDOWN_CAUSES = List.of("host-qmp-quit", "host-qmp-system-reset",
+            "guest-shutdown", "guest-reset");
 
     /** A parameter: name, QAPI builtin type ({@code str}, {@code int}, {@code bool}), optional or not. */
     private record Param(String name, String type, boolean optional) {
@@ -430,11 +433,22 @@ final class QmpCommands {
             c.put("arg-type", argType);
             c.put("ret-type", "any");
         }
+        ObjectNode cause = out.addObject();
+        cause.put("name", "ShutdownCause");
+        cause.put("meta-type", "enum");
+        ArrayNode values = cause.putArray("values");
+        SHUTDOWN_CAUSES.forEach(values::add);
+        ObjectNode causeArg = out.addObject();
+        causeArg.put("name", "q_obj_SHUTDOWN-arg");
+        causeArg.put("meta-type", "object");
+        ArrayNode members = causeArg.putArray("members");
+        members.addObject().put("name", "guest").put("type", "bool");
+        members.addObject().put("name", "reason").put("type", "ShutdownCause");
         for (String ev : EVENTS) {
             ObjectNode o = out.addObject();
             o.put("name", ev);
             o.put("meta-type", "event");
-            o.put("arg-type", "0");
+            o.put("arg-type", ev.equals("SHUTDOWN") || ev.equals("RESET") ? "q_obj_SHUTDOWN-arg" : "0");
         }
         for (String[] builtin : new String[][] {{"str", "string"}, {"int", "int"}, {"bool", "boolean"}, {"any", "value"}}) {
             ObjectNode o = out.addObject();

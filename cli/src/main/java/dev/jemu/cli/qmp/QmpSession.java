@@ -1,8 +1,11 @@
 package dev.jemu.cli.qmp;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.util.DefaultPrettyPrinter;
+import com.fasterxml.jackson.core.util.Separators;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.ObjectWriter;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -34,6 +37,12 @@ final class QmpSession {
     /** The longest JSON value a client may send. */
     static final int MAX_MESSAGE = 1 << 20;
     static final ObjectMapper MAPPER = new ObjectMapper();
+    /** Writes JSON as QEMU does: {@code {"return": {}, "id": [1, 2]}}, one message a line. */
+    private static final ObjectWriter WRITER = MAPPER.writer(new DefaultPrettyPrinter(Separators.createDefaultInstance()
+            .withObjectFieldValueSpacing(Separators.Spacing.AFTER).withObjectEntrySpacing(Separators.Spacing.AFTER)
+            .withArrayValueSpacing(Separators.Spacing.AFTER).withObjectEmptySeparator("").withArrayEmptySeparator(""))
+            .withObjectIndenter(DefaultPrettyPrinter.NopIndenter.instance)
+            .withArrayIndenter(DefaultPrettyPrinter.NopIndenter.instance));
     private static final Set<String> REQUEST_MEMBERS = Set.of("execute", "arguments", "id", "exec-oob");
 
     private final QmpVm vm;
@@ -264,7 +273,7 @@ final class QmpSession {
             return;
         }
         try {
-            transport.send(MAPPER.writeValueAsBytes(message));
+            transport.send(WRITER.writeValueAsBytes(message));
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("QMP reply cannot be written as JSON", e);
         }

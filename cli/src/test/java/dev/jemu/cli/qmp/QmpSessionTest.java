@@ -172,4 +172,40 @@ class QmpSessionTest {
         assertEquals("unknown command: 'foo'\r\n", one("{\"execute\":\"human-monitor-command\",\"arguments\":"
                 + "{\"command-line\":\"foo\"}}").path("return").asText());
     }
+
+    @Test
+    void schemaDescribesEveryCommandAndItsArguments() throws Exception {
+        negotiate();
+        JsonNode schema = one("{\"execute\":\"query-qmp-schema\"}").path("return");
+        java.util.Map<String, JsonNode> byName = new java.util.HashMap<>();
+        schema.forEach(e -> byName.put(e.path("name").asText(), e));
+        JsonNode commands = one("{\"execute\":\"query-commands\"}").path("return");
+        assertTrue(commands.size() > 15, commands.toString());
+        for (JsonNode c : commands) {
+            JsonNode info = byName.get(c.path("name").asText());
+            assertEquals("command", info.path("meta-type").asText(), c.toString());
+            JsonNode args = byName.get(info.path("arg-type").asText());
+            assertEquals("object", args.path("meta-type").asText(), info.toString());
+            for (JsonNode m : args.path("members")) {
+                assertTrue(byName.containsKey(m.path("type").asText()), m.toString());
+            }
+        }
+        JsonNode hmpArgs = byName.get(byName.get("human-monitor-command").path("arg-type").asText());
+        assertEquals("command-line", hmpArgs.path("members").get(0).path("name").asText());
+        assertEquals("str", hmpArgs.path("members").get(0).path("type").asText());
+        assertTrue(hmpArgs.path("members").get(1).has("default"), "cpu-index is optional");
+        JsonNode shutdownArgs = byName.get(byName.get("SHUTDOWN").path("arg-type").asText());
+        assertEquals("ShutdownCause", shutdownArgs.path("members").get(1).path("type").asText());
+    }
+
+    @Test
+    void infoRegistersShowsTheResetState() throws Exception {
+        negotiate();
+        String regs = one("{\"execute\":\"human-monitor-command\",\"arguments\":{\"command-line\":\"info registers\"}}")
+                .path("return").asText();
+        // the x86 reset state (Intel SDM vol. 3, table 9-1): CS F000 base FFFF0000, EIP FFF0, EFLAGS 2, CR0 60000010
+        assertTrue(regs.contains("EIP=0000fff0 EFL=00000002 [-------] CPL=0"), regs);
+        assertTrue(regs.contains("CS =f000 ffff0000 0000ffff"), regs);
+        assertTrue(regs.contains("CR0=60000010 CR2=00000000 CR3=00000000 CR4=00000000"), regs);
+    }
 }
