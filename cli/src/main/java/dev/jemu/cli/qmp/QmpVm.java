@@ -34,11 +34,12 @@ public final class QmpVm {
     private final List<Drive> drives;
     private final List<IOThread> iothreads;
     private final boolean noShutdown;
+    private final Runnable retryStoppedRequests;
     private final List<QmpSession> sessions = new ArrayList<>();
     private final QmpCommands commands;
     private volatile Thread vcpu;
     private volatile String status;
-    /** A reset asked for by {@code system_reset} and not yet done; main loop thread. */
+    /** A reset asked for by {@code system_reset} and not yet done; set on the main loop, read where the reset runs. */
     private volatile boolean hostReset;
 
     /**
@@ -50,9 +51,11 @@ public final class QmpVm {
      * @param iothreads the {@code -object iothread}s
      * @param startPaused {@code -S}: the machine starts in {@code prelaunch} until {@code cont}
      * @param noShutdown {@code -no-shutdown}: a guest power-off pauses instead of ending the run
+     * @param retryStoppedRequests retries the disk requests that {@code werror/rerror=stop}
+     *     held back; {@code cont} runs it under the big lock
      */
     public QmpVm(String version, PcBoard board, AioContext main, String name, List<Drive> drives, List<IOThread> iothreads,
-                 boolean startPaused, boolean noShutdown) {
+                 boolean startPaused, boolean noShutdown, Runnable retryStoppedRequests) {
         this.version = version;
         this.board = board;
         this.main = main;
@@ -60,6 +63,7 @@ public final class QmpVm {
         this.drives = List.copyOf(drives);
         this.iothreads = List.copyOf(iothreads);
         this.noShutdown = noShutdown;
+        this.retryStoppedRequests = retryStoppedRequests;
         this.status = startPaused ? "prelaunch" : "running";
         if (startPaused) {
             board.loop().pause();
@@ -105,14 +109,17 @@ public final class QmpVm {
         return iothreads;
     }
 
-    /** QMP's run state: {@code prelaunch}, {@code running}, {@code paused} or {@code shutdown}. */
+    /**
+     * QMP's run state: {@code prelaunch}, {@code running}, {@code paused}, {@code shutdown}, or
+     * {@code io-error} when a disk's {@code werror/rerror=stop} paused the machine.
+     */
     String status() {
-        return status;
+        return status.equals("running") && board.loop().isPaused() ? "io-error" : status;
     }
 
     /** {@code stop}: pauses the guest; STOP is emitted when it was running. */
     void stop() {
-        if (status.equals("running")) {
+        if (status().equals("running")) {
             board.loop().pause();
             status = "paused";
             emit("STOP", null);
@@ -124,27 +131,24 @@ public final class QmpVm {
         if (status.equals("shutdown")) {
             throw QmpError.generic("Resetting the Virtual Machine is required");
         }
-        if (!status.equals("running")) {
+        if (!status().equals("running")) {
             status = "running";
             emit("RESUME", null);
             board.loop().resume();
+            board.bql().run(retryStoppedRequests);
         }
     }
 
     /**
-     * {@code system_reset}: a running machine resets on its vCPU thread at the next
-     * instruction boundary; a stopped one here, under the big lock, as its vCPU is not running.
+     * {@code system_reset}: the vCPU thread resets the machine at the next instruction boundary,
+     * or at once if it is stopped (which it stays); RESET follows from the reset itself.
      */
     void systemReset() {
         hostReset = true;
-        if (status.equals("running")) {
-            board.loop().requestReset();
-        } else {
-            board.bql().run(board::reset);
-            if (status.equals("shutdown")) {
-                status = "paused";
-            }
+        if (status.equals("shutdown")) {
+            status = "paused";
         }
+        board.loop().requestReset();
     }
 
     /** {@code quit}: SHUTDOWN, then the run ends with status 0. */

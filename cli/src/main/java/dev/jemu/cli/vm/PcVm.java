@@ -112,7 +112,10 @@ public final class PcVm implements AutoCloseable {
                     d.backend()));
         }
         QmpVm vm = new QmpVm(JemuMain.VERSION, board, mainContext, options.name, qmpDrives,
-                List.copyOf(iothreads.values()), options.startPaused, options.noShutdown);
+                List.copyOf(iothreads.values()), options.startPaused, options.noShutdown, () -> {
+                    board.ide().resumeStoppedRequests();
+                    virtioBlks.forEach(VirtioBlk::resume);
+                });
         board.setGuestPoweroff(vm::guestPoweroff);
         for (VmOptions.Monitor m : options.monitors) {
             if (m.stdio()) {

@@ -28,8 +28,8 @@ class QmpSessionTest {
     @BeforeEach
     void setUp() throws Exception {
         pc = PcVm.createForTest("-nodefaults", "-name", "guest1");
-        vm = new QmpVm("1.2.3", pc.board(), pc.mainContext(), "guest1", List.of(), List.of(), true, false);
-        pc.board().setAfterReset(vm::guestReset);
+        vm = new QmpVm("1.2.3", pc.board(), pc.mainContext(), "guest1", List.of(), List.of(), true, false,
+                pc.board().ide()::resumeStoppedRequests);
         session = new QmpSession(vm, vm.commands(), new QmpSession.Transport() {
             @Override
             public void send(byte[] line) {
@@ -156,10 +156,8 @@ class QmpSessionTest {
         r = feed("{\"execute\":\"stop\"}");
         assertEquals("STOP", r.get(0).path("event").asText());
         assertTrue(pc.board().loop().isPaused());
-        r = feed("{\"execute\":\"system_reset\"}");
-        assertEquals("RESET", r.get(0).path("event").asText());
-        assertFalse(r.get(0).path("data").path("guest").asBoolean());
-        assertEquals("host-qmp-system-reset", r.get(0).path("data").path("reason").asText());
+        // the RESET of system_reset comes from the vCPU thread, which this machine lacks: the
+        // QEMU comparison (QmpShapesTest) sees it
     }
 
     @Test

@@ -38,6 +38,8 @@ final class QmpClient implements AutoCloseable {
     private final OutputStream out;
     private final LinkedBlockingQueue<JsonNode> incoming = new LinkedBlockingQueue<>();
     private final List<JsonNode> events = new ArrayList<>();
+    /** The names of every event received, in order. */
+    private final List<String> eventNames = new ArrayList<>();
     private final JsonNode greeting;
     private boolean eof;
 
@@ -71,6 +73,11 @@ final class QmpClient implements AutoCloseable {
         return new QmpClient(SocketChannel.open(new InetSocketAddress("127.0.0.1", port)));
     }
 
+    /** The names of the events received so far, in order. */
+    List<String> eventNames() {
+        return List.copyOf(eventNames);
+    }
+
     JsonNode greeting() {
         return greeting;
     }
@@ -98,6 +105,8 @@ final class QmpClient implements AutoCloseable {
         }
         if (n == EOF) {
             eof = true;
+        } else if (n.has("event")) {
+            eventNames.add(n.path("event").asText());
         }
         return n;
     }

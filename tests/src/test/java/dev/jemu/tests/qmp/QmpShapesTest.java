@@ -1,6 +1,7 @@
 package dev.jemu.tests.qmp;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import dev.jemu.tests.guest.Emulator;
 import dev.jemu.tests.guest.GuestProcess;
 import dev.jemu.tests.guest.GuestRun;
@@ -95,6 +96,10 @@ class QmpShapesTest {
             }
             out.add(qmp.execute("quit"));
             assertEquals(0, vm.awaitExit(QmpClient.REPLY_TIMEOUT), emulator.displayName() + ": " + vm.stderr());
+            qmp.awaitEof(QmpClient.REPLY_TIMEOUT);
+            ArrayNode events = QmpClient.JSON.createArrayNode();
+            qmp.eventNames().stream().sorted().forEach(events::add);
+            out.add(events);
         }
         return out;
     }
@@ -129,7 +134,8 @@ class QmpShapesTest {
             }
             assertEquals(q.get("id"), j.get("id"), what);
         }
-        assertEquals(shape(qemu.getLast()), shape(jemu.getLast()), "quit");
+        assertEquals(shape(qemu.get(SCRIPT.size() + 1)), shape(jemu.get(SCRIPT.size() + 1)), "quit");
+        assertEquals(qemu.getLast(), jemu.getLast(), "the events of the script");
     }
 
     /** Keys and JSON types, values aside; an array's shape is its first element's. */
