@@ -24,7 +24,7 @@ import java.util.concurrent.locks.LockSupport;
  *
  * <p>Threading: the main loop thread.
  */
-public final class QmpSocketMonitor implements AutoCloseable {
+public final class QmpSocketMonitor implements QmpMonitor {
     /** Reply bytes queued for a client that does not read before it is dropped. */
     static final int MAX_QUEUED = 1 << 20;
     private static final int READ_CHUNK = 4096;
@@ -112,7 +112,7 @@ public final class QmpSocketMonitor implements AutoCloseable {
         client.watch();
     }
 
-    /** Writes what is queued for the client, waiting at most {@code timeoutNs}; before the process exits. */
+    @Override
     public void flush(long timeoutNs) {
         long deadline = System.nanoTime() + timeoutNs;
         Connection c = client;

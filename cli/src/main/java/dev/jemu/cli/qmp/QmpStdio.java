@@ -15,7 +15,7 @@ import java.util.concurrent.Semaphore;
  *
  * <p>Threading: the main loop thread, except the reader thread.
  */
-public final class QmpStdio implements AutoCloseable {
+public final class QmpStdio implements QmpMonitor {
     static final int MAX_PENDING = 64 << 10;
     private static final int CHUNK = 4096;
 
@@ -104,6 +104,11 @@ public final class QmpStdio implements AutoCloseable {
             outputBroken = true;
             session.end();
         }
+    }
+
+    /** Replies are written as they are made: nothing is queued. */
+    @Override
+    public void flush(long timeoutNs) {
     }
 
     @Override

@@ -1,6 +1,7 @@
 package dev.jemu.cli.vm;
 
 import dev.jemu.aio.AioContext;
+import dev.jemu.cli.qmp.QmpMonitor;
 import dev.jemu.cli.qmp.QmpSocketMonitor;
 import dev.jemu.cli.qmp.QmpStdio;
 import dev.jemu.cli.qmp.QmpVm;
@@ -49,7 +50,7 @@ public final class PcVm implements AutoCloseable {
     private final byte[] kernelImage;
     /** The machine as QMP sees it; null without monitors and {@code -S}. */
     private final QmpVm qmp;
-    private final List<AutoCloseable> monitors = new ArrayList<>();
+    private final List<QmpMonitor> monitors = new ArrayList<>();
 
     /**
      * Builds the machine; the files the options name are opened here.
@@ -235,14 +236,15 @@ public final class PcVm implements AutoCloseable {
             mainContext.poll(true);
         }
         if (qmp != null) {
-            // the last events (SHUTDOWN) and replies (quit) reach the clients before the exit
-            for (int i = 0; i < 100 && mainContext.poll(false); i++) {
-                continue;
-            }
-            for (AutoCloseable m : monitors) {
-                if (m instanceof QmpSocketMonitor s) {
-                    s.flush(MONITOR_FLUSH_NS);
+            // the last events (SHUTDOWN, handed over as bottom halves) and replies (quit) reach
+            // the clients before the exit
+            for (int round = 0; round < 100; round++) {
+                if (!mainContext.poll(false)) {
+                    break;
                 }
+            }
+            for (QmpMonitor m : monitors) {
+                m.flush(MONITOR_FLUSH_NS);
             }
         }
         try {
@@ -257,13 +259,7 @@ public final class PcVm implements AutoCloseable {
     }
 
     private void closeMonitors() {
-        for (AutoCloseable m : monitors) {
-            try {
-                m.close();
-            } catch (Exception e) {
-                System.err.println("jemu: monitor: " + e.getMessage());
-            }
-        }
+        monitors.forEach(QmpMonitor::close);
         monitors.clear();
     }
 

@@ -28,7 +28,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * Clients that misbehave, against one running jemu with two unix monitors and a TCP one: a
+ * Clients that misbehave, against one running jemu with two unix monitors of {@code -qmp},
+ * one of {@code -chardev socket} with {@code -mon}, and a TCP one: a
  * value of megabytes, a client that never reads its replies, a client that vanishes in the
  * middle of a command, a thousand connections at once. Each gets an error reply or a closed
  * connection; afterwards the monitor serves the next client, and the other monitors answer
@@ -50,7 +51,10 @@ class QmpBadClientsTest {
         }
         vm = QmpVmProcess.start(Emulator.JEMU, workspace, workspace.buildDir("qmp/bad-clients"), 2,
                 List.of("-machine", "pc", "-m", "32M", "-display", "none", "-nodefaults", "-S",
-                        "-qmp", "tcp::" + tcpPort + ",server=on,wait=off"));
+                        "-qmp", "tcp::" + tcpPort + ",server=on,wait=off",
+                        "-chardev", "socket,id=mon2,path=" + workspace.build().resolve("qmp/bad-clients/qmp2.sock")
+                                + ",server=on,wait=off",
+                        "-mon", "chardev=mon2,mode=control"));
     }
 
     @AfterAll
@@ -97,8 +101,9 @@ class QmpBadClientsTest {
                     // dropped while writing: what the test expects
                 }
             });
-            // the other monitor answers while this one is jammed
+            // the other monitors answer while this one is jammed
             monitorServes(1);
+            monitorServes(2);
             writer.get(BOUND.toSeconds(), TimeUnit.SECONDS);
             // what the client was sent ends: jemu dropped it instead of queueing without bound
             ByteBuffer sink = ByteBuffer.allocate(1 << 16);

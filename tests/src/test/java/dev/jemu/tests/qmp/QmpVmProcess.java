@@ -77,14 +77,15 @@ final class QmpVmProcess implements AutoCloseable {
 
     /**
      * Connects to monitor {@code i}. The socket file exists from the emulator's bind, a moment
-     * before it listens: a refused connection is tried again until the start timeout.
+     * before it listens, and monitors beyond those {@link #start} waited for may not exist yet:
+     * a failed connection is tried again until the start timeout.
      */
     QmpClient connect(int i) throws IOException {
         long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
         while (true) {
             try {
                 return QmpClient.unix(socket(i));
-            } catch (java.net.ConnectException e) {
+            } catch (java.net.SocketException e) {
                 if (!process.isAlive() || System.nanoTime() > deadline) {
                     throw e;
                 }
