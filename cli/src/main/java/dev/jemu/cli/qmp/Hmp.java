@@ -14,7 +14,8 @@ import java.util.Locale;
  * {@code info name}, {@code info version}, {@code x /FMT ADDR} (paging off) and
  * {@code xp /FMT ADDR}. Lines end in CR LF as QEMU's monitor writes them.
  *
- * <p>Threading: the main loop thread; device and memory state is read under the big lock.
+ * <p>Threading: the main loop thread; device and memory state is read under the big lock. The
+ * CPU's registers are read as they are: stop the machine first for a consistent set.
  */
 final class Hmp {
     /** The most units one {@code x}/{@code xp} dumps (a reply stays far below the output bound). */

@@ -228,7 +228,9 @@ final class VmOptions {
         if (mode.equals("readline")) {
             throw mon.error("jemu has no human monitor: give mode=control for QMP");
         }
-        mon.bool("pretty", false);
+        if (mon.bool("pretty", false)) {
+            throw mon.error("pretty=on is not supported by jemu (its replies are one line each)");
+        }
         mon.rejectUnused(k -> "Invalid parameter '" + k + "'");
         QemuOpts c = chardevs.remove(id);
         if (c == null) {

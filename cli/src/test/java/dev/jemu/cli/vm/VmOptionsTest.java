@@ -98,6 +98,8 @@ class VmOptionsTest {
         assertEquals("-mon chardev=m: jemu has no human monitor: give mode=control for QMP",
                 error("-chardev null,id=m -mon chardev=m"));
         assertEquals("-mon chardev=x,mode=control: chardev \"x\" not found", error("-mon chardev=x,mode=control"));
+        assertEquals("-mon chardev=m,mode=control,pretty=on: pretty=on is not supported by jemu (its replies are one line each)",
+                error("-chardev stdio,id=m -mon chardev=m,mode=control,pretty=on"));
         assertEquals("-qmp stdio: cannot use stdio by multiple character devices", error("-serial stdio -qmp stdio"));
         assertEquals("-qmp stdio: cannot use stdio by multiple character devices", error("-nographic -qmp stdio"));
     }
