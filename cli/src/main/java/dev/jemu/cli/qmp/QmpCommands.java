@@ -103,7 +103,13 @@ final class QmpCommands {
             return JSON.objectNode();
         });
         add("query-block", List.of(), (s, a) -> queryBlock());
-        add("query-blockstats", List.of(new Param("query-nodes", "bool", true)), (s, a) -> queryBlockstats());
+        add("query-blockstats", List.of(new Param("query-nodes", "bool", true)), (s, a) -> {
+            if (a.path("query-nodes").asBoolean(false)) {
+                throw QmpError.generic("query-nodes=true: jemu keeps statistics per drive, not per node");
+            }
+            return queryBlockstats();
+        });
+        // flat: jemu's node information never nests the backing chain, so both answers are flat
         add("query-named-block-nodes", List.of(new Param("flat", "bool", true)), (s, a) -> namedBlockNodes());
         add("query-iothreads", List.of(), (s, a) -> queryIothreads());
         add("query-cpus-fast", List.of(), (s, a) -> queryCpusFast());

@@ -1,15 +1,14 @@
 package dev.jemu.cli.qmp;
 
 /**
- * A QMP command's failure: QEMU's error class ({@code GenericError}, {@code CommandNotFound},
- * {@code DeviceNotFound}, ...) and its one-line description.
+ * A QMP command's failure: QEMU's error class ({@code GenericError} or {@code CommandNotFound},
+ * the classes jemu's commands give) and its one-line description.
  *
  * <p>Threading: created and caught on the main loop thread.
  */
 final class QmpError extends Exception {
     static final String GENERIC = "GenericError";
     static final String COMMAND_NOT_FOUND = "CommandNotFound";
-    static final String DEVICE_NOT_FOUND = "DeviceNotFound";
 
     private final String errorClass;
 

@@ -6,7 +6,6 @@ import com.fasterxml.jackson.core.util.Separators;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.ObjectWriter;
-import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
@@ -277,9 +276,5 @@ final class QmpSession {
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("QMP reply cannot be written as JSON", e);
         }
-    }
-
-    static ArrayNode array() {
-        return JsonNodeFactory.instance.arrayNode();
     }
 }
