@@ -61,6 +61,13 @@ public final class JemuMain {
           -display none          no display (jemu has none)
           -nodefaults            no default devices (no COM1)
 
+        Monitors (QMP):
+          -qmp stdio|unix:PATH,server=on,wait=off|tcp:[HOST]:PORT,server=on,wait=off
+                                 a QMP monitor (TCP on loopback when HOST is omitted)
+          -mon chardev=ID,mode=control
+                                 a QMP monitor on -chardev socket,...,server=on,wait=off or stdio
+          -S                     start paused until the monitor's cont
+
         Run control and debugging:
           -no-reboot             exit instead of rebooting
           -no-shutdown           stop instead of exiting when the guest powers off

@@ -1,6 +1,10 @@
 package dev.jemu.cli.vm;
 
 import dev.jemu.aio.AioContext;
+import dev.jemu.cli.qmp.QmpMonitor;
+import dev.jemu.cli.qmp.QmpSocketMonitor;
+import dev.jemu.cli.qmp.QmpStdio;
+import dev.jemu.cli.qmp.QmpVm;
 import dev.jemu.aio.IOThread;
 import dev.jemu.core.log.Log;
 import dev.jemu.core.log.LogCategory;
@@ -33,6 +37,8 @@ import java.util.List;
 public final class PcVm implements AutoCloseable {
     /** Default firmware, from Debian's seabios package. */
     static final String DEFAULT_BIOS = "/usr/share/seabios/bios-256k.bin";
+    /** How long the last replies and events may take to reach QMP clients at the end of the run. */
+    private static final long MONITOR_FLUSH_NS = 1_000_000_000L;
 
     private final VmOptions options;
     private final AioContext mainContext;
@@ -42,6 +48,9 @@ public final class PcVm implements AutoCloseable {
     private final java.util.Map<String, IOThread> iothreads = new java.util.LinkedHashMap<>();
     private final List<VirtioBlk> virtioBlks = new ArrayList<>();
     private final byte[] kernelImage;
+    /** The machine as QMP sees it; null without monitors and {@code -S}. */
+    private final QmpVm qmp;
+    private final List<QmpMonitor> monitors = new ArrayList<>();
 
     /**
      * Builds the machine; the files the options name are opened here.
@@ -76,15 +85,53 @@ public final class PcVm implements AutoCloseable {
         kernelImage = options.kernel != null ? readFile("-kernel " + options.kernel, options.kernel) : null;
         if (kernelImage != null) {
             loadKernel();
+        }
+        qmp = options.monitors.isEmpty() && !options.startPaused ? null : startMonitors(stdin, stdout);
+        if (kernelImage != null || qmp != null) {
             board.setAfterReset(() -> {
-                try {
-                    loadKernel();
-                } catch (OptionException e) {
-                    throw new IllegalStateException("the kernel that loaded at start-up failed to load on reset: "
-                            + e.getMessage(), e);
+                if (kernelImage != null) {
+                    try {
+                        loadKernel();
+                    } catch (OptionException e) {
+                        throw new IllegalStateException("the kernel that loaded at start-up failed to load on reset: "
+                                + e.getMessage(), e);
+                    }
+                }
+                if (qmp != null) {
+                    qmp.guestReset();
                 }
             });
         }
+    }
+
+    /** Creates the QMP view of the machine and its monitors; {@code -S} pauses it. */
+    private QmpVm startMonitors(InputStream stdin, OutputStream stdout) throws OptionException {
+        List<QmpVm.Drive> qmpDrives = new ArrayList<>();
+        for (Drives.Drive d : drives) {
+            String cache = d.spec().block().copy().get("cache", "writeback");
+            qmpDrives.add(new QmpVm.Drive(d.id(), d.spec().option().startsWith("-blockdev") ? d.id() : null, cache,
+                    d.backend()));
+        }
+        QmpVm vm = new QmpVm(JemuMain.VERSION, board, mainContext, options.name, qmpDrives,
+                List.copyOf(iothreads.values()), options.startPaused, options.noShutdown, () -> {
+                    board.ide().resumeStoppedRequests();
+                    virtioBlks.forEach(VirtioBlk::resume);
+                });
+        board.setGuestPoweroff(vm::guestPoweroff);
+        for (VmOptions.Monitor m : options.monitors) {
+            if (m.stdio()) {
+                monitors.add(QmpStdio.start(vm, stdin, stdout));
+                continue;
+            }
+            try {
+                monitors.add(QmpSocketMonitor.listen(vm, m.host(), m.port(), m.path()));
+            } catch (IOException | RuntimeException e) {
+                closeMonitors();
+                throw new OptionException(m.option(), "Failed to listen on "
+                        + (m.path() != null ? m.path() : m.host() + ":" + m.port()) + ": " + OsErrors.reason(e));
+            }
+        }
+        return vm;
     }
 
     private static byte[] readBios(String path, boolean isDefault) throws OptionException {
@@ -181,9 +228,24 @@ public final class PcVm implements AutoCloseable {
                 mainContext.kick();
             }
         }, "vcpu0");
+        if (qmp != null) {
+            qmp.setVcpuThread(vcpu);
+        }
         vcpu.start();
         while (!finished.get()) {
             mainContext.poll(true);
+        }
+        if (qmp != null) {
+            // the last events (SHUTDOWN, handed over as bottom halves) and replies (quit) reach
+            // the clients before the exit
+            for (int round = 0; round < 100; round++) {
+                if (!mainContext.poll(false)) {
+                    break;
+                }
+            }
+            for (QmpMonitor m : monitors) {
+                m.flush(MONITOR_FLUSH_NS);
+            }
         }
         try {
             vcpu.join();
@@ -196,9 +258,15 @@ public final class PcVm implements AutoCloseable {
         return status[0];
     }
 
-    /** Waits for the devices' requests, flushes and closes the disks, stops the IOThreads, closes the character devices. */
+    private void closeMonitors() {
+        monitors.forEach(QmpMonitor::close);
+        monitors.clear();
+    }
+
+    /** Waits for the devices' requests, flushes and closes the disks, stops the IOThreads, closes the monitors and the character devices. */
     @Override
     public void close() {
+        closeMonitors();
         for (VirtioBlk b : virtioBlks) {
             b.close();
         }

@@ -53,11 +53,21 @@ final class VmOptions {
     /** {@code -serial} arguments in order (COM1, COM2, ...). */
     final List<String> serials = new ArrayList<>();
     final List<String> iothreads = new ArrayList<>();
+    /** QMP monitors of {@code -qmp} and {@code -mon}, in command-line order. */
+    final List<Monitor> monitors = new ArrayList<>();
+    private final List<QemuOpts> mons = new ArrayList<>();
+
+    /**
+     * A QMP monitor: on standard input and output, on a unix socket {@code path}, or on TCP
+     * {@code host:port}; {@code option} is the option as typed, for messages.
+     */
+    record Monitor(String option, boolean stdio, String path, String host, int port) {
+    }
 
     /** Options QEMU has that jemu does not (yet): refused by name rather than ignored. */
     private static final Set<String> NOT_SUPPORTED = Set.of("netdev", "net", "nic", "vga", "usb", "usbdevice",
-            "audiodev", "soundhw", "cdrom", "fda", "fdb", "mtdblock", "sd", "pflash", "enable-kvm", "qmp",
-            "qmp-pretty", "monitor", "mon", "gdb", "s", "icount", "smbios", "fw_cfg", "acpitable", "numa",
+            "audiodev", "soundhw", "cdrom", "fda", "fdb", "mtdblock", "sd", "pflash", "enable-kvm",
+            "qmp-pretty", "monitor", "gdb", "s", "icount", "smbios", "fw_cfg", "acpitable", "numa",
             "loadvm", "incoming", "daemonize", "pidfile", "spice", "vnc", "sdl", "curses", "k", "parallel",
             "virtfs", "tpmdev", "watchdog", "watchdog-action", "global", "readconfig", "writeconfig",
             "option-rom", "overcommit", "mem-path", "mem-prealloc", "runas", "chroot", "sandbox", "trace",
@@ -95,9 +105,10 @@ final class VmOptions {
             throw new OptionException("-initrd " + o.initrd, "jemu's -kernel boots multiboot images, which take no initrd"
                     + " (the Linux boot protocol is not built yet)");
         }
-        if (o.action == Action.RUN && o.startPaused) {
-            throw new OptionException("-S", "needs a monitor to continue the machine, and jemu has no monitor yet");
+        for (QemuOpts mon : o.mons) {
+            o.monitors.add(o.controlMonitor(mon));
         }
+        o.checkStdioMonitor();
         return o;
     }
 
@@ -122,7 +133,7 @@ final class VmOptions {
         return switch (name) {
             case "machine", "M", "accel", "m", "cpu", "smp", "bios", "kernel", "append", "initrd", "drive",
                  "hda", "hdb", "hdc", "hdd", "blockdev", "device", "serial", "chardev", "display", "boot", "rtc",
-                 "name", "d", "D", "object" -> true;
+                 "name", "d", "D", "object", "qmp", "mon" -> true;
             default -> false;
         };
     }
@@ -155,7 +166,115 @@ final class VmOptions {
             case "d" -> log.addAll(parseLog(opt, value));
             case "D" -> logFile = value;
             case "object" -> object(QemuOpts.parse(arg, value, "qom-type"));
+            case "qmp" -> monitors.add(qmp(opt, value));
+            case "mon" -> mons.add(QemuOpts.parse(arg, value, "chardev"));
             default -> throw new IllegalStateException(name);
+        }
+    }
+
+    /** {@code -qmp stdio}, {@code -qmp unix:PATH,server=on,wait=off}, {@code -qmp tcp:[HOST]:PORT,server=on,wait=off}. */
+    private static Monitor qmp(String opt, String value) throws OptionException {
+        if (value.equals("stdio")) {
+            return new Monitor(opt, true, null, null, 0);
+        }
+        boolean unix = value.startsWith("unix:");
+        if (!unix && !value.startsWith("tcp:")) {
+            throw new OptionException(opt, "'" + value + "' is not a valid char driver (jemu's -qmp takes stdio, "
+                    + "unix:PATH,server=on,wait=off or tcp:[HOST]:PORT,server=on,wait=off)");
+        }
+        String[] parts = value.substring(unix ? 5 : 4).split(",", 2);
+        boolean server = false;
+        boolean wait = true;
+        for (String p : parts.length > 1 ? parts[1].split(",") : new String[0]) {
+            switch (p) {
+                case "server", "server=on" -> server = true;
+                case "server=off" -> server = false;
+                case "nowait", "wait=off" -> wait = false;
+                case "wait", "wait=on" -> wait = true;
+                default -> throw new OptionException(opt, "Invalid parameter '" + p.split("=")[0] + "'");
+            }
+        }
+        if (!server || wait) {
+            throw new OptionException(opt, "jemu's QMP sockets listen: add server=on,wait=off");
+        }
+        if (unix) {
+            return new Monitor(opt, false, parts[0], null, 0);
+        }
+        int colon = parts[0].lastIndexOf(':');
+        if (colon < 0) {
+            throw new OptionException(opt, "host and port must be given as [HOST]:PORT");
+        }
+        String host = parts[0].substring(0, colon);
+        String port = parts[0].substring(colon + 1);
+        int n;
+        try {
+            n = Integer.parseInt(port);
+        } catch (NumberFormatException e) {
+            n = -1;
+        }
+        if (n < 0 || n > 65535) {
+            throw new OptionException(opt, "Parameter 'port' expects a number from 0 to 65535, not '" + port + "'");
+        }
+        return new Monitor(opt, false, null, host.isEmpty() ? "127.0.0.1" : host, n);
+    }
+
+    /** {@code -mon chardev=ID,mode=control}: the monitor takes over the chardev, which then is no device's. */
+    private Monitor controlMonitor(QemuOpts mon) throws OptionException {
+        String id = mon.get("chardev");
+        if (id == null) {
+            throw mon.error("Parameter 'chardev' is missing");
+        }
+        String mode = mon.choice("mode", "readline", "readline", "control");
+        if (mode.equals("readline")) {
+            throw mon.error("jemu has no human monitor: give mode=control for QMP");
+        }
+        if (mon.bool("pretty", false)) {
+            throw mon.error("pretty=on is not supported by jemu (its replies are one line each)");
+        }
+        mon.rejectUnused(k -> "Invalid parameter '" + k + "'");
+        QemuOpts c = chardevs.remove(id);
+        if (c == null) {
+            throw mon.error("chardev \"" + id + "\" not found");
+        }
+        Monitor m;
+        switch (c.get("backend")) {
+            case "stdio" -> m = new Monitor(mon.option(), true, null, null, 0);
+            case "socket" -> {
+                if (!c.bool("server", false) || c.bool("wait", true)) {
+                    throw c.error("jemu's QMP sockets listen: give server=on,wait=off");
+                }
+                String path = c.get("path");
+                if (path != null) {
+                    m = new Monitor(mon.option(), false, path, null, 0);
+                } else {
+                    String port = c.get("port");
+                    if (port == null) {
+                        throw c.error("chardev: socket: needs a port (port=N) or a path (path=P)");
+                    }
+                    m = new Monitor(mon.option(), false, null, c.get("host", "127.0.0.1"),
+                            (int) c.parseNumber("port", port, 65535));
+                }
+            }
+            default -> throw c.error("a QMP monitor needs a socket or stdio character device");
+        }
+        c.get("id");
+        c.bool("signal", true);
+        c.bool("mux", false);
+        c.rejectUnused(k -> "Invalid parameter '" + k + "'");
+        return m;
+    }
+
+    /** Standard input and output serve one character device or monitor, as in QEMU. */
+    private void checkStdioMonitor() throws OptionException {
+        Monitor stdio = monitors.stream().filter(Monitor::stdio).findFirst().orElse(null);
+        if (stdio == null) {
+            return;
+        }
+        boolean serialStdio = serials.contains("stdio") || serials.contains("mon:stdio")
+                || (serials.isEmpty() && nographic && !nodefaults)
+                || chardevs.values().stream().anyMatch(c -> "stdio".equals(c.get("backend")));
+        if (serialStdio || monitors.stream().filter(Monitor::stdio).count() > 1) {
+            throw new OptionException(stdio.option(), "cannot use stdio by multiple character devices");
         }
     }
 

@@ -3,6 +3,8 @@ package dev.jemu.cli.vm;
 import dev.jemu.core.log.LogCategory;
 import org.junit.jupiter.api.Test;
 
+import java.util.List;
+
 import java.util.Set;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -72,7 +74,34 @@ class VmOptionsTest {
         assertEquals("-enable-kvm: not supported by jemu", error("-enable-kvm"));
         assertEquals("-initrd rd.img: jemu's -kernel boots multiboot images, which take no initrd (the Linux boot protocol is not built yet)",
                 error("-kernel k -initrd rd.img"));
-        assertEquals("-S: needs a monitor to continue the machine, and jemu has no monitor yet", error("-S"));
+        assertEquals("-monitor: not supported by jemu", error("-monitor stdio"));
+    }
+
+    @Test
+    void qmpMonitors() throws Exception {
+        VmOptions o = parse("-S -qmp unix:/tmp/q.sock,server=on,wait=off -qmp tcp::4444,server,nowait "
+                + "-chardev socket,id=m,host=0.0.0.0,port=5555,server=on,wait=off -mon chardev=m,mode=control -qmp stdio");
+        assertTrue(o.startPaused);
+        assertEquals(List.of(
+                new VmOptions.Monitor("-qmp unix:/tmp/q.sock,server=on,wait=off", false, "/tmp/q.sock", null, 0),
+                new VmOptions.Monitor("-qmp tcp::4444,server,nowait", false, null, "127.0.0.1", 4444),
+                new VmOptions.Monitor("-qmp stdio", true, null, null, 0),
+                new VmOptions.Monitor("-mon chardev=m,mode=control", false, null, "0.0.0.0", 5555)), o.monitors);
+        assertTrue(o.chardevs.isEmpty(), "the monitor's chardev is no device's");
+        assertEquals("-qmp tcp::4444: jemu's QMP sockets listen: add server=on,wait=off", error("-qmp tcp::4444"));
+        assertEquals("-qmp tcp:4444,server=on,wait=off: host and port must be given as [HOST]:PORT",
+                error("-qmp tcp:4444,server=on,wait=off"));
+        assertEquals("-qmp tcp::99999,server=on,wait=off: Parameter 'port' expects a number from 0 to 65535, not '99999'",
+                error("-qmp tcp::99999,server=on,wait=off"));
+        assertEquals("-qmp vc: 'vc' is not a valid char driver (jemu's -qmp takes stdio, unix:PATH,server=on,wait=off or "
+                + "tcp:[HOST]:PORT,server=on,wait=off)", error("-qmp vc"));
+        assertEquals("-mon chardev=m: jemu has no human monitor: give mode=control for QMP",
+                error("-chardev null,id=m -mon chardev=m"));
+        assertEquals("-mon chardev=x,mode=control: chardev \"x\" not found", error("-mon chardev=x,mode=control"));
+        assertEquals("-mon chardev=m,mode=control,pretty=on: pretty=on is not supported by jemu (its replies are one line each)",
+                error("-chardev stdio,id=m -mon chardev=m,mode=control,pretty=on"));
+        assertEquals("-qmp stdio: cannot use stdio by multiple character devices", error("-serial stdio -qmp stdio"));
+        assertEquals("-qmp stdio: cannot use stdio by multiple character devices", error("-nographic -qmp stdio"));
     }
 
     @Test

@@ -233,6 +233,18 @@ public abstract class PciDevice {
     protected void configWritten(int offset, long value, int size) {
     }
 
+    /** The size of BAR {@code index} in bytes, or 0 if the function has no such BAR. */
+    public final long barSize(int index) {
+        Bar bar = bars[index];
+        return bar == null ? 0 : bar.size;
+    }
+
+    /** Whether BAR {@code index} is in I/O space (false for memory or no BAR). */
+    public final boolean barIsIo(int index) {
+        Bar bar = bars[index];
+        return bar != null && bar.type == BarType.IO;
+    }
+
     /** The address BAR {@code index} decodes at now, or -1 if it is not mapped. */
     public final long barAddress(int index) {
         Bar bar = bars[index];

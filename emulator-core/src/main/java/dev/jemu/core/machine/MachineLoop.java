@@ -58,7 +58,10 @@ public final class MachineLoop {
         kick();
     }
 
-    /** Asks for a machine reset (or a shutdown with {@code -no-reboot}). Any thread. */
+    /**
+     * Asks for a machine reset (or a shutdown with {@code -no-reboot}); a paused machine is
+     * reset and stays paused. Any thread.
+     */
     public void requestReset() {
         resetRequested = true;
         cpu.requestStop();
@@ -101,6 +104,13 @@ public final class MachineLoop {
     public int run() {
         while (!shutdown) {
             if (paused) {
+                if (resetRequested) {
+                    // a monitor's system_reset of a stopped machine: reset it here, where the
+                    // CPU state belongs, and stay stopped
+                    resetRequested = false;
+                    reset("reset requested");
+                    continue;
+                }
                 sleepUntil(() -> !paused, Long.MAX_VALUE);
                 continue;
             }

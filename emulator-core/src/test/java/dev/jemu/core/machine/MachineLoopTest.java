@@ -112,4 +112,22 @@ class MachineLoopTest {
         assertEquals(true, heldInCallback[0]);
         assertEquals(true, timers.clock().nowNs() >= 20_000_000);
     }
+
+    @Test
+    void resetRequestedWhilePausedResetsOnTheVcpuThreadAndStaysPaused() throws Exception {
+        Cpu cpu = tripleFaultingCpu();
+        MachineLoop[] loop = new MachineLoop[1];
+        java.util.concurrent.CompletableFuture<Thread> resetOn = new java.util.concurrent.CompletableFuture<>();
+        loop[0] = newLoop(cpu, false, () -> resetOn.complete(Thread.currentThread()));
+        loop[0].pause();
+        int[] status = {-1};
+        Thread vcpu = new Thread(() -> status[0] = loop[0].run(), "vcpu-test");
+        vcpu.start();
+        loop[0].requestReset();
+        assertEquals(vcpu, resetOn.get(10, java.util.concurrent.TimeUnit.SECONDS));
+        assertEquals(true, loop[0].isPaused());
+        loop[0].requestShutdown(3);
+        vcpu.join(10_000);
+        assertEquals(3, status[0]);
+    }
 }

@@ -1,0 +1,119 @@
+package dev.jemu.tests.qmp;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.jemu.tests.guest.Emulator;
+import dev.jemu.tests.guest.Nasm;
+import dev.jemu.tests.guest.Workspace;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+import java.io.IOException;
+import java.io.RandomAccessFile;
+import java.nio.file.FileSystems;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardWatchEventKinds;
+import java.nio.file.WatchService;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * {@code werror=stop} through QMP, on QEMU and on jemu alike: the WRITE disk guest boots from
+ * an NBD disk served by nbdkit whose writes fail with EIO while a trigger file exists. The
+ * first failing write stops the machine ({@code query-status}: {@code io-error}, not running);
+ * the test removes the trigger and continues, the held-back write is retried, and the guest
+ * finishes its writes and read-backs and leaves with its "done" status (33).
+ */
+class QmpIoErrorStopTest {
+    private static final Duration RUN_TIMEOUT = Duration.ofSeconds(120);
+    private static final long MIB = 1 << 20;
+    private static Workspace workspace;
+
+    @BeforeAll
+    static void toolsAreInstalled() {
+        workspace = Workspace.current();
+        assertTrue(Emulator.QEMU.isInstalled(workspace), "qemu-system-x86_64 is not on PATH (Debian package qemu-system-x86)");
+        assertTrue(Emulator.JEMU.isInstalled(workspace), "jemu's launcher is not built");
+    }
+
+    @ParameterizedTest
+    @EnumSource(Emulator.class)
+    void aFailedWriteStopsTheMachineAndContRetriesIt(Emulator emulator) throws Exception {
+        Path dir = workspace.buildDir("qmp/io-error-" + emulator.displayName());
+        Path stage = dir.resolve("diskboot-write.bin");
+        if (!Files.exists(stage)) {
+            Nasm.assemble(workspace, workspace.images().resolve("disk/diskboot.asm"), List.of("MODE_WRITE"), stage);
+        }
+        Path raw = dir.resolve("boot.raw");
+        Files.deleteIfExists(raw);
+        try (RandomAccessFile f = new RandomAccessFile(raw.toFile(), "rw")) {
+            f.setLength(4 * MIB);
+            f.write(Files.readAllBytes(stage));
+        }
+        Path trigger = dir.resolve("fail-writes");
+        Files.writeString(trigger, "");
+        Path socket = dir.resolve("nbd.sock");
+        Process nbdkit = startNbdkit(raw, socket, trigger, dir);
+        Path serial = dir.resolve("serial.txt");
+        List<String> options = List.of("-machine", "pc", "-m", "64M", "-display", "none", "-nodefaults",
+                "-serial", "file:" + serial, "-no-reboot", "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04",
+                "-drive", "file=nbd+unix:///?socket=" + socket + ",format=raw,if=ide,werror=stop");
+        try (QmpVmProcess vm = QmpVmProcess.start(emulator, workspace, dir, 1, options);
+             QmpClient qmp = vm.connect(0).negotiate()) {
+            JsonNode status = awaitStatus(qmp, "io-error");
+            assertEquals(false, status.path("running").asBoolean(), status.toString());
+            Files.delete(trigger);
+            assertTrue(qmp.execute("cont").path("return").isObject());
+            assertEquals(33, vm.awaitExit(RUN_TIMEOUT), vm.stderr());
+        } finally {
+            nbdkit.destroy();
+            nbdkit.waitFor(10, TimeUnit.SECONDS);
+        }
+        List<String> lines = Files.readAllLines(serial);
+        assertEquals("done", lines.getLast(), lines.toString());
+    }
+
+    /** Asks {@code query-status} until it says {@code want}, within the run timeout. */
+    private static JsonNode awaitStatus(QmpClient qmp, String want) throws IOException {
+        long deadline = System.nanoTime() + RUN_TIMEOUT.toNanos();
+        while (true) {
+            JsonNode s = qmp.execute("query-status").path("return");
+            if (s.path("status").asText().equals(want)) {
+                return s;
+            }
+            if (System.nanoTime() > deadline) {
+                throw new IOException("status is still " + s + " after " + RUN_TIMEOUT.toSeconds() + " s");
+            }
+            java.util.concurrent.locks.LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(20));
+        }
+    }
+
+    /** nbdkit serving {@code raw} on {@code socket}, writes failing with EIO while {@code trigger} exists. */
+    private static Process startNbdkit(Path raw, Path socket, Path trigger, Path dir) throws Exception {
+        Path pid = dir.resolve("nbdkit.pid");
+        Files.deleteIfExists(pid);
+        Files.deleteIfExists(socket);
+        try (WatchService watch = FileSystems.getDefault().newWatchService()) {
+            dir.register(watch, StandardWatchEventKinds.ENTRY_CREATE);
+            Process p = new ProcessBuilder("nbdkit", "--foreground", "-U", socket.toString(), "-P", pid.toString(),
+                    "--filter=error", "file", raw.toString(), "error-pwrite=EIO", "error-pwrite-rate=100%",
+                    "error-file=" + trigger)
+                    .redirectErrorStream(true).redirectOutput(dir.resolve("nbdkit.log").toFile()).start();
+            long deadline = System.nanoTime() + QmpVmProcess.START_TIMEOUT.toNanos();
+            while (!Files.exists(pid) && p.isAlive() && System.nanoTime() < deadline) {
+                var key = watch.poll(100, TimeUnit.MILLISECONDS);
+                if (key != null) {
+                    key.pollEvents();
+                    key.reset();
+                }
+            }
+            assertTrue(Files.exists(pid), "nbdkit did not start: " + Files.readString(dir.resolve("nbdkit.log")));
+            return p;
+        }
+    }
+}
