@@ -1,10 +1,12 @@
 package dev.jemu.block.qcow2;
 
 import dev.jemu.block.BlockException;
+import dev.jemu.block.Preallocation;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -114,8 +116,9 @@ public final class Qcow2Check {
         count(h.snapshotsOffset, tableBytes);
         Qcow2Refcounts rc = img.refcounts;
         count(rc.tableOffset, (long) rc.tableClusters * cs);
-        checkRefcountBlocks(rc);
-        int[] fixed = compare(rc, fix);
+        int[] fixed = new int[2];
+        checkRefcountBlocks(rc, fix == REPAIR_ALL, fixed);
+        compare(rc, fix, fixed);
         checkCopiedFlags(fix == REPAIR_ALL, fixed);
         if (fix != NO_REPAIR) {
             img.flushMetadata();
@@ -126,7 +129,7 @@ public final class Qcow2Check {
                 (highest + 1) << cb, total, allocated, fragmented, compressed, messages);
     }
 
-    private void checkRefcountBlocks(Qcow2Refcounts rc) {
+    private void checkRefcountBlocks(Qcow2Refcounts rc, boolean repair, int[] fixed) throws IOException {
         for (int i = 0; i < rc.table.length; i++) {
             long e = rc.table[i];
             long off = e & Qcow2Refcounts.REFT_OFFSET_MASK;
@@ -139,7 +142,13 @@ public final class Qcow2Check {
                 continue;
             }
             if (off >>> cb >= fileClusters) {
-                corruption("ERROR refcount block " + i + " is outside image");
+                if (repair && growFileTo(off + cs)) {
+                    messages.add("Repairing refcount block " + i + " is outside image");
+                    count(off, cs);
+                    fixed[0]++;
+                } else {
+                    corruption("ERROR refcount block " + i + " is outside image");
+                }
                 continue;
             }
             if (off != 0) {
@@ -153,11 +162,27 @@ public final class Qcow2Check {
     }
 
     /**
-     * Compares stored refcounts with the counts for every cluster counted or inside the file, repairing per
-     * {@code fix}; returns {corruptions fixed, leaks fixed}.
+     * Extends the file with zeroes to {@code end} so that a refcount block recorded past its end
+     * lies inside it, as qemu-img's repair does; false (nothing done) if that would more than
+     * double the file.
      */
-    private int[] compare(Qcow2Refcounts rc, int fix) throws IOException {
-        int[] fixed = new int[2];
+    private boolean growFileTo(long end) throws IOException {
+        if (end > Math.max(2 * fileLen, fileLen + (64L << cb))) {
+            return false;
+        }
+        img.file.coTruncate(end, Preallocation.OFF);
+        fileLen = img.file.length();
+        fileClusters = (fileLen + cs - 1) >>> cb;
+        refs = Arrays.copyOf(refs, (int) fileClusters + 1);
+        comparedClusters = Math.max(comparedClusters, fileClusters);
+        return true;
+    }
+
+    /**
+     * Compares stored refcounts with the counts for every cluster counted or inside the file,
+     * repairing per {@code fix}; adds to {@code fixed} = {corruptions fixed, leaks fixed}.
+     */
+    private void compare(Qcow2Refcounts rc, int fix, int[] fixed) throws IOException {
         if (fix != NO_REPAIR) {
             rc.reserved = refs;
         }
@@ -198,7 +223,6 @@ public final class Qcow2Check {
         } finally {
             rc.reserved = null;
         }
-        return fixed;
     }
 
     /**
