@@ -103,6 +103,10 @@ public final class Qcow2Check {
         for (int i = 0; i < img.snapshots.size(); i++) {
             Qcow2Snapshot s = img.snapshots.get(i);
             tableBytes += s.entryBytes();
+            if (s.extraBytes() > Qcow2Snapshot.MAX_EXTRA) {
+                corruption("ERROR snapshot table entry " + i + " has too much extra metadata (" + s.extraBytes()
+                        + " > " + Qcow2Snapshot.MAX_EXTRA + ")");
+            }
             if (h.version >= 3 && s.extraBytes() < Qcow2Snapshot.V3_EXTRA) {
                 corruption("ERROR snapshot table entry " + i + " is incomplete");
             }

@@ -105,9 +105,9 @@ public final class Qcow2Driver implements BlockDriver {
 
     /**
      * Opens the qcow2 image stored in {@code file}; with {@code forRepair} (qemu-img's check
-     * open) a writable open accepts what only {@link #check} can repair: the corrupt flag,
-     * a dirty image (left to the check) and refcount table entries that are unaligned, past the
-     * end of the file or overlap other metadata. Use such a driver for {@link #check} only.
+     * open) a writable open accepts what only {@link #check} can find or repair: the corrupt
+     * flag, a dirty image (left to the check), refcount table entries that are unaligned, past
+     * the end of the file or overlap other metadata, and snapshot entries with too much extra data. Use such a driver for {@link #check} only.
      */
     public static Qcow2Driver open(BlockDriverState file, boolean readOnly, BackingOpener opener,
                                    Boolean lazyOverride, boolean forRepair) throws IOException {
@@ -167,7 +167,7 @@ public final class Qcow2Driver implements BlockDriver {
             ByteBuffer st = ByteBuffer.allocate((int) len);
             long off = header.snapshotsOffset;
             SyncIo.run(() -> file.coPreadv(off, st, 0, st.capacity()));
-            snapshots = Qcow2Snapshot.parseTable(st, header.nbSnapshots, name);
+            snapshots = Qcow2Snapshot.parseTable(st, header.nbSnapshots, name, forRepair);
         }
         lazyRefcounts = lazyOverride != null ? lazyOverride
                 : (header.compatible & Qcow2Header.COMPAT_LAZY_REFCOUNTS) != 0;

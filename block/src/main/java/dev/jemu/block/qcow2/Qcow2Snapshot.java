@@ -29,8 +29,8 @@ record Qcow2Snapshot(long l1Offset, int l1Size, String id, String name, long dat
     /** Extra data a version 3 entry must carry: the large VM state size and the disk size. */
     static final int V3_EXTRA = 16;
 
-    /** Largest extra-data area accepted per entry. */
-    private static final int MAX_EXTRA = 1024;
+    /** Largest extra-data area accepted per entry (outside a repair open). */
+    static final int MAX_EXTRA = 1024;
 
     /** The entry as {@code info} and {@code snapshot -l} show it. */
     ImageInfo.SnapshotInfo info() {
@@ -39,9 +39,11 @@ record Qcow2Snapshot(long l1Offset, int l1Size, String id, String name, long dat
 
     /**
      * Parses {@code count} entries from {@code table} (the bytes from the table's offset to at
-     * most the end of the file).
+     * most the end of the file). With {@code repair} (the check's open) an entry with too much
+     * extra data is kept, for the check to report.
      */
-    static List<Qcow2Snapshot> parseTable(ByteBuffer table, int count, String image) throws BlockException {
+    static List<Qcow2Snapshot> parseTable(ByteBuffer table, int count, String image, boolean repair)
+            throws BlockException {
         List<Qcow2Snapshot> out = new ArrayList<>(count);
         int pos = 0;
         String pre = "Could not open '" + image + "': Image is corrupt: snapshot table ";
@@ -58,7 +60,7 @@ record Qcow2Snapshot(long l1Offset, int l1Size, String id, String name, long dat
             long vmClock = table.getLong(pos + 24);
             long vmState = table.getInt(pos + 32) & 0xffffffffL;
             int extra = table.getInt(pos + 36);
-            if (extra < 0 || extra > MAX_EXTRA) {
+            if (extra < 0 || (extra > MAX_EXTRA && !repair)) {
                 throw new BlockException(pre + "entry " + i + " has too much extra data ("
                         + Integer.toUnsignedString(extra) + " bytes)");
             }

@@ -134,4 +134,23 @@ class Qcow2CheckTest {
         assertTrue(r.corruptionsFixed() > 0, r.messages().toString());
         TestImages.assertCleanCheck(img);
     }
+
+    /**
+     * Mutant class "snapshot extra_data_size 0x18->0x401": a damaged inactive snapshot entry
+     * opens for repair, as in qemu-img, and is reported (jemu cannot rewrite the table yet).
+     */
+    @Test
+    void snapshotWithTooMuchExtraDataOpensForRepair() throws IOException {
+        Path img = imageWithData();
+        ok("qemu-img", "snapshot", "-c", "s1", img.toString());
+        qemuIo(img, "qcow2", "write -P 2 1M 16k");
+        TestImages.pokeInt(img, TestImages.peekLong(img, 64) + 36, 1025);
+        Path copy = dir.resolve("copy.qcow2");
+        java.nio.file.Files.copy(img, copy);
+        assertEquals(0, TestImages.exec("qemu-img", "check", "-r", "all", copy.toString()).exit());
+        Qcow2Check.Result r = jemuCheck(img, Qcow2Check.REPAIR_ALL);
+        assertTrue(r.messages().contains("ERROR snapshot table entry 0 has too much extra metadata (1025 > 1024)"),
+                r.messages().toString());
+        assertEquals(1, r.corruptions(), r.messages().toString());
+    }
 }
