@@ -1,10 +1,12 @@
 package dev.jemu.block.qcow2;
 
 import dev.jemu.block.BlockException;
+import dev.jemu.block.Preallocation;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -13,7 +15,11 @@ import java.util.List;
  * L2 tables, data and compressed clusters, refcount table and blocks, snapshot table) is
  * counted, and the counts are compared with the stored refcounts. A stored refcount below the
  * count is a corruption; above it, a leak. The "copied" flag of L1 and L2 entries must match
- * refcount == 1. Runs inside a coroutine with the image's metadata lock held.
+ * refcount == 1. Damage is counted the way qemu-img counts it, so that both tools report the
+ * same numbers: a table at an unaligned offset is still read and counted, a region reaching a
+ * cluster or more past the end of the file is one corruption, reserved bits set in an L1 or L2
+ * entry are one corruption each, and a version 3 snapshot entry without the large VM state
+ * size and disk size is incomplete. Runs inside a coroutine with the image's metadata lock held.
  */
 public final class Qcow2Check {
     /** Only report. */
@@ -41,6 +47,8 @@ public final class Qcow2Check {
     private final int cb;
     private int[] refs;
     private long fileClusters;
+    /** Clusters compared: those of the file, and one more if a region counted reaches into it. */
+    private long comparedClusters;
     private int corruptions;
     private int leaks;
     private int checkErrors;
@@ -48,9 +56,8 @@ public final class Qcow2Check {
     private long fragmented;
     private long compressed;
     private long highest = -1;
+    private long fileLen;
     private List<String> messages = new ArrayList<>();
-    private boolean fixFlags;
-    private int flagsFixed;
 
     Qcow2Check(Qcow2Driver img) {
         this.img = img;
@@ -61,29 +68,17 @@ public final class Qcow2Check {
     /** Runs the check with repair mode {@code fix}; after a repair the image is checked again. */
     Result run(int fix) throws IOException {
         img.flushMetadata();
-        Result first = pass(fix, false);
+        Result first = pass(fix);
         if (fix == NO_REPAIR) {
             return first;
         }
-        int fixedC = first.corruptionsFixed();
-        int fixedL = first.leaksFixed();
-        List<String> msgs = new ArrayList<>(first.messages());
-        if (fix == REPAIR_ALL) {
-            Result flags = pass(NO_REPAIR, true);
-            fixedC += flagsFixed;
-            if (flags.leaks() > 0 || flags.corruptions() - flagsFixed > 0) {
-                Result again = pass(fix, false);
-                fixedC += again.corruptionsFixed();
-                fixedL += again.leaksFixed();
-            }
-        }
-        Result last = pass(NO_REPAIR, false);
-        return new Result(last.corruptions(), last.leaks(), last.checkErrors(), fixedC, fixedL,
-                last.imageEndOffset(), last.totalClusters(), last.allocatedClusters(),
-                last.fragmentedClusters(), last.compressedClusters(), msgs);
+        Result last = pass(NO_REPAIR);
+        return new Result(last.corruptions(), last.leaks(), last.checkErrors(), first.corruptionsFixed(),
+                first.leaksFixed(), last.imageEndOffset(), last.totalClusters(), last.allocatedClusters(),
+                last.fragmentedClusters(), last.compressedClusters(), first.messages());
     }
 
-    private Result pass(int fix, boolean fixCopiedFlags) throws IOException {
+    private Result pass(int fix) throws IOException {
         corruptions = 0;
         leaks = 0;
         checkErrors = 0;
@@ -92,104 +87,159 @@ public final class Qcow2Check {
         compressed = 0;
         highest = -1;
         messages = new ArrayList<>();
-        fixFlags = fixCopiedFlags;
-        flagsFixed = 0;
-        long fileLen = img.file.length();
+        fileLen = img.file.length();
         fileClusters = (fileLen + cs - 1) >>> cb;
         if (fileClusters > Integer.MAX_VALUE - 8) {
             throw new BlockException(img.name + ": image file too large to check");
         }
-        refs = new int[(int) fileClusters];
+        // A region may end less than a cluster past the end of the file: one slot more.
+        refs = new int[(int) fileClusters + 1];
+        comparedClusters = fileClusters;
 
         count(0, cs);
         Qcow2Header h = img.header;
-        count(h.l1TableOffset, (long) h.l1Size * 8);
-        checkL1(img.l1, h.l1TableOffset, true);
-        if (!img.snapshots.isEmpty()) {
-            long tableBytes = 0;
-            for (Qcow2Snapshot s : img.snapshots) {
-                tableBytes += s.entryBytes();
+        checkL1(h.l1TableOffset, h.l1Size, true);
+        long tableBytes = 0;
+        for (int i = 0; i < img.snapshots.size(); i++) {
+            Qcow2Snapshot s = img.snapshots.get(i);
+            tableBytes += s.entryBytes();
+            if (s.extraBytes() > Qcow2Snapshot.MAX_EXTRA) {
+                corruption("ERROR snapshot table entry " + i + " has too much extra metadata (" + s.extraBytes()
+                        + " > " + Qcow2Snapshot.MAX_EXTRA + ")");
             }
-            count(h.snapshotsOffset, tableBytes);
-            for (Qcow2Snapshot s : img.snapshots) {
-                String problem = s.l1Problem(cs, img.file.length());
-                if (problem != null) {
-                    corruption(problem);
-                    continue;
-                }
-                count(s.l1Offset(), (long) s.l1Size() * 8);
-                long[] l1 = new long[s.l1Size()];
-                if (s.l1Size() > 0) {
-                    ByteBuffer b = ByteBuffer.allocate(s.l1Size() * 8);
-                    img.file.coPreadv(s.l1Offset(), b, 0, b.capacity());
-                    b.asLongBuffer().get(l1);
-                }
-                checkL1(l1, s.l1Offset(), false);
+            if (h.version >= 3 && s.extraBytes() < Qcow2Snapshot.V3_EXTRA) {
+                corruption("ERROR snapshot table entry " + i + " is incomplete");
             }
-        }
-        Qcow2Refcounts rc = img.refcounts;
-        count(rc.tableOffset, (long) rc.tableClusters * cs);
-        for (int i = 0; i < rc.table.length; i++) {
-            long e = rc.table[i];
-            if (e == 0) {
+            String problem = s.l1Problem(cs);
+            if (problem != null) {
+                corruption(problem);
                 continue;
             }
+            checkL1(s.l1Offset(), s.l1Size(), false);
+        }
+        count(h.snapshotsOffset, tableBytes);
+        Qcow2Refcounts rc = img.refcounts;
+        count(rc.tableOffset, (long) rc.tableClusters * cs);
+        int[] fixed = new int[2];
+        checkRefcountBlocks(rc, fix == REPAIR_ALL, fixed);
+        compare(rc, fix, fixed);
+        checkCopiedFlags(fix == REPAIR_ALL, fixed);
+        if (fix != NO_REPAIR) {
+            img.flushMetadata();
+            rc.resetHint();
+        }
+        long total = (h.size + cs - 1) >>> cb;
+        return new Result(corruptions, leaks, checkErrors, fixed[0], fixed[1],
+                (highest + 1) << cb, total, allocated, fragmented, compressed, messages);
+    }
+
+    private void checkRefcountBlocks(Qcow2Refcounts rc, boolean repair, int[] fixed) throws IOException {
+        for (int i = 0; i < rc.table.length; i++) {
+            long e = rc.table[i];
             long off = e & Qcow2Refcounts.REFT_OFFSET_MASK;
-            if ((off & (cs - 1)) != 0 || (e & 0x1ff) != 0) {
+            if ((e & 0x1ff) != 0) {
+                corruption("ERROR refcount table entry " + i + " has reserved bits set");
+                continue;
+            }
+            if ((off & (cs - 1)) != 0) {
                 corruption("ERROR refcount block " + i + " is not cluster aligned; refcount table entry corrupted");
                 continue;
             }
             if (off >>> cb >= fileClusters) {
-                corruption("ERROR refcount block " + i + " is outside image");
+                if (repair && growFileTo(off + cs)) {
+                    messages.add("Repairing refcount block " + i + " is outside image");
+                    count(off, cs);
+                    fixed[0]++;
+                } else {
+                    corruption("ERROR refcount block " + i + " is outside image");
+                }
                 continue;
             }
-            count(off, cs);
+            if (off != 0) {
+                count(off, cs);
+                int n = refs[(int) (off >>> cb)];
+                if (n != 1) {
+                    corruption("ERROR refcount block " + i + " refcount=" + n);
+                }
+            }
         }
-        int corruptionsFixed = 0;
-        int leaksFixed = 0;
+    }
+
+    /**
+     * Extends the file with zeroes to {@code end} so that a refcount block recorded past its end
+     * lies inside it, as qemu-img's repair does; false (nothing done) if that would more than
+     * double the file.
+     */
+    private boolean growFileTo(long end) throws IOException {
+        if (end > Math.max(2 * fileLen, fileLen + (64L << cb))) {
+            return false;
+        }
+        img.file.coTruncate(end, Preallocation.OFF);
+        fileLen = img.file.length();
+        fileClusters = (fileLen + cs - 1) >>> cb;
+        refs = Arrays.copyOf(refs, (int) fileClusters + 1);
+        comparedClusters = Math.max(comparedClusters, fileClusters);
+        return true;
+    }
+
+    /**
+     * Compares stored refcounts with the counts for every cluster counted or inside the file,
+     * repairing per {@code fix}; adds to {@code fixed} = {corruptions fixed, leaks fixed}.
+     */
+    private void compare(Qcow2Refcounts rc, int fix, int[] fixed) throws IOException {
         if (fix != NO_REPAIR) {
             rc.reserved = refs;
         }
         try {
-            // As qemu-img does, only clusters inside the file are compared.
-            for (long c = 0; c < fileClusters; c++) {
+            for (long c = 0; c < comparedClusters; c++) {
                 long stored;
                 try {
-                    stored = rc.get(c);
+                    stored = blockPastEnd(rc, c) ? 0 : rc.get(c);
                 } catch (BlockException e) {
                     checkErrors++;
                     messages.add("Can't get refcount for cluster " + c + ": " + e.getMessage());
                     continue;
                 }
                 long want = refs[(int) c];
+                if (stored > 0 || want > 0) {
+                    highest = c;
+                }
                 if (stored == want) {
                     continue;
                 }
                 if (stored < want) {
-                    corruption("ERROR cluster " + c + " refcount=" + stored + " reference=" + want);
                     if (fix == REPAIR_ALL && want <= rc.maxRefcount()) {
+                        messages.add("Repairing cluster " + c + " refcount=" + stored + " reference=" + want);
                         rc.set(c, want);
-                        corruptionsFixed++;
+                        fixed[0]++;
+                    } else {
+                        corruption("ERROR cluster " + c + " refcount=" + stored + " reference=" + want);
                     }
+                } else if (fix != NO_REPAIR) {
+                    messages.add("Repairing cluster " + c + " refcount=" + stored + " reference=" + want);
+                    rc.set(c, want);
+                    fixed[1]++;
                 } else {
                     leaks++;
                     messages.add("Leaked cluster " + c + " refcount=" + stored + " reference=" + want);
-                    if (fix != NO_REPAIR) {
-                        rc.set(c, want);
-                        leaksFixed++;
-                    }
                 }
             }
         } finally {
             rc.reserved = null;
         }
-        if (fix != NO_REPAIR || fixCopiedFlags) {
-            img.flushMetadata();
-            rc.resetHint();
+    }
+
+    /**
+     * Whether the refcount block holding {@code cluster}'s refcount lies past the end of the
+     * file: it reads as zeroes there, as in qemu-img, and is reported as outside the image.
+     */
+    private boolean blockPastEnd(Qcow2Refcounts rc, long cluster) {
+        long ti = cluster >>> rc.blockBits();
+        if (ti >= rc.table.length) {
+            return false;
         }
-        long total = (h.size + cs - 1) >>> cb;
-        return new Result(corruptions, leaks, checkErrors, corruptionsFixed, leaksFixed,
-                (highest + 1) << cb, total, allocated, fragmented, compressed, messages);
+        long off = rc.table[(int) ti] & Qcow2Refcounts.REFT_OFFSET_MASK;
+        return off != 0 && (rc.table[(int) ti] & 0x1ff) == 0 && (off & (cs - 1)) == 0 && off >= fileLen;
     }
 
     private void corruption(String message) {
@@ -197,65 +247,98 @@ public final class Qcow2Check {
         messages.add(message);
     }
 
-    /** Counts one reference to every cluster of {@code [offset, offset + bytes)}. */
+    /**
+     * Counts one reference to every cluster of {@code [offset, offset + bytes)}; a region that
+     * reaches a cluster or more past the end of the file is a corruption and is not counted.
+     */
     private void count(long offset, long bytes) {
         if (bytes <= 0) {
+            return;
+        }
+        if (offset < 0 || offset + bytes - fileLen >= cs) {
+            corruption("ERROR: counting reference for region exceeding the end of the file by one cluster or more: "
+                    + "offset 0x" + Long.toHexString(offset) + " size 0x" + Long.toHexString(bytes));
             return;
         }
         long first = offset >>> cb;
         long last = (offset + bytes - 1) >>> cb;
         for (long c = first; c <= last; c++) {
-            if (c >= fileClusters || c < 0) {
-                corruption("ERROR: cluster " + c + " (offset 0x" + Long.toHexString(c << cb)
-                        + ") is beyond the end of the image file");
-                return;
+            if (refs[(int) c] == img.refcounts.maxRefcount()) {
+                corruption("ERROR: overflow cluster offset=0x" + Long.toHexString(c << cb));
+                continue;
             }
             refs[(int) c]++;
-            if (c > highest) {
-                highest = c;
-            }
+            comparedClusters = Math.max(comparedClusters, c + 1);
         }
     }
 
-    private void checkL1(long[] l1, long l1Offset, boolean active) throws IOException {
-        long prevHost = -1;
-        for (int i = 0; i < l1.length; i++) {
-            long e = l1[i];
-            long off = e & Qcow2Driver.L1E_OFFSET_MASK;
-            if (off == 0) {
+    /** {@code bytes} of the file at {@code offset}, zeroes past its end. */
+    private ByteBuffer readPadded(long offset, int bytes) throws IOException {
+        ByteBuffer b = ByteBuffer.allocate(bytes);
+        long n = Math.min(bytes, fileLen - offset);
+        if (offset >= 0 && n > 0) {
+            img.file.coPreadv(offset, b, 0, (int) n);
+        }
+        return b;
+    }
+
+    private void checkL1(long l1Offset, int l1Size, boolean active) throws IOException {
+        count(l1Offset, (long) l1Size * 8);
+        ByteBuffer l1 = readPadded(l1Offset, l1Size * 8);
+        for (int i = 0; i < l1Size; i++) {
+            long e = l1.getLong(i * 8);
+            if (e == 0) {
                 continue;
             }
-            if ((e & Qcow2Driver.L1E_RESERVED) != 0 || (off & (cs - 1)) != 0) {
+            if ((e & Qcow2Driver.L1E_RESERVED) != 0) {
+                corruption("ERROR found L1 entry with reserved bits set: " + Long.toHexString(e));
+            }
+            long off = e & Qcow2Driver.L1E_OFFSET_MASK;
+            count(off, cs);
+            if ((off & (cs - 1)) != 0) {
                 corruption("ERROR l2_offset=" + Long.toHexString(off)
                         + ": Table is not cluster aligned; L1 entry corrupted");
-                continue;
             }
-            if (off < cs || off >>> cb >= fileClusters) {
-                corruption("ERROR l2_offset=" + Long.toHexString(off) + ": L2 table is outside the image file");
-                continue;
+            checkL2(readPadded(off, cs), active);
+        }
+    }
+
+    private void checkL2(ByteBuffer t, boolean active) {
+        long nextContiguous = 0;
+        for (int j = 0; j < cs / 8; j++) {
+            long e = t.getLong(j << 3);
+            int type = Qcow2Driver.entryType(e);
+            if (type != Qcow2Driver.TYPE_COMPRESSED && (e & Qcow2Driver.L2E_RESERVED) != 0) {
+                corruption("ERROR found l2 entry with reserved bits set: " + Long.toHexString(e));
             }
-            count(off, cs);
-            if (active) {
-                long rc = storedRefcountOrMinus1(off >>> cb);
-                boolean copied = (e & Qcow2Driver.OFLAG_COPIED) != 0;
-                if (rc >= 0 && (rc == 1) != copied) {
-                    corruption("ERROR OFLAG_COPIED L2 cluster: l1_index=" + i + " l1_entry=" + Long.toHexString(e)
-                            + " refcount=" + rc);
-                    if (fixFlags) {
-                        long fixed = rc == 1 ? e | Qcow2Driver.OFLAG_COPIED : e & ~Qcow2Driver.OFLAG_COPIED;
-                        img.l2Cache.flush();
-                        img.writeL1Entry(i, fixed);
-                        flagsFixed++;
-                    }
+            long host = e & Qcow2Driver.L2E_OFFSET_MASK;
+            if (type == Qcow2Driver.TYPE_COMPRESSED) {
+                long coffset = img.compressedOffset(e);
+                if ((e & Qcow2Driver.OFLAG_COPIED) != 0) {
+                    corruption("ERROR: coffset=0x" + Long.toHexString(coffset)
+                            + ": copied flag must never be set for compressed clusters");
                 }
+                count(coffset, (long) img.compressedSectors(e) * 512 - (coffset & 511));
+                if (active) {
+                    allocated++;
+                    compressed++;
+                    fragmented++;
+                }
+            } else if (host != 0 && (type == Qcow2Driver.TYPE_NORMAL || type == Qcow2Driver.TYPE_ZERO)) {
+                if ((host & (cs - 1)) != 0) {
+                    corruption("ERROR offset=" + Long.toHexString(host) + ": "
+                            + (type == Qcow2Driver.TYPE_NORMAL ? "Data" : "Preallocated")
+                            + " cluster is not properly aligned; L2 entry corrupted.");
+                }
+                if (active) {
+                    allocated++;
+                    if (nextContiguous != 0 && host != nextContiguous) {
+                        fragmented++;
+                    }
+                    nextContiguous = host + cs;
+                }
+                count(host, cs);
             }
-            ByteBuffer t = ByteBuffer.allocate(cs);
-            if (active) {
-                t.put(0, img.l2Cache.get(i, off), 0, cs);
-            } else {
-                img.file.coPreadv(off, t, 0, cs);
-            }
-            prevHost = checkL2(t, i, off, active, prevHost);
         }
     }
 
@@ -265,65 +348,64 @@ public final class Qcow2Check {
      */
     private long storedRefcountOrMinus1(long cluster) throws IOException {
         try {
-            return img.refcounts.get(cluster);
+            return blockPastEnd(img.refcounts, cluster) ? 0 : img.refcounts.get(cluster);
         } catch (BlockException e) {
             return -1;
         }
     }
 
-    private long checkL2(ByteBuffer t, int l1i, long l2Offset, boolean active, long prevHost) throws IOException {
-        int entries = cs / 8;
-        for (int j = 0; j < entries; j++) {
-            long e = t.getLong(j << 3);
-            int type = Qcow2Driver.entryType(e);
-            switch (type) {
-                case Qcow2Driver.TYPE_COMPRESSED -> {
-                    if ((e & Qcow2Driver.OFLAG_COPIED) != 0) {
-                        corruption("ERROR: coffset=" + Long.toHexString(img.compressedOffset(e))
-                                + ": copied flag must never be set for compressed clusters");
-                    }
-                    long host = img.compressedOffset(e) & ~511L;
-                    count(host, (long) img.compressedSectors(e) * 512);
-                    if (active) {
-                        allocated++;
-                        compressed++;
-                    }
+    /**
+     * The copied flag of every active L1 and L2 entry must be set exactly when the refcount is 1;
+     * judged after the refcounts are repaired, and repaired with {@code repair}.
+     */
+    private void checkCopiedFlags(boolean repair, int[] fixed) throws IOException {
+        long[] l1 = img.l1;
+        for (int i = 0; i < l1.length; i++) {
+            long e = l1[i];
+            long off = e & Qcow2Driver.L1E_OFFSET_MASK;
+            if (off == 0) {
+                continue;
+            }
+            long rc = storedRefcountOrMinus1(off >>> cb);
+            if (rc < 0) {
+                continue;
+            }
+            boolean inFile = (off & (cs - 1)) == 0 && off >>> cb < fileClusters;
+            if ((rc == 1) != ((e & Qcow2Driver.OFLAG_COPIED) != 0)) {
+                if (repair) {
+                    messages.add("Repairing OFLAG_COPIED L2 cluster: l1_index=" + i + " l1_entry="
+                            + Long.toHexString(e) + " refcount=" + rc);
+                    img.l2Cache.flush();
+                    img.writeL1Entry(i, rc == 1 ? e | Qcow2Driver.OFLAG_COPIED : e & ~Qcow2Driver.OFLAG_COPIED);
+                    fixed[0]++;
+                } else {
+                    corruption("ERROR OFLAG_COPIED L2 cluster: l1_index=" + i + " l1_entry=" + Long.toHexString(e)
+                            + " refcount=" + rc);
                 }
-                case Qcow2Driver.TYPE_ZERO, Qcow2Driver.TYPE_NORMAL -> {
-                    long host = e & Qcow2Driver.L2E_OFFSET_MASK;
-                    if (host == 0) {
-                        continue;
-                    }
-                    if ((e & Qcow2Driver.L2E_RESERVED) != 0 || (host & (cs - 1)) != 0) {
-                        corruption("ERROR offset=" + Long.toHexString(host)
-                                + ": Cluster is not properly aligned; L2 entry corrupted");
-                        continue;
-                    }
-                    count(host, cs);
-                    if (active) {
-                        allocated++;
-                        if (prevHost >= 0 && host != prevHost + cs) {
-                            fragmented++;
-                        }
-                        prevHost = host;
-                        long rc = storedRefcountOrMinus1(host >>> cb);
-                        boolean copied = (e & Qcow2Driver.OFLAG_COPIED) != 0;
-                        if (rc >= 0 && (rc == 1) != copied) {
-                            corruption("ERROR OFLAG_COPIED data cluster: l2_entry=" + Long.toHexString(e)
-                                    + " refcount=" + rc);
-                            if (fixFlags) {
-                                long fixed = rc == 1 ? e | Qcow2Driver.OFLAG_COPIED : e & ~Qcow2Driver.OFLAG_COPIED;
-                                ByteBuffer live = img.l2Cache.get(l1i, l2Offset);
-                                live.putLong(j << 3, fixed);
-                                img.l2Cache.markDirty(l1i);
-                                flagsFixed++;
-                            }
-                        }
-                    }
+            }
+            ByteBuffer t = inFile ? img.l2Cache.get(i, off) : readPadded(off, cs);
+            for (int j = 0; j < cs / 8; j++) {
+                long l2e = t.getLong(j << 3);
+                int type = Qcow2Driver.entryType(l2e);
+                long host = l2e & Qcow2Driver.L2E_OFFSET_MASK;
+                if (host == 0 || (type != Qcow2Driver.TYPE_NORMAL && type != Qcow2Driver.TYPE_ZERO)) {
+                    continue;
                 }
-                default -> { }
+                long drc = storedRefcountOrMinus1(host >>> cb);
+                if (drc < 0 || (drc == 1) == ((l2e & Qcow2Driver.OFLAG_COPIED) != 0)) {
+                    continue;
+                }
+                if (repair && inFile) {
+                    messages.add("Repairing OFLAG_COPIED data cluster: l2_entry=" + Long.toHexString(l2e)
+                            + " refcount=" + drc);
+                    t.putLong(j << 3, drc == 1 ? l2e | Qcow2Driver.OFLAG_COPIED : l2e & ~Qcow2Driver.OFLAG_COPIED);
+                    img.l2Cache.markDirty(i);
+                    fixed[0]++;
+                } else {
+                    corruption("ERROR OFLAG_COPIED data cluster: l2_entry=" + Long.toHexString(l2e)
+                            + " refcount=" + drc);
+                }
             }
         }
-        return prevHost;
     }
 }

@@ -62,6 +62,8 @@ public final class Qcow2Driver implements BlockDriver {
     final int clusterSize;
     final int l2Bits;
     final boolean readOnly;
+    /** Opened for {@code check -r}: damage that only the check can repair does not refuse the open. */
+    private final boolean forRepair;
     final CoMutex lock = new CoMutex();
     long[] l1;
     Qcow2Cache l2Cache;
@@ -77,8 +79,9 @@ public final class Qcow2Driver implements BlockDriver {
     private int pendingFreeCount;
     private long compressedFreeByte;
 
-    private Qcow2Driver(BlockDriverState file, Qcow2Header header, boolean readOnly) {
+    private Qcow2Driver(BlockDriverState file, Qcow2Header header, boolean readOnly, boolean forRepair) {
         this.file = file;
+        this.forRepair = forRepair;
         this.name = file.filename();
         this.header = header;
         this.clusterBits = header.clusterBits;
@@ -97,6 +100,17 @@ public final class Qcow2Driver implements BlockDriver {
      */
     public static Qcow2Driver open(BlockDriverState file, boolean readOnly, BackingOpener opener,
                                    Boolean lazyOverride) throws IOException {
+        return open(file, readOnly, opener, lazyOverride, false);
+    }
+
+    /**
+     * Opens the qcow2 image stored in {@code file}; with {@code forRepair} (qemu-img's check
+     * open) a writable open accepts what only {@link #check} can find or repair: the corrupt
+     * flag, a dirty image (left to the check), refcount table entries that are unaligned, past
+     * the end of the file or overlap other metadata, and snapshot entries with too much extra data. Use such a driver for {@link #check} only.
+     */
+    public static Qcow2Driver open(BlockDriverState file, boolean readOnly, BackingOpener opener,
+                                   Boolean lazyOverride, boolean forRepair) throws IOException {
         String name = file.filename();
         long fileSize = file.length();
         int first = (int) Math.min(fileSize, 512);
@@ -108,18 +122,20 @@ public final class Qcow2Driver implements BlockDriver {
             int n = (int) Math.min(fileSize, 1L << cb);
             ByteBuffer full = ByteBuffer.allocate(n);
             SyncIo.run(() -> file.coPreadv(0, full, 0, n));
-            return openWith(file, Qcow2Header.parse(full, fileSize, name), readOnly, opener, lazyOverride);
+            return openWith(file, Qcow2Header.parse(full, fileSize, name), readOnly, opener, lazyOverride,
+                    forRepair);
         }
-        return openWith(file, Qcow2Header.parse(head, fileSize, name), readOnly, opener, lazyOverride);
+        return openWith(file, Qcow2Header.parse(head, fileSize, name), readOnly, opener, lazyOverride, forRepair);
     }
 
     private static Qcow2Driver openWith(BlockDriverState file, Qcow2Header h, boolean readOnly,
-                                        BackingOpener opener, Boolean lazyOverride) throws IOException {
+                                        BackingOpener opener, Boolean lazyOverride, boolean forRepair)
+            throws IOException {
         String pre = "Could not open '" + file.filename() + "': ";
-        if (!readOnly && (h.incompatible & Qcow2Header.INCOMPAT_CORRUPT) != 0) {
+        if (!readOnly && !forRepair && (h.incompatible & Qcow2Header.INCOMPAT_CORRUPT) != 0) {
             throw new BlockException(pre + "qcow2: Image is corrupt; cannot be opened read/write");
         }
-        Qcow2Driver d = new Qcow2Driver(file, h, readOnly);
+        Qcow2Driver d = new Qcow2Driver(file, h, readOnly, forRepair);
         try {
             d.load(opener, lazyOverride);
         } catch (IOException | RuntimeException e) {
@@ -151,7 +167,7 @@ public final class Qcow2Driver implements BlockDriver {
             ByteBuffer st = ByteBuffer.allocate((int) len);
             long off = header.snapshotsOffset;
             SyncIo.run(() -> file.coPreadv(off, st, 0, st.capacity()));
-            snapshots = Qcow2Snapshot.parseTable(st, header.nbSnapshots, name);
+            snapshots = Qcow2Snapshot.parseTable(st, header.nbSnapshots, name, forRepair);
         }
         lazyRefcounts = lazyOverride != null ? lazyOverride
                 : (header.compatible & Qcow2Header.COMPAT_LAZY_REFCOUNTS) != 0;
@@ -159,14 +175,14 @@ public final class Qcow2Driver implements BlockDriver {
             throw new BlockException(pre + "Lazy refcounts require a qcow2 image with at least qemu 1.1 compatibility"
                     + " level");
         }
-        if (!readOnly) {
+        if (!readOnly && !forRepair) {
             validateRefcountTable(pre, fileSize);
         }
         if (header.backingFile != null && opener != null) {
             String resolved = BlockGraph.resolveBacking(name, header.backingFile);
             backing = opener.open(resolved, header.backingFormat);
         }
-        if (!readOnly) {
+        if (!readOnly && !forRepair) {
             SyncIo.run(this::prepareForWriting);
         }
     }
@@ -1213,7 +1229,14 @@ public final class Qcow2Driver implements BlockDriver {
     public Qcow2Check.Result check(int fix) throws IOException {
         lock.lock();
         try {
-            return new Qcow2Check(this).run(fix);
+            Qcow2Check.Result r = new Qcow2Check(this).run(fix);
+            long marks = Qcow2Header.INCOMPAT_DIRTY | Qcow2Header.INCOMPAT_CORRUPT;
+            if (fix != Qcow2Check.NO_REPAIR && (header.incompatible & marks) != 0 && r.checkErrors() == 0
+                    && r.corruptions() == 0) {
+                // A repaired image is consistent again, as after qemu-img check -r.
+                setIncompatible(header.incompatible & ~marks);
+            }
+            return r;
         } finally {
             lock.unlock();
         }

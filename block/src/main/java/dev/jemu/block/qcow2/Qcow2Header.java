@@ -269,6 +269,10 @@ public final class Qcow2Header {
         }
         if (h.nbSnapshots > 0) {
             checkTable(pre, "snapshot table", h.snapshotsOffset, 1, cs, fileSize, true);
+        } else if ((h.snapshotsOffset & (cs - 1)) != 0) {
+            // qemu-img refuses an unaligned table offset even when the table is empty.
+            throw new BlockException(pre + "Image is corrupt: snapshot table offset 0x"
+                    + Long.toHexString(h.snapshotsOffset) + " unaligned");
         }
         overlapCheck(pre, h, cs);
         h.parseExtensions(buf, pre, cs);

@@ -21,12 +21,16 @@ import java.util.List;
  * @param vmStateSize size of the saved VM state
  * @param icount instruction count, or -1 when absent
  * @param entryBytes bytes the entry occupies in the table, padding included
+ * @param extraBytes bytes of extra data the entry carries
  */
 record Qcow2Snapshot(long l1Offset, int l1Size, String id, String name, long dateSec, long dateNsec,
-                     long vmClockNsec, long vmStateSize, long icount, int entryBytes) {
+                     long vmClockNsec, long vmStateSize, long icount, int entryBytes, int extraBytes) {
 
-    /** Largest extra-data area accepted per entry. */
-    private static final int MAX_EXTRA = 1024;
+    /** Extra data a version 3 entry must carry: the large VM state size and the disk size. */
+    static final int V3_EXTRA = 16;
+
+    /** Largest extra-data area accepted per entry (outside a repair open). */
+    static final int MAX_EXTRA = 1024;
 
     /** The entry as {@code info} and {@code snapshot -l} show it. */
     ImageInfo.SnapshotInfo info() {
@@ -35,9 +39,11 @@ record Qcow2Snapshot(long l1Offset, int l1Size, String id, String name, long dat
 
     /**
      * Parses {@code count} entries from {@code table} (the bytes from the table's offset to at
-     * most the end of the file).
+     * most the end of the file). With {@code repair} (the check's open) an entry with too much
+     * extra data is kept, for the check to report.
      */
-    static List<Qcow2Snapshot> parseTable(ByteBuffer table, int count, String image) throws BlockException {
+    static List<Qcow2Snapshot> parseTable(ByteBuffer table, int count, String image, boolean repair)
+            throws BlockException {
         List<Qcow2Snapshot> out = new ArrayList<>(count);
         int pos = 0;
         String pre = "Could not open '" + image + "': Image is corrupt: snapshot table ";
@@ -54,7 +60,7 @@ record Qcow2Snapshot(long l1Offset, int l1Size, String id, String name, long dat
             long vmClock = table.getLong(pos + 24);
             long vmState = table.getInt(pos + 32) & 0xffffffffL;
             int extra = table.getInt(pos + 36);
-            if (extra < 0 || extra > MAX_EXTRA) {
+            if (extra < 0 || (extra > MAX_EXTRA && !repair)) {
                 throw new BlockException(pre + "entry " + i + " has too much extra data ("
                         + Integer.toUnsignedString(extra) + " bytes)");
             }
@@ -75,18 +81,19 @@ record Qcow2Snapshot(long l1Offset, int l1Size, String id, String name, long dat
             table.get(pos + 40 + extra + idLen, name);
             out.add(new Qcow2Snapshot(l1Offset, l1Size, new String(id, StandardCharsets.UTF_8),
                     new String(name, StandardCharsets.UTF_8), dateSec, dateNsec, vmClock, vmState, icount,
-                    (entryLen + 7) & ~7));
+                    (entryLen + 7) & ~7, extra));
             pos += (entryLen + 7) & ~7;
         }
         return out;
     }
 
     /**
-     * What is wrong with the snapshot's L1 table, in qemu-img check's words, or null. A damaged
+     * What stops the check from reading the snapshot's L1 table, in qemu-img check's words, or
+     * null (a table past the end of the file is read as zeroes and reported by the count). A damaged
      * inactive snapshot does not stop the image from opening, as in QEMU; only what reads its
      * L1 table ({@link Qcow2Check}) looks at this.
      */
-    String l1Problem(int clusterSize, long fileSize) {
+    String l1Problem(int clusterSize) {
         String entry = "ERROR snapshot " + id + " (" + name + ") ";
         if ((l1Offset & (clusterSize - 1)) != 0) {
             return entry + "l1_offset=0x" + Long.toHexString(l1Offset)
@@ -95,10 +102,6 @@ record Qcow2Snapshot(long l1Offset, int l1Size, String id, String name, long dat
         if (l1Size < 0 || (long) l1Size * 8 > Qcow2Header.MAX_L1_BYTES) {
             return entry + "l1_size=0x" + Integer.toHexString(l1Size)
                     + ": L1 table is too large; snapshot table entry corrupted";
-        }
-        if (l1Offset < 0 || (l1Size > 0 && l1Offset + (long) l1Size * 8 > fileSize)) {
-            return entry + "l1_offset=0x" + Long.toHexString(l1Offset)
-                    + ": L1 table extends beyond the end of the image file; snapshot table entry corrupted";
         }
         return null;
     }

@@ -93,6 +93,15 @@ class BadImageTest {
         assertTrue(openError(img, true).contains("overlaps the image header"));
     }
 
+    /** Issue 16 mutant "snapshots_offset 0x0->0x8" with no snapshots: qemu-img refuses it too. */
+    @Test
+    void rejectsUnalignedEmptySnapshotTable() throws IOException {
+        Path img = fresh("snapoff.qcow2");
+        pokeLong(img, 64, 8);
+        assertEquals(1, TestImages.exec("qemu-img", "check", img.toString()).exit());
+        assertTrue(openError(img, true).contains("snapshot table offset 0x8 unaligned"), openError(img, true));
+    }
+
     @Test
     void rejectsUnknownIncompatibleFeature() throws IOException {
         Path img = fresh("f.qcow2");

@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.jemu.block.BlockDriverState;
+import dev.jemu.block.BlockGraph;
+import dev.jemu.block.BlockOptions;
 import dev.jemu.block.SyncIo;
 import dev.jemu.block.TestImages;
 import java.io.IOException;
@@ -56,5 +58,99 @@ class Qcow2CheckTest {
         assertEquals(0, r.leaks(), r.messages().toString());
         assertTrue(r.messages().stream().anyMatch(m -> m.startsWith("Can't get refcount for cluster 0: ")),
                 r.messages().toString());
+    }
+
+    private static Qcow2Check.Result jemuCheck(Path img, int fix) throws IOException {
+        BlockDriverState bs = fix == Qcow2Check.NO_REPAIR ? TestImages.open(img, "qcow2", true)
+                : new BlockDriverState(Qcow2Driver.open(BlockGraph.open(BlockOptions.empty().put("driver", "file")
+                        .put("filename", img.toString())), false, null, null, true), img.toString(), false);
+        try {
+            return SyncIo.call(() -> ((Qcow2Driver) bs.driver()).check(fix));
+        } finally {
+            bs.close();
+        }
+    }
+
+    /** Asserts jemu's check reports qemu-img's corruption and leak counts on {@code img}. */
+    private static void assertSameCounts(Path img) throws IOException {
+        TestImages.Run oracle = TestImages.exec("qemu-img", "check", "--output=json", img.toString());
+        Qcow2Check.Result r = jemuCheck(img, Qcow2Check.NO_REPAIR);
+        assertEquals(jsonField(oracle.out(), "corruptions"), r.corruptions(), r.messages() + "\n" + oracle.err());
+        assertEquals(jsonField(oracle.out(), "leaks"), r.leaks(), r.messages() + "\n" + oracle.err());
+    }
+
+    private Path imageWithData() throws IOException {
+        Path img = dir.resolve("d.qcow2");
+        ok("qemu-img", "create", "-q", "-f", "qcow2", "-o", "cluster_size=4096", img.toString(), "8M");
+        qemuIo(img, "qcow2", "write -P 1 0 12k");
+        return img;
+    }
+
+    /** Mutant class "l2 reserved bit": one corruption for the bits, the cluster still counted. */
+    @Test
+    void reservedBitsInAnL2EntryCountAsInQemuImg() throws IOException {
+        Path img = imageWithData();
+        long l2 = TestImages.peekLong(img, TestImages.peekLong(img, 40)) & Qcow2Driver.L1E_OFFSET_MASK;
+        TestImages.pokeLong(img, l2, TestImages.peekLong(img, l2) | 1L << 57);
+        assertSameCounts(img);
+        assertTrue(jemuCheck(img, Qcow2Check.NO_REPAIR).messages().stream()
+                .anyMatch(m -> m.startsWith("ERROR found l2 entry with reserved bits set: ")));
+    }
+
+    /** Mutant class "l1 0x0->0x8000000000000000": a non-zero entry pointing at 0 reads the header as an L2 table. */
+    @Test
+    void l1EntryWithOnlyTheCopiedFlagIsCheckedAsQemuImgDoes() throws IOException {
+        Path img = imageWithData();
+        TestImages.pokeLong(img, TestImages.peekLong(img, 40) + 8, 1L << 63);
+        assertSameCounts(img);
+    }
+
+    /** Mutant class "snapshot extra_data_size 0x18->0x4": a version 3 entry without the disk size is incomplete. */
+    @Test
+    void incompleteSnapshotEntryIsACorruption() throws IOException {
+        Path img = imageWithData();
+        ok("qemu-img", "snapshot", "-c", "s1", img.toString());
+        long table = TestImages.peekLong(img, 64);
+        TestImages.pokeInt(img, table + 36, 4);
+        assertSameCounts(img);
+        assertTrue(jemuCheck(img, Qcow2Check.NO_REPAIR).messages()
+                .contains("ERROR snapshot table entry 0 is incomplete"));
+    }
+
+    /** Mutant class "reftable past EOF": opens for repair as in qemu-img, and the repair leaves a clean image. */
+    @Test
+    void refcountBlockPastTheEndOpensForRepairAndIsRepaired() throws IOException {
+        Path img = imageWithData();
+        long reftable = TestImages.peekLong(img, 48);
+        long end = java.nio.file.Files.size(img);
+        TestImages.pokeLong(img, reftable + 8, end + 4096);
+        assertSameCounts(img);
+        Path copy = dir.resolve("copy.qcow2");
+        java.nio.file.Files.copy(img, copy);
+        TestImages.Run oracle = TestImages.exec("qemu-img", "check", "-r", "all", "--output=json", copy.toString());
+        assertEquals(0, oracle.exit(), oracle.out() + oracle.err());
+        Qcow2Check.Result r = jemuCheck(img, Qcow2Check.REPAIR_ALL);
+        assertEquals(0, r.corruptions(), r.messages().toString());
+        assertTrue(r.corruptionsFixed() > 0, r.messages().toString());
+        TestImages.assertCleanCheck(img);
+    }
+
+    /**
+     * Mutant class "snapshot extra_data_size 0x18->0x401": a damaged inactive snapshot entry
+     * opens for repair, as in qemu-img, and is reported (jemu cannot rewrite the table yet).
+     */
+    @Test
+    void snapshotWithTooMuchExtraDataOpensForRepair() throws IOException {
+        Path img = imageWithData();
+        ok("qemu-img", "snapshot", "-c", "s1", img.toString());
+        qemuIo(img, "qcow2", "write -P 2 1M 16k");
+        TestImages.pokeInt(img, TestImages.peekLong(img, 64) + 36, 1025);
+        Path copy = dir.resolve("copy.qcow2");
+        java.nio.file.Files.copy(img, copy);
+        assertEquals(0, TestImages.exec("qemu-img", "check", "-r", "all", copy.toString()).exit());
+        Qcow2Check.Result r = jemuCheck(img, Qcow2Check.REPAIR_ALL);
+        assertTrue(r.messages().contains("ERROR snapshot table entry 0 has too much extra metadata (1025 > 1024)"),
+                r.messages().toString());
+        assertEquals(1, r.corruptions(), r.messages().toString());
     }
 }
