@@ -24,6 +24,12 @@ import java.util.Set;
  * Must be called outside a coroutine or inside one; it runs its I/O through {@link SyncIo}.
  */
 public final class BlockGraph {
+    /**
+     * jemu's option for {@code check -r}: open a qcow2 image writable for its check to repair
+     * (QEMU's check open), accepting what only the check can fix. Not for guests or exports.
+     */
+    public static final String CHECK_REPAIR = "x-check-repair";
+
     /** Backing chains deeper than this are refused. */
     public static final int MAX_BACKING_DEPTH = 256;
 
@@ -141,6 +147,7 @@ public final class BlockGraph {
                 case "raw" -> {
                     long offset = opts.getSize("offset", 0);
                     long size = opts.getSize("size", -1);
+                    opts.remove(CHECK_REPAIR); // a raw image has no metadata for a check to repair
                     opts.checkAllUsed(driver);
                     RawDriver raw = new RawDriver(file, offset, size);
                     if (probed) {
@@ -176,6 +183,7 @@ public final class BlockGraph {
                     + " (no backing file) or backing.* options");
         }
         Boolean lazy = opts.has("lazy-refcounts") ? opts.getBool("lazy-refcounts", false) : null;
+        boolean forRepair = opts.getBool(CHECK_REPAIR, false);
         opts.checkAllUsed("qcow2");
         Qcow2Driver.BackingOpener opener = noBacking ? null : (backingName, backingFormat) -> {
             if (depth + 1 >= MAX_BACKING_DEPTH) {
@@ -203,7 +211,7 @@ public final class BlockGraph {
                 throw new BlockException("Could not open backing file: " + e.getMessage(), e);
             }
         };
-        Qcow2Driver drv = Qcow2Driver.open(file, readOnly, opener, lazy);
+        Qcow2Driver drv = Qcow2Driver.open(file, readOnly, opener, lazy, forRepair);
         return new BlockDriverState(drv, name, readOnly);
     }
 

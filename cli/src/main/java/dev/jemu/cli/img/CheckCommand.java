@@ -50,7 +50,7 @@ final class CheckCommand implements Callable<Integer> {
                         + repair);
             };
         }
-        BlockDriverState bs = ImgSupport.open(filename, fmt.format, fix == Qcow2Check.NO_REPAIR, cache, forceShare.forceShare);
+        BlockDriverState bs = ImgSupport.openForCheck(filename, fmt.format, fix != Qcow2Check.NO_REPAIR, cache, forceShare.forceShare);
         Qcow2Check.Result r;
         try {
             if (!(bs.driver() instanceof Qcow2Driver q)) {

@@ -32,6 +32,24 @@ final class ImgSupport {
      */
     static BlockDriverState open(String filename, String format, boolean readOnly, String cache, boolean forceShare)
             throws IOException {
+        return BlockGraph.open(options(filename, format, readOnly, cache, forceShare));
+    }
+
+    /**
+     * Opens {@code filename} for {@code check}: read-only, or with {@code repair} writable in the
+     * mode qemu-img's check opens with, which accepts a corrupt or damaged image for the repair.
+     */
+    static BlockDriverState openForCheck(String filename, String format, boolean repair, String cache, boolean forceShare)
+            throws IOException {
+        BlockOptions o = options(filename, format, !repair, cache, forceShare);
+        if (repair) {
+            o.put(BlockGraph.CHECK_REPAIR, "on");
+        }
+        return BlockGraph.open(o);
+    }
+
+    private static BlockOptions options(String filename, String format, boolean readOnly, String cache, boolean forceShare)
+            throws IOException {
         ImageFiles.check(filename);
         BlockOptions o = BlockOptions.empty().put("file.filename", filename)
                 .put("read-only", readOnly ? "on" : "off").put("cache", CacheMode.parse(cache).optionName());
@@ -41,7 +59,7 @@ final class ImgSupport {
         if (format != null) {
             o.put("driver", format);
         }
-        return BlockGraph.open(o);
+        return o;
     }
 
     /** A backend over {@code bs} with read (and optionally write and resize) permission. */
