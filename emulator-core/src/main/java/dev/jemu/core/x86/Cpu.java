@@ -434,10 +434,18 @@ public final class Cpu {
      * code segment (selector 0x08), the data segments 4 GiB data (0x10), paging off.
      */
     public void enterFlatProtectedMode() {
+        enterFlatProtectedMode(0x08, 0x10);
+    }
+
+    /**
+     * Loads a flat 32-bit protected-mode state with the given selectors for the 4 GiB code
+     * segment and the data segments (the Linux 32-bit boot protocol wants 0x10 and 0x18).
+     */
+    public void enterFlatProtectedMode(int codeSelector, int dataSelector) {
         cr0 |= CR0_PE;
-        segs[CS].set(0x08, 0, 0xFFFF_FFFFL, 0xC09B);
+        segs[CS].set(codeSelector, 0, 0xFFFF_FFFFL, 0xC09B);
         for (int s : new int[] {ES, SS, DS, FS, GS}) {
-            segs[s].set(0x10, 0, 0xFFFF_FFFFL, 0xC093);
+            segs[s].set(dataSelector, 0, 0xFFFF_FFFFL, 0xC093);
         }
         cpl = 0;
         updateMode();
