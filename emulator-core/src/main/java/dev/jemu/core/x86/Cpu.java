@@ -6,6 +6,7 @@ import dev.jemu.core.memory.AddressSpace;
 import dev.jemu.core.memory.IrqLine;
 
 import java.util.function.IntSupplier;
+import java.util.function.LongSupplier;
 
 /**
  * One x86-64 vCPU: architectural state and the interpreter loop. Instructions are decoded
@@ -133,6 +134,7 @@ public final class Cpu {
     long icount;
     long inhibitInterruptsAt = -1;
     long tscOffset;
+    private LongSupplier tscNanos;
     private byte[] fetchArr;
     private long fetchLo = 1;
     private long fetchHi;
@@ -664,7 +666,24 @@ public final class Cpu {
         mmu.setUser(newCpl == 3);
     }
 
+    /**
+     * Makes the time-stamp counter count guest time at 1 GHz ({@code guestNanos}, the guest
+     * clock's nanoseconds), as a TSC counts time on hardware and under QEMU; without it the
+     * TSC counts retired instructions. Keeps the counter's current value. Called while the
+     * vCPU is not running.
+     */
+    public void setTscClock(LongSupplier guestNanos) {
+        long now = readTsc();
+        tscNanos = guestNanos;
+        tscOffset = now - tscBase();
+    }
+
+    /** What the TSC counts: guest nanoseconds, or retired instructions without a clock. */
+    long tscBase() {
+        return tscNanos == null ? icount : tscNanos.getAsLong();
+    }
+
     long readTsc() {
-        return icount + tscOffset;
+        return tscBase() + tscOffset;
     }
 }
