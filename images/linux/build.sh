@@ -14,9 +14,10 @@
 #
 #   qemu-system-x86_64 -machine pc,hpet=off,smm=off -m 256M -display none -serial stdio \
 #     -no-reboot -kernel bzImage -initrd initramfs.cpio.gz \
-#     -append "acpi=off noapic nolapic console=ttyS0 panic=-1" \
+#     -append "acpi=off noapic nolapic console=ttyS0 panic=-1 cryptomgr.notests" \
 #     -drive file=vda.ext4,format=raw,if=virtio -drive file=sda.ext4,format=raw,if=ide
 #
+# (cryptomgr.notests skips the crypto self-tests, a fifth of the boot on an interpreter.)
 # Idempotent: the packages and the kernel are kept once fetched; the initramfs and the disk
 # images are rebuilt every run (the disks are written by the guest).
 set -eu
