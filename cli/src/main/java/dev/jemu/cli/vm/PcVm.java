@@ -11,6 +11,7 @@ import dev.jemu.core.log.LogCategory;
 import dev.jemu.core.machine.GuestClock;
 import dev.jemu.devices.pc.PcBoard;
 import dev.jemu.devices.pc.boot.BootImageException;
+import dev.jemu.devices.pc.boot.LinuxLoader;
 import dev.jemu.devices.pc.boot.MultibootLoader;
 import dev.jemu.devices.serial.Serial16550;
 import dev.jemu.devices.virtio.blk.VirtioBlk;
@@ -157,6 +158,15 @@ public final class PcVm implements AutoCloseable {
     private void loadKernel() throws OptionException {
         String cmdline = options.append.isEmpty() ? options.kernel : options.kernel + " " + options.append;
         try {
+            if (LinuxLoader.isLinux(kernelImage)) {
+                byte[] initrd = options.initrd == null ? null : readFile("-initrd " + options.initrd, options.initrd);
+                LinuxLoader.load(kernelImage, initrd, options.append, board.memory(), board.io(), board.ramBelow4g(),
+                        board.ramAbove4g(), board.cpu());
+                return;
+            }
+            if (options.initrd != null) {
+                throw new OptionException("-initrd " + options.initrd, "multiboot modules are not supported by jemu");
+            }
             MultibootLoader.load(kernelImage, cmdline, board.memory(), board.ramBelow4g(), board.ramAbove4g(), board.cpu());
         } catch (BootImageException e) {
             throw new OptionException("-kernel " + options.kernel, e.getMessage());

@@ -101,9 +101,8 @@ final class VmOptions {
             }
             o.withArgument(arg, name, args[++k]);
         }
-        if (o.action == Action.RUN && o.initrd != null) {
-            throw new OptionException("-initrd " + o.initrd, "jemu's -kernel boots multiboot images, which take no initrd"
-                    + " (the Linux boot protocol is not built yet)");
+        if (o.action == Action.RUN && o.initrd != null && o.kernel == null) {
+            throw new OptionException("-initrd", "only allowed with -kernel option");
         }
         for (QemuOpts mon : o.mons) {
             o.monitors.add(o.controlMonitor(mon));

@@ -72,8 +72,7 @@ class VmOptionsTest {
         assertEquals("-vga: not supported by jemu", error("-vga std"));
         assertEquals("-usb: not supported by jemu", error("-usb"));
         assertEquals("-enable-kvm: not supported by jemu", error("-enable-kvm"));
-        assertEquals("-initrd rd.img: jemu's -kernel boots multiboot images, which take no initrd (the Linux boot protocol is not built yet)",
-                error("-kernel k -initrd rd.img"));
+        assertEquals("-initrd: only allowed with -kernel option", error("-initrd rd.img"));
         assertEquals("-monitor: not supported by jemu", error("-monitor stdio"));
     }
 

@@ -47,6 +47,7 @@ public final class MachineLoop {
         this.noReboot = noReboot;
         this.machineReset = machineReset;
         cpu.setWakeup(this::kick);
+        cpu.setTscClock(timers.clock()::nowNs);
         timers.setDeadlineListener(this::kick);
     }
 

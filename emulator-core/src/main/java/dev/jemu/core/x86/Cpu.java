@@ -6,6 +6,7 @@ import dev.jemu.core.memory.AddressSpace;
 import dev.jemu.core.memory.IrqLine;
 
 import java.util.function.IntSupplier;
+import java.util.function.LongSupplier;
 
 /**
  * One x86-64 vCPU: architectural state and the interpreter loop. Instructions are decoded
@@ -133,6 +134,7 @@ public final class Cpu {
     long icount;
     long inhibitInterruptsAt = -1;
     long tscOffset;
+    private LongSupplier tscNanos;
     private byte[] fetchArr;
     private long fetchLo = 1;
     private long fetchHi;
@@ -434,10 +436,18 @@ public final class Cpu {
      * code segment (selector 0x08), the data segments 4 GiB data (0x10), paging off.
      */
     public void enterFlatProtectedMode() {
+        enterFlatProtectedMode(0x08, 0x10);
+    }
+
+    /**
+     * Loads a flat 32-bit protected-mode state with the given selectors for the 4 GiB code
+     * segment and the data segments (the Linux 32-bit boot protocol wants 0x10 and 0x18).
+     */
+    public void enterFlatProtectedMode(int codeSelector, int dataSelector) {
         cr0 |= CR0_PE;
-        segs[CS].set(0x08, 0, 0xFFFF_FFFFL, 0xC09B);
+        segs[CS].set(codeSelector, 0, 0xFFFF_FFFFL, 0xC09B);
         for (int s : new int[] {ES, SS, DS, FS, GS}) {
-            segs[s].set(0x10, 0, 0xFFFF_FFFFL, 0xC093);
+            segs[s].set(dataSelector, 0, 0xFFFF_FFFFL, 0xC093);
         }
         cpl = 0;
         updateMode();
@@ -656,7 +666,24 @@ public final class Cpu {
         mmu.setUser(newCpl == 3);
     }
 
+    /**
+     * Makes the time-stamp counter count guest time at 1 GHz ({@code guestNanos}, the guest
+     * clock's nanoseconds), as a TSC counts time on hardware and under QEMU; without it the
+     * TSC counts retired instructions. Keeps the counter's current value. Called while the
+     * vCPU is not running.
+     */
+    public void setTscClock(LongSupplier guestNanos) {
+        long now = readTsc();
+        tscNanos = guestNanos;
+        tscOffset = now - tscBase();
+    }
+
+    /** What the TSC counts: guest nanoseconds, or retired instructions without a clock. */
+    long tscBase() {
+        return tscNanos == null ? icount : tscNanos.getAsLong();
+    }
+
     long readTsc() {
-        return icount + tscOffset;
+        return tscBase() + tscOffset;
     }
 }

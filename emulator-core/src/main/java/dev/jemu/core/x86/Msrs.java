@@ -137,7 +137,7 @@ final class Msrs {
             return;
         }
         switch (msr) {
-            case TSC -> c.tscOffset = v - c.icount;
+            case TSC -> c.tscOffset = v - c.tscBase();
             case APIC_BASE -> apicBase = v & 0xF_FFFF_F900L;
             case SYSENTER_CS -> sysenterCs = v & 0xFFFF;
             case SYSENTER_ESP -> sysenterEsp = v;

@@ -57,6 +57,35 @@ class SystemInstructionsTest {
         assertTrue(rig.reg(Cpu.RAX) > 0, "TSC advanced");
     }
 
+    /**
+     * With a clock the TSC counts its nanoseconds (1 GHz); WRMSR to IA32_TIME_STAMP_COUNTER
+     * (0x10) sets the counter, which goes on counting from there (SDM vol. 3, 18.17).
+     */
+    @Test
+    void tscCountsTheGuestClockAndWrmsrSetsIt() {
+        long[] now = {5_000};
+        CpuRig rig = new CpuRig().prot32(CpuRig.nasm("""
+            BITS 32
+            ORG 0x1000
+            rdtsc
+            mov esi, eax
+            rdtsc
+            sub eax, esi
+            mov edi, eax
+            mov ecx, 0x10
+            mov eax, 0x00000100
+            mov edx, 0x00000001
+            wrmsr
+            rdtsc
+            hlt
+            """));
+        rig.cpu.setTscClock(() -> now[0] += 1_000);
+        rig.run();
+        assertEquals(1_000, rig.reg(Cpu.RDI), "one clock read between the two RDTSCs");
+        assertEquals(0x1_0000_0100L + 1_000, rig.reg(Cpu.RDX) << 32 | rig.reg(Cpu.RAX),
+                "counting on from the value WRMSR wrote");
+    }
+
     @Test
     void descriptorTableInstructionsStoreAndInspectSegments() {
         CpuRig rig = run32("""

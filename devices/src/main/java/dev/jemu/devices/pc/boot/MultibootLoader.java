@@ -2,6 +2,7 @@ package dev.jemu.devices.pc.boot;
 
 import dev.jemu.core.memory.AddressSpace;
 import dev.jemu.core.x86.Cpu;
+import dev.jemu.devices.fwcfg.E820Entry;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -26,10 +27,8 @@ public final class MultibootLoader {
     static final int INFO_MODS = 1 << 3;
     static final int INFO_MMAP = 1 << 6;
     static final int INFO_LOADER_NAME = 1 << 9;
-    static final int E820_RAM = 1;
-    static final int E820_RESERVED = 2;
     private static final int INFO_SIZE = 128;
-    private static final long LOW_MEMORY_END = 0x9FC00;
+    private static final long LOW_MEMORY_END = PcMemoryMap.LOW_MEMORY_END;
 
     /** Where the kernel went: entry point, the lowest and highest loaded byte addresses, and the boot information. */
     public record Loaded(long entry, long start, long end, long infoAddress) {
@@ -184,12 +183,8 @@ public final class MultibootLoader {
         byte[] name = "jemu\0".getBytes(StandardCharsets.US_ASCII);
         long mmapAddr = (nameAddr + name.length + 7) & ~7L;
         ByteBuffer mmap = ByteBuffer.allocate(24 * 5).order(ByteOrder.LITTLE_ENDIAN);
-        mmapEntry(mmap, 0, LOW_MEMORY_END, E820_RAM);
-        mmapEntry(mmap, LOW_MEMORY_END, 0xA0000 - LOW_MEMORY_END, E820_RESERVED);
-        mmapEntry(mmap, 0xF0000, 0x10000, E820_RESERVED);
-        mmapEntry(mmap, 0x100000, below - 0x100000, E820_RAM);
-        if (above > 0) {
-            mmapEntry(mmap, 0x1_0000_0000L, above, E820_RAM);
+        for (E820Entry e : PcMemoryMap.entries(below, above)) {
+            mmap.putInt(20).putLong(e.address()).putLong(e.length()).putInt(e.type());
         }
         ByteBuffer mbi = ByteBuffer.allocate(INFO_SIZE).order(ByteOrder.LITTLE_ENDIAN);
         mbi.putInt(0, INFO_MEMORY | INFO_CMDLINE | INFO_MODS | INFO_MMAP | INFO_LOADER_NAME);
@@ -209,10 +204,6 @@ public final class MultibootLoader {
         g.putLong(0).putLong(0x00CF9A000000FFFFL).putLong(0x00CF92000000FFFFL);
         mem.writeBytes(gdt, g.array(), 0, 24);
         return gdt;
-    }
-
-    private static void mmapEntry(ByteBuffer b, long base, long length, int type) {
-        b.putInt(20).putLong(base).putLong(length).putInt(type);
     }
 
     private static void start(Cpu cpu, long entry, long info, long gdt) {
