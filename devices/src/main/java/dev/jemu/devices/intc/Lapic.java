@@ -64,13 +64,14 @@ public final class Lapic {
     static final int REG_TIMER_DIVIDE = 0x3E0;
 
     static final int LVT_TIMER = 0;
-    static final int LVT_THERMAL = 1;
-    static final int LVT_PERF = 2;
     static final int LVT_LINT0 = 3;
     static final int LVT_LINT1 = 4;
     static final int LVT_ERROR = 5;
     static final int LVT_COUNT = 6;
-    /** Writable bits of each LVT entry (SDM figure "Local Vector Table"). */
+    /**
+     * Writable bits of each LVT entry: timer, thermal, performance counter, LINT0, LINT1, error
+     * (SDM figure "Local Vector Table").
+     */
     private static final int[] LVT_WRITABLE = {0x300FF, 0x107FF, 0x107FF, 0x1A7FF, 0x1A7FF, 0x100FF};
 
     static final int VERSION = 0x14 | ((LVT_COUNT - 1) << 16);
@@ -89,7 +90,6 @@ public final class Lapic {
 
     static final int MODE_FIXED = 0;
     static final int MODE_LOWEST = 1;
-    static final int MODE_SMI = 2;
     static final int MODE_NMI = 4;
     static final int MODE_INIT = 5;
     static final int MODE_STARTUP = 6;
