@@ -1,0 +1,77 @@
+package dev.jemu.tests.conformance;
+
+import dev.jemu.tests.guest.Emulator;
+import dev.jemu.tests.guest.GuestProcess;
+import dev.jemu.tests.guest.GuestRun;
+import dev.jemu.tests.guest.Workspace;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.stream.Collectors;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * kvm-unit-tests' x86_64 kernels that QEMU 7.2 TCG passes, each run on QEMU and on jemu with
+ * QEMU's command line for them (pc-testdev, isa-debug-exit at 0xF4, pci-testdev, 256 MiB). A
+ * kernel reports through isa-debug-exit: status 1 pass, 3 fail, 77 skip. jemu must pass, or
+ * end as QEMU does.
+ */
+class KvmUnitTestsTest {
+    static final List<String> OPTIONS = List.of("-accel", "tcg", "-nodefaults", "-display", "none",
+            "-serial", "stdio", "-device", "pc-testdev", "-device", "isa-debug-exit,iobase=0xf4,iosize=0x4",
+            "-device", "pci-testdev", "-m", "256");
+    /** QEMU's bound for sieve (unittests.cfg) is 180 s; the others are far quicker. */
+    private static final Duration QEMU_TIMEOUT = Duration.ofMinutes(5);
+    /** jemu interprets every instruction: sieve's three 100-million sieves take it tens of minutes. */
+    private static final Duration JEMU_TIMEOUT = Duration.ofMinutes(60);
+
+    private static Workspace workspace;
+    private static Path kernels;
+
+    @BeforeAll
+    static void build() throws Exception {
+        workspace = Workspace.current();
+        assertTrue(Emulator.QEMU.isInstalled(workspace), "qemu-system-x86_64 is not on PATH");
+        assertTrue(Emulator.JEMU.isInstalled(workspace), "bin/jemu is not runnable (package the cli module first)");
+        kernels = Suites.build(workspace).resolve("kvm-unit-tests/x86");
+    }
+
+    /** The outcome of a kernel run, from the isa-debug-exit status. */
+    static String outcome(GuestRun run) {
+        if (run.timedOut()) {
+            return "TIMEOUT";
+        }
+        return switch (run.exitStatus()) {
+            case 1 -> "PASS";
+            case 3 -> "FAIL";
+            case 77 -> "SKIP";
+            default -> "EXIT " + run.exitStatus();
+        };
+    }
+
+    private static GuestRun run(Emulator emulator, String name, Duration timeout) throws Exception {
+        List<String> command = emulator.command(workspace, OPTIONS, kernels.resolve(name + ".flat"));
+        return GuestProcess.run(command, emulator.environment(), timeout, workspace.buildDir("conformance-runs"),
+                name + "." + emulator.displayName());
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"realmode", "setjmp", "memory", "syscall", "umip", "eventinj", "rmap_chain", "smptest", "sieve"})
+    void passesWhereQemuPasses(String name) throws Exception {
+        GuestRun qemu = run(Emulator.QEMU, name, QEMU_TIMEOUT);
+        GuestRun jemu = run(Emulator.JEMU, name, JEMU_TIMEOUT);
+        String q = outcome(qemu);
+        String j = outcome(jemu);
+        System.out.printf("kvm-unit-tests %s: qemu %s (%d s), jemu %s (%d s)%n", name, q, qemu.elapsed().toSeconds(),
+                j, jemu.elapsed().toSeconds());
+        String failures = jemu.serialLines().stream().filter(l -> l.startsWith("FAIL")).collect(Collectors.joining("; "));
+        assertTrue(j.equals("PASS") || j.equals(q), name + ": jemu " + j + " where QEMU " + q + " (" + jemu.summary()
+                + (failures.isEmpty() ? "" : ", " + failures) + ", last line: "
+                + (jemu.serialLines().isEmpty() ? "none" : jemu.serialLines().getLast()) + ")");
+    }
+}
