@@ -30,6 +30,8 @@ final class Devices {
         MODELS.put("ide-hd", "IDE hard disk: drive=ID[,bus=ide.0|ide.1][,unit=0|1][,serial=S]");
         MODELS.put("isa-debug-exit", "writes end the emulator with status (value << 1) | 1: [iobase=0x501][,iosize=2]");
         MODELS.put("isa-debugcon", "ISA debug console: [iobase=0xe9][,chardev=ID]");
+        MODELS.put("pc-testdev", "QEMU's ISA test device (ports 0xe0-0xe7, IRQ lines at 0x2000, memory at 0xff000000)");
+        MODELS.put("pci-testdev", "QEMU's PCI test device: [addr=SLOT]");
         MODELS.put("virtio-blk-pci", "virtio block device: drive=ID[,iothread=ID][,num-queues=N][,queue-size=N][,serial=S]"
                 + "[,write-cache=on|off][,logical_block_size=N][,physical_block_size=N][,disable-legacy=on|off|auto]"
                 + "[,disable-modern=on|off][,addr=SLOT]");
@@ -285,6 +287,23 @@ final class Devices {
                 }
                 rejectUnknown(d, model);
                 vm.board().addDebugcon(iobase, b.output());
+            }
+            case "pc-testdev" -> {
+                rejectUnknown(d, model);
+                vm.board().addPcTestdev();
+            }
+            case "pci-testdev" -> {
+                int devfn = d.has("addr") ? (int) d.parseNumber("addr", d.get("addr").split("\\.")[0], 31) << 3
+                        : vm.board().pci().freeSlot(2);
+                rejectUnknown(d, model);
+                if (devfn < 0) {
+                    throw d.error("PCI: no slot available for pci-testdev");
+                }
+                try {
+                    vm.board().addPciTestdev(devfn);
+                } catch (IllegalArgumentException e) {
+                    throw d.error(e.getMessage());
+                }
             }
             default -> throw d.error("'" + model + "' is not a valid device model name (see -device help)");
         }

@@ -22,6 +22,7 @@ import dev.jemu.devices.ide.IdeDrive;
 import dev.jemu.devices.ide.PiixIde;
 import dev.jemu.devices.input.I8042;
 import dev.jemu.devices.intc.I8259Pair;
+import dev.jemu.devices.intc.Lapic;
 import dev.jemu.devices.isa.IsaDma;
 import dev.jemu.devices.isa.Port92;
 import dev.jemu.devices.pc.boot.BootImageException;
@@ -32,6 +33,8 @@ import dev.jemu.devices.pci.PciHostConf1;
 import dev.jemu.devices.pci.Piix3Isa;
 import dev.jemu.devices.pci.Piix4Pm;
 import dev.jemu.devices.serial.Serial16550;
+import dev.jemu.devices.testdev.PcTestdev;
+import dev.jemu.devices.testdev.PciTestdev;
 import dev.jemu.devices.timer.AcpiPmTimer;
 import dev.jemu.devices.timer.I8254;
 import dev.jemu.devices.timer.Mc146818Rtc;
@@ -92,6 +95,7 @@ public final class PcBoard {
     private final PciHostConf1 conf1;
     private final Serial16550[] serials = new Serial16550[COM_PORTS.length];
     private final I8259Pair pic;
+    private final Lapic lapic;
     private final IsaIrqs isaIrqs;
     private final I8254 pit;
     private final Port61 port61;
@@ -139,8 +143,12 @@ public final class PcBoard {
         io.root().addSubregion(PciHostConf1.CONFIG_ADDRESS_PORT, conf1.addressRegion());
         io.root().addSubregion(PciHostConf1.CONFIG_DATA_PORT, conf1.dataRegion());
 
-        pic = new I8259Pair(bql, cpu.intrPin());
-        cpu.setInterruptAcknowledge(() -> bql.call(pic::acknowledge));
+        lapic = new Lapic(bql, timers, cpu.intrPin(), cpu::raiseNmi, this::picAcknowledge);
+        cpu.attachLocalApic(lapic.cpuAccess());
+        cpu.setInterruptAcknowledge(() -> bql.call(lapic::acknowledge));
+        system.addSubregion(Lapic.DEFAULT_BASE, lapic.region());
+        resets.add(lapic::reset);
+        pic = new I8259Pair(bql, lapic.lint0());
         io.root().addSubregion(I8259Pair.MASTER_PORT, pic.masterRegion());
         io.root().addSubregion(I8259Pair.SLAVE_PORT, pic.slaveRegion());
         io.root().addSubregion(I8259Pair.ELCR_PORT, pic.elcrRegion());
@@ -219,6 +227,11 @@ public final class PcBoard {
         io.root().addSubregion(APM_PORT, pm.apmRegion());
     }
 
+    /** The 8259s' interrupt acknowledge, for an ExtINT through the local APIC's LINT0. */
+    private int picAcknowledge() {
+        return pic.acknowledge();
+    }
+
     /** The big lock that owns every device of this board. */
     public BigLock bql() {
         return bql;
@@ -287,6 +300,25 @@ public final class PcBoard {
         io.root().addSubregion(iobase, new IsaDebugcon(out, IsaDebugcon.DEFAULT_READBACK).region());
     }
 
+    /** Adds QEMU's pc-testdev: ports 0xE0–0xE7, the IRQ-line ports at 0x2000, the memory window at 0xFF000000. */
+    public void addPcTestdev() {
+        PcTestdev t = new PcTestdev(irq -> irq == I8259Pair.CASCADE_IRQ ? new IrqLine(level -> { }) : isaIrq(irq));
+        io.root().addSubregion(PcTestdev.IOPORT, t.ioportRegion());
+        io.root().addSubregion(PcTestdev.FLUSH_PAGE_PORT, t.flushPageRegion());
+        io.root().addSubregion(PcTestdev.IRQ_PORT, t.irqRegion());
+        system.addSubregion(PcTestdev.IOMEM_BASE, t.iomemRegion());
+        resets.add(t::reset);
+    }
+
+    /**
+     * Plugs QEMU's pci-testdev at {@code devfn}.
+     *
+     * @throws IllegalArgumentException if the slot is taken
+     */
+    public void addPciTestdev(int devfn) {
+        pci.plug(new PciTestdev(), devfn);
+    }
+
     /** An output line into ISA IRQ {@code irq} of the interrupt controllers, for a device to drive. */
     public IrqLine isaIrq(int irq) {
         return isaIrqs.source(irq);
@@ -297,9 +329,9 @@ public final class PcBoard {
         return isaIrqs.level(irq);
     }
 
-    /** The CPU's INTR input as the interrupt controllers drive it. */
+    /** The CPU's INTR input as the interrupt controllers (the 8259s through the local APIC) drive it. */
     public boolean intrLevel() {
-        return pic.intrLevel();
+        return lapic.intrLevel();
     }
 
     /**

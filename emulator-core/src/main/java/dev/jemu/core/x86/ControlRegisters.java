@@ -13,7 +13,7 @@ final class ControlRegisters {
             case 2 -> c.cr2;
             case 3 -> c.cr3;
             case 4 -> c.cr4;
-            case 8 -> c.cr8;
+            case 8 -> c.apic != null ? c.apic.readTprClass() : c.cr8;
             default -> throw c.ud();
         };
     }
@@ -31,7 +31,11 @@ final class ControlRegisters {
                 if ((v & ~0xFL) != 0) {
                     throw c.gp(0);
                 }
-                c.cr8 = v;
+                if (c.apic != null) {
+                    c.apic.writeTprClass((int) v);
+                } else {
+                    c.cr8 = v;
+                }
             }
             default -> throw c.ud();
         }

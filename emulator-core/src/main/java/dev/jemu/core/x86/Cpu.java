@@ -73,6 +73,7 @@ public final class Cpu {
 
     private static final int ATTENTION_INTR = 1;
     private static final int ATTENTION_STOP = 2;
+    private static final int ATTENTION_NMI = 4;
 
     // ---- architectural state (package-private: the op classes are the CPU) ----
     final long[] regs = new long[16];
@@ -129,6 +130,10 @@ public final class Cpu {
     private IntSupplier interruptAcknowledge = () -> 0;
     private final IrqLine.Sink intrPin = this::setIntr;
     private volatile Runnable wakeup = () -> { };
+    /** The local APIC, or null on a board without one. */
+    LocalApicAccess apic;
+    /** NMIs are blocked from the delivery of one until the next IRET. */
+    boolean nmiBlocked;
     boolean halted;
     boolean tripleFault;
     long icount;
@@ -177,6 +182,10 @@ public final class Cpu {
         fpu.reset();
         halted = false;
         tripleFault = false;
+        nmiBlocked = false;
+        synchronized (this) {
+            attention &= ~ATTENTION_NMI;
+        }
         inhibitInterruptsAt = -1;
         updateMode();
         mmu.flush();
@@ -195,6 +204,25 @@ public final class Cpu {
     /** Sets the interrupt acknowledge cycle: called when INTR is taken, returns the vector. */
     public void setInterruptAcknowledge(IntSupplier acknowledge) {
         this.interruptAcknowledge = acknowledge;
+    }
+
+    /**
+     * Gives the CPU a local APIC: IA32_APIC_BASE and CR8 go to it and CPUID reports the APIC
+     * while it is globally enabled. Called once while the board is built.
+     */
+    public void attachLocalApic(LocalApicAccess localApic) {
+        this.apic = localApic;
+    }
+
+    /**
+     * Raises an NMI (edge): delivered through vector 2 at the next instruction boundary,
+     * regardless of IF, unless an earlier NMI's handler has not yet executed IRET. Any thread.
+     */
+    public void raiseNmi() {
+        synchronized (this) {
+            attention |= ATTENTION_NMI;
+        }
+        wakeup.run();
     }
 
     /** Makes {@link #run} return {@link StopReason#STOP_REQUESTED} soon. Any thread. */
@@ -218,9 +246,11 @@ public final class Cpu {
         }
     }
 
-    /** Whether INTR is asserted and could wake a halted CPU. */
+    /** Whether INTR is asserted and enabled, or an NMI is pending and not blocked: either wakes a halted CPU. */
     public boolean interruptPending() {
-        return (attention & ATTENTION_INTR) != 0 && (eflagsRest & Eflags.IF) != 0;
+        int a = attention;
+        return ((a & ATTENTION_INTR) != 0 && (eflagsRest & Eflags.IF) != 0)
+                || ((a & ATTENTION_NMI) != 0 && !nmiBlocked);
     }
 
     /** Executes up to {@code budget} instructions. */
@@ -233,7 +263,18 @@ public final class Cpu {
                     }
                     return StopReason.STOP_REQUESTED;
                 }
-                if ((eflagsRest & Eflags.IF) != 0 && icount != inhibitInterruptsAt) {
+                if ((attention & ATTENTION_NMI) != 0 && !nmiBlocked && icount != inhibitInterruptsAt) {
+                    synchronized (this) {
+                        attention &= ~ATTENTION_NMI;
+                    }
+                    halted = false;
+                    nmiBlocked = true;
+                    interrupts.deliverNmi();
+                    if (tripleFault) {
+                        return StopReason.TRIPLE_FAULT;
+                    }
+                } else if ((attention & ATTENTION_INTR) != 0 && (eflagsRest & Eflags.IF) != 0
+                        && icount != inhibitInterruptsAt) {
                     halted = false;
                     interrupts.deliverExternal(interruptAcknowledge.getAsInt());
                     if (tripleFault) {
@@ -411,7 +452,7 @@ public final class Cpu {
             case 2 -> cr2;
             case 3 -> cr3;
             case 4 -> cr4;
-            case 8 -> cr8;
+            case 8 -> apic != null ? apic.readTprClass() : cr8;
             default -> throw new IllegalArgumentException("no CR" + n);
         };
     }

@@ -2,8 +2,9 @@ package dev.jemu.core.x86;
 
 /**
  * CPUID of jemu's model: the feature bits are exactly what the interpreter implements (a
- * subset of QEMU's {@code qemu64}, plus POPCNT and MOVBE, which it also implements). Not
- * advertised because not complete: APIC, MCE/MCA. The vendor, family, model and stepping
+ * subset of QEMU's {@code qemu64}, plus POPCNT and MOVBE, which it also implements), and APIC
+ * while the board's local APIC is globally enabled. Not advertised because not complete:
+ * MCE/MCA. The vendor, family, model and stepping
  * are those of {@code qemu64}.
  */
 final class Cpuid {
@@ -18,6 +19,7 @@ final class Cpuid {
     static final int DE = 1 << 2;
     static final int PAE = 1 << 6;
     static final int CX8 = 1 << 8;
+    static final int APIC = 1 << 9;
     static final int SEP = 1 << 11;
     static final int MTRR = 1 << 12;
     static final int PGE = 1 << 13;
@@ -54,6 +56,10 @@ final class Cpuid {
     private Cpuid() {
     }
 
+    private static int apicBit(Cpu c) {
+        return c.apic != null && c.apic.globallyEnabled() ? APIC : 0;
+    }
+
     static void execute(Cpu c) {
         int leaf = (int) c.regs[Cpu.RAX];
         int a = 0;
@@ -71,7 +77,7 @@ final class Cpuid {
                 a = SIGNATURE;
                 b = 8 << 8;
                 cx = LEAF1_ECX;
-                d = LEAF1_EDX;
+                d = LEAF1_EDX | apicBit(c);
             }
             case 0x8000_0000 -> {
                 a = 0x8000_0008;
@@ -82,7 +88,7 @@ final class Cpuid {
             case 0x8000_0001 -> {
                 a = SIGNATURE;
                 cx = LAHF_LM;
-                d = SYSCALL | NX | LM | (LEAF1_EDX & 0x0183_F3FF);
+                d = SYSCALL | NX | LM | ((LEAF1_EDX | apicBit(c)) & 0x0183_F3FF);
             }
             case 0x8000_0002, 0x8000_0003, 0x8000_0004 -> {
                 int base = (leaf - 0x8000_0002) * 16;

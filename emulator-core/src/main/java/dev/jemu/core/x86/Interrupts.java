@@ -44,6 +44,16 @@ final class Interrupts {
         }
     }
 
+    /** Delivers an NMI through vector 2 (the caller has blocked further NMIs until IRET). */
+    void deliverNmi() {
+        logInterrupt(Vectors.NMI, 0, false, "NMI");
+        try {
+            deliver(Vectors.NMI, 0, false, false, true, false);
+        } catch (CpuFault f) {
+            nested(-1, f.vector, f.errorCode, f.hasErrorCode);
+        }
+    }
+
     /**
      * INT n, INT3, INTO and INT1 (ICEBP); a fault during delivery is a fault of the
      * instruction. INT1 is not checked against the gate's DPL, as the SDM's INT pseudocode says.
@@ -260,8 +270,9 @@ final class Interrupts {
         }
     }
 
-    /** IRET, IRETD and IRETQ. */
+    /** IRET, IRETD and IRETQ; each also ends the blocking of NMIs. */
     void iret(int size) {
+        c.nmiBlocked = false;
         if (!c.protectedMode()) {
             long ip = c.peek(0, size);
             int cs = (int) c.peek(size, size);

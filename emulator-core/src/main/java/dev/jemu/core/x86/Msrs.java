@@ -100,7 +100,7 @@ final class Msrs {
         }
         return switch (msr) {
             case TSC -> c.readTsc();
-            case APIC_BASE -> apicBase;
+            case APIC_BASE -> c.apic != null ? c.apic.readApicBase() : apicBase;
             case MTRR_CAP -> 0x508;
             case SYSENTER_CS -> sysenterCs;
             case SYSENTER_ESP -> sysenterEsp;
@@ -138,7 +138,13 @@ final class Msrs {
         }
         switch (msr) {
             case TSC -> c.tscOffset = v - c.tscBase();
-            case APIC_BASE -> apicBase = v & 0xF_FFFF_F900L;
+            case APIC_BASE -> {
+                if (c.apic == null) {
+                    apicBase = v & 0xF_FFFF_F900L;
+                } else if (!c.apic.writeApicBase(v)) {
+                    throw c.gp(0);
+                }
+            }
             case SYSENTER_CS -> sysenterCs = v & 0xFFFF;
             case SYSENTER_ESP -> sysenterEsp = v;
             case SYSENTER_EIP -> sysenterEip = v;

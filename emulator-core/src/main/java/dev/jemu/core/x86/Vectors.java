@@ -4,6 +4,7 @@ package dev.jemu.core.x86;
 final class Vectors {
     static final int DE = 0;
     static final int DB = 1;
+    static final int NMI = 2;
     static final int BP = 3;
     static final int OF = 4;
     static final int BR = 5;
