@@ -1,5 +1,6 @@
 package dev.jemu.block;
 
+import dev.jemu.block.file.FileAio;
 import dev.jemu.block.file.FileDriver;
 import dev.jemu.block.nbd.NbdAddress;
 import dev.jemu.block.nbd.NbdClientDriver;
@@ -16,7 +17,8 @@ import java.util.Set;
 /**
  * Opens graphs of nodes from options in QEMU's syntax: {@code driver=} (probed from the file's
  * first bytes when absent), {@code file=}/{@code filename=}/{@code file.filename=},
- * {@code cache=}, {@code cache.direct=}, {@code cache.no-flush=}, {@code read-only=}, raw's
+ * {@code cache=}, {@code cache.direct=}, {@code cache.no-flush=}, {@code read-only=}, file's
+ * {@code aio=} ({@code io_uring} or {@code threads}: {@link FileAio}), raw's
  * {@code offset=}/{@code size=}, null-co's {@code size=}/{@code read-zeroes=}, qcow2's
  * {@code backing=} (empty: no backing file) and {@code backing.*} options for the backing node.
  * Must be called outside a coroutine or inside one; it runs its I/O through {@link SyncIo}.
@@ -76,8 +78,9 @@ public final class BlockGraph {
             if (filename == null) {
                 throw new BlockException("The 'file' block driver requires a file name");
             }
+            FileAio aio = FileAio.parse(opts.get("aio"));
             opts.checkAllUsed(driver);
-            return new BlockDriverState(FileDriver.open(filename, readOnly, direct, noFlush), filename, readOnly);
+            return new BlockDriverState(FileDriver.open(filename, readOnly, direct, noFlush, aio), filename, readOnly);
         }
         if ("nbd".equals(driver)) {
             NbdClientDriver nbd = NbdClientDriver.open(opts, readOnly);
