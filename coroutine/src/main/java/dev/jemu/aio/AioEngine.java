@@ -46,7 +46,7 @@ public enum AioEngine {
      *
      * @throws IllegalStateException if this engine is not available
      */
-    void checkAvailable(String who) {
+    public void checkAvailable(String who) {
         if (!isAvailable()) {
             Throwable cause = this == IO_URING ? IoUring.unavailabilityCause() : Epoll.unavailabilityCause();
             throw new IllegalStateException(who + ": " + propertyValue + " is not available: "
