@@ -46,12 +46,22 @@ public enum AioEngine {
      *
      * @throws IllegalStateException if this engine is not available
      */
-    public void checkAvailable(String who) {
+    void checkAvailable(String who) {
         if (!isAvailable()) {
-            Throwable cause = this == IO_URING ? IoUring.unavailabilityCause() : Epoll.unavailabilityCause();
-            throw new IllegalStateException(who + ": " + propertyValue + " is not available: "
-                    + (cause != null ? cause.getMessage() : "unknown reason"), cause);
+            throw new IllegalStateException(who + ": " + propertyValue + " is not available: " + unavailableReason(),
+                    unavailabilityCause());
         }
+    }
+
+    /** Why Netty cannot use this engine here, or null if it can. */
+    public Throwable unavailabilityCause() {
+        return this == IO_URING ? IoUring.unavailabilityCause() : Epoll.unavailabilityCause();
+    }
+
+    /** {@link #unavailabilityCause()} as one line of text. */
+    public String unavailableReason() {
+        Throwable cause = unavailabilityCause();
+        return cause == null ? "unknown reason" : cause.getMessage() != null ? cause.getMessage() : cause.toString();
     }
 
     /**

@@ -12,7 +12,10 @@ import java.util.Arrays;
  * is queued by its coroutine; the next {@link AioContext#poll} puts every queued request on the
  * ring before it waits, so that one {@code io_uring_enter} submits what a loop iteration
  * produced; completions are recorded while Netty reaps the completion queue and their coroutines
- * are resumed in the fd phase, in completion order. Home thread only (a coroutine of the context
+ * are resumed in the fd phase, in completion order. Netty's submission API takes one {@code
+ * IoUringIoOps} per entry, which the JIT can scalar-replace: a 300,000-request {@code jemu-img
+ * bench} run with a 16 MiB young generation collects twice, start-up included. Home thread only
+ * (a coroutine of the context
  * may queue from its own thread under the thread backend, which never runs beside the home
  * thread).
  */

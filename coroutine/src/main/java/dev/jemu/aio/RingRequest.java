@@ -7,8 +7,8 @@ import dev.jemu.coroutine.Coroutine;
  * LuringAIOCB}): the calling coroutine queues it and yields until its completion arrives, on the
  * same thread, and gets the kernel's result: a byte count or {@code -errno}. Short transfers and
  * {@code -EAGAIN} are returned as they are, for the caller to resubmit the rest. An object is
- * reused for request after request by the coroutine that owns it, one at a time; each call
- * allocates nothing of its own. Coroutines of the context only.
+ * reused for request after request by the coroutine that owns it, one at a time. Coroutines of
+ * the context only.
  */
 public final class RingRequest {
     /** {@code RWF_DSYNC}: the write reaches stable storage with the data it needs (FUA). */

@@ -44,10 +44,9 @@ public enum FileAio {
                 return THREADS;
             }
             case "io_uring" -> {
-                try {
-                    AioEngine.IO_URING.checkAvailable("aio=io_uring");
-                } catch (IllegalStateException e) {
-                    throw new BlockException("Unable to use io_uring: " + e.getMessage(), e);
+                if (!AioEngine.IO_URING.isAvailable()) {
+                    throw new BlockException("Unable to use io_uring: " + AioEngine.IO_URING.unavailableReason(),
+                            AioEngine.IO_URING.unavailabilityCause());
                 }
                 return IO_URING;
             }

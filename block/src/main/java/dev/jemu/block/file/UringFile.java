@@ -14,7 +14,9 @@ import java.util.Arrays;
  * cache.direct=on}); the coroutine yields until the completion arrives on the same thread, so
  * any number of requests are in flight at once without a thread crossing. Short reads are
  * resubmitted for the rest and end at the end of the file (the tail reads as zeroes), short
- * writes are resubmitted, {@code -EAGAIN} and {@code -EINTR} are resubmitted. Requests are made
+ * writes are resubmitted, {@code -EAGAIN} and {@code -EINTR} are resubmitted. Each request is
+ * one contiguous buffer, so it goes as a plain read or write; a heap buffer is bounced through a
+ * direct one. Requests are made
  * only while {@link #usable()}; the caller uses the worker pool otherwise. Coroutines of the
  * node's AioContext only; {@link #close()} after the node is drained.
  */
