@@ -1,9 +1,14 @@
 #!/usr/bin/env bash
 # bench/block.sh: jemu-img bench against qemu-img bench with the same arguments, run back to
 # back on this machine, one row per case: 4 KiB requests on the scattered walk -S 428969984 over
-# a 1 GiB image, queue depth 1 and 64, read and write, raw and qcow2, cache=none and writeback,
-# aio=threads. Prints ops/s of both and the ratio jemu/qemu (target: >= 1.0). Then times
-# `convert` of a 1 GiB half-allocated qcow2 to raw with both tools.
+# a 1 GiB image, queue depth 1 and 64, read and write, raw and qcow2, cache=none and writeback.
+# Each case runs qemu-img with -i io_uring and -i threads and jemu-img on its io_uring engine
+# and on the worker pool, interleaved, JEMU_BENCH_RUNS times (default 3); the row shows the
+# median ops/s of each and the ratios jemu io_uring / qemu io_uring and jemu io_uring / qemu
+# threads (targets: >= 1.0 both). jemu-img's engine is chosen with -Djemu.aio.engine
+# (io_uring: file I/O on the AioContext's ring; epoll: file I/O on the worker pool, as
+# aio=threads), since jemu-img bench does not yet pass -i on to the file driver's aio= option.
+# Then times `convert` of a 1 GiB half-allocated qcow2 to raw with both tools.
 #
 # Usage: bench/block.sh [WORKDIR]   (default: a temporary directory on the current file system;
 # cache=none needs a file system with O_DIRECT, so not tmpfs). JEMU_BENCH_COUNT overrides the
@@ -15,6 +20,7 @@ mkdir -p "$work"
 trap '[ -z "${1:-}" ] && rm -rf "$work"' EXIT
 jemu_img="$root/bin/jemu-img"
 step=428969984
+runs=${JEMU_BENCH_RUNS:-3}
 
 seconds() { sed -n 's/^Run completed in \([0-9.]*\) seconds\.$/\1/p'; }
 
@@ -28,24 +34,49 @@ make_image() {
   fi
 }
 
-printf '%-6s %-10s %-5s %3s %12s %12s %7s\n' format cache op qd "qemu ops/s" "jemu ops/s" ratio
+# one TOOL IMG ARGS...: seconds of one bench run; read rows share IMG, write rows get a fresh one.
+one() {
+  local tool=$1 img=$2; shift 2
+  if [ "$op" = write ]; then make_image "$fmt" "$img" 0; fi
+  case $tool in
+    qemu-io_uring) qemu-img bench -i io_uring "$@" "$img" | seconds ;;
+    qemu-threads) qemu-img bench -i threads "$@" "$img" | seconds ;;
+    jemu-io_uring) JEMU_JAVA_OPTS="-Djemu.aio.engine=io_uring" "$jemu_img" bench -i io_uring "$@" "$img" | seconds ;;
+    jemu-threads) JEMU_JAVA_OPTS="-Djemu.aio.engine=epoll" "$jemu_img" bench -i threads "$@" "$img" | seconds ;;
+  esac
+}
+
+median() { tr ' ' '\n' | grep . | sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+
+tools=(qemu-io_uring qemu-threads jemu-io_uring jemu-threads)
+printf '%-6s %-10s %-5s %3s %12s %12s %12s %12s %8s %8s\n' format cache op qd \
+  "qemu uring" "qemu thr" "jemu uring" "jemu thr" "j/q-ur" "j/q-thr"
 for fmt in raw qcow2; do
+  make_image "$fmt" "$work/read.$fmt" 1
   for cache in none writeback; do
     for op in read write; do
       for qd in 1 64; do
         count=${JEMU_BENCH_COUNT:-$([ "$qd" = 1 ] && echo 20000 || echo 75000)}
         wflag=""; [ "$op" = write ] && wflag="-w"
-        fill=1; [ "$op" = write ] && fill=0
-        args=(-f "$fmt" -t "$cache" -i threads -c "$count" -d "$qd" -s 4096 -S "$step" $wflag)
-        make_image "$fmt" "$work/q.$fmt" "$fill"
-        q=$(qemu-img bench "${args[@]}" "$work/q.$fmt" | seconds)
-        make_image "$fmt" "$work/j.$fmt" "$fill"
-        j=$("$jemu_img" bench "${args[@]}" "$work/j.$fmt" | seconds)
-        awk -v f="$fmt" -v c="$cache" -v o="$op" -v d="$qd" -v n="$count" -v q="$q" -v j="$j" \
-          'BEGIN { qo = n / q; jo = n / j; printf "%-6s %-10s %-5s %3d %12.0f %12.0f %7.2f\n", f, c, o, d, qo, jo, jo / qo }'
+        img="$work/read.$fmt"; [ "$op" = write ] && img="$work/write.$fmt"
+        args=(-f "$fmt" -t "$cache" -c "$count" -d "$qd" -s 4096 -S "$step" $wflag)
+        declare -A times=()
+        for ((r = 0; r < runs; r++)); do
+          for tool in "${tools[@]}"; do
+            times[$tool]="${times[$tool]:-} $(one "$tool" "$img" "${args[@]}")"
+          done
+        done
+        ops=()
+        for tool in "${tools[@]}"; do
+          ops+=("$(echo "${times[$tool]}" | median | awk -v n="$count" '{ printf "%.0f", n / $1 }')")
+        done
+        unset times
+        awk -v f="$fmt" -v c="$cache" -v o="$op" -v d="$qd" -v qu="${ops[0]}" -v qt="${ops[1]}" \
+          -v ju="${ops[2]}" -v jt="${ops[3]}" 'BEGIN { printf "%-6s %-10s %-5s %3d %12d %12d %12d %12d %8.2f %8.2f\n", f, c, o, d, qu, qt, ju, jt, ju / qu, ju / qt }'
       done
     done
   done
+  rm -f "$work/read.$fmt" "$work/write.$fmt"
 done
 
 # convert: 1 GiB qcow2 with every other MiB allocated (half of it), to raw.

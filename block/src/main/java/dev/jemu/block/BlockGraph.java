@@ -1,5 +1,6 @@
 package dev.jemu.block;
 
+import dev.jemu.block.file.FileAio;
 import dev.jemu.block.file.FileDriver;
 import dev.jemu.block.nbd.NbdAddress;
 import dev.jemu.block.nbd.NbdClientDriver;
@@ -16,7 +17,8 @@ import java.util.Set;
 /**
  * Opens graphs of nodes from options in QEMU's syntax: {@code driver=} (probed from the file's
  * first bytes when absent), {@code file=}/{@code filename=}/{@code file.filename=},
- * {@code cache=}, {@code cache.direct=}, {@code cache.no-flush=}, {@code read-only=}, raw's
+ * {@code cache=}, {@code cache.direct=}, {@code cache.no-flush=}, {@code read-only=}, file's
+ * {@code aio=} ({@code io_uring} or {@code threads}: {@link FileAio}), raw's
  * {@code offset=}/{@code size=}, null-co's {@code size=}/{@code read-zeroes=}, qcow2's
  * {@code backing=} (empty: no backing file) and {@code backing.*} options for the backing node,
  * file's {@code locking=on|off|auto} (QEMU's image locks; auto means on) and {@code force-share=}
@@ -93,8 +95,9 @@ public final class BlockGraph {
                 throw new BlockException("Could not open '" + filename + "': invalid parameter value for 'locking': "
                         + locking + " (expected on, off or auto)");
             }
+            FileAio aio = FileAio.parse(opts.get("aio"));
             opts.checkAllUsed(driver);
-            return new BlockDriverState(FileDriver.open(filename, readOnly, direct, noFlush, !locking.equals("off")),
+            return new BlockDriverState(FileDriver.open(filename, readOnly, direct, noFlush, !locking.equals("off"), aio),
                     filename, readOnly);
         }
         if ("nbd".equals(driver)) {

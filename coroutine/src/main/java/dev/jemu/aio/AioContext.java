@@ -4,8 +4,8 @@ import dev.jemu.coroutine.ContextHooks;
 import dev.jemu.coroutine.Coroutine;
 import io.netty.channel.IoRegistration;
 import io.netty.channel.ManualIoEventLoop;
-import io.netty.channel.epoll.Epoll;
-import io.netty.channel.epoll.EpollIoHandler;
+import io.netty.channel.IoHandle;
+import io.netty.channel.IoHandlerFactory;
 import io.netty.channel.epoll.EpollIoOps;
 import io.netty.util.collection.IntObjectHashMap;
 import io.netty.util.concurrent.Future;
@@ -23,8 +23,10 @@ import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * QEMU's {@code AioContext}: an event loop owned by one home thread, which drives it with {@link
- * #poll(boolean)}. It holds fd handlers (waited on with Netty's native epoll), bottom halves,
- * timers on the four clocks and a stack of coroutines scheduled from other threads.
+ * #poll(boolean)}. It holds fd handlers, bottom halves, timers on the four clocks and a stack of
+ * coroutines scheduled from other threads. It waits on Netty's io_uring or epoll handler, as
+ * {@link AioEngine#selected()} chooses when it is created; on io_uring it also carries the block
+ * requests of {@link RingRequest}.
  *
  * <p>Threading: {@link #kick()}, {@link #schedule}, {@link #enter}, {@link #oneShot}, {@link
  * #newBottomHalf} and {@link BottomHalf#schedule()} may be called from any thread; everything else
@@ -51,6 +53,7 @@ public final class AioContext implements AutoCloseable {
     }
 
     private final Thread homeThread;
+    private final AioEngine engine;
     private final Loop loop;
 
     /** Set by {@link #kick()}; makes the next wait return at once; cleared after each wait. */
@@ -78,24 +81,40 @@ public final class AioContext implements AutoCloseable {
     private boolean fdChangesPending;
 
     private ThreadPool threadPool;
+    private Ring ring;
     private boolean closed;
 
-    private AioContext(Thread homeThread) {
+    private AioContext(Thread homeThread, AioEngine engine) {
         this.homeThread = homeThread;
-        this.loop = new Loop(this, homeThread);
+        this.engine = engine;
+        this.loop = new Loop(this, homeThread, engine.handlerFactory());
         this.coroutineScheduleBh = new BottomHalf(this, this::enterScheduledCoroutines, 0);
+        if (engine == AioEngine.IO_URING) {
+            this.ring = new Ring(this);
+        }
     }
 
     /**
      * Creates a context whose home is the calling thread, which polls it itself. It becomes that
      * thread's {@link #current()}, replacing any earlier one; {@link #close()} releases it.
+     *
+     * @throws IllegalStateException if the engine {@link AioEngine#PROPERTY} names is not available
      */
     public static AioContext create() {
+        return create(AioEngine.selected());
+    }
+
+    /**
+     * As {@link #create()}, on {@code engine} whatever {@link AioEngine#PROPERTY} says.
+     *
+     * @throws IllegalStateException if {@code engine} is not available here
+     */
+    public static AioContext create(AioEngine engine) {
         if (Coroutine.inCoroutine()) {
             throw new IllegalStateException("AioContext.create: called inside a coroutine");
         }
-        Epoll.ensureAvailability();
-        AioContext ctx = new AioContext(Thread.currentThread());
+        engine.checkAvailable("AioContext.create");
+        AioContext ctx = new AioContext(Thread.currentThread(), engine);
         ContextHooks.setCurrentContext(ctx);
         LIVE.add(ctx);
         return ctx;
@@ -180,7 +199,7 @@ public final class AioContext implements AutoCloseable {
                 watch.onReadable = null;
                 watch.onWritable = null;
                 if (watch.registration != null && Thread.currentThread() == homeThread) {
-                    watch.registration.cancel();
+                    watch.unregister();
                 } else {
                     fdChangesPending = true;
                 }
@@ -206,37 +225,44 @@ public final class AioContext implements AutoCloseable {
         }
     }
 
-    /** Brings epoll in line with {@code watch}; on the real home thread only. */
+    /** Brings epoll or the ring's poll in line with {@code watch}; on the real home thread only. */
     private void syncWatch(FdWatch watch) {
         if (watch.removed) {
-            if (watch.registration != null) {
-                watch.registration.cancel();
-                watch.registration = null;
-            }
+            watch.unregister();
             return;
         }
         int wanted = watch.wantedInterest();
         try {
             if (watch.registration == null) {
-                Future<IoRegistration> registered = loop.register(watch);
-                if (!registered.isSuccess()) {
-                    throw registered.cause();
+                if (engine == AioEngine.IO_URING) {
+                    checkPollable(watch.fd, null); // the ring would report it only in a completion
                 }
-                watch.registration = registered.getNow();
+                watch.registration = register(watch);
             }
             if (watch.interest != wanted) {
-                watch.registration.submit(EpollIoOps.valueOf(wanted));
                 watch.interest = wanted;
+                if (engine == AioEngine.IO_URING) {
+                    watch.arm();
+                } else {
+                    watch.registration.submit(EpollIoOps.valueOf(wanted));
+                }
             }
         } catch (Throwable e) {
             fdWatches.remove(watch.fd);
             watch.removed = true;
-            if (watch.registration != null) {
-                watch.registration.cancel();
-            }
+            watch.unregister();
             checkPollable(watch.fd, e);
             throw new IllegalArgumentException("fd " + watch.fd + ": cannot be watched: " + e.getMessage(), e);
         }
+    }
+
+    /** Registers {@code handle} with the loop; home thread. */
+    IoRegistration register(IoHandle handle) throws Throwable {
+        Future<IoRegistration> registered = loop.register(handle);
+        if (!registered.isSuccess()) {
+            throw registered.cause();
+        }
+        return registered.getNow();
     }
 
     /** Throws a clear error for a closed descriptor or a regular file. */
@@ -275,6 +301,9 @@ public final class AioContext implements AutoCloseable {
         if (fdChangesPending) {
             applyFdChanges();
         }
+        if (ring != null) {
+            ring.submitQueued();
+        }
         long waitNs = blocking ? waitTimeNs() : -1;
         if (waitNs >= 0) {
             NOTIFY_ME.setVolatile(this, true);
@@ -286,6 +315,9 @@ public final class AioContext implements AutoCloseable {
         NOTIFIED.setVolatile(this, false);
         boolean progress = runBottomHalves();
         progress |= dispatchFds();
+        if (ring != null) {
+            progress |= ring.dispatchCompletions();
+        }
         progress |= runTimers();
         return progress;
     }
@@ -442,6 +474,10 @@ public final class AioContext implements AutoCloseable {
                 progress = true;
                 onWritable.run();
             }
+            if (engine == AioEngine.IO_URING && !watch.removed && !watch.armed && watch.interest != 0
+                    && watch.registration != null) {
+                watch.arm();
+            }
         }
         return progress;
     }
@@ -532,6 +568,16 @@ public final class AioContext implements AutoCloseable {
         return progress;
     }
 
+    /** This context's io_uring requests; null under epoll. */
+    Ring ring() {
+        return ring;
+    }
+
+    /** The engine this context waits on. */
+    public AioEngine engine() {
+        return engine;
+    }
+
     /** This context's worker pool, created on first use. */
     ThreadPool threadPool() {
         if (threadPool == null) {
@@ -553,8 +599,9 @@ public final class AioContext implements AutoCloseable {
     }
 
     /**
-     * Releases the context: its fd registrations (not the fds), its worker pool and its epoll
-     * instance. Home thread only.
+     * Releases the context: its ring requests (cancelled, their coroutines resumed with
+     * {@code -ECANCELED} unless they completed first), its fd registrations (not the fds), its
+     * worker pool and its epoll or io_uring instance. Home thread only.
      *
      * @throws IllegalStateException after releasing, if bottom halves made by {@link
      *     #newBottomHalf} were never deleted (QEMU's "BH leaked")
@@ -567,6 +614,9 @@ public final class AioContext implements AutoCloseable {
         if (Thread.currentThread() != homeThread) {
             throw new IllegalStateException("AioContext.close: must be called on the context's home thread");
         }
+        if (ring != null) {
+            ring.cancelAll(loop);
+        }
         closed = true;
         LIVE.remove(this);
         if (threadPool != null) {
@@ -574,9 +624,7 @@ public final class AioContext implements AutoCloseable {
         }
         for (FdWatch watch : fdWatches.values()) {
             watch.removed = true;
-            if (watch.registration != null) {
-                watch.registration.cancel();
-            }
+            watch.unregister();
         }
         fdWatches.clear();
         loop.shutdownGracefully(0, 0, TimeUnit.NANOSECONDS);
@@ -596,8 +644,8 @@ public final class AioContext implements AutoCloseable {
     private static final class Loop extends ManualIoEventLoop {
         private final AioContext owner;
 
-        Loop(AioContext owner, Thread home) {
-            super(home, EpollIoHandler.newFactory());
+        Loop(AioContext owner, Thread home, IoHandlerFactory factory) {
+            super(home, factory);
             this.owner = owner;
         }
 

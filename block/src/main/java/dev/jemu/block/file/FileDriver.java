@@ -26,9 +26,13 @@ import java.util.List;
 import java.util.concurrent.Callable;
 
 /**
- * The {@code file} protocol: a host file or block device. Reads and writes are positional
- * {@link FileChannel} calls run on the AioContext's worker pool through
- * {@link ThreadPool#submitCo}; the coroutine yields until they complete. Reads past the end
+ * The {@code file} protocol: a host file or block device. With {@code aio=io_uring} (the default
+ * where the kernel allows it) reads, writes, flushes and fallocate go on the AioContext's ring
+ * ({@link UringFile}) whenever the request's context runs on io_uring; otherwise, and with
+ * {@code aio=threads}, reads and writes are positional {@link FileChannel} calls run on the
+ * AioContext's worker pool through {@link ThreadPool#submitCo}. Either way the coroutine yields
+ * until they complete; the pool also serves what the ring does not (block status, truncation,
+ * fstat). Reads past the end
  * of the file return zeros. With {@code cache.direct=on} the file is opened with O_DIRECT,
  * requests are aligned to {@link #DIRECT_ALIGNMENT} and buffers that are not suitably aligned
  * are bounced.
@@ -69,11 +73,14 @@ public final class FileDriver implements BlockDriver {
     private final ImageLock lock;
     private long length;
     private FileOp freeOps;
+    /** The io_uring engine, or null for aio=threads. */
+    private final UringFile ring;
 
     private FileDriver(String path, FileChannel channel, boolean direct,
-                       boolean noFlush, boolean readOnly, ImageLock lock, long length) {
+                       boolean noFlush, boolean readOnly, ImageLock lock, long length, UringFile ring) {
         this.path = path;
         this.lock = lock;
+        this.ring = ring;
         this.channel = channel;
         this.direct = direct;
         this.noFlush = noFlush;
@@ -99,6 +106,12 @@ public final class FileDriver implements BlockDriver {
      */
     public static FileDriver open(String path, boolean readOnly, boolean direct, boolean noFlush, boolean locking)
             throws BlockException {
+        return open(path, readOnly, direct, noFlush, locking, FileAio.defaultMode());
+    }
+
+    /** As {@link #open(String, boolean, boolean, boolean, boolean)}, with the {@code aio=} mode. */
+    public static FileDriver open(String path, boolean readOnly, boolean direct, boolean noFlush, boolean locking,
+                                  FileAio aio) throws BlockException {
         List<OpenOption> options = new ArrayList<>();
         options.add(StandardOpenOption.READ);
         if (!readOnly) {
@@ -154,7 +167,19 @@ public final class FileDriver implements BlockDriver {
                 throw new BlockException("Could not open '" + path + "': " + e.getMessage(), e);
             }
         }
-        return new FileDriver(path, channel, direct, noFlush, readOnly, lock, len);
+        UringFile ring = null;
+        if (aio == FileAio.IO_URING) {
+            try {
+                ring = UringFile.open(path, !readOnly, direct);
+            } catch (IOException e) {
+                if (lock != null) {
+                    lock.close();
+                }
+                closeQuietly(channel);
+                throw new BlockException("Could not open '" + path + "': " + e.getMessage(), e);
+            }
+        }
+        return new FileDriver(path, channel, direct, noFlush, readOnly, lock, len, ring);
     }
 
     /**
@@ -268,8 +293,7 @@ public final class FileDriver implements BlockDriver {
         if (end <= offset) {
             return;
         }
-        int r = pool(() -> nf().fallocate(NativeFile.FALLOC_FL_PUNCH_HOLE | NativeFile.FALLOC_FL_KEEP_SIZE,
-                offset, end - offset));
+        int r = fallocate(NativeFile.FALLOC_FL_PUNCH_HOLE | NativeFile.FALLOC_FL_KEEP_SIZE, offset, end - offset);
         if (r < 0 && r != -NativeFile.EOPNOTSUPP && r != -NativeFile.ENOSYS) {
             throw NativeFile.error(path, "discard", r);
         }
@@ -283,7 +307,7 @@ public final class FileDriver implements BlockDriver {
             int mode = (flags & RequestFlags.MAY_UNMAP) != 0
                     ? NativeFile.FALLOC_FL_PUNCH_HOLE | NativeFile.FALLOC_FL_KEEP_SIZE
                     : NativeFile.FALLOC_FL_ZERO_RANGE | NativeFile.FALLOC_FL_KEEP_SIZE;
-            int r = pool(() -> nf().fallocate(mode, offset, inside - offset));
+            int r = fallocate(mode, offset, inside - offset);
             if (r == -NativeFile.EOPNOTSUPP || r == -NativeFile.ENOSYS || r == -NativeFile.EINVAL) {
                 throw new UnsupportedOperationException("fallocate not supported on " + path);
             }
@@ -347,7 +371,7 @@ public final class FileDriver implements BlockDriver {
             switch (prealloc) {
                 case OFF, METADATA -> { }
                 case FALLOC -> {
-                    int f = pool(() -> nf().fallocate(0, old, newLength - old));
+                    int f = fallocate(0, old, newLength - old);
                     if (f < 0) {
                         throw NativeFile.error(path, "preallocation", f);
                     }
@@ -393,6 +417,9 @@ public final class FileDriver implements BlockDriver {
             if (lock != null) {
                 lock.close();
             }
+            if (ring != null) {
+                ring.close();
+            }
             synchronized (this) {
                 if (nativeFile != null) {
                     nativeFile.close();
@@ -417,7 +444,22 @@ public final class FileDriver implements BlockDriver {
                 && (b.remaining() & (DIRECT_ALIGNMENT - 1)) == 0;
     }
 
+    private int fallocate(int mode, long offset, long bytes) throws IOException {
+        if (ring != null && UringFile.usable()) {
+            return ring.fallocate(mode, offset, bytes);
+        }
+        return pool(() -> nf().fallocate(mode, offset, bytes));
+    }
+
     private void run(int kind, long offset, ByteBuffer buf, int flags) throws IOException {
+        if (ring != null && UringFile.usable()) {
+            switch (kind) {
+                case OP_READ -> ring.read(offset, buf);
+                case OP_WRITE -> ring.write(offset, buf, (flags & RequestFlags.FUA) != 0);
+                default -> ring.flush();
+            }
+            return;
+        }
         FileOp op = freeOps;
         if (op != null) {
             freeOps = op.next;

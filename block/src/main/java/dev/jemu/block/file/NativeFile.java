@@ -14,7 +14,8 @@ import java.lang.invoke.VarHandle;
  * The few libc calls the JDK does not offer: a raw descriptor of a file, {@code lseek} with
  * SEEK_DATA/SEEK_HOLE/SEEK_END, {@code fallocate}, {@code ftruncate} and open-file-description
  * byte locks ({@code F_OFD_SETLK}/{@code F_OFD_GETLK}). Each call is blocking and is made on a
- * worker thread, except the lock calls, which never wait. Linux x86-64 only.
+ * worker thread, except the lock calls, which never wait; {@link UringFile} puts requests on a
+ * descriptor of its own through the ring instead. Linux x86-64 only.
  */
 @SuppressWarnings("restricted")
 final class NativeFile implements AutoCloseable {
@@ -32,6 +33,7 @@ final class NativeFile implements AutoCloseable {
     private static final int O_RDONLY = 0;
     private static final int O_RDWR = 2;
     private static final int O_CLOEXEC = 0x80000;
+    private static final int O_DIRECT = 0x4000;
 
     private static final Linker LINKER = Linker.nativeLinker();
     private static final StructLayout CALL_STATE = Linker.Option.captureStateLayout();
@@ -96,7 +98,7 @@ final class NativeFile implements AutoCloseable {
     private final int fd;
     private final String path;
 
-    private NativeFile(int fd, String path) {
+    NativeFile(int fd, String path) {
         this.fd = fd;
         this.path = path;
     }
@@ -107,10 +109,15 @@ final class NativeFile implements AutoCloseable {
 
     /** Opens {@code path} read-only or read-write (never creating it). */
     static NativeFile open(String path, boolean writable) throws IOException {
+        return open(path, writable, false);
+    }
+
+    /** Opens {@code path} read-only or read-write (never creating it), with O_DIRECT if {@code direct}. */
+    static NativeFile open(String path, boolean writable, boolean direct) throws IOException {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment state = arena.allocate(CALL_STATE);
             int fd = (int) Open.H.invokeExact(state, arena.allocateFrom(path),
-                    (writable ? O_RDWR : O_RDONLY) | O_CLOEXEC);
+                    (writable ? O_RDWR : O_RDONLY) | O_CLOEXEC | (direct ? O_DIRECT : 0));
             if (fd < 0) {
                 throw new NativeException((int) ERRNO.get(state, 0L));
             }
@@ -120,6 +127,11 @@ final class NativeFile implements AutoCloseable {
         } catch (Throwable t) {
             throw new IOException(path + ": open failed: " + t, t);
         }
+    }
+
+    /** The raw descriptor, for requests on the ring; valid until {@link #close()}. */
+    int fd() {
+        return fd;
     }
 
     /** {@code lseek(fd, offset, whence)}; returns -errno on failure. */

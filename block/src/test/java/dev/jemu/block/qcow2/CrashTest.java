@@ -1,5 +1,6 @@
 package dev.jemu.block.qcow2;
 
+import dev.jemu.aio.AioEngine;
 import dev.jemu.block.Preallocation;
 import dev.jemu.block.TestImages;
 import org.junit.jupiter.api.Test;
@@ -51,6 +52,7 @@ class CrashTest {
                     Preallocation.OFF, null, null));
             Process p = new ProcessBuilder(List.of(java, "--add-exports", "java.base/jdk.internal.vm=ALL-UNNAMED",
                     "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"),
+                    "-D" + AioEngine.PROPERTY + "=" + AioEngine.selected().propertyValue(),
                     CrashWriter.class.getName(), img.toString(), Integer.toString(run)))
                     .redirectErrorStream(true).start();
             assertEquals("writing", firstLine(p), "the writer got going");

@@ -27,7 +27,7 @@ final class BenchCommand implements Callable<Integer> {
     ImgOptions.Format fmt;
     @Option(names = "--flush-interval", description = "flush after this many requests", defaultValue = "0")
     int flushInterval;
-    @Option(names = "-i", description = "AIO mode: threads (native and io_uring run as threads)",
+    @Option(names = "-i", description = "AIO mode of the file: threads or io_uring (native is not built)",
             defaultValue = "threads")
     String aio;
     @Option(names = "-n", description = "bypass the host page cache (cache=none)")
@@ -71,7 +71,7 @@ final class BenchCommand implements Callable<Integer> {
         }
         long stepBytes = step == null ? bytes : ImgSupport.size("-S", step);
         String mode = nocache ? "none" : cache;
-        BlockDriverState bs = ImgSupport.open(filename, fmt.format, !write, mode, forceShare.forceShare);
+        BlockDriverState bs = ImgSupport.open(filename, fmt.format, !write, mode, forceShare.forceShare, aio);
         BlockBackend blk = ImgSupport.backend(bs, write, mode);
         try {
             if (blk.length() < bytes) {

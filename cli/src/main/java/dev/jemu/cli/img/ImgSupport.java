@@ -35,6 +35,16 @@ final class ImgSupport {
         return BlockGraph.open(options(filename, format, readOnly, cache, forceShare));
     }
 
+    /** As {@link #open(String, String, boolean, String, boolean)}, with the file's {@code aio=} mode (qemu-img's {@code -i}). */
+    static BlockDriverState open(String filename, String format, boolean readOnly, String cache, boolean forceShare,
+                                 String aio) throws IOException {
+        BlockOptions o = options(filename, format, readOnly, cache, forceShare);
+        if (!dev.jemu.block.nbd.NbdAddress.isUri(filename)) {
+            o.put("file.aio", aio);
+        }
+        return BlockGraph.open(o);
+    }
+
     /**
      * Opens {@code filename} for {@code check}: read-only, or with {@code repair} writable in the
      * mode qemu-img's check opens with, which accepts a corrupt or damaged image for the repair.

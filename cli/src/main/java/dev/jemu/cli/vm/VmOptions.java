@@ -414,8 +414,8 @@ final class VmOptions {
             throw d.error("a drive needs a file (file=PATH)");
         }
         String aio = block.remove("aio");
-        if (aio != null && !aio.equals("threads")) {
-            throw d.error("aio=" + aio + " is not supported (jemu's file driver uses aio=threads)");
+        if (aio != null) {
+            block.put("file.aio", aio);
         }
         return new DriveSpec(d.option(), id, iface, index, readOnly, snapshot, werror, rerror,
                 discard.equals("unmap") || discard.equals("on"), block);
