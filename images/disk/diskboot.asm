@@ -197,19 +197,9 @@ read_tests:
         mov cx, 0x0001
         mov dx, 0x0180
         int 0x13
-        push ax
         mov si, s_chs
-        call puts
-        pop ax
-        mov si, l_ah
-        call status
         mov cx, 8
-        call sum
-        mov si, l_sum
-        call putlabel
-        mov cl, 8
-        call puthex
-        call newline
+        call read_result
         ; EDD presence and drive parameters
         mov ah, 0x41
         mov bx, 0x55AA
@@ -246,19 +236,9 @@ read_tests:
         mov ah, 0x42
         mov dl, 0x80
         call edd
-        push ax
         mov si, s_eddread
-        call puts
-        pop ax
-        mov si, l_ah
-        call status
         mov cx, 64
-        call sum
-        mov si, l_sum
-        call putlabel
-        mov cl, 8
-        call puthex
-        call newline
+        call read_result
 .hdb:
         mov dl, 0x81
         call geometry
@@ -268,20 +248,28 @@ read_tests:
         mov ah, 0x42
         mov dl, 0x81
         call edd
-        push ax
         mov si, s_hdbread
+        mov cx, 64
+        call read_result
+.out:   ret
+%endif
+
+%if %isdef(MODE_READ) || %isdef(MODE_WRITE)
+; read_result: prints "LABEL ah=XX sum=XXXXXXXX" for the string at SI, the BIOS status in AH
+; and the checksum of CX sectors at BUF_SEG:0.
+read_result:
+        push ax
         call puts
         pop ax
         mov si, l_ah
         call status
-        mov cx, 64
         call sum
         mov si, l_sum
         call putlabel
         mov cl, 8
         call puthex
         call newline
-.out:   ret
+        ret
 %endif
 
 %if %isdef(MODE_DEMO) || %isdef(MODE_IDEBENCH) || %isdef(MODE_VIRTIOBENCH)
@@ -979,19 +967,9 @@ write_tests:
         mov ah, 0x42
         mov dl, 0x80
         call edd
-        push ax
         mov si, s_readback
-        call puts
-        pop ax
-        mov si, l_ah
-        call status
         mov cx, 64
-        call sum
-        mov si, l_sum
-        call putlabel
-        mov cl, 8
-        call puthex
-        call newline
+        call read_result
         ret
 %endif
 

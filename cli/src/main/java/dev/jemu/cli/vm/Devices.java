@@ -310,15 +310,7 @@ final class Devices {
     }
 
     private void ideHd(QemuOpts d) throws OptionException {
-        String driveId = d.get("drive");
-        if (driveId == null) {
-            throw d.error("No drive specified");
-        }
-        DriveSpec spec = drivesById.get(driveId);
-        if (spec == null) {
-            throw d.error("Property 'ide-hd.drive' can't find value '" + driveId + "'");
-        }
-        claim(d, driveId);
+        DriveSpec spec = claimDrive(d, "No drive specified", "ide-hd");
         String busName = d.get("bus");
         int bus;
         if (busName == null) {
@@ -345,15 +337,7 @@ final class Devices {
     }
 
     private void virtioBlkPci(QemuOpts d) throws OptionException {
-        String driveId = d.get("drive");
-        if (driveId == null) {
-            throw d.error("drive property not set");
-        }
-        DriveSpec spec = drivesById.get(driveId);
-        if (spec == null) {
-            throw d.error("Property 'virtio-blk-device.drive' can't find value '" + driveId + "'");
-        }
-        claim(d, driveId);
+        DriveSpec spec = claimDrive(d, "drive property not set", "virtio-blk-device");
         String iothread = d.get("iothread");
         IOThread io = null;
         if (iothread != null) {
@@ -408,6 +392,23 @@ final class Devices {
         } catch (IllegalArgumentException e) {
             throw d.error(e.getMessage());
         }
+    }
+
+    /**
+     * The drive a device's {@code drive=} names, claimed for it; the errors are QEMU's
+     * ({@code missing} when there is no {@code drive=}; the property is named after {@code qdevType}).
+     */
+    private DriveSpec claimDrive(QemuOpts d, String missing, String qdevType) throws OptionException {
+        String driveId = d.get("drive");
+        if (driveId == null) {
+            throw d.error(missing);
+        }
+        DriveSpec spec = drivesById.get(driveId);
+        if (spec == null) {
+            throw d.error("Property '" + qdevType + ".drive' can't find value '" + driveId + "'");
+        }
+        claim(d, driveId);
+        return spec;
     }
 
     private void claim(QemuOpts d, String driveId) throws OptionException {
