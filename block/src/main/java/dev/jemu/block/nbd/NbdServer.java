@@ -136,10 +136,15 @@ public final class NbdServer implements AutoCloseable {
             address = new InetSocketAddress(config.bindAddress(), config.port());
             what = config.bindAddress() + ":" + config.port();
         }
-        try {
-            if (config.socket() != null) {
-                Files.deleteIfExists(config.socket());
+        if (config.socket() != null) {
+            try {
+                SocketPaths.unlinkForBind(config.socket());
+            } catch (java.io.IOException e) {
+                group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
+                throw new BlockException(e.getMessage(), e);
             }
+        }
+        try {
             listener = b.bind(address).syncUninterruptibly().channel();
             log("listening on " + (config.socket() != null ? what : config.bindAddress() + ":" + port()));
         } catch (Exception e) {

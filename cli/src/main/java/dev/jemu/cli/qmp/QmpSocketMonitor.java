@@ -11,6 +11,7 @@ import java.net.SocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import dev.jemu.block.nbd.SocketPaths;
 import java.util.ArrayDeque;
 import java.util.concurrent.locks.LockSupport;
 
@@ -59,7 +60,7 @@ public final class QmpSocketMonitor implements QmpMonitor {
         Socket s;
         SocketAddress address;
         if (path != null) {
-            Files.deleteIfExists(Path.of(path));
+            SocketPaths.unlinkForBind(Path.of(path));
             s = Socket.newSocketDomain();
             address = new DomainSocketAddress(path);
         } else {

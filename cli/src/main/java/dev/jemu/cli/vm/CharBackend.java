@@ -12,6 +12,7 @@ import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import dev.jemu.block.nbd.SocketPaths;
 import java.util.function.IntPredicate;
 
 /**
@@ -92,7 +93,7 @@ abstract class CharBackend implements AutoCloseable {
         ServerSocketChannel server;
         try {
             if (path != null) {
-                Files.deleteIfExists(Path.of(path));
+                SocketPaths.unlinkForBind(Path.of(path));
                 server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
                 server.bind(UnixDomainSocketAddress.of(path));
             } else {

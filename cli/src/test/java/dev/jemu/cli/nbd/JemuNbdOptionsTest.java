@@ -51,6 +51,15 @@ class JemuNbdOptionsTest {
     }
 
     @Test
+    void aSocketPathThatIsADirectoryIsRefusedAndKept() throws Exception {
+        Path img = rawImage();
+        Path adir = Files.createDirectory(dir.resolve("adir"));
+        String[] args = {"-f", "raw", "-k", adir.toString(), img.toString()};
+        assertEquals(NbdRun.qemuNbd(dir, args), NbdRun.jemu(args));
+        assertTrue(Files.isDirectory(adir), "the directory is still there");
+    }
+
+    @Test
     void optionsThatNeedWhatJemuLacksAreRefusedByName() {
         String[][] cases = {
             {"-c", "-c", "/dev/nbd0"},
