@@ -15,7 +15,8 @@
 ;   (no mode)     boots, prints its first line and "done": the boot-time benchmark;
 ;   -DMODE_DEMO   the demo: reads 16 MiB of drive 81h, writes 4 MiB to it and reads them back,
 ;                 reporting sizes, times (measured with the ACPI PM timer) and rates, then
-;                 powers the machine off through ACPI (exit status 0).
+;                 powers the machine off through ACPI (exit status 0) and halts: its last line
+;                 is "powering off through ACPI", never "done".
 ;
 ; The data the READ mode sums is the test's pattern, byte x of the disk = (x / 512 * 7 +
 ; x % 512 * 13 + 0x5A) mod 256 (the test writes it; the stage's own sectors excepted). The
@@ -475,7 +476,9 @@ demo:
         add dx, 4
         mov ax, 0x2000
         out dx, ax
-        ret
+.halt:  cli                                 ; the power-off takes effect after the write: print nothing more
+        hlt
+        jmp .halt
 %endif
 
 
