@@ -259,11 +259,13 @@ read_tests:
 ; read_result: prints "LABEL ah=XX sum=XXXXXXXX" for the string at SI, the BIOS status in AH
 ; and the checksum of CX sectors at BUF_SEG:0.
 read_result:
+        push cx
         push ax
         call puts
         pop ax
         mov si, l_ah
         call status
+        pop cx
         call sum
         mov si, l_sum
         call putlabel

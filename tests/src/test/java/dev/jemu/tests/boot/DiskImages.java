@@ -35,12 +35,10 @@ final class DiskImages {
         return (int) ((k * 3 + i * 5 + 0xC3) & 0xFF);
     }
 
-    /** The guest stage for {@code mode} ("READ" or "WRITE"), assembled into {@code dir}. */
+    /** The guest stage for {@code mode} ("READ" or "WRITE"), assembled afresh into {@code dir}. */
     static byte[] stage(Workspace ws, Path dir, String mode) throws IOException, InterruptedException {
         Path out = dir.resolve("diskboot-" + mode.toLowerCase() + ".bin");
-        if (!Files.exists(out)) {
-            Nasm.assemble(ws, ws.images().resolve("disk/diskboot.asm"), List.of("MODE_" + mode), out);
-        }
+        Nasm.assemble(ws, ws.images().resolve("disk/diskboot.asm"), List.of("MODE_" + mode), out);
         return Files.readAllBytes(out);
     }
 

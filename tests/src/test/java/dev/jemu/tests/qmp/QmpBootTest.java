@@ -42,9 +42,7 @@ class QmpBootTest {
     /** The boot disk: the demo stage in front of 1 MiB. */
     static Path bootDisk(Path dir) throws IOException, InterruptedException {
         Path stage = dir.resolve("diskboot-demo.bin");
-        if (!Files.exists(stage)) {
-            Nasm.assemble(workspace, workspace.images().resolve("disk/diskboot.asm"), List.of("MODE_DEMO"), stage);
-        }
+        Nasm.assemble(workspace, workspace.images().resolve("disk/diskboot.asm"), List.of("MODE_DEMO"), stage);
         Path disk = dir.resolve("boot.raw");
         try (RandomAccessFile f = new RandomAccessFile(disk.toFile(), "rw")) {
             f.setLength(MIB);

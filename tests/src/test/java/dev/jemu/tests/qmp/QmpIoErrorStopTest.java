@@ -46,9 +46,7 @@ class QmpIoErrorStopTest {
     void aFailedWriteStopsTheMachineAndContRetriesIt(Emulator emulator) throws Exception {
         Path dir = workspace.buildDir("qmp/io-error-" + emulator.displayName());
         Path stage = dir.resolve("diskboot-write.bin");
-        if (!Files.exists(stage)) {
-            Nasm.assemble(workspace, workspace.images().resolve("disk/diskboot.asm"), List.of("MODE_WRITE"), stage);
-        }
+        Nasm.assemble(workspace, workspace.images().resolve("disk/diskboot.asm"), List.of("MODE_WRITE"), stage);
         Path raw = dir.resolve("boot.raw");
         Files.deleteIfExists(raw);
         try (RandomAccessFile f = new RandomAccessFile(raw.toFile(), "rw")) {
