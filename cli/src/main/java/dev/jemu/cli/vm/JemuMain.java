@@ -66,7 +66,7 @@ public final class JemuMain {
                                  a QMP monitor (TCP on loopback when HOST is omitted)
           -mon chardev=ID,mode=control
                                  a QMP monitor on -chardev socket,...,server=on,wait=off or stdio
-          -S                     start paused until the monitor's cont
+          -S                     start paused until the monitor's cont or gdb's continue
 
         Run control and debugging:
           -no-reboot             exit instead of rebooting
@@ -75,6 +75,10 @@ public final class JemuMain {
           -append TEXT           the kernel's command line
           -d item,...            log int, cpu_reset, guest_errors, unimp
           -D FILE                write the log to FILE instead of standard error
+          -gdb tcp:[HOST]:PORT|unix:PATH[,server=on][,wait=off]
+                                 gdb's remote protocol (TCP on loopback when HOST is omitted;
+                                 a Unix socket waits for gdb unless wait=off)
+          -s                     -gdb tcp::1234
         """.formatted(PcVm.DEFAULT_BIOS);
 
     public static void main(String[] args) {

@@ -1,6 +1,7 @@
 package dev.jemu.cli.vm;
 
 import dev.jemu.aio.AioContext;
+import dev.jemu.cli.gdb.GdbStub;
 import dev.jemu.cli.qmp.QmpMonitor;
 import dev.jemu.cli.qmp.QmpSocketMonitor;
 import dev.jemu.cli.qmp.QmpStdio;
@@ -9,6 +10,7 @@ import dev.jemu.aio.IOThread;
 import dev.jemu.core.log.Log;
 import dev.jemu.core.log.LogCategory;
 import dev.jemu.core.machine.GuestClock;
+import dev.jemu.core.x86.HostDebug;
 import dev.jemu.devices.pc.PcBoard;
 import dev.jemu.devices.pc.boot.BootImageException;
 import dev.jemu.devices.pc.boot.LinuxLoader;
@@ -51,6 +53,7 @@ public final class PcVm implements AutoCloseable {
     private final byte[] kernelImage;
     /** The machine as QMP sees it; null without monitors and {@code -S}. */
     private final QmpVm qmp;
+    private final GdbStub gdb;
     private final List<QmpMonitor> monitors = new ArrayList<>();
 
     /**
@@ -88,6 +91,10 @@ public final class PcVm implements AutoCloseable {
             loadKernel();
         }
         qmp = options.monitors.isEmpty() && !options.startPaused ? null : startMonitors(stdin, stdout);
+        gdb = options.gdb == null ? null : startGdb(options.gdb);
+        if (gdb != null && options.gdbWait) {
+            board.loop().pause();
+        }
         if (kernelImage != null || qmp != null) {
             board.setAfterReset(() -> {
                 if (kernelImage != null) {
@@ -102,6 +109,17 @@ public final class PcVm implements AutoCloseable {
                     qmp.guestReset();
                 }
             });
+        }
+    }
+
+    private GdbStub startGdb(VmOptions.Monitor where) throws OptionException {
+        try {
+            return GdbStub.listen(where.host(), where.port(), where.path() == null ? null : Path.of(where.path()),
+                    board.loop(), new HostDebug(board.cpu()));
+        } catch (IOException | RuntimeException e) {
+            closeMonitors();
+            throw new OptionException(where.option(), "Failed to listen on "
+                    + (where.path() != null ? where.path() : where.host() + ":" + where.port()) + ": " + OsErrors.reason(e));
         }
     }
 
@@ -262,6 +280,9 @@ public final class PcVm implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        if (gdb != null) {
+            gdb.machineExited(status[0]);
+        }
         if (Boolean.getBoolean("jemu.stats")) {
             System.err.println("jemu: " + board.cpu().instructionCount() + " guest instructions");
         }
@@ -277,6 +298,9 @@ public final class PcVm implements AutoCloseable {
     @Override
     public void close() {
         closeMonitors();
+        if (gdb != null) {
+            gdb.close();
+        }
         for (VirtioBlk b : virtioBlks) {
             b.close();
         }

@@ -38,6 +38,10 @@ final class VmOptions {
     boolean noReboot;
     boolean noShutdown;
     boolean startPaused;
+    /** Where the gdb stub listens ({@code -gdb}, {@code -s}), or null. */
+    Monitor gdb;
+    /** Whether the guest waits for the debugger to connect and continue. */
+    boolean gdbWait;
     boolean nodefaults;
     boolean snapshotAll;
     boolean nographic;
@@ -58,8 +62,9 @@ final class VmOptions {
     private final List<QemuOpts> mons = new ArrayList<>();
 
     /**
-     * A QMP monitor: on standard input and output, on a unix socket {@code path}, or on TCP
-     * {@code host:port}; {@code option} is the option as typed, for messages.
+     * A QMP monitor or the gdb stub: on standard input and output, on a unix socket
+     * {@code path}, or on TCP {@code host:port}; {@code option} is the option as typed, for
+     * messages.
      */
     record Monitor(String option, boolean stdio, String path, String host, int port) {
     }
@@ -117,6 +122,7 @@ final class VmOptions {
             case "no-shutdown" -> noShutdown = true;
             case "nographic" -> nographic = true;
             case "S" -> startPaused = true;
+            case "s" -> gdb = gdb("-s", "tcp::1234");
             case "nodefaults" -> nodefaults = true;
             case "snapshot" -> snapshotAll = true;
             case "h", "help" -> action = Action.HELP;
@@ -132,7 +138,7 @@ final class VmOptions {
         return switch (name) {
             case "machine", "M", "accel", "m", "cpu", "smp", "bios", "kernel", "append", "initrd", "drive",
                  "hda", "hdb", "hdc", "hdd", "blockdev", "device", "serial", "chardev", "display", "boot", "rtc",
-                 "name", "d", "D", "object", "qmp", "mon" -> true;
+                 "name", "d", "D", "object", "qmp", "mon", "gdb" -> true;
             default -> false;
         };
     }
@@ -166,6 +172,7 @@ final class VmOptions {
             case "D" -> logFile = value;
             case "object" -> object(QemuOpts.parse(arg, value, "qom-type"));
             case "qmp" -> monitors.add(qmp(opt, value));
+            case "gdb" -> gdb = gdb(opt, value);
             case "mon" -> mons.add(QemuOpts.parse(arg, value, "chardev"));
             default -> throw new IllegalStateException(name);
         }
@@ -196,15 +203,46 @@ final class VmOptions {
         if (!server || wait) {
             throw new OptionException(opt, "jemu's QMP sockets listen: add server=on,wait=off");
         }
-        if (unix) {
-            return new Monitor(opt, false, parts[0], null, 0);
+        return unix ? new Monitor(opt, false, parts[0], null, 0) : tcpListener(opt, parts[0]);
+    }
+
+    /**
+     * {@code -gdb tcp:[HOST]:PORT} (loopback when the host is omitted) or {@code -gdb
+     * unix:PATH[,server=on][,wait=off]}; {@code -s} is {@code -gdb tcp::1234}; {@code none}
+     * turns it off. As in QEMU, a Unix socket waits for the debugger (the guest starts when
+     * it continues) unless {@code wait=off} is given; TCP does not wait.
+     */
+    private Monitor gdb(String opt, String value) throws OptionException {
+        if (value.equals("none")) {
+            return null;
         }
-        int colon = parts[0].lastIndexOf(':');
+        boolean unix = value.startsWith("unix:");
+        if (!unix && !value.startsWith("tcp:")) {
+            throw new OptionException(opt, "'" + value + "' is not a gdb device jemu has (it takes tcp:[HOST]:PORT "
+                    + "or unix:PATH)");
+        }
+        String[] parts = value.substring(unix ? 5 : 4).split(",", 2);
+        boolean wait = unix;
+        for (String p : parts.length > 1 ? parts[1].split(",") : new String[0]) {
+            switch (p) {
+                case "server", "server=on", "nodelay", "nodelay=on" -> { }
+                case "nowait", "wait=off" -> wait = false;
+                case "wait", "wait=on" -> wait = true;
+                default -> throw new OptionException(opt, "Invalid parameter '" + p.split("=")[0] + "'");
+            }
+        }
+        gdbWait = wait;
+        return unix ? new Monitor(opt, false, parts[0], null, 0) : tcpListener(opt, parts[0]);
+    }
+
+    /** A listening TCP socket from {@code [HOST]:PORT}, loopback when the host is omitted. */
+    private static Monitor tcpListener(String opt, String hostPort) throws OptionException {
+        int colon = hostPort.lastIndexOf(':');
         if (colon < 0) {
             throw new OptionException(opt, "host and port must be given as [HOST]:PORT");
         }
-        String host = parts[0].substring(0, colon);
-        String port = parts[0].substring(colon + 1);
+        String host = hostPort.substring(0, colon);
+        String port = hostPort.substring(colon + 1);
         int n;
         try {
             n = Integer.parseInt(port);

@@ -5,6 +5,12 @@ import dev.jemu.core.log.LogCategory;
 import dev.jemu.core.sync.BigLock;
 import dev.jemu.core.x86.Cpu;
 
+import java.util.concurrent.Callable;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.FutureTask;
+
 /**
  * Runs one vCPU until the machine shuts down, and returns the process exit status. Between
  * slices of guest instructions it runs the expired {@linkplain DeviceTimers device timers}
@@ -13,6 +19,8 @@ import dev.jemu.core.x86.Cpu;
  * {@code -no-reboot} was given. Devices end the run with {@link #requestShutdown(int)}
  * (isa-debug-exit does); {@link #pause()} and {@link #resume()} stop and restart the guest
  * with its clock ({@code -S}, {@code werror=stop}, a monitor's {@code stop}/{@code cont}).
+ * Other threads read and change CPU state with {@link #callOnVcpu}; a host debugger's
+ * breakpoint pauses the guest and calls the {@linkplain #setDebugStopListener debug listener}.
  *
  * <p>Threading: {@link #run()} runs on the vCPU thread; every other method may be called
  * from any thread.
@@ -31,6 +39,11 @@ public final class MachineLoop {
     private volatile boolean resetRequested;
     private volatile boolean paused;
     private volatile int exitStatus;
+    /** Work a debugger or monitor asked to run on the vCPU thread between slices. */
+    private final ConcurrentLinkedQueue<FutureTask<?>> vcpuTasks =
+            new ConcurrentLinkedQueue<>();
+    private volatile Thread vcpuThread;
+    private volatile Runnable debugStopListener = () -> { };
 
     /**
      * @param cpu the vCPU
@@ -101,9 +114,69 @@ public final class MachineLoop {
         }
     }
 
+    /**
+     * Sets what runs (on the vCPU thread) when a host debugger's breakpoint or watchpoint
+     * stops the guest; the machine is paused by then.
+     */
+    public void setDebugStopListener(Runnable listener) {
+        this.debugStopListener = listener;
+    }
+
+    /**
+     * Runs {@code task} on the vCPU thread between two slices (at once while paused) and
+     * returns its result: the way other threads read or change CPU state. Any thread.
+     *
+     * @throws IllegalStateException if the machine has shut down or the task threw
+     */
+    public <T> T callOnVcpu(Callable<T> task) {
+        if (Thread.currentThread() == vcpuThread) {
+            try {
+                return task.call();
+            } catch (Exception e) {
+                throw new IllegalStateException(e.getMessage(), e);
+            }
+        }
+        FutureTask<T> f = new FutureTask<>(task);
+        vcpuTasks.add(f);
+        if (shutdown) {
+            f.cancel(false);
+        }
+        cpu.requestStop();
+        kick();
+        try {
+            return f.get();
+        } catch (CancellationException e) {
+            throw new IllegalStateException("the machine has shut down");
+        } catch (ExecutionException e) {
+            throw new IllegalStateException(e.getCause().getMessage(), e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while waiting for the vCPU");
+        }
+    }
+
+    private void runVcpuTasks() {
+        for (FutureTask<?> t; (t = vcpuTasks.poll()) != null; ) {
+            t.run();
+        }
+    }
+
     /** Runs until shutdown; returns the exit status. On the vCPU thread. */
     public int run() {
+        vcpuThread = Thread.currentThread();
+        try {
+            return runLoop();
+        } finally {
+            shutdown = true;
+            for (FutureTask<?> t; (t = vcpuTasks.poll()) != null; ) {
+                t.cancel(false);
+            }
+        }
+    }
+
+    private int runLoop() {
         while (!shutdown) {
+            runVcpuTasks();
             if (paused) {
                 if (resetRequested) {
                     // a monitor's system_reset of a stopped machine: reset it here, where the
@@ -112,14 +185,18 @@ public final class MachineLoop {
                     reset("reset requested");
                     continue;
                 }
-                sleepUntil(() -> !paused, Long.MAX_VALUE);
+                sleepUntil(() -> !paused || !vcpuTasks.isEmpty(), Long.MAX_VALUE);
                 continue;
             }
             Cpu.StopReason why = cpu.run(SLICE);
             runTimers();
             switch (why) {
                 case TRIPLE_FAULT -> reset("triple fault");
-                case HALTED -> sleepUntil(cpu::interruptPending, timers.nextDeadlineNs());
+                case HALTED -> sleepUntil(() -> cpu.interruptPending() || !vcpuTasks.isEmpty(), timers.nextDeadlineNs());
+                case DEBUG -> {
+                    pause();
+                    debugStopListener.run();
+                }
                 case STOP_REQUESTED, BUDGET -> {
                     if (resetRequested) {
                         resetRequested = false;

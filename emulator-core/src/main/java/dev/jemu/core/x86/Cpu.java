@@ -29,7 +29,9 @@ public final class Cpu {
         /** {@link #requestStop()} was called. */
         STOP_REQUESTED,
         /** A triple fault: the machine must reset (or shut down with {@code -no-reboot}). */
-        TRIPLE_FAULT
+        TRIPLE_FAULT,
+        /** A host debugger's breakpoint or watchpoint was hit ({@link HostDebug}). */
+        DEBUG
     }
 
     public static final int RAX = 0;
@@ -74,6 +76,7 @@ public final class Cpu {
     private static final int ATTENTION_INTR = 1;
     private static final int ATTENTION_STOP = 2;
     private static final int ATTENTION_NMI = 4;
+    private static final int ATTENTION_DEBUG = 8;
 
     // ---- architectural state (package-private: the op classes are the CPU) ----
     final long[] regs = new long[16];
@@ -232,6 +235,20 @@ public final class Cpu {
         }
     }
 
+    /** A host debugger's breakpoint or watchpoint was hit: {@link #run} returns {@link StopReason#DEBUG}. */
+    void hostStop() {
+        synchronized (this) {
+            attention |= ATTENTION_DEBUG;
+        }
+    }
+
+    /** Drops a pending {@link StopReason#DEBUG} (the debugger stopped the CPU anyway). */
+    void clearHostStop() {
+        synchronized (this) {
+            attention &= ~ATTENTION_DEBUG;
+        }
+    }
+
     /** Sets what wakes the thread of a halted CPU when INTR is raised (the machine loop's kick). */
     public void setWakeup(Runnable wakeup) {
         this.wakeup = wakeup;
@@ -257,6 +274,12 @@ public final class Cpu {
     public StopReason run(long budget) {
         for (long n = 0; n < budget; n++) {
             if (attention != 0) {
+                if ((attention & ATTENTION_DEBUG) != 0) {
+                    synchronized (this) {
+                        attention &= ~ATTENTION_DEBUG;
+                    }
+                    return StopReason.DEBUG;
+                }
                 if ((attention & ATTENTION_STOP) != 0) {
                     synchronized (this) {
                         attention &= ~ATTENTION_STOP;
@@ -321,6 +344,10 @@ public final class Cpu {
     private void stepDebug() {
         long start = rip;
         int rest = eflagsRest;
+        if (debug.hostBreakpoint((segBase[CS] + start) & linearMask)) {
+            hostStop();
+            return;
+        }
         if ((rest & Eflags.RF) == 0 && debug.armed
                 && debug.instructionBreakpoint((segBase[CS] + start) & linearMask)) {
             interrupts.deliverException(Vectors.DB, 0, false, false);
@@ -474,7 +501,8 @@ public final class Cpu {
 
     /**
      * Loads a flat 32-bit protected-mode state as a multiboot loader leaves it: CS a 4 GiB
-     * code segment (selector 0x08), the data segments 4 GiB data (0x10), paging off.
+     * code segment (selector 0x08), the data segments 4 GiB data (0x10), paging off, caches
+     * enabled (CR0.CD and NW clear, as SeaBIOS leaves them when it starts a kernel on QEMU).
      */
     public void enterFlatProtectedMode() {
         enterFlatProtectedMode(0x08, 0x10);
@@ -485,7 +513,7 @@ public final class Cpu {
      * segment and the data segments (the Linux 32-bit boot protocol wants 0x10 and 0x18).
      */
     public void enterFlatProtectedMode(int codeSelector, int dataSelector) {
-        cr0 |= CR0_PE;
+        cr0 = (cr0 & ~(CR0_CD | CR0_NW)) | CR0_PE;
         segs[CS].set(codeSelector, 0, 0xFFFF_FFFFL, 0xC09B);
         for (int s : new int[] {ES, SS, DS, FS, GS}) {
             segs[s].set(dataSelector, 0, 0xFFFF_FFFFL, 0xC093);

@@ -53,6 +53,16 @@ final class DebugRegisters {
     private long shadowAt = -1;
     /** DR6 bits of a #DB held back by MOV SS / POP SS. */
     private long deferred;
+    /** Instruction breakpoints of a host debugger (linear addresses); the guest never sees them. */
+    private long[] hostBreaks = new long[0];
+    /** Watchpoints of a host debugger: linear address, length, and kind (bit 0 write, bit 1 read). */
+    private long[] hostWatchAddr = new long[0];
+    private int[] hostWatchLen = new int[0];
+    private int[] hostWatchKind = new int[0];
+    /** The host watchpoint the current instruction hit (its index), or -1. */
+    int hostWatchHit = -1;
+    /** While a host debugger single-steps: its breakpoints do not stop the instruction it steps. */
+    boolean hostStepping;
 
     DebugRegisters(Cpu c) {
         this.c = c;
@@ -128,9 +138,137 @@ final class DebugRegisters {
                 io |= rw == RW_IO;
             }
         }
-        watching = data;
+        watching = data || hostWatchAddr.length > 0;
         watchingIo = io;
-        armed = any || deferred != 0;
+        armed = any || deferred != 0 || hostBreaks.length > 0 || hostWatchAddr.length > 0;
+    }
+
+    // ------------------------------------------------------------------ host debugger
+
+    /** Whether a host debugger's breakpoint is set at {@code lin} (and it is not single-stepping). */
+    boolean hostBreakpoint(long lin) {
+        if (hostStepping) {
+            return false;
+        }
+        for (long b : hostBreaks) {
+            if (b == lin) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Sets ({@code on}) or removes a host breakpoint at {@code lin}; false if there was nothing to remove. */
+    boolean setHostBreakpoint(long lin, boolean on) {
+        int at = indexOf(hostBreaks, lin);
+        if (on == (at >= 0)) {
+            return on;
+        }
+        hostBreaks = on ? append(hostBreaks, lin) : remove(hostBreaks, at);
+        recompute();
+        return true;
+    }
+
+    /**
+     * Sets ({@code on}) or removes a host watchpoint of {@code len} bytes at {@code lin};
+     * {@code kind} bit 0 watches writes, bit 1 reads. False if there was nothing to remove.
+     */
+    boolean setHostWatchpoint(long lin, int len, int kind, boolean on) {
+        int at = -1;
+        for (int k = 0; k < hostWatchAddr.length; k++) {
+            if (hostWatchAddr[k] == lin && hostWatchLen[k] == len && hostWatchKind[k] == kind) {
+                at = k;
+            }
+        }
+        if (on == (at >= 0)) {
+            return on;
+        }
+        if (on) {
+            hostWatchAddr = append(hostWatchAddr, lin);
+            hostWatchLen = Arrays.copyOf(hostWatchLen, hostWatchLen.length + 1);
+            hostWatchLen[hostWatchLen.length - 1] = len;
+            hostWatchKind = Arrays.copyOf(hostWatchKind, hostWatchKind.length + 1);
+            hostWatchKind[hostWatchKind.length - 1] = kind;
+        } else {
+            hostWatchAddr = remove(hostWatchAddr, at);
+            hostWatchLen = removeInt(hostWatchLen, at);
+            hostWatchKind = removeInt(hostWatchKind, at);
+        }
+        recompute();
+        c.mmu.flush();
+        return true;
+    }
+
+    /** The address of host watchpoint {@code k}. */
+    long hostWatchAddress(int k) {
+        return hostWatchAddr[k];
+    }
+
+    /** Kind bits (1 write, 2 read) of host watchpoint {@code k}. */
+    int hostWatchKind(int k) {
+        return hostWatchKind[k];
+    }
+
+    /** Removes every host breakpoint and watchpoint (the debugger detached). */
+    void clearHost() {
+        hostBreaks = new long[0];
+        hostWatchAddr = new long[0];
+        hostWatchLen = new int[0];
+        hostWatchKind = new int[0];
+        hostWatchHit = -1;
+        recompute();
+        c.mmu.flush();
+    }
+
+    private void hostDataAccess(long lin, int size, boolean write) {
+        int want = write ? 1 : 2;
+        for (int k = 0; k < hostWatchAddr.length; k++) {
+            long a = hostWatchAddr[k];
+            if ((hostWatchKind[k] & want) != 0 && Long.compareUnsigned(lin, a + hostWatchLen[k] - 1) <= 0
+                    && Long.compareUnsigned(a, lin + size - 1) <= 0) {
+                hostWatchHit = k;
+            }
+        }
+    }
+
+    private boolean hostWatchesPage(long page, boolean write) {
+        int want = write ? 1 : 2;
+        for (int k = 0; k < hostWatchAddr.length; k++) {
+            long a = hostWatchAddr[k];
+            if ((hostWatchKind[k] & want) != 0 && (a & ~0xFFFL) <= page && page <= ((a + hostWatchLen[k] - 1) & ~0xFFFL)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static int indexOf(long[] a, long v) {
+        for (int k = 0; k < a.length; k++) {
+            if (a[k] == v) {
+                return k;
+            }
+        }
+        return -1;
+    }
+
+    private static long[] append(long[] a, long v) {
+        long[] b = Arrays.copyOf(a, a.length + 1);
+        b[a.length] = v;
+        return b;
+    }
+
+    private static long[] remove(long[] a, int at) {
+        long[] b = new long[a.length - 1];
+        System.arraycopy(a, 0, b, 0, at);
+        System.arraycopy(a, at + 1, b, at, a.length - at - 1);
+        return b;
+    }
+
+    private static int[] removeInt(int[] a, int at) {
+        int[] b = new int[a.length - 1];
+        System.arraycopy(a, 0, b, 0, at);
+        System.arraycopy(a, at + 1, b, at, a.length - at - 1);
+        return b;
     }
 
     private static boolean enabled(long dr7, int n) {
@@ -182,6 +320,9 @@ final class DebugRegisters {
 
     /** Records the data breakpoints that an access of {@code size} bytes at {@code lin} hits. */
     void dataAccess(long lin, int size, boolean write) {
+        if (hostWatchAddr.length > 0) {
+            hostDataAccess(lin, size, write);
+        }
         long dr7 = c.dr[7];
         for (int n = 0; n < 4; n++) {
             if (watches(dr7, n, write) && overlaps(dr7, n, lin, size)) {
@@ -212,6 +353,9 @@ final class DebugRegisters {
 
     /** Whether a data breakpoint that a read ({@code write} false) or write would trigger lies in the page at {@code page}. */
     boolean watchesPage(long page, boolean write) {
+        if (hostWatchAddr.length > 0 && hostWatchesPage(page, write)) {
+            return true;
+        }
         long dr7 = c.dr[7];
         for (int n = 0; n < 4; n++) {
             if (watches(dr7, n, write) && (c.dr[n] & ~0xFFFL) == page) {
@@ -240,6 +384,7 @@ final class DebugRegisters {
 
     /** The instruction faulted: a #DB that MOV SS held back for it is dropped. */
     void instructionFaulted() {
+        hostWatchHit = -1;
         if (deferred != 0) {
             deferred = 0;
             recompute();
@@ -252,6 +397,9 @@ final class DebugRegisters {
      * it was MOV SS / POP SS, whose #DB joins that of the next instruction.
      */
     void afterInstruction(boolean singleStep) {
+        if (hostWatchHit >= 0) {
+            c.hostStop();
+        }
         boolean step = singleStepAtEnd ? (c.eflagsRest & Eflags.TF) != 0 : singleStep;
         long bits = dataHits | (step && !noSingleStep ? DR6_BS : 0);
         if (noSingleStep) {

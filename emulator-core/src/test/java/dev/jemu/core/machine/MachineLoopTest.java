@@ -8,6 +8,8 @@ import dev.jemu.core.x86.Cpu;
 import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 
 class MachineLoopTest {
     private static MachineLoop newLoop(Cpu cpu, boolean noReboot, Runnable reset) {
@@ -129,5 +131,20 @@ class MachineLoopTest {
         loop[0].requestShutdown(3);
         vcpu.join(10_000);
         assertEquals(3, status[0]);
+    }
+
+    @Test
+    void callOnVcpuRunsOnTheVcpuThreadWhilePausedAndFailsAfterShutdown() throws Exception {
+        Cpu cpu = tripleFaultingCpu();
+        MachineLoop loop = newLoop(cpu, false, cpu::reset);
+        loop.pause();
+        Thread vcpu = new Thread(loop::run, "vcpu-test");
+        vcpu.start();
+        assertEquals(vcpu, loop.callOnVcpu(Thread::currentThread));
+        assertEquals(0xFFF0L, loop.callOnVcpu(cpu::rip), "paused before the first instruction");
+        loop.requestShutdown(0);
+        vcpu.join(10_000);
+        assertFalse(vcpu.isAlive());
+        assertThrows(IllegalStateException.class, () -> loop.callOnVcpu(() -> 1));
     }
 }
