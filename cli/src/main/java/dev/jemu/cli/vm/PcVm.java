@@ -10,6 +10,7 @@ import dev.jemu.aio.IOThread;
 import dev.jemu.core.log.Log;
 import dev.jemu.core.log.LogCategory;
 import dev.jemu.core.machine.GuestClock;
+import dev.jemu.core.x86.CpuModel;
 import dev.jemu.core.x86.HostDebug;
 import dev.jemu.devices.pc.PcBoard;
 import dev.jemu.devices.pc.boot.BootImageException;
@@ -75,6 +76,7 @@ public final class PcVm implements AutoCloseable {
         } catch (BootImageException e) {
             throw new OptionException("-bios " + biosPath, e.getMessage());
         }
+        board.cpu().setModel(CpuModel.named(options.cpuModel));
         for (String id : options.iothreads) {
             iothreads.put(id, IOThread.start(id));
         }

@@ -74,7 +74,8 @@ final class ControlRegisters {
     }
 
     static void writeCr4(Cpu c, long v) {
-        if ((v & ~CR4_VALID) != 0 || (c.longMode() && (v & Cpu.CR4_PAE) == 0)) {
+        long valid = CR4_VALID | (c.model.extended ? Cpu.CR4_FSGSBASE : 0);
+        if ((v & ~valid) != 0 || (c.longMode() && (v & Cpu.CR4_PAE) == 0)) {
             throw c.gp(0);
         }
         long old = c.cr4;

@@ -68,6 +68,7 @@ public final class Cpu {
     static final long CR4_PGE = 1 << 7;
     static final long CR4_OSFXSR = 1 << 9;
     static final long CR4_OSXMMEXCPT = 1 << 10;
+    static final long CR4_FSGSBASE = 1 << 16;
     static final long EFER_SCE = 1;
     static final long EFER_LME = 1 << 8;
     static final long EFER_LMA = 1 << 10;
@@ -101,6 +102,8 @@ public final class Cpu {
     int cpl;
     final Msrs msrs = new Msrs();
     final X87Control fpu = new X87Control();
+    /** The model: what CPUID reports and which extensions exist. */
+    CpuModel model = CpuModel.QEMU64;
 
     // ---- derived mode state, recomputed by updateMode() ----
     boolean code64;
@@ -247,6 +250,11 @@ public final class Cpu {
         synchronized (this) {
             attention &= ~ATTENTION_DEBUG;
         }
+    }
+
+    /** Chooses the CPU model ({@code -cpu}); called while the board is built. */
+    public void setModel(CpuModel model) {
+        this.model = model;
     }
 
     /** Sets what wakes the thread of a halted CPU when INTR is raised (the machine loop's kick). */

@@ -1,9 +1,10 @@
 package dev.jemu.core.x86;
 
 /**
- * CPUID of jemu's model: the feature bits are exactly what the interpreter implements (a
- * subset of QEMU's {@code qemu64}, plus POPCNT and MOVBE, which it also implements), and APIC
- * while the board's local APIC is globally enabled. Not advertised because not complete:
+ * CPUID of jemu's models: the feature bits are exactly what the interpreter implements (for
+ * {@code qemu64} a subset of QEMU's, plus POPCNT and MOVBE, which it also implements; for
+ * {@code max} also SSSE3, ABM, RDTSCP and FSGSBASE), and APIC while the board's local APIC is
+ * globally enabled. Not advertised because not complete:
  * MCE/MCA. The vendor, family, model and stepping
  * are those of {@code qemu64}.
  */
@@ -33,6 +34,7 @@ final class Cpuid {
     static final int SSE2 = 1 << 26;
     // Leaf 1 ECX.
     static final int PNI = 1;
+    static final int SSSE3 = 1 << 9;
     static final int CX16 = 1 << 13;
     static final int MOVBE = 1 << 22;
     static final int POPCNT = 1 << 23;
@@ -41,6 +43,10 @@ final class Cpuid {
     static final int NX = 1 << 20;
     static final int LM = 1 << 29;
     static final int LAHF_LM = 1;
+    static final int ABM = 1 << 5;
+    static final int RDTSCP = 1 << 27;
+    // Leaf 7 EBX.
+    static final int FSGSBASE = 1;
     /** MAXPHYADDR: physical addresses are 40 bits wide, as on {@code qemu64}. */
     static final int PHYS_ADDR_BITS = 40;
     /** Linear addresses are 48 bits wide (4-level paging). */
@@ -68,7 +74,7 @@ final class Cpuid {
         int d = 0;
         switch (leaf) {
             case 0 -> {
-                a = 1;
+                a = c.model.extended ? 7 : 1;
                 b = VENDOR[0];
                 d = VENDOR[1];
                 cx = VENDOR[2];
@@ -76,8 +82,13 @@ final class Cpuid {
             case 1 -> {
                 a = SIGNATURE;
                 b = 8 << 8;
-                cx = LEAF1_ECX;
+                cx = LEAF1_ECX | (c.model.extended ? SSSE3 : 0);
                 d = LEAF1_EDX | apicBit(c);
+            }
+            case 7 -> {
+                if (c.model.extended && (int) c.regs[Cpu.RCX] == 0) {
+                    b = FSGSBASE;
+                }
             }
             case 0x8000_0000 -> {
                 a = 0x8000_0008;
@@ -87,8 +98,8 @@ final class Cpuid {
             }
             case 0x8000_0001 -> {
                 a = SIGNATURE;
-                cx = LAHF_LM;
-                d = SYSCALL | NX | LM | ((LEAF1_EDX | apicBit(c)) & 0x0183_F3FF);
+                cx = LAHF_LM | (c.model.extended ? ABM : 0);
+                d = SYSCALL | NX | LM | (c.model.extended ? RDTSCP : 0) | ((LEAF1_EDX | apicBit(c)) & 0x0183_F3FF);
             }
             case 0x8000_0002, 0x8000_0003, 0x8000_0004 -> {
                 int base = (leaf - 0x8000_0002) * 16;

@@ -66,6 +66,7 @@ final class OpTable {
         SystemOps.register();
         X87Control.register();
         SseOps.register();
+        Ssse3Ops.register();
         SseFloat.register();
     }
 

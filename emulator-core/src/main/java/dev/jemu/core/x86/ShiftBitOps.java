@@ -211,6 +211,10 @@ final class ShiftBitOps {
         });
         def(0x1BD, MODRM, (c, i) -> {
             long v = rmRead(c, i, i.opSize);
+            if (i.rep == 0xF3 && c.model.extended) {
+                lzcnt(c, i, v);
+                return;
+            }
             if (v != 0) {
                 c.setReg(i.reg, i.opSize, 63 - Long.numberOfLeadingZeros(v));
             } else if (i.opSize == 4) {
@@ -218,5 +222,17 @@ final class ShiftBitOps {
             }
             c.flags.logic(v, i.opSize);
         });
+    }
+
+    /**
+     * LZCNT (F3 0F BD, with ABM): the number of leading zero bits of the operand; CF set when
+     * the operand is zero, ZF when the result is; OF, SF, AF and PF undefined (left as
+     * cleared here).
+     */
+    private static void lzcnt(Cpu c, Insn i, long v) {
+        int bits = i.opSize * 8;
+        int n = v == 0 ? bits : Long.numberOfLeadingZeros(v) - (64 - bits);
+        c.setReg(i.reg, i.opSize, n);
+        c.flags.load((n == bits ? Eflags.CF : 0) | (n == 0 ? Eflags.ZF : 0));
     }
 }

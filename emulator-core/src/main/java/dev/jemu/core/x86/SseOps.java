@@ -186,7 +186,7 @@ final class SseOps {
         registerShifts();
         registerMoves();
         registerShuffles();
-        group(0x1AE, 0, 2, null, (c, i) -> {
+        group(0x1AE, 0, 2, SystemOps.fsGsBase(2), (c, i) -> {
             checkSse(c);
             int v = (int) c.read(i.seg, i.ea, 4);
             if ((v & ~0xFFBF) != 0) {
@@ -194,7 +194,7 @@ final class SseOps {
             }
             c.fpu.mxcsr = v;
         });
-        group(0x1AE, 0, 3, null, (c, i) -> {
+        group(0x1AE, 0, 3, SystemOps.fsGsBase(3), (c, i) -> {
             checkSse(c);
             c.write(i.seg, i.ea, c.fpu.mxcsr, 4);
         });

@@ -246,7 +246,7 @@ final class SystemOps {
                 c.msrs.kernelGsBase = c.segs[Cpu.GS].base;
                 c.segs[Cpu.GS].base = k;
                 c.refreshSegment(Cpu.GS);
-            } else if ((i.rm & 7) == 1) {
+            } else if ((i.rm & 7) == 1 && c.model.extended) {
                 readTsc(c);
                 c.setReg(Cpu.RCX, 4, c.msrs.tscAux);
             } else {
@@ -438,5 +438,32 @@ final class SystemOps {
         group(0x1AE, 0, 5, (c, i) -> { }, null);
         group(0x1AE, 0, 6, (c, i) -> { }, null);
         group(0x1AE, 0, 7, (c, i) -> { }, (c, i) -> c.read(i.seg, i.ea, 1));
+    }
+
+    /**
+     * RDFSBASE, RDGSBASE, WRFSBASE, WRGSBASE ({@code n} 0-3: F3 0F AE /n with a register
+     * operand): 64-bit mode with CR4.FSGSBASE set on a model that has them, else #UD; a
+     * 32-bit read zero-extends, a 32-bit write clears the base's upper half, a non-canonical
+     * 64-bit write is #GP(0).
+     */
+    static Exec fsGsBase(int n) {
+        int seg = (n & 1) == 0 ? Cpu.FS : Cpu.GS;
+        boolean write = n >= 2;
+        return (c, i) -> {
+            if (i.rep != 0xF3 || !c.code64 || !c.model.extended || (c.cr4 & Cpu.CR4_FSGSBASE) == 0) {
+                throw c.ud();
+            }
+            int size = i.rexW ? 8 : 4;
+            if (!write) {
+                c.setReg(i.rm, size, c.segs[seg].base & (size == 8 ? -1L : 0xFFFF_FFFFL));
+                return;
+            }
+            long v = c.getReg(i.rm, size);
+            if (!Cpu.isCanonical(v)) {
+                throw c.gp(0);
+            }
+            c.segs[seg].base = v;
+            c.refreshSegment(seg);
+        };
     }
 }

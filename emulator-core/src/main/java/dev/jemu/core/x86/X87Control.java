@@ -31,6 +31,7 @@ final class X87Control {
     /** Scratch operands of SSE and MMX instructions, so that they allocate nothing. */
     final long[] opA = new long[2];
     final long[] opB = new long[2];
+    final long[] opC = new long[2];
     /** The soft-float unit of the x87 instructions. */
     final X87Float fl = new X87Float();
 
@@ -108,8 +109,8 @@ final class X87Control {
             }
             c.setReg(Cpu.RAX, 2, c.fpu.fsw);
         }, X87Ops::fbld);
-        group(0x1AE, 0, 0, null, X87Control::fxsave);
-        group(0x1AE, 0, 1, null, X87Control::fxrstor);
+        group(0x1AE, 0, 0, SystemOps.fsGsBase(0), X87Control::fxsave);
+        group(0x1AE, 0, 1, SystemOps.fsGsBase(1), X87Control::fxrstor);
     }
 
     private static int xmmCount(Cpu c) {

@@ -29,6 +29,8 @@ public final class KernelCases {
             testKernel("pmode-pae", "pmode.asm", List.of("PAE"), 164, OUTS_LINE),
             testKernel("longmode", "longmode.asm", List.of(), 83, 0),
             testKernel("sse", "sse.asm", List.of(), 38, 0),
+            new KernelCase("cpumax", new KernelSource.Image("cpumax.asm", List.of()), withCpuMax(), TIMEOUT, EXIT_PASS,
+                    14 + 1, doneLine(14)),
             random(RandomProgram.Mode.LONG, 1), random(RandomProgram.Mode.LONG, 0x5eed),
             random(RandomProgram.Mode.PROTECTED, 1), random(RandomProgram.Mode.PROTECTED, 2),
             random(RandomProgram.Mode.REAL, 1),
@@ -48,6 +50,13 @@ public final class KernelCases {
     public static KernelCase named(String name) {
         return all().filter(c -> c.name().equals(name)).findFirst()
                 .orElseThrow(() -> new IllegalArgumentException("no kernel case named " + name));
+    }
+
+    /** The standard options with {@code -cpu max}: the kernel tests what that model adds. */
+    private static List<String> withCpuMax() {
+        List<String> options = new java.util.ArrayList<>(Emulator.STANDARD_OPTIONS);
+        options.addAll(List.of("-cpu", "max"));
+        return List.copyOf(options);
     }
 
     /** A kernel of {@code tests} tests that prints {@code otherLines} lines besides theirs. */

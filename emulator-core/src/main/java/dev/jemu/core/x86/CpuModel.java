@@ -1,0 +1,33 @@
+package dev.jemu.core.x86;
+
+/**
+ * The CPU models of {@code -cpu}: what CPUID reports and which instructions exist beyond the
+ * base set. An instruction of a feature the model lacks raises #UD (or, where the encoding
+ * has an older meaning, runs as that: LZCNT is BSR without ABM), as on QEMU's model of the
+ * same name.
+ */
+public enum CpuModel {
+    /** QEMU's default model: SSE3, CX16, POPCNT, MOVBE and the base x86-64 set. */
+    QEMU64(false),
+    /**
+     * {@code qemu64} plus what jemu implements of QEMU TCG's {@code max}: SSSE3, LZCNT (ABM),
+     * RDTSCP, and RDFSBASE/RDGSBASE/WRFSBASE/WRGSBASE with CR4.FSGSBASE.
+     */
+    MAX(true);
+
+    /** SSSE3, ABM (LZCNT), RDTSCP and FSGSBASE. */
+    final boolean extended;
+
+    CpuModel(boolean extended) {
+        this.extended = extended;
+    }
+
+    /** The model of {@code -cpu NAME}, or null if jemu has no such model. */
+    public static CpuModel named(String name) {
+        return switch (name) {
+            case "qemu64" -> QEMU64;
+            case "max" -> MAX;
+            default -> null;
+        };
+    }
+}

@@ -1,0 +1,97 @@
+package dev.jemu.core.x86;
+
+import org.junit.jupiter.api.Test;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+/**
+ * What the {@code -cpu} model decides (expected values from the Intel SDM vol. 2 and from
+ * QEMU's {@code qemu64}, which lacks SSSE3, ABM, RDTSCP and FSGSBASE): on {@code qemu64}
+ * SSSE3, RDTSCP and the FSGSBASE instructions are #UD, F3 0F BD runs as BSR, and CPUID does
+ * not announce them; on {@code max} they run, and a non-canonical WRFSBASE is #GP(0) (QEMU
+ * 7.2 TCG takes it, the SDM faults). The instructions' results are compared with QEMU
+ * {@code -cpu max} by the {@code cpumax} kernel of the tests module.
+ */
+class CpuModelTest {
+    /**
+     * Runs {@code body} in 64-bit mode with CR4.OSFXSR set, RAX holding CR4 | FSGSBASE (so
+     * that {@code mov cr4, rax} turns it on), and #UD and #GP handlers that put the vector in
+     * R15 and halt.
+     */
+    private static CpuRig run(CpuModel model, String body) {
+        String source = IdtPrelude.long64() + """
+                GATE 6, ud
+                GATE 13, gp
+                mov r15, -1
+                mov rax, cr4
+                or rax, 0x200
+                mov cr4, rax
+                or rax, 0x10000
+                BODY
+                hlt
+            ud: mov r15, 6
+                hlt
+            gp: mov r15, 13
+                hlt
+            """;
+        CpuRig rig = new CpuRig();
+        rig.cpu.setModel(model);
+        rig.long64(CpuRig.nasm(source.replace("BODY", body)));
+        rig.run();
+        return rig;
+    }
+
+    @Test
+    void qemu64RaisesUdForSsse3RdtscpAndFsgsbase() {
+        assertEquals(6, run(CpuModel.QEMU64, "pshufb xmm0, xmm1").reg(15));
+        assertEquals(6, run(CpuModel.QEMU64, "palignr mm0, mm1, 3").reg(15));
+        assertEquals(6, run(CpuModel.QEMU64, "rdtscp").reg(15));
+        // CR4.FSGSBASE is reserved on qemu64: setting it is #GP(0)
+        assertEquals(13, run(CpuModel.QEMU64, "mov cr4, rax").reg(15));
+    }
+
+    @Test
+    void maxRunsThem() {
+        assertEquals(-1, run(CpuModel.MAX, "pshufb xmm0, xmm1").reg(15));
+        assertEquals(-1, run(CpuModel.MAX, "rdtscp").reg(15));
+        CpuRig rig = run(CpuModel.MAX, "mov cr4, rax\nmov rbx, 0x1234\nwrfsbase rbx\nrdfsbase rcx");
+        assertEquals(-1, rig.reg(15));
+        assertEquals(0x1234, rig.reg(Cpu.RCX));
+        assertEquals(0x1234, rig.cpu.segs[Cpu.FS].base);
+    }
+
+    @Test
+    void lzcntIsBsrOnQemu64() {
+        CpuRig q = run(CpuModel.QEMU64, "mov eax, 0xF0\nlzcnt ebx, eax");
+        assertEquals(7, q.reg(Cpu.RBX), "BSR: index of the highest set bit");
+        CpuRig m = run(CpuModel.MAX, "mov eax, 0xF0\nlzcnt ebx, eax");
+        assertEquals(24, m.reg(Cpu.RBX), "LZCNT: 24 leading zeros in 0x000000F0");
+    }
+
+    @Test
+    void nonCanonicalWrfsbaseIsGp() {
+        CpuRig rig = run(CpuModel.MAX, "mov cr4, rax\nmov rbx, 0x0000800000000000\nwrfsbase rbx");
+        assertEquals(13, rig.reg(15));
+    }
+
+    @Test
+    void wrfsbaseWithoutCr4BitIsUd() {
+        assertEquals(6, run(CpuModel.MAX, "wrfsbase rbx").reg(15));
+    }
+
+    @Test
+    void cpuidAnnouncesTheModel() {
+        String probe = "mov eax, 1\ncpuid\nmov r8d, ecx\nmov eax, 0x80000001\ncpuid\nmov r9d, ecx\nmov r10d, edx\n"
+                + "xor eax, eax\ncpuid\nmov r11d, eax";
+        CpuRig q = run(CpuModel.QEMU64, probe);
+        assertEquals(0, q.reg(8) & (1 << 9), "no SSSE3");
+        assertEquals(0, q.reg(9) & (1 << 5), "no ABM");
+        assertEquals(0, q.reg(10) & (1 << 27), "no RDTSCP");
+        assertEquals(1, q.reg(11), "highest basic leaf");
+        CpuRig m = run(CpuModel.MAX, probe);
+        assertEquals(1 << 9, m.reg(8) & (1 << 9));
+        assertEquals(1 << 5, m.reg(9) & (1 << 5));
+        assertEquals(1 << 27, m.reg(10) & (1 << 27));
+        assertEquals(7, m.reg(11));
+    }
+}
