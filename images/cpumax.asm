@@ -1,6 +1,7 @@
 ; -cpu max test kernel (long mode): what jemu's max model adds to qemu64, run with -cpu max on
 ; QEMU and jemu alike: SSSE3 on XMM and MMX registers, LZCNT, RDTSCP with TSC_AUX,
-; RDFSBASE/RDGSBASE/WRFSBASE/WRGSBASE and their #UD without CR4.FSGSBASE, and the CPUID bits
+; RDFSBASE/RDGSBASE/WRFSBASE/WRGSBASE and their #UD without CR4.FSGSBASE, XSAVE/XRSTOR/
+; XGETBV/XSETBV with the x87 and SSE components and their faults, and the CPUID bits
 ; that announce them. (A non-canonical WRFSBASE is #GP(0) by the SDM and on jemu; QEMU 7.2
 ; TCG takes it without a fault, so it is a unit test, not a line here.)
 
@@ -15,6 +16,7 @@ CR0_TS          equ 0x08
 CR0_MP          equ 0x02
 CR0_NE          equ 0x20
 CR4_FSGSBASE    equ 0x10000
+CR4_OSXSAVE     equ 0x40000
 MSR_TSC_AUX     equ 0xC0000103
 MSR_FS_BASE     equ 0xC0000100
 
@@ -27,6 +29,8 @@ bytes_mixed:    db 0x80, 0x7F, 0x00, 0xFF, 0x01, 0xFE, 0x40, 0xC0
 mmx_a:          dq 0x8001FFFF7FFF0102
 mmx_b:          dq 0x07830001FF8040C0
 saved_fs:       dq 0
+        align 64
+xarea:          times 576 db 0
 
 main64:
         call idt64_install
@@ -172,6 +176,60 @@ FTEST "rdgsbase_without_cr4_ud"
         rdgsbase rax
 ENDF
 
+; ---- XSAVE with the x87 and SSE components
+XTEST "xsetbv_xgetbv_xsave"
+        mov rax, cr4
+        or rax, CR4_OSXSAVE
+        mov cr4, rax
+        xor ecx, ecx
+        mov eax, 3
+        xor edx, edx
+        xsetbv
+        xor ecx, ecx
+        xgetbv
+        mov rbx, rax
+        mov eax, 3
+        xor edx, edx
+        xsave [rel xarea]
+        movdqa xmm0, [rel xarea + 160 + 7 * 16]
+        movdqa xmm1, [rel xarea + 512]
+        movd xmm2, [rel xarea + 24]
+        movd xmm3, [rel xarea]
+        mov rax, rbx
+ENDX
+XTEST "xrstor_initialises_sse"
+        mov qword [rel xarea + 512], 1
+        mov dword [rel xarea + 24], 0x3F80
+        mov eax, 3
+        xor edx, edx
+        xrstor [rel xarea]
+ENDX
+XTEST "xrstor_loads_sse"
+        mov qword [rel xarea + 512], 3
+        mov dword [rel xarea + 24], 0x1F80
+        mov eax, 2
+        xor edx, edx
+        xrstor [rel xarea]
+ENDX
+FTEST "xrstor_xcomp_bv_gp"
+        mov qword [rel xarea + 520], 1
+        mov eax, 3
+        xor edx, edx
+        xrstor [rel xarea]
+ENDF
+FTEST "xsave_misaligned_gp"
+        mov qword [rel xarea + 520], 0
+        mov eax, 3
+        xor edx, edx
+        xsave [rel xarea + 16]
+ENDF
+FTEST "xsetbv_without_x87_gp"
+        xor ecx, ecx
+        mov eax, 2
+        xor edx, edx
+        xsetbv
+ENDF
+
 ; ---- CPUID announces them
 TEST "cpuid_bits", FL_NONE
         mov eax, 1
@@ -189,6 +247,14 @@ TEST "cpuid_bits", FL_NONE
         and edx, 1 << 27
         mov r10d, ecx
         mov r11d, edx
+        mov eax, 1
+        cpuid
+        and ecx, 3 << 26
+        mov r12d, ecx
+        mov eax, 0xD
+        xor ecx, ecx
+        cpuid
+        mov r13d, ebx
         xor eax, eax
         xor ebx, ebx
         xor ecx, ecx

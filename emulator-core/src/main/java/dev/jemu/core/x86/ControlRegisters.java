@@ -74,7 +74,7 @@ final class ControlRegisters {
     }
 
     static void writeCr4(Cpu c, long v) {
-        long valid = CR4_VALID | (c.model.extended ? Cpu.CR4_FSGSBASE : 0);
+        long valid = CR4_VALID | (c.model.extended ? Cpu.CR4_FSGSBASE | Cpu.CR4_OSXSAVE : 0);
         if ((v & ~valid) != 0 || (c.longMode() && (v & Cpu.CR4_PAE) == 0)) {
             throw c.gp(0);
         }

@@ -11,11 +11,12 @@ public enum CpuModel {
     QEMU64(false),
     /**
      * {@code qemu64} plus what jemu implements of QEMU TCG's {@code max}: SSSE3, LZCNT (ABM),
-     * RDTSCP, and RDFSBASE/RDGSBASE/WRFSBASE/WRGSBASE with CR4.FSGSBASE.
+     * RDTSCP, RDFSBASE/RDGSBASE/WRFSBASE/WRGSBASE with CR4.FSGSBASE, and XSAVE/XRSTOR/XGETBV/
+     * XSETBV for the x87 and SSE components with CR4.OSXSAVE.
      */
     MAX(true);
 
-    /** SSSE3, ABM (LZCNT), RDTSCP and FSGSBASE. */
+    /** SSSE3, ABM (LZCNT), RDTSCP, FSGSBASE and XSAVE. */
     final boolean extended;
 
     CpuModel(boolean extended) {

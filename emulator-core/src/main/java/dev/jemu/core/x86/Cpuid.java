@@ -3,7 +3,7 @@ package dev.jemu.core.x86;
 /**
  * CPUID of jemu's models: the feature bits are exactly what the interpreter implements (for
  * {@code qemu64} a subset of QEMU's, plus POPCNT and MOVBE, which it also implements; for
- * {@code max} also SSSE3, ABM, RDTSCP and FSGSBASE), and APIC while the board's local APIC is
+ * {@code max} also SSSE3, ABM, RDTSCP, FSGSBASE and XSAVE with the x87 and SSE components), and APIC while the board's local APIC is
  * globally enabled. Not advertised because not complete:
  * MCE/MCA. The vendor, family, model and stepping
  * are those of {@code qemu64}.
@@ -35,6 +35,8 @@ final class Cpuid {
     // Leaf 1 ECX.
     static final int PNI = 1;
     static final int SSSE3 = 1 << 9;
+    static final int XSAVE = 1 << 26;
+    static final int OSXSAVE = 1 << 27;
     static final int CX16 = 1 << 13;
     static final int MOVBE = 1 << 22;
     static final int POPCNT = 1 << 23;
@@ -74,7 +76,7 @@ final class Cpuid {
         int d = 0;
         switch (leaf) {
             case 0 -> {
-                a = c.model.extended ? 7 : 1;
+                a = c.model.extended ? 0xD : 1;
                 b = VENDOR[0];
                 d = VENDOR[1];
                 cx = VENDOR[2];
@@ -82,12 +84,21 @@ final class Cpuid {
             case 1 -> {
                 a = SIGNATURE;
                 b = 8 << 8;
-                cx = LEAF1_ECX | (c.model.extended ? SSSE3 : 0);
+                cx = LEAF1_ECX | (c.model.extended ? SSSE3 | XSAVE : 0)
+                        | ((c.cr4 & Cpu.CR4_OSXSAVE) != 0 ? OSXSAVE : 0);
                 d = LEAF1_EDX | apicBit(c);
             }
             case 7 -> {
                 if (c.model.extended && (int) c.regs[Cpu.RCX] == 0) {
                     b = FSGSBASE;
+                }
+            }
+            case 0xD -> {
+                // XSAVE: supported components, the area size for XCR0 and for all of them
+                if (c.model.extended && (int) c.regs[Cpu.RCX] == 0) {
+                    a = (int) X87Control.XCR0_SUPPORTED;
+                    b = X87Control.XSAVE_AREA;
+                    cx = X87Control.XSAVE_AREA;
                 }
             }
             case 0x8000_0000 -> {

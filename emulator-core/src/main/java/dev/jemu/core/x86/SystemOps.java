@@ -219,7 +219,7 @@ final class SystemOps {
 
         group(0x101, 0, 0, null, (c, i) -> storeTable(c, i, c.gdtLimit, c.gdtBase));
         group(0x101, 0, 1, null, (c, i) -> storeTable(c, i, c.idtLimit, c.idtBase));
-        group(0x101, 0, 2, null, (c, i) -> {
+        group(0x101, 0, 2, SystemOps::extendedControl, (c, i) -> {
             requireCpl0(c);
             c.gdtLimit = (int) c.read(i.seg, i.ea, 2);
             c.gdtBase = loadTableBase(c, i);
@@ -435,7 +435,8 @@ final class SystemOps {
         for (int op = 0x118; op <= 0x11F; op++) {
             def(op, MODRM, nothing);
         }
-        group(0x1AE, 0, 5, (c, i) -> { }, null);
+        group(0x1AE, 0, 4, null, X87Control::xsave);
+        group(0x1AE, 0, 5, (c, i) -> { }, X87Control::xrstor);
         group(0x1AE, 0, 6, (c, i) -> { }, null);
         group(0x1AE, 0, 7, (c, i) -> { }, (c, i) -> c.read(i.seg, i.ea, 1));
     }
@@ -465,5 +466,31 @@ final class SystemOps {
             c.segs[seg].base = v;
             c.refreshSegment(seg);
         };
+    }
+
+    /**
+     * XGETBV (0F 01 D0) and XSETBV (0F 01 D1): XCR0 in EDX:EAX. #UD without XSAVE support or
+     * CR4.OSXSAVE; #GP(0) for an XCR other than 0, and for XSETBV at CPL > 0 or with a value
+     * that clears x87, sets an unsupported component, or sets a reserved bit.
+     */
+    private static void extendedControl(Cpu c, Insn i) {
+        int which = i.rm & 7;
+        if (which > 1 || !c.model.extended || (c.cr4 & Cpu.CR4_OSXSAVE) == 0) {
+            throw c.ud();
+        }
+        if ((int) c.regs[Cpu.RCX] != 0) {
+            throw c.gp(0);
+        }
+        if (which == 0) {
+            c.setReg(Cpu.RAX, 4, c.fpu.xcr0 & 0xFFFF_FFFFL);
+            c.setReg(Cpu.RDX, 4, c.fpu.xcr0 >>> 32);
+            return;
+        }
+        requireCpl0(c);
+        long v = (c.regs[Cpu.RDX] << 32) | (c.regs[Cpu.RAX] & 0xFFFF_FFFFL);
+        if ((v & X87Control.XCR0_X87) == 0 || (v & ~X87Control.XCR0_SUPPORTED) != 0) {
+            throw c.gp(0);
+        }
+        c.fpu.xcr0 = v;
     }
 }

@@ -1,5 +1,7 @@
 package dev.jemu.core.x86;
 
+import java.util.Arrays;
+
 import static dev.jemu.core.x86.OpTable.def;
 import static dev.jemu.core.x86.OpTable.group;
 
@@ -12,6 +14,13 @@ import static dev.jemu.core.x86.OpTable.group;
 final class X87Control {
     private static final int FXSAVE_AREA = 512;
     private static final int MXCSR_MASK = 0xFFBF;
+    static final long XCR0_X87 = 1;
+    static final long XCR0_SSE = 2;
+    /** The components jemu's XSAVE supports. */
+    static final long XCR0_SUPPORTED = XCR0_X87 | XCR0_SSE;
+    /** The XSAVE area of the supported components: the legacy region and the header. */
+    static final int XSAVE_AREA = 576;
+    private static final int XSAVE_HEADER = 512;
 
     int fcw;
     int fsw;
@@ -21,6 +30,8 @@ final class X87Control {
     long fip;
     long fdp;
     int mxcsr;
+    /** XCR0: the state components XSAVE and XRSTOR manage (bit 0 x87, always set; bit 1 SSE). */
+    long xcr0 = XCR0_X87;
     /**
      * Physical registers R0-R7 as 80-bit images, two longs each: the significand, then sign
      * and exponent. ST(i) is R((TOP + i) & 7); MMX register n is R(n).
@@ -43,8 +54,9 @@ final class X87Control {
         fip = 0;
         fdp = 0;
         mxcsr = 0x1F80;
-        java.util.Arrays.fill(st, 0);
-        java.util.Arrays.fill(xmm, 0);
+        xcr0 = XCR0_X87;
+        Arrays.fill(st, 0);
+        Arrays.fill(xmm, 0);
     }
 
     /** Sets or clears ES and B: whether an exception flagged in FSW is unmasked in FCW. */
@@ -123,27 +135,10 @@ final class X87Control {
             throw c.gp(0);
         }
         c.linear(i.seg, i.ea, FXSAVE_AREA);
-        X87Control f = c.fpu;
-        long a = i.ea;
-        c.write(i.seg, a, f.fcw, 2);
-        c.write(i.seg, a + 2, f.fsw, 2);
-        c.write(i.seg, a + 4, f.ftwAbridged, 1);
-        c.write(i.seg, a + 5, 0, 1);
-        c.write(i.seg, a + 6, f.fop, 2);
-        c.write(i.seg, a + 8, f.fip, 8);
-        c.write(i.seg, a + 16, f.fdp, 8);
-        c.write(i.seg, a + 24, f.mxcsr, 4);
-        c.write(i.seg, a + 28, MXCSR_MASK, 4);
-        for (int r = 0; r < 8; r++) {
-            int p = X87Ops.phys(f, r);
-            c.write(i.seg, a + 32 + 16L * r, f.st[2 * p], 8);
-            c.write(i.seg, a + 40 + 16L * r, f.st[2 * p + 1] & 0xFFFF, 8);
-        }
+        saveX87(c, i.seg, i.ea);
+        saveMxcsr(c, i.seg, i.ea);
         if ((c.cr4 & Cpu.CR4_OSFXSR) != 0) {
-            for (int r = 0; r < xmmCount(c); r++) {
-                c.write(i.seg, a + 160 + 16L * r, f.xmm[2 * r], 8);
-                c.write(i.seg, a + 168 + 16L * r, f.xmm[2 * r + 1], 8);
-            }
+            saveXmm(c, i.seg, i.ea);
         }
     }
 
@@ -153,28 +148,153 @@ final class X87Control {
             throw c.gp(0);
         }
         c.linear(i.seg, i.ea, FXSAVE_AREA);
-        long a = i.ea;
-        int mxcsr = (int) c.read(i.seg, a + 24, 4);
+        int mxcsr = readMxcsr(c, i.seg, i.ea);
+        loadX87(c, i.seg, i.ea);
+        c.fpu.mxcsr = mxcsr;
+        if ((c.cr4 & Cpu.CR4_OSFXSR) != 0) {
+            loadXmm(c, i.seg, i.ea);
+        }
+    }
+
+    /** The x87 part of the legacy region: control, status, abridged tag, FOP, FIP, FDP and ST0-ST7. */
+    private static void saveX87(Cpu c, int seg, long a) {
+        X87Control f = c.fpu;
+        c.write(seg, a, f.fcw, 2);
+        c.write(seg, a + 2, f.fsw, 2);
+        c.write(seg, a + 4, f.ftwAbridged, 1);
+        c.write(seg, a + 5, 0, 1);
+        c.write(seg, a + 6, f.fop, 2);
+        c.write(seg, a + 8, f.fip, 8);
+        c.write(seg, a + 16, f.fdp, 8);
+        for (int r = 0; r < 8; r++) {
+            int p = X87Ops.phys(f, r);
+            c.write(seg, a + 32 + 16L * r, f.st[2 * p], 8);
+            c.write(seg, a + 40 + 16L * r, f.st[2 * p + 1] & 0xFFFF, 8);
+        }
+    }
+
+    private static void loadX87(Cpu c, int seg, long a) {
+        X87Control f = c.fpu;
+        f.fcw = (int) c.read(seg, a, 2);
+        f.fsw = (int) c.read(seg, a + 2, 2);
+        f.ftwAbridged = (int) c.read(seg, a + 4, 1);
+        f.fop = (int) c.read(seg, a + 6, 2) & 0x7FF;
+        f.fip = c.read(seg, a + 8, 8);
+        f.fdp = c.read(seg, a + 16, 8);
+        for (int r = 0; r < 8; r++) {
+            int p = X87Ops.phys(f, r);
+            f.st[2 * p] = c.read(seg, a + 32 + 16L * r, 8);
+            f.st[2 * p + 1] = c.read(seg, a + 40 + 16L * r, 2);
+        }
+    }
+
+    private static void saveMxcsr(Cpu c, int seg, long a) {
+        c.write(seg, a + 24, c.fpu.mxcsr, 4);
+        c.write(seg, a + 28, MXCSR_MASK, 4);
+    }
+
+    /** MXCSR from the legacy region; #GP(0) if it sets a reserved bit. */
+    private static int readMxcsr(Cpu c, int seg, long a) {
+        int mxcsr = (int) c.read(seg, a + 24, 4);
         if ((mxcsr & ~MXCSR_MASK) != 0) {
             throw c.gp(0);
         }
+        return mxcsr;
+    }
+
+    private static void saveXmm(Cpu c, int seg, long a) {
         X87Control f = c.fpu;
-        f.fcw = (int) c.read(i.seg, a, 2);
-        f.fsw = (int) c.read(i.seg, a + 2, 2);
-        f.ftwAbridged = (int) c.read(i.seg, a + 4, 1);
-        f.fop = (int) c.read(i.seg, a + 6, 2) & 0x7FF;
-        f.fip = c.read(i.seg, a + 8, 8);
-        f.fdp = c.read(i.seg, a + 16, 8);
-        f.mxcsr = mxcsr;
-        for (int r = 0; r < 8; r++) {
-            int p = X87Ops.phys(f, r);
-            f.st[2 * p] = c.read(i.seg, a + 32 + 16L * r, 8);
-            f.st[2 * p + 1] = c.read(i.seg, a + 40 + 16L * r, 2);
+        for (int r = 0; r < xmmCount(c); r++) {
+            c.write(seg, a + 160 + 16L * r, f.xmm[2 * r], 8);
+            c.write(seg, a + 168 + 16L * r, f.xmm[2 * r + 1], 8);
         }
-        if ((c.cr4 & Cpu.CR4_OSFXSR) != 0) {
-            for (int r = 0; r < xmmCount(c); r++) {
-                f.xmm[2 * r] = c.read(i.seg, a + 160 + 16L * r, 8);
-                f.xmm[2 * r + 1] = c.read(i.seg, a + 168 + 16L * r, 8);
+    }
+
+    private static void loadXmm(Cpu c, int seg, long a) {
+        X87Control f = c.fpu;
+        for (int r = 0; r < xmmCount(c); r++) {
+            f.xmm[2 * r] = c.read(seg, a + 160 + 16L * r, 8);
+            f.xmm[2 * r + 1] = c.read(seg, a + 168 + 16L * r, 8);
+        }
+    }
+
+    /** #UD unless the model has XSAVE and CR4.OSXSAVE is set; #NM while CR0.TS is set. */
+    static void checkXsave(Cpu c) {
+        if (!c.model.extended || (c.cr4 & Cpu.CR4_OSXSAVE) == 0) {
+            throw c.ud();
+        }
+        if ((c.cr0 & Cpu.CR0_TS) != 0) {
+            throw c.fault(Vectors.NM);
+        }
+    }
+
+    /** The requested-feature bitmap: EDX:EAX masked by XCR0. */
+    private static long rfbm(Cpu c) {
+        return ((c.regs[Cpu.RDX] << 32) | (c.regs[Cpu.RAX] & 0xFFFF_FFFFL)) & c.fpu.xcr0;
+    }
+
+    /**
+     * XSAVE (0F AE /4, standard form): the components in RFBM to a 64-byte aligned area; MXCSR
+     * with the SSE component; XSTATE_BV gains RFBM's bits (x87 and SSE state always count as
+     * in use, as on QEMU).
+     */
+    static void xsave(Cpu c, Insn i) {
+        checkXsave(c);
+        if ((c.linear(i.seg, i.ea, XSAVE_AREA) & 63) != 0) {
+            throw c.gp(0);
+        }
+        long rfbm = rfbm(c);
+        long a = i.ea;
+        if ((rfbm & XCR0_X87) != 0) {
+            saveX87(c, i.seg, a);
+        }
+        if ((rfbm & XCR0_SSE) != 0) {
+            saveMxcsr(c, i.seg, a);
+            saveXmm(c, i.seg, a);
+        }
+        long bv = c.read(i.seg, a + XSAVE_HEADER, 8);
+        c.write(i.seg, a + XSAVE_HEADER, bv | rfbm, 8);
+    }
+
+    /**
+     * XRSTOR (0F AE /5, standard form): #GP(0) for a misaligned area, XSTATE_BV bits outside
+     * XCR0, or a nonzero XCOMP_BV or first reserved header word; then each component in RFBM
+     * is loaded if its XSTATE_BV bit is set and put in its initial state if not; MXCSR is
+     * loaded with the SSE component.
+     */
+    static void xrstor(Cpu c, Insn i) {
+        checkXsave(c);
+        if ((c.linear(i.seg, i.ea, XSAVE_AREA) & 63) != 0) {
+            throw c.gp(0);
+        }
+        long a = i.ea;
+        long rfbm = rfbm(c);
+        long bv = c.read(i.seg, a + XSAVE_HEADER, 8);
+        if ((bv & ~c.fpu.xcr0) != 0 || c.read(i.seg, a + XSAVE_HEADER + 8, 8) != 0
+                || c.read(i.seg, a + XSAVE_HEADER + 16, 8) != 0) {
+            throw c.gp(0);
+        }
+        int mxcsr = (rfbm & XCR0_SSE) != 0 ? readMxcsr(c, i.seg, a) : c.fpu.mxcsr;
+        X87Control f = c.fpu;
+        if ((rfbm & XCR0_X87) != 0) {
+            if ((bv & XCR0_X87) != 0) {
+                loadX87(c, i.seg, a);
+            } else {
+                f.fcw = 0x37F;
+                f.fsw = 0;
+                f.ftwAbridged = 0;
+                f.fop = 0;
+                f.fip = 0;
+                f.fdp = 0;
+                Arrays.fill(f.st, 0);
+            }
+        }
+        if ((rfbm & XCR0_SSE) != 0) {
+            f.mxcsr = mxcsr;
+            if ((bv & XCR0_SSE) != 0) {
+                loadXmm(c, i.seg, a);
+            } else {
+                Arrays.fill(f.xmm, 0, 2 * xmmCount(c), 0);
             }
         }
     }

@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /**
  * What the {@code -cpu} model decides (expected values from the Intel SDM vol. 2 and from
- * QEMU's {@code qemu64}, which lacks SSSE3, ABM, RDTSCP and FSGSBASE): on {@code qemu64}
+ * QEMU's {@code qemu64}, which lacks SSSE3, ABM, RDTSCP, FSGSBASE and XSAVE): on {@code qemu64}
  * SSSE3, RDTSCP and the FSGSBASE instructions are #UD, F3 0F BD runs as BSR, and CPUID does
  * not announce them; on {@code max} they run, and a non-canonical WRFSBASE is #GP(0) (QEMU
  * 7.2 TCG takes it, the SDM faults). The instructions' results are compared with QEMU
@@ -48,6 +48,18 @@ class CpuModelTest {
         assertEquals(6, run(CpuModel.QEMU64, "rdtscp").reg(15));
         // CR4.FSGSBASE is reserved on qemu64: setting it is #GP(0)
         assertEquals(13, run(CpuModel.QEMU64, "mov cr4, rax").reg(15));
+        // no XSAVE: CR4.OSXSAVE is reserved and XGETBV is #UD
+        assertEquals(13, run(CpuModel.QEMU64, "mov rax, cr4\nbts rax, 18\nmov cr4, rax").reg(15));
+        assertEquals(6, run(CpuModel.QEMU64, "xor ecx, ecx\nxgetbv").reg(15));
+    }
+
+    @Test
+    void xsetbvRefusesUnsupportedComponentsAndUserMode() {
+        String enable = "mov rax, cr4\nbts rax, 18\nmov cr4, rax\nxor ecx, ecx\nxor edx, edx\n";
+        assertEquals(-1, run(CpuModel.MAX, enable + "mov eax, 3\nxsetbv").reg(15));
+        // bit 2 (AVX) is a component jemu does not have
+        assertEquals(13, run(CpuModel.MAX, enable + "mov eax, 7\nxsetbv").reg(15));
+        assertEquals(13, run(CpuModel.MAX, enable + "mov ecx, 1\nmov eax, 3\nxsetbv").reg(15));
     }
 
     @Test
@@ -92,6 +104,6 @@ class CpuModelTest {
         assertEquals(1 << 9, m.reg(8) & (1 << 9));
         assertEquals(1 << 5, m.reg(9) & (1 << 5));
         assertEquals(1 << 27, m.reg(10) & (1 << 27));
-        assertEquals(7, m.reg(11));
+        assertEquals(0xD, m.reg(11), "highest basic leaf: XSAVE's 0xD");
     }
 }
