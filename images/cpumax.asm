@@ -1,9 +1,10 @@
 ; -cpu max test kernel (long mode): what jemu's max model adds to qemu64, run with -cpu max on
 ; QEMU and jemu alike: SSSE3 on XMM and MMX registers, LZCNT, RDTSCP with TSC_AUX,
 ; RDFSBASE/RDGSBASE/WRFSBASE/WRGSBASE and their #UD without CR4.FSGSBASE, XSAVE/XRSTOR/
-; XGETBV/XSETBV with the x87 and SSE components and their faults, and the CPUID bits
+; XGETBV/XSETBV with the x87 and SSE components and their faults, UMIP, and the CPUID bits
 ; that announce them. (A non-canonical WRFSBASE is #GP(0) by the SDM and on jemu; QEMU 7.2
-; TCG takes it without a fault, so it is a unit test, not a line here.)
+; TCG takes it without a fault, so it is a unit test, not a line here; so are PCID and
+; INVPCID, which QEMU 7.2's TCG does not have.)
 
 %include "boot32.inc"
 %include "boot64.inc"
@@ -17,6 +18,7 @@ CR0_MP          equ 0x02
 CR0_NE          equ 0x20
 CR4_FSGSBASE    equ 0x10000
 CR4_OSXSAVE     equ 0x40000
+CR4_UMIP        equ 0x800
 MSR_TSC_AUX     equ 0xC0000103
 MSR_FS_BASE     equ 0xC0000100
 
@@ -29,6 +31,8 @@ bytes_mixed:    db 0x80, 0x7F, 0x00, 0xFF, 0x01, 0xFE, 0x40, 0xC0
 mmx_a:          dq 0x8001FFFF7FFF0102
 mmx_b:          dq 0x07830001FF8040C0
 saved_fs:       dq 0
+        align 16
+table_image:    times 10 db 0
         align 64
 xarea:          times 576 db 0
 
@@ -230,6 +234,33 @@ FTEST "xsetbv_without_x87_gp"
         xsetbv
 ENDF
 
+; ---- UMIP
+TEST "umip_kernel_sgdt_smsw", FL_NONE
+        mov rax, cr4
+        or rax, CR4_UMIP
+        mov cr4, rax
+        sgdt [rel table_image]
+        movzx eax, word [rel table_image]
+        smsw rbx
+ENDT
+UTEST "umip_user_sgdt_gp"
+        sgdt [rel table_image]
+ENDU
+UTEST "umip_user_smsw_gp"
+        smsw eax
+ENDU
+UTEST "umip_user_str_gp"
+        str eax
+ENDU
+TEST "umip_off_user_allowed_later", FL_NONE
+        mov rax, cr4
+        and rax, ~CR4_UMIP
+        mov cr4, rax
+ENDT
+UTEST "no_umip_user_smsw_runs"
+        smsw eax
+ENDU
+
 ; ---- CPUID announces them
 TEST "cpuid_bits", FL_NONE
         mov eax, 1
@@ -255,6 +286,11 @@ TEST "cpuid_bits", FL_NONE
         xor ecx, ecx
         cpuid
         mov r13d, ebx
+        mov eax, 7
+        xor ecx, ecx
+        cpuid
+        and ecx, 1 << 2
+        mov r14d, ecx
         xor eax, eax
         xor ebx, ebx
         xor ecx, ecx

@@ -23,7 +23,10 @@ final class ControlRegisters {
             case 0 -> writeCr0(c, v);
             case 2 -> c.cr2 = v;
             case 3 -> {
-                c.cr3 = c.longMode() ? v : v & 0xFFFF_FFFFL;
+                // with CR4.PCIDE, bit 63 asks to keep the PCID's TLB entries: it is not part of
+                // CR3, and jemu's untagged TLB is flushed anyway
+                long pcidNoFlush = (c.cr4 & Cpu.CR4_PCIDE) != 0 ? 1L << 63 : 0;
+                c.cr3 = c.longMode() ? v & ~pcidNoFlush : v & 0xFFFF_FFFFL;
                 c.mmu.flush();
             }
             case 4 -> writeCr4(c, v);
@@ -58,7 +61,7 @@ final class ControlRegisters {
             c.efer |= Cpu.EFER_LMA;
         }
         if (pagingOff) {
-            if (c.code64) {
+            if (c.code64 || (c.cr4 & Cpu.CR4_PCIDE) != 0) {
                 throw c.gp(0);
             }
             c.efer &= ~Cpu.EFER_LMA;
@@ -74,13 +77,18 @@ final class ControlRegisters {
     }
 
     static void writeCr4(Cpu c, long v) {
-        long valid = CR4_VALID | (c.model.extended ? Cpu.CR4_FSGSBASE | Cpu.CR4_OSXSAVE : 0);
+        long valid = CR4_VALID
+                | (c.model.extended ? Cpu.CR4_UMIP | Cpu.CR4_FSGSBASE | Cpu.CR4_PCIDE | Cpu.CR4_OSXSAVE : 0);
         if ((v & ~valid) != 0 || (c.longMode() && (v & Cpu.CR4_PAE) == 0)) {
             throw c.gp(0);
         }
         long old = c.cr4;
+        // PCIDE can be set only in IA-32e mode with PCID 0 in CR3
+        if ((v & ~old & Cpu.CR4_PCIDE) != 0 && (!c.longMode() || (c.cr3 & 0xFFF) != 0)) {
+            throw c.gp(0);
+        }
         c.cr4 = v;
-        if (((old ^ v) & (Cpu.CR4_PAE | Cpu.CR4_PSE | Cpu.CR4_PGE)) != 0) {
+        if (((old ^ v) & (Cpu.CR4_PAE | Cpu.CR4_PSE | Cpu.CR4_PGE | Cpu.CR4_PCIDE)) != 0) {
             c.mmu.flush();
         }
     }

@@ -68,7 +68,9 @@ public final class Cpu {
     static final long CR4_PGE = 1 << 7;
     static final long CR4_OSFXSR = 1 << 9;
     static final long CR4_OSXMMEXCPT = 1 << 10;
+    static final long CR4_UMIP = 1 << 11;
     static final long CR4_FSGSBASE = 1 << 16;
+    static final long CR4_PCIDE = 1 << 17;
     static final long CR4_OSXSAVE = 1 << 18;
     static final long EFER_SCE = 1;
     static final long EFER_LME = 1 << 8;

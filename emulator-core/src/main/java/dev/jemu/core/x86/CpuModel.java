@@ -11,12 +11,13 @@ public enum CpuModel {
     QEMU64(false),
     /**
      * {@code qemu64} plus what jemu implements of QEMU TCG's {@code max}: SSSE3, LZCNT (ABM),
-     * RDTSCP, RDFSBASE/RDGSBASE/WRFSBASE/WRGSBASE with CR4.FSGSBASE, and XSAVE/XRSTOR/XGETBV/
-     * XSETBV for the x87 and SSE components with CR4.OSXSAVE.
+     * RDTSCP, RDFSBASE/RDGSBASE/WRFSBASE/WRGSBASE with CR4.FSGSBASE, XSAVE/XRSTOR/XGETBV/
+     * XSETBV for the x87 and SSE components with CR4.OSXSAVE, PCID (CR4.PCIDE) with INVPCID,
+     * and UMIP.
      */
     MAX(true);
 
-    /** SSSE3, ABM (LZCNT), RDTSCP, FSGSBASE and XSAVE. */
+    /** SSSE3, ABM (LZCNT), RDTSCP, FSGSBASE, XSAVE, PCID, INVPCID and UMIP. */
     final boolean extended;
 
     CpuModel(boolean extended) {

@@ -3,7 +3,8 @@ package dev.jemu.core.x86;
 /**
  * CPUID of jemu's models: the feature bits are exactly what the interpreter implements (for
  * {@code qemu64} a subset of QEMU's, plus POPCNT and MOVBE, which it also implements; for
- * {@code max} also SSSE3, ABM, RDTSCP, FSGSBASE and XSAVE with the x87 and SSE components), and APIC while the board's local APIC is
+ * {@code max} also SSSE3, ABM, RDTSCP, FSGSBASE, PCID, INVPCID, UMIP and XSAVE with the x87
+ * and SSE components), and APIC while the board's local APIC is
  * globally enabled. Not advertised because not complete:
  * MCE/MCA. The vendor, family, model and stepping
  * are those of {@code qemu64}.
@@ -35,6 +36,7 @@ final class Cpuid {
     // Leaf 1 ECX.
     static final int PNI = 1;
     static final int SSSE3 = 1 << 9;
+    static final int PCID = 1 << 17;
     static final int XSAVE = 1 << 26;
     static final int OSXSAVE = 1 << 27;
     static final int CX16 = 1 << 13;
@@ -47,8 +49,10 @@ final class Cpuid {
     static final int LAHF_LM = 1;
     static final int ABM = 1 << 5;
     static final int RDTSCP = 1 << 27;
-    // Leaf 7 EBX.
+    // Leaf 7 EBX / ECX.
     static final int FSGSBASE = 1;
+    static final int INVPCID = 1 << 10;
+    static final int UMIP = 1 << 2;
     /** MAXPHYADDR: physical addresses are 40 bits wide, as on {@code qemu64}. */
     static final int PHYS_ADDR_BITS = 40;
     /** Linear addresses are 48 bits wide (4-level paging). */
@@ -84,13 +88,14 @@ final class Cpuid {
             case 1 -> {
                 a = SIGNATURE;
                 b = 8 << 8;
-                cx = LEAF1_ECX | (c.model.extended ? SSSE3 | XSAVE : 0)
+                cx = LEAF1_ECX | (c.model.extended ? SSSE3 | PCID | XSAVE : 0)
                         | ((c.cr4 & Cpu.CR4_OSXSAVE) != 0 ? OSXSAVE : 0);
                 d = LEAF1_EDX | apicBit(c);
             }
             case 7 -> {
                 if (c.model.extended && (int) c.regs[Cpu.RCX] == 0) {
-                    b = FSGSBASE;
+                    b = FSGSBASE | INVPCID;
+                    cx = UMIP;
                 }
             }
             case 0xD -> {

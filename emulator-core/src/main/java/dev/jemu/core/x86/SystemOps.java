@@ -7,9 +7,11 @@ import static dev.jemu.core.x86.OpTable.D64;
 import static dev.jemu.core.x86.OpTable.IB;
 import static dev.jemu.core.x86.OpTable.INV64;
 import static dev.jemu.core.x86.OpTable.MODRM;
+import static dev.jemu.core.x86.OpTable.P_66;
 import static dev.jemu.core.x86.OpTable.REG_ONLY;
 import static dev.jemu.core.x86.OpTable.WORD;
 import static dev.jemu.core.x86.OpTable.def;
+import static dev.jemu.core.x86.OpTable.defPrefixed;
 import static dev.jemu.core.x86.OpTable.group;
 
 /**
@@ -198,10 +200,12 @@ final class SystemOps {
     private static void registerDescriptorTables() {
         group(0x100, 0, 0, (c, i) -> {
             requireProtected(c);
+            requireUmipAllows(c);
             rmWrite(c, i, i.isMem ? 2 : i.opSize, c.ldtr.selector);
         });
         group(0x100, 0, 1, (c, i) -> {
             requireProtected(c);
+            requireUmipAllows(c);
             rmWrite(c, i, i.isMem ? 2 : i.opSize, c.tr.selector);
         });
         group(0x100, 0, 2, (c, i) -> {
@@ -217,8 +221,14 @@ final class SystemOps {
         group(0x100, 0, 4, (c, i) -> verify(c, (int) rmRead(c, i, 2), false));
         group(0x100, 0, 5, (c, i) -> verify(c, (int) rmRead(c, i, 2), true));
 
-        group(0x101, 0, 0, null, (c, i) -> storeTable(c, i, c.gdtLimit, c.gdtBase));
-        group(0x101, 0, 1, null, (c, i) -> storeTable(c, i, c.idtLimit, c.idtBase));
+        group(0x101, 0, 0, null, (c, i) -> {
+            requireUmipAllows(c);
+            storeTable(c, i, c.gdtLimit, c.gdtBase);
+        });
+        group(0x101, 0, 1, null, (c, i) -> {
+            requireUmipAllows(c);
+            storeTable(c, i, c.idtLimit, c.idtBase);
+        });
         group(0x101, 0, 2, SystemOps::extendedControl, (c, i) -> {
             requireCpl0(c);
             c.gdtLimit = (int) c.read(i.seg, i.ea, 2);
@@ -229,7 +239,11 @@ final class SystemOps {
             c.idtLimit = (int) c.read(i.seg, i.ea, 2);
             c.idtBase = loadTableBase(c, i);
         });
-        group(0x101, 0, 4, (c, i) -> rmWrite(c, i, i.isMem ? 2 : i.opSize, c.cr0 & (i.isMem ? 0xFFFF : -1L)));
+        group(0x101, 0, 4, (c, i) -> {
+            requireUmipAllows(c);
+            rmWrite(c, i, i.isMem ? 2 : i.opSize, c.cr0 & (i.isMem ? 0xFFFF : -1L));
+        });
+        defPrefixed(0x282, P_66, 0, null, SystemOps::invpcid);
         group(0x101, 0, 6, (c, i) -> {
             requireCpl0(c);
             long v = rmRead(c, i, 2);
@@ -492,5 +506,38 @@ final class SystemOps {
             throw c.gp(0);
         }
         c.fpu.xcr0 = v;
+    }
+
+    /** SGDT, SIDT, SLDT, SMSW and STR: #GP(0) above CPL 0 while CR4.UMIP is set. */
+    private static void requireUmipAllows(Cpu c) {
+        if ((c.cr4 & Cpu.CR4_UMIP) != 0 && c.cpl > 0) {
+            throw c.gp(0);
+        }
+    }
+
+    /**
+     * INVPCID (66 0F 38 82, memory operand): #UD on a model without it; #GP(0) above CPL 0,
+     * for a type above 3, a descriptor with bits 63:12 set, a non-canonical address (type 0)
+     * or a nonzero PCID (types 0 and 1) while CR4.PCIDE is clear. jemu's TLB does not tag
+     * entries by PCID, so type 0 drops the page and the others the whole TLB.
+     */
+    private static void invpcid(Cpu c, Insn i) {
+        if (!c.model.extended) {
+            throw c.ud();
+        }
+        requireCpl0(c);
+        long type = c.code64 ? c.regs[i.reg] : c.regs[i.reg] & 0xFFFF_FFFFL;
+        long pcid = c.read(i.seg, i.ea, 8);
+        long address = c.read(i.seg, c.maskAddr(i.ea + 8, i.addrSize), 8);
+        if (Long.compareUnsigned(type, 3) > 0 || (pcid & ~0xFFFL) != 0
+                || (type == 0 && !Cpu.isCanonical(address))
+                || (type <= 1 && pcid != 0 && (c.cr4 & Cpu.CR4_PCIDE) == 0)) {
+            throw c.gp(0);
+        }
+        if (type == 0) {
+            c.mmu.flushPage(address);
+        } else {
+            c.mmu.flush();
+        }
     }
 }

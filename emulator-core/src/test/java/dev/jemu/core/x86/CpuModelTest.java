@@ -106,4 +106,30 @@ class CpuModelTest {
         assertEquals(1 << 27, m.reg(10) & (1 << 27));
         assertEquals(0xD, m.reg(11), "highest basic leaf: XSAVE's 0xD");
     }
+
+    /**
+     * PCID (SDM vol. 3A 4.10.1, vol. 2 MOV to CR3 and INVPCID), which QEMU 7.2's TCG lacks:
+     * with CR4.PCIDE, CR3's low 12 bits are the PCID and bit 63 of a MOV to CR3 is not
+     * stored; PCIDE cannot be set while CR3's low bits are nonzero; INVPCID faults on a
+     * type above 3 and on reserved descriptor bits.
+     */
+    @Test
+    void pcidAndInvpcid() {
+        String pcide = "mov rbx, cr4\nbts rbx, 17\nmov cr4, rbx\n";
+        CpuRig rig = run(CpuModel.MAX, pcide + "mov rax, cr3\nmov rdx, rax\nor rax, 5\nbts rax, 63\nmov cr3, rax\n"
+                + "mov rcx, cr3");
+        assertEquals(-1, rig.reg(15));
+        assertEquals(rig.reg(Cpu.RDX) | 5, rig.reg(Cpu.RCX), "PCID 5 in CR3, bit 63 not stored");
+        assertEquals(13, run(CpuModel.MAX, "mov rax, cr3\nor rax, 8\nmov cr3, rax\n" + pcide).reg(15),
+                "PCIDE with CR3[11:0] != 0");
+        assertEquals(13, run(CpuModel.QEMU64, pcide).reg(15), "no PCID on qemu64");
+        String descriptor = "mov qword [0x5000], 0\nmov qword [0x5008], 0x2000\n";
+        assertEquals(-1, run(CpuModel.MAX, descriptor + "mov eax, 2\ninvpcid rax, [0x5000]").reg(15));
+        assertEquals(13, run(CpuModel.MAX, descriptor + "mov eax, 4\ninvpcid rax, [0x5000]").reg(15));
+        assertEquals(13, run(CpuModel.MAX, descriptor + "mov qword [0x5000], 0x1000\nmov eax, 2\ninvpcid rax, [0x5000]")
+                .reg(15), "descriptor bits 63:12 are reserved");
+        assertEquals(13, run(CpuModel.MAX, descriptor + "mov qword [0x5000], 1\nmov eax, 1\ninvpcid rax, [0x5000]")
+                .reg(15), "a nonzero PCID while CR4.PCIDE is clear");
+        assertEquals(6, run(CpuModel.QEMU64, descriptor + "mov eax, 2\ninvpcid rax, [0x5000]").reg(15));
+    }
 }
