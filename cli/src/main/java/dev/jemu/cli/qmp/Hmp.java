@@ -54,6 +54,7 @@ final class Hmp {
                 case "shutdown" -> "paused (shutdown)";
                 default -> "paused";
             } + "\r\n";
+            case "coroutines" -> commands.introspection().infoCoroutines();
             case "name" -> vm.name() == null ? "" : vm.name() + "\r\n";
             case "version" -> vm.version() + " (jemu)\r\n";
             case "" -> "info: registers, block, pci, status, name, version\r\n";

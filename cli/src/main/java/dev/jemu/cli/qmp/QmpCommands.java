@@ -52,12 +52,14 @@ final class QmpCommands {
 
     private final QmpVm vm;
     private final Hmp hmp;
+    private final QmpIntrospection introspection;
     private final Map<String, Command> commands = new LinkedHashMap<>();
     /** Node names of block nodes that have none of their own (QEMU's {@code #blockNNN}). */
     private final Map<BlockDriverState, String> generatedNames = new IdentityHashMap<>();
 
     QmpCommands(QmpVm vm) {
         this.vm = vm;
+        this.introspection = new QmpIntrospection(vm);
         this.hmp = new Hmp(vm, this);
         add("qmp_capabilities", List.of(), (s, a) -> {
             throw new IllegalStateException("qmp_capabilities is answered by the session");
@@ -121,7 +123,13 @@ final class QmpCommands {
             }
             return JSON.textNode(hmp.execute(a.get("command-line").asText()));
         });
+        add("x-query-coroutines", List.of(), (s, a) -> introspection.queryCoroutines());
+        add("x-query-aio", List.of(), (s, a) -> introspection.queryAio());
         add("query-qmp-schema", List.of(), (s, a) -> schema());
+    }
+
+    QmpIntrospection introspection() {
+        return introspection;
     }
 
     private void add(String name, List<Param> params, Handler handler) {

@@ -10,11 +10,8 @@ import org.junit.jupiter.params.provider.EnumSource;
 
 import java.io.IOException;
 import java.io.RandomAccessFile;
-import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardWatchEventKinds;
-import java.nio.file.WatchService;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -56,7 +53,8 @@ class QmpIoErrorStopTest {
         Path trigger = dir.resolve("fail-writes");
         Files.writeString(trigger, "");
         Path socket = dir.resolve("nbd.sock");
-        Process nbdkit = startNbdkit(raw, socket, trigger, dir);
+        Process nbdkit = Nbdkit.start(dir, socket, List.of("--filter=error", "file", raw.toString(), "error-pwrite=EIO",
+                "error-pwrite-rate=100%", "error-file=" + trigger));
         Path serial = dir.resolve("serial.txt");
         List<String> options = List.of("-machine", "pc", "-m", "64M", "-display", "none", "-nodefaults",
                 "-serial", "file:" + serial, "-no-reboot", "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04",
@@ -88,30 +86,6 @@ class QmpIoErrorStopTest {
                 throw new IOException("status is still " + s + " after " + RUN_TIMEOUT.toSeconds() + " s");
             }
             java.util.concurrent.locks.LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(20));
-        }
-    }
-
-    /** nbdkit serving {@code raw} on {@code socket}, writes failing with EIO while {@code trigger} exists. */
-    private static Process startNbdkit(Path raw, Path socket, Path trigger, Path dir) throws Exception {
-        Path pid = dir.resolve("nbdkit.pid");
-        Files.deleteIfExists(pid);
-        Files.deleteIfExists(socket);
-        try (WatchService watch = FileSystems.getDefault().newWatchService()) {
-            dir.register(watch, StandardWatchEventKinds.ENTRY_CREATE);
-            Process p = new ProcessBuilder("nbdkit", "--foreground", "-U", socket.toString(), "-P", pid.toString(),
-                    "--filter=error", "file", raw.toString(), "error-pwrite=EIO", "error-pwrite-rate=100%",
-                    "error-file=" + trigger)
-                    .redirectErrorStream(true).redirectOutput(dir.resolve("nbdkit.log").toFile()).start();
-            long deadline = System.nanoTime() + QmpVmProcess.START_TIMEOUT.toNanos();
-            while (!Files.exists(pid) && p.isAlive() && System.nanoTime() < deadline) {
-                var key = watch.poll(100, TimeUnit.MILLISECONDS);
-                if (key != null) {
-                    key.pollEvents();
-                    key.reset();
-                }
-            }
-            assertTrue(Files.exists(pid), "nbdkit did not start: " + Files.readString(dir.resolve("nbdkit.log")));
-            return p;
         }
     }
 }
