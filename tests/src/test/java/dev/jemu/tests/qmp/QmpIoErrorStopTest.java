@@ -22,7 +22,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * {@code werror=stop} through QMP, on QEMU and on jemu alike: the WRITE disk guest boots from
  * an NBD disk served by nbdkit whose writes fail with EIO while a trigger file exists. The
- * first failing write stops the machine ({@code query-status}: {@code io-error}, not running);
+ * first failing write emits BLOCK_IO_ERROR (operation write, action stop, reason EIO's text) and
+ * then STOP, and stops the machine ({@code query-status}: {@code io-error}, not running;
+ * query-block: {@code io-status} {@code failed});
  * the test removes the trigger and continues, the held-back write is retried, and the guest
  * finishes its writes and read-backs and leaves with its "done" status (33).
  */
@@ -56,13 +58,29 @@ class QmpIoErrorStopTest {
         Process nbdkit = Nbdkit.start(dir, socket, List.of("--filter=error", "file", raw.toString(), "error-pwrite=EIO",
                 "error-pwrite-rate=100%", "error-file=" + trigger));
         Path serial = dir.resolve("serial.txt");
-        List<String> options = List.of("-machine", "pc", "-m", "64M", "-display", "none", "-nodefaults",
+        List<String> options = List.of("-S", "-machine", "pc", "-m", "64M", "-display", "none", "-nodefaults",
                 "-serial", "file:" + serial, "-no-reboot", "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04",
                 "-drive", "file=nbd+unix:///?socket=" + socket + ",format=raw,if=ide,werror=stop");
         try (QmpVmProcess vm = QmpVmProcess.start(emulator, workspace, dir, 1, options);
              QmpClient qmp = vm.connect(0).negotiate()) {
+            // started paused, so that the events of the failed write come after the negotiation
+            assertTrue(qmp.execute("cont").path("return").isObject());
+            JsonNode error = qmp.awaitEvent("BLOCK_IO_ERROR", RUN_TIMEOUT);
+            JsonNode stop = qmp.awaitEvent("STOP", RUN_TIMEOUT);
+            JsonNode data = error.path("data");
+            assertEquals("ide0-hd0", data.path("device").asText(), error.toString());
+            assertEquals("write", data.path("operation").asText(), error.toString());
+            assertEquals("stop", data.path("action").asText(), error.toString());
+            assertEquals("Input/output error", data.path("reason").asText(), error.toString());
+            assertEquals(false, data.path("nospace").asBoolean(true), error.toString());
+            assertTrue(data.path("node-name").isTextual(), error.toString());
+            assertEquals(List.of("RESUME", "BLOCK_IO_ERROR", "STOP"), qmp.eventNames().subList(0, 3), "the order of the events");
+            assertTrue(stop.path("data").isMissingNode(), stop.toString());
             JsonNode status = awaitStatus(qmp, "io-error");
             assertEquals(false, status.path("running").asBoolean(), status.toString());
+            JsonNode drive = qmp.execute("query-block").path("return").get(0);
+            assertEquals("failed", drive.path("io-status").asText(), drive.toString());
+            assertTrue(drive.path("qdev").asText().startsWith("/machine/unattached/"), drive.toString());
             Files.delete(trigger);
             assertTrue(qmp.execute("cont").path("return").isObject());
             assertEquals(33, vm.awaitExit(RUN_TIMEOUT), vm.stderr());
