@@ -110,6 +110,42 @@ class QmpCoroutinesTest {
         });
     }
 
+    /**
+     * An IOThread's context is inspected on the IOThread itself: {@code x-query-aio} lists {@code
+     * io0} with its thread named so and the bottom halves of the virtio-blk device the command
+     * line put in it, beside the main loop's.
+     */
+    @Test
+    void eachIothreadIsInspectedOnItsOwnThread() throws Exception {
+        Path dir = workspace.buildDir("qmp/coroutines-iothread");
+        Path raw = dir.resolve("disk.raw");
+        Files.deleteIfExists(raw);
+        try (RandomAccessFile f = new RandomAccessFile(raw.toFile(), "rw")) {
+            f.setLength(MIB);
+        }
+        try (QmpVmProcess vm = QmpVmProcess.start(Emulator.JEMU, workspace, dir, 1, List.of("-S", "-machine", "pc", "-m", "64M",
+                "-display", "none", "-nodefaults", "-object", "iothread,id=io0", "-drive", "file=" + raw + ",format=raw,if=none,id=d0",
+                "-device", "virtio-blk-pci,drive=d0,iothread=io0"));
+             QmpClient qmp = vm.connect(0).negotiate()) {
+            List<String> contexts = new ArrayList<>();
+            JsonNode io0 = null;
+            for (JsonNode ctx : qmp.execute("x-query-aio").path("return")) {
+                contexts.add(ctx.path("aio-context").asText());
+                if (ctx.path("aio-context").asText().equals("io0")) {
+                    io0 = ctx;
+                }
+            }
+            assertTrue(contexts.containsAll(List.of("main-loop", "io0")), contexts.toString());
+            assertEquals("io0", io0.path("thread").asText(), io0.toString());
+            boolean device = false;
+            for (JsonNode bh : io0.path("bottom-halves")) {
+                device |= bh.path("callback").asText().startsWith("dev.jemu.devices.virtio.blk.VirtioBlk");
+            }
+            assertTrue(device, "no bottom half of the virtio-blk device in io0: " + io0);
+            assertTrue(qmp.execute("x-query-coroutines").path("return").isArray());
+        }
+    }
+
     @Test
     void qemuHasNoSuchCommands() throws Exception {
         Path dir = workspace.buildDir("qmp/coroutines-qemu");
