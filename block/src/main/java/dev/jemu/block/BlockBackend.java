@@ -21,6 +21,17 @@ public final class BlockBackend {
     private final int perms;
     private final boolean writethrough;
     private final BlockStats stats = new BlockStats();
+    private volatile ErrorListener errorListener;
+
+    /** Told of the failed requests a device reports (the monitor turns them into QEMU's BLOCK_IO_ERROR). */
+    @FunctionalInterface
+    public interface ErrorListener {
+        /**
+         * @param read whether the failed request read (else it wrote or flushed)
+         * @param action what the device's error policy did: {@code report}, {@code ignore} or {@code stop}
+         */
+        void ioError(BlockBackend blk, boolean read, String action, IOException error);
+    }
 
     /**
      * Attaches to {@code root}, taking {@code perms}.
@@ -37,6 +48,22 @@ public final class BlockBackend {
         this.root = root;
         this.perms = perms;
         this.writethrough = writethrough;
+    }
+
+    /** Sets who is told of failed requests; null for nobody. Any thread. */
+    public void setErrorListener(ErrorListener listener) {
+        errorListener = listener;
+    }
+
+    /**
+     * A device reports a request that failed and what its error policy did about it ({@code
+     * report}, {@code ignore}, {@code stop}); the listener, if any, runs on the calling thread.
+     */
+    public void reportError(boolean read, String action, IOException error) {
+        ErrorListener l = errorListener;
+        if (l != null) {
+            l.ioError(this, read, action, error);
+        }
     }
 
     /** The root node. */

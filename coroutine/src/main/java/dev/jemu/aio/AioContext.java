@@ -15,10 +15,10 @@ import java.lang.invoke.VarHandle;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
@@ -66,7 +66,8 @@ public final class AioContext implements AutoCloseable {
     private final AtomicReference<BottomHalf> scheduledBottomHalves = new AtomicReference<>();
     private BottomHalf runHead;
     private BottomHalf runTail;
-    private final AtomicInteger liveBottomHalves = new AtomicInteger();
+    /** The bottom halves made by {@link #newBottomHalf} and not deleted. */
+    private final Set<BottomHalf> liveBottomHalves = ConcurrentHashMap.newKeySet();
 
     private final AtomicReference<Coroutine> scheduledCoroutines = new AtomicReference<>();
     private final BottomHalf coroutineScheduleBh;
@@ -120,6 +121,11 @@ public final class AioContext implements AutoCloseable {
         return ctx;
     }
 
+    /** The contexts created and not closed, for introspection ({@link AioInspector}). Any thread. */
+    public static List<AioContext> live() {
+        return List.copyOf(LIVE);
+    }
+
     /** QEMU's {@code qemu_get_current_aio_context}: this thread's context, or null. */
     public static AioContext current() {
         return ContextHooks.currentContext();
@@ -164,8 +170,9 @@ public final class AioContext implements AutoCloseable {
 
     /** A reusable bottom half running {@code callback}; {@link BottomHalf#delete()} frees it. */
     public BottomHalf newBottomHalf(Runnable callback) {
-        liveBottomHalves.incrementAndGet();
-        return new BottomHalf(this, callback, 0);
+        BottomHalf bh = new BottomHalf(this, callback, 0);
+        liveBottomHalves.add(bh);
+        return bh;
     }
 
     /** Runs {@code callback} once in the next poll (QEMU's {@code aio_bh_schedule_oneshot}). Any thread. */
@@ -366,8 +373,8 @@ public final class AioContext implements AutoCloseable {
         } while (!scheduledBottomHalves.compareAndSet(head, bh));
     }
 
-    void bottomHalfDeleted() {
-        liveBottomHalves.decrementAndGet();
+    void bottomHalfDeleted(BottomHalf bh) {
+        liveBottomHalves.remove(bh);
     }
 
     private boolean runBottomHalves() {
@@ -568,6 +575,30 @@ public final class AioContext implements AutoCloseable {
         return progress;
     }
 
+    /** For {@link AioInspector}, on the home thread: the fd handlers. */
+    Iterable<FdWatch> fdWatches() {
+        return fdWatches.values();
+    }
+
+    /** For {@link AioInspector}, on the home thread: the head of {@code clock}'s timer list. */
+    Timer timerHead(ClockType clock) {
+        return timers[clock.ordinal()];
+    }
+
+    /** For {@link AioInspector}: the live reusable bottom halves and the queued ones (one-shots too). */
+    Set<BottomHalf> bottomHalves() {
+        Set<BottomHalf> all = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+        all.addAll(liveBottomHalves);
+        for (BottomHalf bh = scheduledBottomHalves.get(); bh != null; bh = bh.next) {
+            all.add(bh);
+        }
+        for (BottomHalf bh = runHead; bh != null; bh = bh.next) {
+            all.add(bh);
+        }
+        all.add(coroutineScheduleBh);
+        return all;
+    }
+
     /** This context's io_uring requests; null under epoll. */
     Ring ring() {
         return ring;
@@ -634,7 +665,7 @@ public final class AioContext implements AutoCloseable {
         if (ContextHooks.currentContext() == this) {
             ContextHooks.setCurrentContext(null);
         }
-        int leaked = liveBottomHalves.get();
+        int leaked = liveBottomHalves.size();
         if (leaked > 0) {
             throw new IllegalStateException("AioContext.close: " + leaked + " bottom half(s) leaked (never deleted)");
         }

@@ -63,7 +63,7 @@ public final class BottomHalf {
         if ((old & DELETED) != 0) {
             throw new IllegalStateException("BottomHalf.delete: already deleted");
         }
-        context.bottomHalfDeleted();
+        context.bottomHalfDeleted(this);
         if ((old & PENDING) == 0) {
             context.pushBottomHalf(this);
         }

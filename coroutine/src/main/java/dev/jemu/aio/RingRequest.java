@@ -1,6 +1,7 @@
 package dev.jemu.aio;
 
 import dev.jemu.coroutine.Coroutine;
+import dev.jemu.coroutine.WaitReason;
 
 /**
  * One block request on the io_uring of the current {@link AioContext} (QEMU's {@code
@@ -10,7 +11,7 @@ import dev.jemu.coroutine.Coroutine;
  * reused for request after request by the coroutine that owns it, one at a time. Coroutines of
  * the context only.
  */
-public final class RingRequest {
+public final class RingRequest implements WaitReason {
     /** {@code RWF_DSYNC}: the write reaches stable storage with the data it needs (FUA). */
     public static final int RWF_DSYNC = 0x2;
     /** {@code IORING_FSYNC_DATASYNC}: fdatasync rather than fsync. */
@@ -89,7 +90,7 @@ public final class RingRequest {
         }
         coroutine = self;
         try {
-            Coroutine.yield();
+            Coroutine.yieldFor(this);
         } finally {
             coroutine = null;
         }
@@ -97,5 +98,22 @@ public final class RingRequest {
             throw new IllegalStateException("RingRequest: coroutine resumed before its request completed");
         }
         return res;
+    }
+
+    @Override
+    public String waitType() {
+        return "io-uring";
+    }
+
+    @Override
+    public String describeWait() {
+        String op = switch (opcode) {
+            case UringOps.OP_READ, UringOps.OP_READV -> "read";
+            case UringOps.OP_WRITE, UringOps.OP_WRITEV -> "write";
+            case UringOps.OP_FSYNC -> "fsync";
+            case UringOps.OP_FALLOCATE -> "fallocate";
+            default -> "opcode " + opcode;
+        };
+        return op + " on fd " + fd + " at offset " + offset + ", " + len + " bytes or iovecs";
     }
 }

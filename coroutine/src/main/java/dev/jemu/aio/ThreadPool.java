@@ -1,6 +1,7 @@
 package dev.jemu.aio;
 
 import dev.jemu.coroutine.Coroutine;
+import dev.jemu.coroutine.WaitReason;
 import io.netty.channel.epoll.Native;
 import io.netty.channel.unix.FileDescriptor;
 import java.io.IOException;
@@ -58,7 +59,7 @@ public final class ThreadPool {
         }
         Request<T> request = new Request<>(ctx.threadPool(), work, self);
         request.pool.workers.execute(request);
-        Coroutine.yield();
+        Coroutine.yieldFor(request);
         if (!request.done) {
             throw new IllegalStateException("ThreadPool.submitCo: coroutine resumed before its work completed");
         }
@@ -102,7 +103,7 @@ public final class ThreadPool {
         }
     }
 
-    private static final class Request<T> implements Runnable {
+    private static final class Request<T> implements Runnable, WaitReason {
         final ThreadPool pool;
         final Callable<T> work;
         final Coroutine coroutine;
@@ -115,6 +116,16 @@ public final class ThreadPool {
             this.pool = pool;
             this.work = work;
             this.coroutine = coroutine;
+        }
+
+        @Override
+        public String waitType() {
+            return "thread-pool";
+        }
+
+        @Override
+        public String describeWait() {
+            return "job " + AioInspector.callbackName(work) + (done ? ", done" : ", running or queued");
         }
 
         @Override

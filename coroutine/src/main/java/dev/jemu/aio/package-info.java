@@ -2,7 +2,8 @@
  * QEMU's event loop in Java: {@link dev.jemu.aio.AioContext} (fd handlers, bottom halves,
  * timers on the four {@link dev.jemu.aio.ClockType clocks}, coroutine scheduling across threads),
  * {@link dev.jemu.aio.IOThread}, the per-context worker {@link dev.jemu.aio.ThreadPool} and
- * {@link dev.jemu.aio.RingRequest}, block I/O on a context's io_uring.
+ * {@link dev.jemu.aio.RingRequest}, block I/O on a context's io_uring, and {@link
+ * dev.jemu.aio.AioInspector}, which lists a context's fd handlers, timers and bottom halves.
  *
  * <p>A context is driven by its home thread through {@link dev.jemu.aio.AioContext#poll}; it
  * waits on Netty's {@code ManualIoEventLoop} with raw descriptors, under one of two {@link

@@ -35,4 +35,10 @@ abstract sealed class Backend permits ContinuationBackend, ThreadBackend {
      * or null when the coroutine runs on a thread of its own (whose whole stack is its frames).
      */
     abstract Object walkScope();
+
+    /**
+     * The frames of {@code co}, which is suspended, innermost first. Only on a thread that nobody
+     * else can enter {@code co} from while this runs (its home context's thread).
+     */
+    abstract StackTraceElement[] frames(Coroutine co);
 }

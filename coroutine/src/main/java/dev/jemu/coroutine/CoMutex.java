@@ -66,7 +66,7 @@ public final class CoMutex implements CoLockable {
             }
             waitTail = self;
         }
-        Coroutine.yield();
+        Coroutine.yieldFor(this);
         // The unlocker made us the holder before waking us.
         self.locksHeld++;
     }
@@ -114,6 +114,11 @@ public final class CoMutex implements CoLockable {
         if ((int) LOCKED.getVolatile(this) == 0 || holder != CoThread.get().current) {
             throw new IllegalStateException("CoMutex.assertLocked: the calling coroutine does not hold the mutex");
         }
+    }
+
+    /** The coroutine holding the lock, or null (for {@link CoroutineInspector}). */
+    Coroutine holder() {
+        return holder;
     }
 
     /** True while some coroutine holds the lock. */

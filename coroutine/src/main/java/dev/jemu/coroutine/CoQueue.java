@@ -39,7 +39,7 @@ public final class CoQueue {
                 throw e;
             }
         }
-        Coroutine.yield();
+        Coroutine.yieldFor(this);
         if (!Coroutine.inCoroutine()) {
             throw new IllegalStateException("CoQueue.await: resumed outside coroutine context");
         }

@@ -28,7 +28,7 @@ public final class CoRwlock {
         } else {
             enqueue(true, self, "CoRwlock.rdlock");
             mutex.unlock();
-            Coroutine.yield();
+            Coroutine.yieldFor(this);
             if (owners < 1) {
                 throw new IllegalStateException("CoRwlock.rdlock: woken without the read lock");
             }
@@ -47,7 +47,7 @@ public final class CoRwlock {
         } else {
             enqueue(false, self, "CoRwlock.wrlock");
             mutex.unlock();
-            Coroutine.yield();
+            Coroutine.yieldFor(this);
             if (owners != -1) {
                 throw new IllegalStateException("CoRwlock.wrlock: woken without the write lock");
             }
@@ -100,7 +100,7 @@ public final class CoRwlock {
         enqueue(false, self, "CoRwlock.upgrade");
         owners--;
         wakeOneAndUnlock();
-        Coroutine.yield();
+        Coroutine.yieldFor(this);
         if (owners != -1) {
             throw new IllegalStateException("CoRwlock.upgrade: woken without the write lock");
         }

@@ -46,6 +46,11 @@ final class ContinuationBackend extends Backend {
         return SCOPE;
     }
 
+    @Override
+    StackTraceElement[] frames(Coroutine co) {
+        return ((Stack) co.stack).getStackTrace();
+    }
+
     private static final class Stack extends Continuation {
         Stack(Coroutine co) {
             super(SCOPE, co::body);

@@ -55,6 +55,12 @@ final class ThreadBackend extends Backend {
         return null;
     }
 
+    @Override
+    StackTraceElement[] frames(Coroutine co) {
+        Thread t = ((Baton) co.stack).thread;
+        return t == null ? new StackTraceElement[0] : t.getStackTrace();
+    }
+
     private static final class Baton {
         Thread thread;
         volatile Thread enterer;

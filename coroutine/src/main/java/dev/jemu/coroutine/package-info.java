@@ -10,6 +10,11 @@
  * ownership straight to the oldest waiter, and every misuse QEMU aborts on throws an {@link
  * java.lang.IllegalStateException} naming the misuse.
  *
+ * <p>{@link dev.jemu.coroutine.CoroutineInspector} lists the live coroutines (kept weakly by
+ * {@code CoroutineRegistry} from create to terminate), what each waits on ({@link
+ * dev.jemu.coroutine.Coroutine#yieldFor}, {@link dev.jemu.coroutine.WaitReason}) and the frames
+ * above its yield, walked only when asked, on the home thread of the coroutine's context.
+ *
  * <p>Two backends carry the stacks: {@code continuation} (default, {@code
  * jdk.internal.vm.Continuation}, needs {@code --add-exports java.base/jdk.internal.vm=ALL-UNNAMED})
  * and {@code thread} (one virtual thread per coroutine with a strict hand-off), chosen with

@@ -6,6 +6,7 @@ import dev.jemu.block.BlockStatus;
 import dev.jemu.coroutine.CoMutex;
 import dev.jemu.coroutine.CoQueue;
 import dev.jemu.coroutine.Coroutine;
+import dev.jemu.coroutine.WaitReason;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -29,7 +30,7 @@ final class NbdClient {
     private static final ByteBuffer ZEROES = ByteBuffer.allocateDirect(64 << 10).asReadOnlyBuffer();
 
     /** One request in flight. */
-    private static final class Slot {
+    private static final class Slot implements WaitReason {
         final int index;
         long handle;
         boolean inUse;
@@ -51,6 +52,17 @@ final class NbdClient {
 
         Slot(int index) {
             this.index = index;
+        }
+
+        @Override
+        public String waitType() {
+            return "nbd-reply";
+        }
+
+        @Override
+        public String describeWait() {
+            return "reply to " + Nbd.commandName(type) + " at offset " + offset + ", " + length + " bytes (handle 0x"
+                    + Long.toHexString(handle) + ")";
         }
     }
 
@@ -136,7 +148,7 @@ final class NbdClient {
             send(slot, flags);
             slot.waiting = true;
             while (!slot.done) {
-                Coroutine.yield();
+                Coroutine.yieldFor(slot);
             }
             slot.waiting = false;
             if (slot.lost) {

@@ -3,6 +3,7 @@ package dev.jemu.block.nbd;
 import dev.jemu.aio.AioContext;
 import dev.jemu.block.BlockException;
 import dev.jemu.coroutine.Coroutine;
+import dev.jemu.coroutine.WaitReason;
 import io.netty.channel.epoll.Epoll;
 import io.netty.channel.unix.DomainSocketAddress;
 import io.netty.channel.unix.Socket;
@@ -23,7 +24,7 @@ import java.nio.ByteBuffer;
  * All methods run on the context's home thread; {@code readFully}, {@code writeFully} and
  * {@code connect} are coroutine functions.
  */
-final class NbdSocket {
+final class NbdSocket implements WaitReason {
     private final Socket socket;
     private final AioContext context;
     private final String name;
@@ -132,7 +133,7 @@ final class NbdSocket {
         }
         readWaiter = Coroutine.self();
         watch(true, writeWatched);
-        Coroutine.yield();
+        Coroutine.yieldFor(this);
         checkOpen();
     }
 
@@ -142,7 +143,7 @@ final class NbdSocket {
         }
         writeWaiter = Coroutine.self();
         watch(readWatched, true);
-        Coroutine.yield();
+        Coroutine.yieldFor(this);
         checkOpen();
     }
 
@@ -210,5 +211,16 @@ final class NbdSocket {
     @Override
     public String toString() {
         return name;
+    }
+
+    @Override
+    public String waitType() {
+        return "fd";
+    }
+
+    @Override
+    public String describeWait() {
+        return "fd " + socket.intValue() + " (" + name + ")" + (readWaiter != null ? " readable" : "")
+                + (writeWaiter != null ? " writable" : "");
     }
 }

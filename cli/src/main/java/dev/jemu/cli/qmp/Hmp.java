@@ -6,13 +6,15 @@ import dev.jemu.core.x86.Segment;
 import dev.jemu.devices.pc.PcBoard;
 import dev.jemu.devices.pci.PciDevice;
 
+import java.util.List;
 import java.util.Locale;
 
 /**
  * The human monitor commands {@code human-monitor-command} runs, with QEMU's output formats:
- * {@code info registers}, {@code info block}, {@code info pci}, {@code info status},
- * {@code info name}, {@code info version}, {@code x /FMT ADDR} (paging off) and
- * {@code xp /FMT ADDR}. Lines end in CR LF as QEMU's monitor writes them.
+ * {@code info registers}, {@code info block}, {@code info pci}, {@code info mtree}, {@code info
+ * qtree} (the PCI part of the tree), {@code info irq}, {@code info status}, {@code info name},
+ * {@code info version}, {@code x /FMT ADDR} (through the guest's paging) and {@code xp /FMT
+ * ADDR}; and jemu's own {@code info coroutines}. Lines end in CR LF as QEMU's monitor writes them.
  *
  * <p>Threading: the main loop thread; device and memory state is read under the big lock. The
  * CPU's registers are read as they are: stop the machine first for a consistent set.
@@ -20,6 +22,9 @@ import java.util.Locale;
 final class Hmp {
     /** The most units one {@code x}/{@code xp} dumps (a reply stays far below the output bound). */
     static final int MAX_COUNT = 4096;
+
+    /** The {@code info} topics jemu's monitor answers. */
+    static final String INFO_TOPICS = "registers, block, pci, mtree, qtree, irq, coroutines, status, name, version";
 
     private final QmpVm vm;
     private final QmpCommands commands;
@@ -54,11 +59,14 @@ final class Hmp {
                 case "shutdown" -> "paused (shutdown)";
                 default -> "paused";
             } + "\r\n";
+            case "coroutines" -> commands.introspection().infoCoroutines();
+            case "mtree" -> vm.board().bql().call(() -> MemoryTreeDump.of(List.of(vm.board().memory(), vm.board().io())));
+            case "qtree" -> qtree();
+            case "irq" -> irq();
             case "name" -> vm.name() == null ? "" : vm.name() + "\r\n";
             case "version" -> vm.version() + " (jemu)\r\n";
-            case "" -> "info: registers, block, pci, status, name, version\r\n";
-            default -> throw QmpError.generic("info " + what + ": jemu's monitor has info registers, block, pci, "
-                    + "status, name, version");
+            case "" -> "info: " + INFO_TOPICS + "\r\n";
+            default -> throw QmpError.generic("info " + what + ": jemu's monitor has info " + INFO_TOPICS);
         };
     }
 
@@ -124,6 +132,53 @@ final class Hmp {
             sb.append("    Cache mode:       ").append(d.cacheMode()).append("\r\n");
         }
         return sb.toString();
+    }
+
+    /**
+     * {@code info irq}: QEMU's "IRQ statistics" of the interrupt controller, the times each ISA
+     * IRQ line was raised, only the lines raised at least once.
+     */
+    private String irq() {
+        long[] counts = vm.board().bql().call(() -> vm.board().isaIrqCounts());
+        StringBuilder sb = new StringBuilder("IRQ statistics for isa-i8259:\r\n");
+        for (int i = 0; i < counts.length; i++) {
+            if (counts[i] > 0) {
+                sb.append(String.format("%2d: %d\r\n", i, counts[i]));
+            }
+        }
+        return sb.toString();
+    }
+
+    /**
+     * {@code info qtree}: the device tree as far as jemu's board has one, the PCI bus under the
+     * host bridge, each function with QEMU's {@code addr} property, class line and BARs.
+     */
+    private String qtree() {
+        PcBoard board = vm.board();
+        return board.bql().call(() -> {
+            StringBuilder sb = new StringBuilder("bus: main-system-bus\r\n  type System\r\n");
+            sb.append("  dev: i440FX-pcihost, id \"\"\r\n    bus: pci.0\r\n      type PCI\r\n");
+            for (PciDevice dev : board.pci().functions()) {
+                int devfn = dev.devfn();
+                String at = String.format("%02x.%x", devfn >> 3, devfn & 7);
+                sb.append("      dev: ").append(dev.name()).append(", id \"\"\r\n");
+                sb.append("        addr = ").append(at).append("\r\n");
+                int classCode = (int) dev.configRead(PciDevice.CLASS_PROG + 1, 2);
+                sb.append(String.format("        class %s, addr 00:%s, pci id %04x:%04x (sub %04x:%04x)\r\n",
+                        QmpCommands.className(classCode), at, dev.configRead(PciDevice.VENDOR_ID, 2),
+                        dev.configRead(PciDevice.DEVICE_ID, 2), dev.configRead(PciDevice.SUBSYSTEM_VENDOR_ID, 2),
+                        dev.configRead(PciDevice.SUBSYSTEM_ID, 2)));
+                for (int bar = 0; bar < 6; bar++) {
+                    long size = dev.barSize(bar);
+                    if (size != 0) {
+                        long addr = dev.barAddress(bar) < 0 ? -1 : dev.barAddress(bar);
+                        sb.append(String.format("        bar %d: %s at 0x%x [0x%x]\r\n", bar, dev.barIsIo(bar) ? "i/o" : "mem",
+                                addr, addr + size - 1));
+                    }
+                }
+            }
+            return sb.toString();
+        });
     }
 
     private String pci() {
@@ -201,25 +256,47 @@ final class Hmp {
         } catch (NumberFormatException e) {
             throw QmpError.generic(cmd + ": invalid address '" + words[at] + "'");
         }
-        PcBoard board = vm.board();
-        if (!physical && (board.cpu().cr(0) & (1L << 31)) != 0) {
-            throw QmpError.generic("x: the guest has paging on, and jemu's monitor does not translate virtual "
-                    + "addresses yet; use xp with a physical address");
-        }
-        return dump(addr, count, format, size);
+        return dump(addr, count, format, size, physical);
     }
 
-    private String dump(long first, int n, char format, int size) {
+    /**
+     * The dump, line by line as QEMU prints it; {@code x} reads through the CPU's current paging,
+     * and a line that is not all mapped ends the dump with QEMU's "Cannot access memory".
+     */
+    private String dump(long first, int n, char format, int size, boolean physical) {
         PcBoard board = vm.board();
         int perLine = size == 8 ? 2 : size == 4 ? 4 : 8;
         return board.bql().call(() -> {
+            Cpu cpu = board.cpu();
+            long cr0 = cpu.cr(0);
+            long cr3 = cpu.cr(3);
+            long cr4 = cpu.cr(4);
+            long efer = cpu.efer();
             StringBuilder sb = new StringBuilder();
+            long[] line = new long[perLine];
             for (int i = 0; i < n; i++) {
                 long a = first + (long) i * size;
                 if (i % perLine == 0) {
                     sb.append(String.format("%016x:", a));
+                    int units = Math.min(perLine, n - i);
+                    for (int u = 0; u < units; u++) {
+                        long unit = a + (long) u * size;
+                        if (physical) {
+                            line[u] = board.memory().read(unit, size);
+                            continue;
+                        }
+                        long value = 0;
+                        for (int b = size - 1; b >= 0; b--) {
+                            long phys = GuestPageWalk.physical(board.memory(), cr0, cr3, cr4, efer, unit + b);
+                            if (phys < 0) {
+                                return sb.append(" Cannot access memory\r\n").toString();
+                            }
+                            value = value << 8 | board.memory().read(phys, 1);
+                        }
+                        line[u] = value;
+                    }
                 }
-                long v = board.memory().read(a, size);
+                long v = line[i % perLine];
                 sb.append(' ').append(switch (format) {
                     case 'd' -> Long.toString(size == 8 ? v : signExtend(v, size));
                     case 'u' -> Long.toUnsignedString(v);

@@ -6,16 +6,12 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.jemu.aio.IOThread;
 import dev.jemu.block.BlockDriverState;
-import dev.jemu.block.BlockException;
-import dev.jemu.block.BlockStats;
-import dev.jemu.block.CacheMode;
 import dev.jemu.devices.pc.PcBoard;
 import dev.jemu.devices.pci.PciDevice;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.IdentityHashMap;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -33,7 +29,7 @@ import java.util.stream.Stream;
 final class QmpCommands {
     private static final JsonNodeFactory JSON = JsonNodeFactory.instance;
     /** The events jemu emits, for the schema. */
-    private static final List<String> EVENTS = List.of("SHUTDOWN", "RESET", "STOP", "RESUME");
+    private static final List<String> EVENTS = List.of("SHUTDOWN", "RESET", "STOP", "RESUME", "BLOCK_IO_ERROR");
     /** The {@code reason}s of SHUTDOWN and RESET that jemu gives. */
     private static final List<String> SHUTDOWN_CAUSES = List.of("host-qmp-quit", "host-qmp-system-reset",
             "guest-shutdown", "guest-reset");
@@ -47,17 +43,20 @@ final class QmpCommands {
         JsonNode run(QmpSession session, ObjectNode args) throws QmpError;
     }
 
-    private record Command(List<Param> params, Handler handler) {
+    /** A command; {@code freeForm}: its arguments are checked by its handler (a union, as blockdev-add's). */
+    private record Command(List<Param> params, Handler handler, boolean freeForm) {
     }
 
     private final QmpVm vm;
     private final Hmp hmp;
+    private final QmpIntrospection introspection;
     private final Map<String, Command> commands = new LinkedHashMap<>();
-    /** Node names of block nodes that have none of their own (QEMU's {@code #blockNNN}). */
-    private final Map<BlockDriverState, String> generatedNames = new IdentityHashMap<>();
+    private final QmpBlock block;
 
     QmpCommands(QmpVm vm) {
         this.vm = vm;
+        this.introspection = new QmpIntrospection(vm);
+        this.block = new QmpBlock(vm);
         this.hmp = new Hmp(vm, this);
         add("qmp_capabilities", List.of(), (s, a) -> {
             throw new IllegalStateException("qmp_capabilities is answered by the session");
@@ -102,15 +101,30 @@ final class QmpCommands {
             vm.quit();
             return JSON.objectNode();
         });
-        add("query-block", List.of(), (s, a) -> queryBlock());
+        add("query-block", List.of(), (s, a) -> block.queryBlock());
         add("query-blockstats", List.of(new Param("query-nodes", "bool", true)), (s, a) -> {
             if (a.path("query-nodes").asBoolean(false)) {
                 throw QmpError.generic("query-nodes=true: jemu keeps statistics per drive, not per node");
             }
-            return queryBlockstats();
+            return block.queryBlockstats();
         });
         // flat: jemu's node information never nests the backing chain, so both answers are flat
-        add("query-named-block-nodes", List.of(new Param("flat", "bool", true)), (s, a) -> namedBlockNodes());
+        add("query-named-block-nodes", List.of(new Param("flat", "bool", true)), (s, a) -> block.namedBlockNodes());
+        add("block_resize", List.of(new Param("device", "str", true), new Param("node-name", "str", true),
+                new Param("size", "int", false)), (s, a) -> {
+            block.blockResize(a.has("device") ? a.get("device").asText() : null,
+                    a.has("node-name") ? a.get("node-name").asText() : null, a.get("size").asLong());
+            return JSON.objectNode();
+        });
+        commands.put("blockdev-add", new Command(List.of(new Param("driver", "str", false),
+                new Param("node-name", "str", true)), (s, a) -> {
+            block.blockdevAdd(a);
+            return JSON.objectNode();
+        }, true));
+        add("blockdev-del", List.of(new Param("node-name", "str", false)), (s, a) -> {
+            block.blockdevDel(a.get("node-name").asText());
+            return JSON.objectNode();
+        });
         add("query-iothreads", List.of(), (s, a) -> queryIothreads());
         add("query-cpus-fast", List.of(), (s, a) -> queryCpusFast());
         add("query-pci", List.of(), (s, a) -> queryPci());
@@ -121,11 +135,22 @@ final class QmpCommands {
             }
             return JSON.textNode(hmp.execute(a.get("command-line").asText()));
         });
+        add("x-query-coroutines", List.of(), (s, a) -> introspection.queryCoroutines());
+        add("x-query-aio", List.of(), (s, a) -> introspection.queryAio());
         add("query-qmp-schema", List.of(), (s, a) -> schema());
     }
 
+    /** The node-name of {@code bs} (its own or a generated {@code #blockN}). */
+    String nodeName(BlockDriverState bs) {
+        return block.nodeName(bs);
+    }
+
+    QmpIntrospection introspection() {
+        return introspection;
+    }
+
     private void add(String name, List<Param> params, Handler handler) {
-        commands.put(name, new Command(params, handler));
+        commands.put(name, new Command(params, handler, false));
     }
 
     /** Runs {@code name} with {@code args} for {@code session}. */
@@ -133,6 +158,9 @@ final class QmpCommands {
         Command c = commands.get(name);
         if (c == null) {
             throw new QmpError(QmpError.COMMAND_NOT_FOUND, "The command " + name + " has not been found");
+        }
+        if (c.freeForm) {
+            return c.handler.run(session, args);
         }
         for (Iterator<String> it = args.fieldNames(); it.hasNext(); ) {
             String k = it.next();
@@ -176,104 +204,6 @@ final class QmpCommands {
         q.put("major", Integer.parseInt(parts[0]));
         o.put("package", "jemu");
         return o;
-    }
-
-    // ------------------------------------------------------------------ block
-
-    /** The node-name of {@code bs}: the drive's own, or a generated {@code #blockN}. */
-    String nodeName(BlockDriverState bs) {
-        for (QmpVm.Drive d : vm.drives()) {
-            if (d.backend().root() == bs && d.nodeName() != null) {
-                return d.nodeName();
-            }
-        }
-        return generatedNames.computeIfAbsent(bs, b -> "#block" + (generatedNames.size() + 1));
-    }
-
-    private ArrayNode queryBlock() throws QmpError {
-        ArrayNode out = JSON.arrayNode();
-        for (QmpVm.Drive d : vm.drives()) {
-            ObjectNode o = out.addObject();
-            o.put("device", d.id());
-            o.put("locked", false);
-            o.put("removable", false);
-            o.set("inserted", nodeInfo(d.backend().root(), d.cacheMode()));
-            o.put("type", "unknown");
-        }
-        return out;
-    }
-
-    private ArrayNode namedBlockNodes() throws QmpError {
-        ArrayNode out = JSON.arrayNode();
-        for (QmpVm.Drive d : vm.drives()) {
-            for (BlockDriverState bs = d.backend().root(); bs != null; ) {
-                out.add(nodeInfo(bs, d.cacheMode()));
-                if (bs.file() != null) {
-                    out.add(nodeInfo(bs.file(), d.cacheMode()));
-                }
-                bs = bs.backing();
-            }
-        }
-        return out;
-    }
-
-    /** QEMU's BlockDeviceInfo of {@code bs}. */
-    private ObjectNode nodeInfo(BlockDriverState bs, String cacheMode) throws QmpError {
-        CacheMode cache;
-        try {
-            cache = CacheMode.parse(cacheMode);
-        } catch (BlockException e) {
-            throw QmpError.generic(e.getMessage());
-        }
-        ObjectNode o = JSON.objectNode();
-        o.put("file", bs.filename());
-        o.put("node-name", nodeName(bs));
-        o.put("ro", bs.isReadOnly());
-        o.put("drv", bs.driver().formatName());
-        int depth = 0;
-        for (BlockDriverState b = bs.backing(); b != null; b = b.backing()) {
-            depth++;
-        }
-        o.put("backing_file_depth", depth);
-        o.put("encrypted", false);
-        o.put("detect_zeroes", "off");
-        for (String limit : List.of("bps", "bps_rd", "bps_wr", "iops", "iops_rd", "iops_wr", "write_threshold")) {
-            o.put(limit, 0);
-        }
-        ObjectNode c = o.putObject("cache");
-        c.put("writeback", !cache.writethrough());
-        c.put("direct", cache.direct());
-        c.put("no-flush", cache.noFlush());
-        ObjectNode image = o.putObject("image");
-        image.put("filename", bs.filename());
-        image.put("format", bs.driver().formatName());
-        image.put("virtual-size", bs.length());
-        return o;
-    }
-
-    private ArrayNode queryBlockstats() {
-        ArrayNode out = JSON.arrayNode();
-        for (QmpVm.Drive d : vm.drives()) {
-            ObjectNode o = out.addObject();
-            o.put("device", d.id());
-            o.put("node-name", nodeName(d.backend().root()));
-            BlockStats st = d.backend().stats();
-            ObjectNode s = o.putObject("stats");
-            s.put("rd_bytes", st.rdBytes());
-            s.put("wr_bytes", st.wrBytes());
-            s.put("rd_operations", st.rdOperations());
-            s.put("wr_operations", st.wrOperations());
-            s.put("flush_operations", st.flushOperations());
-            s.put("unmap_operations", st.unmapOperations());
-            s.put("unmap_bytes", st.unmapBytes());
-            s.put("failed_rd_operations", st.failedRdOperations());
-            s.put("failed_wr_operations", st.failedWrOperations());
-            s.put("failed_flush_operations", st.failedFlushOperations());
-            s.put("rd_total_time_ns", st.rdTotalTimeNs());
-            s.put("wr_total_time_ns", st.wrTotalTimeNs());
-            s.put("flush_total_time_ns", st.flushTotalTimeNs());
-        }
-        return out;
     }
 
     // ------------------------------------------------------------------ threads and CPUs
@@ -405,6 +335,14 @@ final class QmpCommands {
 
     // ------------------------------------------------------------------ schema
 
+    private static void enumType(ArrayNode out, String name, List<String> values) {
+        ObjectNode e = out.addObject();
+        e.put("name", name);
+        e.put("meta-type", "enum");
+        ArrayNode v = e.putArray("values");
+        values.forEach(v::add);
+    }
+
     /**
      * {@code query-qmp-schema}: QEMU's SchemaInfo list for jemu's commands and events: each
      * command's argument object type ({@code q_obj_NAME-arg}), the builtin types they use,
@@ -450,11 +388,27 @@ final class QmpCommands {
         ArrayNode members = causeArg.putArray("members");
         members.addObject().put("name", "guest").put("type", "bool");
         members.addObject().put("name", "reason").put("type", "ShutdownCause");
+        enumType(out, "IoOperationType", List.of("read", "write"));
+        enumType(out, "BlockErrorAction", List.of("ignore", "report", "stop"));
+        ObjectNode ioError = out.addObject();
+        ioError.put("name", "q_obj_BLOCK_IO_ERROR-arg");
+        ioError.put("meta-type", "object");
+        ArrayNode ioMembers = ioError.putArray("members");
+        ioMembers.addObject().put("name", "device").put("type", "str");
+        ioMembers.addObject().put("name", "node-name").put("type", "str").putNull("default");
+        ioMembers.addObject().put("name", "operation").put("type", "IoOperationType");
+        ioMembers.addObject().put("name", "action").put("type", "BlockErrorAction");
+        ioMembers.addObject().put("name", "nospace").put("type", "bool").putNull("default");
+        ioMembers.addObject().put("name", "reason").put("type", "str");
         for (String ev : EVENTS) {
             ObjectNode o = out.addObject();
             o.put("name", ev);
             o.put("meta-type", "event");
-            o.put("arg-type", ev.equals("SHUTDOWN") || ev.equals("RESET") ? "q_obj_SHUTDOWN-arg" : "0");
+            o.put("arg-type", switch (ev) {
+                case "SHUTDOWN", "RESET" -> "q_obj_SHUTDOWN-arg";
+                case "BLOCK_IO_ERROR" -> "q_obj_BLOCK_IO_ERROR-arg";
+                default -> "0";
+            });
         }
         for (String[] builtin : new String[][] {{"str", "string"}, {"int", "int"}, {"bool", "boolean"}, {"any", "value"}}) {
             ObjectNode o = out.addObject();

@@ -7,8 +7,12 @@ import dev.jemu.aio.IOThread;
 import dev.jemu.block.BlockBackend;
 import dev.jemu.devices.pc.PcBoard;
 
+import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * The virtual machine as its monitors see it: the board, the drives and IOThreads the
@@ -22,9 +26,18 @@ import java.util.List;
 public final class QmpVm {
     /**
      * A drive of the command line: its id, its root node's name, its cache mode as QEMU names
-     * it ({@code writeback}, {@code none}, ...), its back-end.
+     * it ({@code writeback}, {@code none}, ...), its back-end, and the device using it (null if none).
      */
-    public record Drive(String id, String nodeName, String cacheMode, BlockBackend backend) {
+    public record Drive(String id, String nodeName, String cacheMode, BlockBackend backend, Device device) {
+    }
+
+    /**
+     * The device a drive is attached to: its {@code qdev} as query-block reports it (the
+     * device's id, or a path naming it), the AioContext its requests run in, and whether its
+     * error policy stops the VM ({@code werror=stop|enospc} or {@code rerror=stop}), which makes
+     * query-block report {@code io-status}.
+     */
+    public record Device(String qdev, AioContext context, boolean ioStatus) {
     }
 
     private final String version;
@@ -41,6 +54,10 @@ public final class QmpVm {
     private volatile String status;
     /** A reset asked for by {@code system_reset} and not yet done; set on the main loop, read where the reset runs. */
     private volatile boolean hostReset;
+    /** io-status of the drives whose device reports it: ok, failed or nospace; set from the devices' threads. */
+    private final Map<BlockBackend, String> ioStatus = new ConcurrentHashMap<>();
+    /** Set when an error-stop emitted STOP, until {@code cont}: later failed requests add no STOP. */
+    private final AtomicBoolean stoppedOnError = new AtomicBoolean();
 
     /**
      * @param version jemu's version, {@code MAJOR.MINOR.MICRO}
@@ -68,7 +85,64 @@ public final class QmpVm {
         if (startPaused) {
             board.loop().pause();
         }
+        for (Drive d : this.drives) {
+            if (d.device() != null) {
+                if (d.device().ioStatus()) {
+                    ioStatus.put(d.backend(), "ok");
+                }
+                d.backend().setErrorListener((blk, read, action, error) -> blockIoError(d, read, action, error));
+            }
+        }
         this.commands = new QmpCommands(this);
+    }
+
+    /** query-block's {@code io-status} of {@code d}, or null when its device does not report one. */
+    String ioStatus(Drive d) {
+        return ioStatus.get(d.backend());
+    }
+
+    /**
+     * A device's request on {@code d} failed: BLOCK_IO_ERROR, and when the policy stops the VM,
+     * io-status {@code failed} ({@code nospace} for a full disk) and STOP once. The device's
+     * thread; the device pauses the machine itself.
+     */
+    private void blockIoError(Drive d, boolean read, String action, IOException error) {
+        String reason = reason(error);
+        boolean nospace = reason.equals(ENOSPC);
+        ObjectNode data = JsonNodeFactory.instance.objectNode();
+        data.put("device", d.nodeName() != null ? "" : d.id());
+        data.put("node-name", commands.nodeName(d.backend().root()));
+        data.put("operation", read ? "read" : "write");
+        data.put("action", action);
+        if (ioStatus.containsKey(d.backend())) {
+            data.put("nospace", nospace);
+        }
+        data.put("reason", reason);
+        emit("BLOCK_IO_ERROR", data);
+        if (action.equals("stop")) {
+            ioStatus.computeIfPresent(d.backend(), (b, old) -> nospace ? "nospace" : "failed");
+            if (status.equals("running") && stoppedOnError.compareAndSet(false, true)) {
+                emit("STOP", null);
+            }
+        }
+    }
+
+    private static final String ENOSPC = "No space left on device";
+    /** The C library's texts of the errors a block request can fail with, as BLOCK_IO_ERROR's {@code reason} gives them. */
+    private static final List<String> STRERROR = List.of(ENOSPC, "Input/output error", "Operation not permitted",
+            "Permission denied", "Invalid argument", "Operation not supported", "Read-only file system",
+            "Connection reset by peer", "Broken pipe", "Cannot send after transport endpoint shutdown",
+            "Transport endpoint is not connected", "Connection refused", "Operation canceled");
+
+    /** QEMU's {@code reason}: the strerror text the error carries, else the error's own message. */
+    private static String reason(IOException error) {
+        String m = error.getMessage() == null ? "" : error.getMessage();
+        for (String s : STRERROR) {
+            if (m.contains(s)) {
+                return s;
+            }
+        }
+        return m.isEmpty() ? "Input/output error" : m;
     }
 
     /** The command table all monitors of this machine share. */
@@ -133,6 +207,8 @@ public final class QmpVm {
         }
         if (!status().equals("running")) {
             status = "running";
+            stoppedOnError.set(false);
+            ioStatus.replaceAll((b, old) -> "ok");
             emit("RESUME", null);
             board.loop().resume();
             board.bql().run(retryStoppedRequests);

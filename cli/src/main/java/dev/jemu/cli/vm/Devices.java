@@ -49,6 +49,8 @@ final class Devices {
     /** Which IDE positions are taken, by {@code -drive if=ide} or {@code -device ide-hd}. */
     private final boolean[] ideTaken = new boolean[4];
     private boolean stdioUsed;
+    /** virtio-blk-pci devices made without an id so far (numbering their QOM-style path). */
+    private int anonymousVirtio;
     private int ideCount;
 
     private Devices(PcVm vm, VmOptions options, InputStream stdin, OutputStream stdout) {
@@ -236,12 +238,13 @@ final class Devices {
     private void attachIdeDrives() throws OptionException {
         for (int i = 0; i < 4; i++) {
             if (ide[i] != null) {
-                attachIde(ide[i], i / 2, i % 2, null);
+                attachIde(ide[i], i / 2, i % 2, null, null);
             }
         }
     }
 
-    private void attachIde(DriveSpec spec, int bus, int unit, String serial) throws OptionException {
+    /** Attaches {@code spec} as IDE disk {@code unit} of {@code bus}; {@code id} is the -device's id, or null. */
+    private void attachIde(DriveSpec spec, int bus, int unit, String serial, String id) throws OptionException {
         if (spec.readOnly()) {
             throw new OptionException("Block node is read-only");
         }
@@ -251,6 +254,13 @@ final class Devices {
         IdeDrive ide = new IdeDrive(drive.backend(), vm.mainContext(), serial != null ? serial : IdeDrive.defaultSerial(ideCount),
                 errorAction(spec.rerror()), errorAction(spec.werror()));
         vm.board().attachIde(bus * 2 + unit, ide);
+        vm.attached(drive, id != null ? id : "/machine/unattached/ide-hd[" + (bus * 2 + unit) + "]", vm.mainContext(),
+                stopsOnError(spec));
+    }
+
+    /** Whether the drive's error policy can stop the VM (then QEMU reports its io-status). */
+    private static boolean stopsOnError(DriveSpec spec) {
+        return spec.werror().equals("stop") || spec.werror().equals("enospc") || spec.rerror().equals("stop");
     }
 
     /** QEMU's {@code rerror=}/{@code werror=}; {@code enospc} stops only on a full disk, which jemu reports instead. */
@@ -322,6 +332,7 @@ final class Devices {
         }
         int unit = d.has("unit") ? (int) d.number("unit", 0, 1) : -1;
         String serial = d.get("serial");
+        String id = d.get("id");
         rejectUnknown(d, "ide-hd");
         int index = -1;
         for (int i = 0; i < 4 && index < 0; i++) {
@@ -333,7 +344,7 @@ final class Devices {
             throw d.error(bus >= 0 && unit >= 0 ? "unit " + unit + " of bus ide." + bus + " is in use" : "no free IDE unit");
         }
         ideTaken[index] = true;
-        attachIde(spec, index / 2, index % 2, serial);
+        attachIde(spec, index / 2, index % 2, serial, id);
     }
 
     private void virtioBlkPci(QemuOpts d) throws OptionException {
@@ -366,6 +377,7 @@ final class Devices {
         o = o.withDrive(d.get("serial"), d.bool("write-cache", true), spec.readOnly()).withErrorActions(werror, rerror);
         String legacy = d.choice("disable-legacy", "auto", "on", "off", "auto");
         boolean disableModern = d.bool("disable-modern", false);
+        String id = d.get("id");
         int devfn = d.has("addr") ? (int) d.parseNumber("addr", d.get("addr").split("\\.")[0], 31) << 3 : vm.board().pci().freeSlot(2);
         d.remove("drive");
         d.remove("iothread");
@@ -386,6 +398,8 @@ final class Devices {
         }
         blk.setStopHandler(vm.board().loop()::pause);
         vm.addVirtioBlk(blk);
+        vm.attached(drive, (id != null ? "/machine/peripheral/" + id : "/machine/peripheral-anon/device[" + anonymousVirtio++ + "]")
+                + "/virtio-backend", blk.context(), stopsOnError(spec));
         VirtioPciDevice pci = new VirtioPciDevice("virtio-blk-pci", blk, legacy.equals("on"), disableModern, VirtioBlk.PCI_CLASS);
         try {
             vm.board().pci().plug(pci, devfn);

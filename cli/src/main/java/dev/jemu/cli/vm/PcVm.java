@@ -51,6 +51,7 @@ public final class PcVm implements AutoCloseable {
     private final List<Drives.Drive> drives = new ArrayList<>();
     private final java.util.Map<String, IOThread> iothreads = new java.util.LinkedHashMap<>();
     private final List<VirtioBlk> virtioBlks = new ArrayList<>();
+    private final java.util.Map<dev.jemu.block.BlockBackend, QmpVm.Device> attachments = new java.util.IdentityHashMap<>();
     private final byte[] kernelImage;
     /** The machine as QMP sees it; null without monitors and {@code -S}. */
     private final QmpVm qmp;
@@ -131,7 +132,7 @@ public final class PcVm implements AutoCloseable {
         for (Drives.Drive d : drives) {
             String cache = d.spec().block().copy().get("cache", "writeback");
             qmpDrives.add(new QmpVm.Drive(d.id(), d.spec().option().startsWith("-blockdev") ? d.id() : null, cache,
-                    d.backend()));
+                    d.backend(), attachments.get(d.backend())));
         }
         QmpVm vm = new QmpVm(JemuMain.VERSION, board, mainContext, options.name, qmpDrives,
                 List.copyOf(iothreads.values()), options.startPaused, options.noShutdown, () -> {
@@ -219,6 +220,11 @@ public final class PcVm implements AutoCloseable {
 
     void addDrive(Drives.Drive drive) {
         drives.add(drive);
+    }
+
+    /** Records the device using {@code drive}, for the monitor's query-block and BLOCK_IO_ERROR. */
+    void attached(Drives.Drive drive, String qdev, AioContext context, boolean ioStatus) {
+        attachments.put(drive.backend(), new QmpVm.Device(qdev, context, ioStatus));
     }
 
     void addVirtioBlk(VirtioBlk blk) {

@@ -252,7 +252,7 @@ final class IdeTransfer {
                     settle();
                     return;
                 }
-                if (failure != null && !failed()) {
+                if (failure != null && !failed(failure)) {
                     inFlight = false;
                     return;
                 }
@@ -313,9 +313,10 @@ final class IdeTransfer {
     }
 
     /** Applies the error policy; true if the command goes on as if the request had worked. Under the lock. */
-    private boolean failed() {
+    private boolean failed(IOException failure) {
         boolean read = kind == PIO_READ || kind == DMA_READ;
         IdeDrive.ErrorAction action = read ? drive.readErrorAction() : drive.writeErrorAction();
+        drive.backend().reportError(read, action.name().toLowerCase(java.util.Locale.ROOT), failure);
         switch (action) {
             case IGNORE -> {
                 return true;

@@ -38,12 +38,19 @@ public final class I8259Pair {
     private final I8259 master;
     private final I8259 slave;
     private final IrqLine.Sink[] inputs = new IrqLine.Sink[16];
+    /** Per ISA IRQ, how many times its line was raised (QEMU's {@code info irq} statistics). */
+    private final long[] raised = new long[16];
 
     /** A pair whose master's INT drives {@code intr} (the CPU's INTR pin). */
     public I8259Pair(BigLock bql, IrqLine.Sink intr) {
         this.bql = bql;
         this.master = new I8259("pic master", intr, ELCR1_WRITABLE, true);
-        this.slave = new I8259("pic slave", level -> master.setInput(CASCADE_IRQ, level), ELCR2_WRITABLE, false);
+        this.slave = new I8259("pic slave", level -> {
+            if (level) {
+                raised[CASCADE_IRQ]++;
+            }
+            master.setInput(CASCADE_IRQ, level);
+        }, ELCR2_WRITABLE, false);
         for (int irq = 0; irq < 16; irq++) {
             if (irq == CASCADE_IRQ) {
                 continue;
@@ -51,8 +58,12 @@ public final class I8259Pair {
             int pin = irq & 7;
             I8259 chip = irq < 8 ? master : slave;
             String what = "i8259 IRQ " + irq;
+            int index = irq;
             inputs[irq] = level -> {
                 bql.assertHeld(what);
+                if (level) {
+                    raised[index]++;
+                }
                 chip.setInput(pin, level);
             };
         }
@@ -67,6 +78,11 @@ public final class I8259Pair {
             throw new IllegalArgumentException("ISA IRQ " + irq + " is not a device input of the PIC pair (0-15 except 2)");
         }
         return inputs[irq];
+    }
+
+    /** How many times each of the 16 ISA IRQ lines was raised since power-on (IRQ 2: the slave's INT). Under the big lock. */
+    public long[] raisedCounts() {
+        return raised.clone();
     }
 
     /**

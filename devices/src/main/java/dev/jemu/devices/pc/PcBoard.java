@@ -319,6 +319,11 @@ public final class PcBoard {
         pci.plug(new PciTestdev(), devfn);
     }
 
+    /** How many times each ISA IRQ line was raised (for the monitor's {@code info irq}). Under the big lock. */
+    public long[] isaIrqCounts() {
+        return pic.raisedCounts();
+    }
+
     /** An output line into ISA IRQ {@code irq} of the interrupt controllers, for a device to drive. */
     public IrqLine isaIrq(int irq) {
         return isaIrqs.source(irq);

@@ -10,11 +10,8 @@ import org.junit.jupiter.params.provider.EnumSource;
 
 import java.io.IOException;
 import java.io.RandomAccessFile;
-import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardWatchEventKinds;
-import java.nio.file.WatchService;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -25,7 +22,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * {@code werror=stop} through QMP, on QEMU and on jemu alike: the WRITE disk guest boots from
  * an NBD disk served by nbdkit whose writes fail with EIO while a trigger file exists. The
- * first failing write stops the machine ({@code query-status}: {@code io-error}, not running);
+ * first failing write emits BLOCK_IO_ERROR (operation write, action stop, reason EIO's text) and
+ * then STOP, and stops the machine ({@code query-status}: {@code io-error}, not running;
+ * query-block: {@code io-status} {@code failed});
  * the test removes the trigger and continues, the held-back write is retried, and the guest
  * finishes its writes and read-backs and leaves with its "done" status (33).
  */
@@ -56,15 +55,32 @@ class QmpIoErrorStopTest {
         Path trigger = dir.resolve("fail-writes");
         Files.writeString(trigger, "");
         Path socket = dir.resolve("nbd.sock");
-        Process nbdkit = startNbdkit(raw, socket, trigger, dir);
+        Process nbdkit = Nbdkit.start(dir, socket, List.of("--filter=error", "file", raw.toString(), "error-pwrite=EIO",
+                "error-pwrite-rate=100%", "error-file=" + trigger));
         Path serial = dir.resolve("serial.txt");
-        List<String> options = List.of("-machine", "pc", "-m", "64M", "-display", "none", "-nodefaults",
+        List<String> options = List.of("-S", "-machine", "pc", "-m", "64M", "-display", "none", "-nodefaults",
                 "-serial", "file:" + serial, "-no-reboot", "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04",
                 "-drive", "file=nbd+unix:///?socket=" + socket + ",format=raw,if=ide,werror=stop");
         try (QmpVmProcess vm = QmpVmProcess.start(emulator, workspace, dir, 1, options);
              QmpClient qmp = vm.connect(0).negotiate()) {
+            // started paused, so that the events of the failed write come after the negotiation
+            assertTrue(qmp.execute("cont").path("return").isObject());
+            JsonNode error = qmp.awaitEvent("BLOCK_IO_ERROR", RUN_TIMEOUT);
+            JsonNode stop = qmp.awaitEvent("STOP", RUN_TIMEOUT);
+            JsonNode data = error.path("data");
+            assertEquals("ide0-hd0", data.path("device").asText(), error.toString());
+            assertEquals("write", data.path("operation").asText(), error.toString());
+            assertEquals("stop", data.path("action").asText(), error.toString());
+            assertEquals("Input/output error", data.path("reason").asText(), error.toString());
+            assertEquals(false, data.path("nospace").asBoolean(true), error.toString());
+            assertTrue(data.path("node-name").isTextual(), error.toString());
+            assertEquals(List.of("RESUME", "BLOCK_IO_ERROR", "STOP"), qmp.eventNames().subList(0, 3), "the order of the events");
+            assertTrue(stop.path("data").isMissingNode(), stop.toString());
             JsonNode status = awaitStatus(qmp, "io-error");
             assertEquals(false, status.path("running").asBoolean(), status.toString());
+            JsonNode drive = qmp.execute("query-block").path("return").get(0);
+            assertEquals("failed", drive.path("io-status").asText(), drive.toString());
+            assertTrue(drive.path("qdev").asText().startsWith("/machine/unattached/"), drive.toString());
             Files.delete(trigger);
             assertTrue(qmp.execute("cont").path("return").isObject());
             assertEquals(33, vm.awaitExit(RUN_TIMEOUT), vm.stderr());
@@ -88,30 +104,6 @@ class QmpIoErrorStopTest {
                 throw new IOException("status is still " + s + " after " + RUN_TIMEOUT.toSeconds() + " s");
             }
             java.util.concurrent.locks.LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(20));
-        }
-    }
-
-    /** nbdkit serving {@code raw} on {@code socket}, writes failing with EIO while {@code trigger} exists. */
-    private static Process startNbdkit(Path raw, Path socket, Path trigger, Path dir) throws Exception {
-        Path pid = dir.resolve("nbdkit.pid");
-        Files.deleteIfExists(pid);
-        Files.deleteIfExists(socket);
-        try (WatchService watch = FileSystems.getDefault().newWatchService()) {
-            dir.register(watch, StandardWatchEventKinds.ENTRY_CREATE);
-            Process p = new ProcessBuilder("nbdkit", "--foreground", "-U", socket.toString(), "-P", pid.toString(),
-                    "--filter=error", "file", raw.toString(), "error-pwrite=EIO", "error-pwrite-rate=100%",
-                    "error-file=" + trigger)
-                    .redirectErrorStream(true).redirectOutput(dir.resolve("nbdkit.log").toFile()).start();
-            long deadline = System.nanoTime() + QmpVmProcess.START_TIMEOUT.toNanos();
-            while (!Files.exists(pid) && p.isAlive() && System.nanoTime() < deadline) {
-                var key = watch.poll(100, TimeUnit.MILLISECONDS);
-                if (key != null) {
-                    key.pollEvents();
-                    key.reset();
-                }
-            }
-            assertTrue(Files.exists(pid), "nbdkit did not start: " + Files.readString(dir.resolve("nbdkit.log")));
-            return p;
         }
     }
 }

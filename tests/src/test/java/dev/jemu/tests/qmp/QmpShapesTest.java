@@ -61,6 +61,31 @@ class QmpShapesTest {
             new Step("{\"execute\":\"query-blockstats\"}", Compare.KEYS_SUBSET),
             new Step("{\"execute\":\"query-named-block-nodes\"}", Compare.KEYS_SUBSET),
             new Step("{\"execute\":\"query-pci\"}", Compare.SHAPE),
+            new Step("{\"execute\":\"blockdev-add\",\"arguments\":{\"driver\":\"null-co\",\"node-name\":\"null0\",\"size\":1048576}}", Compare.SHAPE),
+            new Step("{\"execute\":\"blockdev-add\",\"arguments\":{\"driver\":\"null-co\",\"node-name\":\"null0\"}}", Compare.ERROR_TEXT),
+            new Step("{\"execute\":\"blockdev-add\",\"arguments\":{\"driver\":\"null-co\"}}", Compare.ERROR_TEXT),
+            new Step("{\"execute\":\"blockdev-add\",\"arguments\":{\"node-name\":\"x\"}}", Compare.ERROR_TEXT),
+            new Step("{\"execute\":\"blockdev-add\",\"arguments\":{\"driver\":\"raw\",\"node-name\":\"raw0\","
+                    + "\"file\":{\"driver\":\"file\",\"filename\":\"@DIR@/extra.raw\"}}}", Compare.SHAPE),
+            new Step("{\"execute\":\"blockdev-add\",\"arguments\":{\"driver\":\"qcow2\",\"node-name\":\"q1\","
+                    + "\"file\":{\"driver\":\"file\",\"filename\":\"@DIR@/extra.qcow2\"}}}", Compare.SHAPE),
+            new Step("{\"execute\":\"blockdev-add\",\"arguments\":{\"driver\":\"nbd\",\"node-name\":\"nbd0\","
+                    + "\"server\":{\"type\":\"unix\",\"path\":\"@DIR@/nbd.sock\"}}}", Compare.SHAPE),
+            new Step("{\"execute\":\"query-named-block-nodes\"}", Compare.KEYS_SUBSET),
+            new Step("{\"execute\":\"block_resize\",\"arguments\":{\"node-name\":\"raw0\",\"size\":2097152}}", Compare.SHAPE),
+            new Step("{\"execute\":\"block_resize\",\"arguments\":{\"node-name\":\"q1\",\"size\":4194304}}", Compare.SHAPE),
+            new Step("{\"execute\":\"block_resize\",\"arguments\":{\"device\":\"d0\",\"size\":3145728}}", Compare.SHAPE),
+            new Step("{\"execute\":\"block_resize\",\"arguments\":{\"device\":\"nope\",\"size\":1}}", Compare.ERROR_TEXT),
+            new Step("{\"execute\":\"block_resize\",\"arguments\":{\"size\":1}}", Compare.ERROR_TEXT),
+            new Step("{\"execute\":\"block_resize\",\"arguments\":{\"node-name\":\"raw0\",\"size\":-1}}", Compare.ERROR_TEXT),
+            new Step("{\"execute\":\"block_resize\",\"arguments\":{\"node-name\":\"raw0\"}}", Compare.ERROR_TEXT),
+            new Step("{\"execute\":\"blockdev-del\",\"arguments\":{\"node-name\":\"d0\"}}", Compare.ERROR_TEXT),
+            new Step("{\"execute\":\"blockdev-del\",\"arguments\":{\"node-name\":\"null0\"}}", Compare.SHAPE),
+            new Step("{\"execute\":\"blockdev-del\",\"arguments\":{\"node-name\":\"null0\"}}", Compare.ERROR_TEXT),
+            new Step("{\"execute\":\"blockdev-del\",\"arguments\":{\"node-name\":\"raw0\"}}", Compare.SHAPE),
+            new Step("{\"execute\":\"blockdev-del\",\"arguments\":{\"node-name\":\"q1\"}}", Compare.SHAPE),
+            new Step("{\"execute\":\"blockdev-del\",\"arguments\":{\"node-name\":\"nbd0\"}}", Compare.SHAPE),
+            new Step("{\"execute\":\"query-named-block-nodes\"}", Compare.KEYS_SUBSET),
             new Step("{\"execute\":\"human-monitor-command\",\"arguments\":{\"command-line\":\"xp /6x 0xffff0\"}}", Compare.TEXT),
             new Step("{\"execute\":\"human-monitor-command\",\"arguments\":{\"command-line\":\"x /3b 0xfffffff0\"}}", Compare.TEXT),
             new Step("{\"execute\":\"human-monitor-command\",\"arguments\":{\"command-line\":\"info pci\"}}", Compare.TEXT),
@@ -82,9 +107,53 @@ class QmpShapesTest {
             new Step("{\"execute\":\"system_powerdown\",\"arguments\":{\"x\":1}}", Compare.ERROR_TEXT),
             new Step("{\"execute\":\"query-status\",\"id\":{\"a\":[1,2]}}", Compare.SHAPE));
 
-    /** The replies and events of one emulator: greeting, then per step the events before the reply and the reply. */
-    private static List<JsonNode> run(Emulator emulator, Path disk) throws Exception {
+    /** The sizes the script resizes its images to. */
+    private static final long RAW_RESIZED = 2 << 20;
+    private static final long QCOW2_RESIZED = 4 << 20;
+    private static final long DRIVE_RESIZED = 3 << 20;
+
+    /**
+     * The replies and events of one emulator: greeting, then per step the events before the reply
+     * and the reply. Its images (made by qemu-img) and an nbdkit memory export are its own; once it
+     * has quit, the sizes of the images it resized are checked with qemu-img.
+     */
+    private static List<JsonNode> run(Emulator emulator) throws Exception {
         Path dir = workspace.buildDir("qmp/shapes-" + emulator.displayName());
+        Path disk = dir.resolve("disk.qcow2");
+        qemuImg(dir, "create", "-f", "qcow2", disk.toString(), "1M");
+        qemuImg(dir, "create", "-f", "qcow2", dir.resolve("extra.qcow2").toString(), "1M");
+        qemuImg(dir, "create", "-f", "raw", dir.resolve("extra.raw").toString(), "1M");
+        Process nbdkit = Nbdkit.start(dir, dir.resolve("nbd.sock"), List.of("memory", "1M"));
+        try {
+            List<JsonNode> out = runScript(emulator, dir, disk);
+            assertEquals(RAW_RESIZED, Files.size(dir.resolve("extra.raw")), emulator.displayName() + ": extra.raw");
+            assertEquals(QCOW2_RESIZED, virtualSize(dir, dir.resolve("extra.qcow2")), emulator.displayName() + ": extra.qcow2");
+            assertEquals(DRIVE_RESIZED, virtualSize(dir, disk), emulator.displayName() + ": disk.qcow2 of drive d0");
+            return out;
+        } finally {
+            nbdkit.destroy();
+            nbdkit.waitFor(10, java.util.concurrent.TimeUnit.SECONDS);
+        }
+    }
+
+    private static GuestRun qemuImg(Path dir, String... args) throws Exception {
+        List<String> command = new ArrayList<>(List.of("qemu-img"));
+        command.addAll(List.of(args));
+        Files.deleteIfExists(Path.of(args[args.length - 2]));
+        GuestRun r = GuestProcess.run(command, Duration.ofSeconds(60), dir, "qemu-img");
+        assertEquals(0, r.exitStatus(), r.summary());
+        return r;
+    }
+
+    private static long virtualSize(Path dir, Path image) throws Exception {
+        Path json = dir.resolve("info.json");
+        List<String> command = List.of("sh", "-c", "qemu-img info --output=json -U '" + image + "' > '" + json + "'");
+        GuestRun r = GuestProcess.run(command, Duration.ofSeconds(60), dir, "qemu-img-info");
+        assertEquals(0, r.exitStatus(), r.summary());
+        return QmpClient.JSON.readTree(json.toFile()).path("virtual-size").asLong();
+    }
+
+    private static List<JsonNode> runScript(Emulator emulator, Path dir, Path disk) throws Exception {
         List<String> options = List.of("-machine", "pc", "-m", "64M", "-display", "none", "-nodefaults", "-S",
                 "-name", "shapes", "-object", "iothread,id=io0", "-drive", "file=" + disk + ",format=qcow2,if=ide,id=d0");
         List<JsonNode> out = new ArrayList<>();
@@ -92,7 +161,7 @@ class QmpShapesTest {
              QmpClient qmp = vm.connect(0)) {
             out.add(qmp.greeting());
             for (Step s : SCRIPT) {
-                out.add(qmp.request(s.request()));
+                out.add(qmp.request(s.request().replace("@DIR@", dir.toString())));
             }
             out.add(qmp.execute("quit"));
             assertEquals(0, vm.awaitExit(QmpClient.REPLY_TIMEOUT), emulator.displayName() + ": " + vm.stderr());
@@ -106,14 +175,8 @@ class QmpShapesTest {
 
     @Test
     void jemuRepliesAsQemuDoes() throws Exception {
-        Path dir = workspace.buildDir("qmp/shapes");
-        Path disk = dir.resolve("disk.qcow2");
-        Files.deleteIfExists(disk);
-        GuestRun img = GuestProcess.run(List.of("qemu-img", "create", "-f", "qcow2", disk.toString(), "1M"),
-                Duration.ofSeconds(60), dir, "qemu-img");
-        assertEquals(0, img.exitStatus(), img.summary());
-        List<JsonNode> qemu = run(Emulator.QEMU, disk);
-        List<JsonNode> jemu = run(Emulator.JEMU, disk);
+        List<JsonNode> qemu = run(Emulator.QEMU);
+        List<JsonNode> jemu = run(Emulator.JEMU);
         assertEquals(shape(qemu.get(0)), shape(jemu.get(0)), "greeting: " + jemu.get(0));
         for (int i = 0; i < SCRIPT.size(); i++) {
             Step step = SCRIPT.get(i);

@@ -364,6 +364,7 @@ public final class VirtioBlk extends VirtioDevice {
             status = handle(r);
         } catch (IOException e) {
             BlockErrorAction action = (r.type == VirtioBlkRequest.T_IN ? options.rerror() : options.werror()).resolve(e);
+            backend.reportError(r.type == VirtioBlkRequest.T_IN, action.name().toLowerCase(java.util.Locale.ROOT), e);
             if (action == BlockErrorAction.STOP) {
                 park(r);
                 return;
