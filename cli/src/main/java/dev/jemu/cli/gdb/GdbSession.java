@@ -42,6 +42,8 @@ final class GdbSession {
     private final AtomicBoolean running = new AtomicBoolean();
     private volatile boolean ack = true;
     private volatile boolean gone;
+    /** The debugger detached with {@code D}: the guest runs on when the session ends. */
+    private boolean detached;
 
     GdbSession(SocketChannel channel, MachineLoop loop, HostDebug debug) {
         this.channel = channel;
@@ -99,18 +101,24 @@ final class GdbSession {
         } finally {
             gone = true;
             close();
-            detach();
+            end();
         }
     }
 
-    /** The debugger is gone: its breakpoints go with it and the guest runs on. */
-    private void detach() {
+    /**
+     * The debugger is gone: its breakpoints and watchpoints go with it. After {@code D} the
+     * guest runs on; a debugger that vanished leaves it stopped, as QEMU does, for the next
+     * one (or a monitor's {@code cont}).
+     */
+    private void end() {
         try {
             loop.callOnVcpu(() -> {
                 debug.clear();
                 return null;
             });
-            loop.resume();
+            if (detached) {
+                loop.resume();
+            }
         } catch (IllegalStateException e) {
             // the machine has shut down
         }
@@ -201,6 +209,7 @@ final class GdbSession {
             case 'v' -> vPacket(p);
             case 'D' -> {
                 reply("OK");
+                detached = true;
                 return false;
             }
             case 'k' -> {

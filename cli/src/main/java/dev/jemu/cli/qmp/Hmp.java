@@ -2,6 +2,7 @@ package dev.jemu.cli.qmp;
 
 import dev.jemu.block.BlockDriverState;
 import dev.jemu.core.x86.Cpu;
+import dev.jemu.core.x86.DebugPageWalk;
 import dev.jemu.core.x86.Segment;
 import dev.jemu.devices.pc.PcBoard;
 import dev.jemu.devices.pci.PciDevice;
@@ -287,7 +288,7 @@ final class Hmp {
                         }
                         long value = 0;
                         for (int b = size - 1; b >= 0; b--) {
-                            long phys = GuestPageWalk.physical(board.memory(), cr0, cr3, cr4, efer, unit + b);
+                            long phys = DebugPageWalk.physical(board.memory(), cr0, cr3, cr4, efer, unit + b);
                             if (phys < 0) {
                                 return sb.append(" Cannot access memory\r\n").toString();
                             }

@@ -4,8 +4,8 @@
  * dispatch, events), the commands ({@link dev.jemu.cli.qmp.QmpCommands}; the block commands
  * in {@link dev.jemu.cli.qmp.QmpBlock}; the coroutine and AioContext listings in {@link
  * dev.jemu.cli.qmp.QmpIntrospection}; the human monitor commands in {@link
- * dev.jemu.cli.qmp.Hmp}, with {@link dev.jemu.cli.qmp.MemoryTreeDump} and {@link
- * dev.jemu.cli.qmp.GuestPageWalk}), and its transports: listening sockets served by
+ * dev.jemu.cli.qmp.Hmp}, with {@link dev.jemu.cli.qmp.MemoryTreeDump} and the core's
+ * {@code DebugPageWalk}), and its transports: listening sockets served by
  * fd handlers of the main loop's AioContext ({@link dev.jemu.cli.qmp.QmpSocketServer}) and
  * standard input and output ({@link dev.jemu.cli.qmp.QmpStdio}).
  *

@@ -265,7 +265,7 @@ public final class HostDebug {
 
     /** The physical address of linear address {@code lin} under the current paging, or -1 if unmapped. */
     public long translate(long lin) {
-        return c.mmu.probe(lin & c.linearMask);
+        return DebugPageWalk.physical(c.mmu.memory(), c.cr0, c.cr3, c.cr4, c.efer, lin & c.linearMask);
     }
 
     /**

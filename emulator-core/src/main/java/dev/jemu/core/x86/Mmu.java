@@ -364,52 +364,6 @@ final class Mmu {
         }
     }
 
-    /**
-     * The physical address {@code lin} maps to under the current paging, or -1 if it is not
-     * mapped; for debuggers: no fault, no accessed or dirty bit set, no access-rights check.
-     */
-    long probe(long lin) {
-        if ((cpu.cr0 & Cpu.CR0_PG) == 0) {
-            return lin & 0xFFFF_FFFFL;
-        }
-        if ((cpu.cr4 & Cpu.CR4_PAE) == 0) {
-            long pde = mem.read((cpu.cr3 & 0xFFFF_F000L) + ((lin >>> 22) & 0x3FF) * 4, 4);
-            if ((pde & PTE_P) == 0) {
-                return -1;
-            }
-            if ((pde & PTE_PS) != 0 && (cpu.cr4 & Cpu.CR4_PSE) != 0) {
-                return (pde & 0xFFC0_0000L) | ((pde & 0x1FE000L) << 19) | (lin & 0x3F_FFFF);
-            }
-            long pte = mem.read((pde & 0xFFFF_F000L) + ((lin >>> 12) & 0x3FF) * 4, 4);
-            return (pte & PTE_P) == 0 ? -1 : (pte & 0xFFFF_F000L) | (lin & PAGE_MASK);
-        }
-        int levels;
-        long table;
-        if ((cpu.efer & Cpu.EFER_LMA) != 0) {
-            levels = 4;
-            table = cpu.cr3 & ADDR_MASK;
-        } else {
-            long pdpte = mem.read((cpu.cr3 & 0xFFFF_FFE0L) + ((lin >>> 30) & 3) * 8, 8);
-            if ((pdpte & PTE_P) == 0) {
-                return -1;
-            }
-            levels = 2;
-            table = pdpte & ADDR_MASK;
-        }
-        for (int level = levels; ; level--) {
-            int shift = 12 + 9 * (level - 1);
-            long entry = mem.read(table + ((lin >>> shift) & 0x1FF) * 8, 8);
-            if ((entry & PTE_P) == 0) {
-                return -1;
-            }
-            if (level == 1 || (level == 2 && (entry & PTE_PS) != 0)) {
-                long pageMask = (1L << shift) - 1;
-                return (entry & ADDR_MASK & ~pageMask) | (lin & pageMask);
-            }
-            table = entry & ADDR_MASK;
-        }
-    }
-
     private void checkAccess(long lin, boolean allUser, boolean allWrite, boolean noExec,
                              boolean write, boolean asUser, int kind) {
         boolean ok = !(asUser && !allUser)

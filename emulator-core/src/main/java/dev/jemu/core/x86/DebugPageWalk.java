@@ -1,18 +1,19 @@
-package dev.jemu.cli.qmp;
+package dev.jemu.core.x86;
 
 import dev.jemu.core.memory.AddressSpace;
 
 /**
- * The monitor's view of the guest's paging (QEMU's {@code cpu_get_phys_page_debug}): the
+ * A debugger's and the monitor's view of the guest's paging (QEMU's
+ * {@code cpu_get_phys_page_debug}): the
  * physical address of a linear one through the page tables that CR0, CR3, CR4 and EFER select
  * (none, 32-bit with 4 MiB pages under CR4.PSE, PAE, 4-level), following the Intel SDM vol. 3
  * chapter 4. Unlike the CPU's walk it changes nothing: no accessed or dirty bits, no CR2, no
- * fault, and it ignores access rights (the monitor reads as the hardware would for a supervisor
+ * fault, and it ignores access rights (a debugger reads as the hardware would for a supervisor
  * with WP clear).
  *
- * <p>Threading: the caller holds the big lock around a walk (it reads guest memory).
+ * <p>Threading: any thread; the walk reads guest memory as it is at that moment.
  */
-final class GuestPageWalk {
+public final class DebugPageWalk {
     private static final long CR0_PG = 1L << 31;
     private static final long CR4_PSE = 1L << 4;
     private static final long CR4_PAE = 1L << 5;
@@ -21,11 +22,11 @@ final class GuestPageWalk {
     private static final long PS = 0x80;
     private static final long ADDR = 0x000F_FFFF_FFFF_F000L;
 
-    private GuestPageWalk() {
+    private DebugPageWalk() {
     }
 
     /** The physical address of {@code lin}, or -1 if no present mapping covers it. */
-    static long physical(AddressSpace mem, long cr0, long cr3, long cr4, long efer, long lin) {
+    public static long physical(AddressSpace mem, long cr0, long cr3, long cr4, long efer, long lin) {
         if ((cr0 & CR0_PG) == 0) {
             return lin & 0xFFFF_FFFFL;
         }
