@@ -37,7 +37,8 @@
  * {@code NbdSocket} is a non-blocking socket (Netty's {@code io.netty.channel.unix.Socket}, TCP
  * or unix) whose coroutines wait for readiness through {@code AioContext.setFdHandler}. One
  * reader coroutine per connection reads every reply and wakes the request coroutine that the
- * handle names ({@code NbdClient}); when the server goes away, every request in flight and
+ * handle names ({@code NbdClient}), with up to 64 requests in flight (what jemu-nbd serves at once
+ * per connection); when the server goes away, every request in flight and
  * every later one fails with a message naming the server.
  *
  * <p>May use {@code dev.jemu.block}, {@code dev.jemu.block.file} (the export's image locks),
