@@ -2,6 +2,7 @@ package dev.jemu.aio;
 
 import dev.jemu.coroutine.ContextHooks;
 import dev.jemu.coroutine.Coroutine;
+import io.netty.channel.IoEventLoop;
 import io.netty.channel.IoRegistration;
 import io.netty.channel.ManualIoEventLoop;
 import io.netty.channel.IoHandle;
@@ -597,6 +598,16 @@ public final class AioContext implements AutoCloseable {
         }
         all.add(coroutineScheduleBh);
         return all;
+    }
+
+    /**
+     * The Netty event loop this context polls. A Netty channel registered on it (an io_uring
+     * channel class under {@link AioEngine#IO_URING}, an epoll one under {@link AioEngine#EPOLL})
+     * is served by the home thread inside {@link #poll}: its handlers and the tasks given to the
+     * loop run there, in the wait phase, before bottom halves and fd handlers.
+     */
+    public IoEventLoop eventLoop() {
+        return loop;
     }
 
     /** This context's io_uring requests; null under epoll. */

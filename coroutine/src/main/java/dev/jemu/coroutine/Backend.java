@@ -27,6 +27,12 @@ abstract sealed class Backend permits ContinuationBackend, ThreadBackend {
     /** Runs {@code co} (already marked entered) until it yields or terminates. */
     abstract void resume(Coroutine co, CoThread thread);
 
+    /**
+     * The coroutine whose code is running on the calling thread, or (outside any coroutine) null
+     * or the thread's leader, whose {@code caller} is null.
+     */
+    abstract Coroutine running();
+
     /** Inside {@code co}: returns control to its enterer; returns when it is entered again. */
     abstract void suspend(Coroutine co);
 

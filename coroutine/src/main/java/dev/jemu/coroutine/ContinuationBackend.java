@@ -36,6 +36,13 @@ final class ContinuationBackend extends Backend {
         ((Stack) co.stack).run();
     }
 
+    /** Found through the innermost continuation of this scope: no thread-local lookup. */
+    @Override
+    Coroutine running() {
+        Continuation current = Continuation.getCurrentContinuation(SCOPE);
+        return current == null ? null : ((Stack) current).co;
+    }
+
     @Override
     void suspend(Coroutine co) {
         Continuation.yield(SCOPE);
@@ -52,8 +59,11 @@ final class ContinuationBackend extends Backend {
     }
 
     private static final class Stack extends Continuation {
+        final Coroutine co;
+
         Stack(Coroutine co) {
             super(SCOPE, co::body);
+            this.co = co;
         }
 
         @Override

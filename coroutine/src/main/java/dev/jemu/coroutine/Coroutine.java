@@ -51,6 +51,8 @@ public final class Coroutine {
 
     /** Non-null exactly while entered: whoever entered it (a coroutine or a thread's leader). */
     Coroutine caller;
+    /** The state of the thread that entered it last ({@link #enterer()}). */
+    private CoThread lastEnterer;
     /** The context of the last enter: where {@link #wake()} sends it. */
     AioContext context;
     /** Who has queued it for a later entry ({@link #TAG_SCHEDULE}, {@link #TAG_SLEEP}), or null. */
@@ -99,13 +101,27 @@ public final class Coroutine {
 
     /** QEMU's {@code qemu_coroutine_enter}: enters in the calling thread's current context. */
     public void enter() {
-        CoThread thread = CoThread.get();
+        CoThread thread = enterer();
         enterLoop(thread, thread.context, "Coroutine.enter");
     }
 
     /** QEMU's {@code qemu_aio_coroutine_enter}: enters, making {@code ctx} the coroutine's home. */
     public void enter(AioContext ctx) {
-        enterLoop(CoThread.get(), ctx, "Coroutine.enter");
+        enterLoop(enterer(), ctx, "Coroutine.enter");
+    }
+
+    /**
+     * The calling thread's state, without the thread-local lookup when the thread that entered
+     * this coroutine last is entering it again (a state's thread is the one whose thread-local
+     * holds it, except for the thread backend's adopted states, which take the lookup).
+     */
+    private CoThread enterer() {
+        CoThread thread = lastEnterer;
+        if (thread == null || thread.thread != Thread.currentThread()) {
+            thread = CoThread.get();
+            lastEnterer = thread;
+        }
+        return thread;
     }
 
     /** QEMU's {@code qemu_coroutine_enter_if_inactive}: enters unless it is already entered. */
@@ -138,9 +154,8 @@ public final class Coroutine {
 
     /** QEMU's {@code qemu_coroutine_yield}: returns to the enterer; resumes on the next enter. */
     public static void yield() {
-        CoThread thread = CoThread.get();
-        Coroutine self = thread.current;
-        Coroutine caller = self.caller;
+        Coroutine self = Backend.INSTANCE.running();
+        Coroutine caller = self == null ? null : self.caller;
         if (caller == null) {
             throw new IllegalStateException("Coroutine.yield: Co-routine is yielding to no one (not in a coroutine)");
         }
@@ -325,44 +340,46 @@ public final class Coroutine {
         return null;
     }
 
-    /** QEMU's enter loop: runs this coroutine, then what it woke, depth-first. */
+    /**
+     * QEMU's enter loop: runs this coroutine, then what it woke, depth-first. The common case (the
+     * coroutine yields without waking anyone) is one check of the coroutine's state, the switch,
+     * and one test of its wakeup list and state after it.
+     */
     private void enterLoop(CoThread thread, AioContext ctx, String function) {
-        String error = enterError(function);
-        if (error == null && list != null) {
-            error = function + ": coroutine is queued (on a CoQueue, a lock's wait list or a wakeup list)";
-        }
-        if (error != null) {
-            throw new IllegalStateException(error);
+        if (caller != null || state == ENTERED || state == TERMINATED || list != null || scheduledTag() != null) {
+            String error = enterError(function);
+            throw new IllegalStateException(error != null ? error
+                    : function + ": coroutine is queued (on a CoQueue, a lock's wait list or a wakeup list)");
         }
         Coroutine from = thread.current;
-        Coroutine head = this;
-        Coroutine tail = this;
         next = null;
+        switchTo(thread, from, ctx);
+        if (wakeHead != null || state == TERMINATED) {
+            runWoken(thread, from, ctx, function);
+        }
+    }
+
+    /** Runs {@code this} (checked) from {@code from} until it yields or terminates. */
+    private void switchTo(CoThread thread, Coroutine from, AioContext ctx) {
+        caller = from;
+        context = ctx;
+        state = ENTERED;
+        thread.current = this;
+        Backend.INSTANCE.resume(this, thread);
+        thread.current = from;
+    }
+
+    /**
+     * The rest of the enter loop once this coroutine has run: reports its termination, then runs
+     * the coroutines it woke, and those they woke, depth-first.
+     */
+    private void runWoken(CoThread thread, Coroutine from, AioContext ctx, String function) {
+        Coroutine head = null;
         Throwable failures = null;
-        while (head != null) {
-            Coroutine to = head;
-            head = to.next;
-            if (head == null) {
-                tail = null;
-            }
-            to.next = null;
-            to.list = null;
-            String wrong = to.enterError(function);
-            if (wrong != null) {
-                failures = chain(failures, new IllegalStateException(wrong));
-                continue;
-            }
-            to.caller = from;
-            to.context = ctx;
-            to.state = ENTERED;
-            thread.current = to;
-            Backend.INSTANCE.resume(to, thread);
-            thread.current = from;
+        Coroutine to = this;
+        while (true) {
             if (to.wakeHead != null) {
                 to.wakeTail.next = head;
-                if (head == null) {
-                    tail = to.wakeTail;
-                }
                 head = to.wakeHead;
                 to.wakeHead = null;
                 to.wakeTail = null;
@@ -377,10 +394,24 @@ public final class Coroutine {
                     to.failure = null;
                 }
             }
-        }
-        assert tail == null;
-        if (failures != null) {
-            throw Coroutine.<RuntimeException>sneaky(failures);
+            do {
+                if (head == null) {
+                    if (failures != null) {
+                        throw Coroutine.<RuntimeException>sneaky(failures);
+                    }
+                    return;
+                }
+                to = head;
+                head = to.next;
+                to.next = null;
+                to.list = null;
+                String wrong = to.enterError(function);
+                if (wrong != null) {
+                    failures = chain(failures, new IllegalStateException(wrong));
+                    to = null;
+                }
+            } while (to == null);
+            to.switchTo(thread, from, ctx);
         }
     }
 

@@ -40,6 +40,11 @@ final class ThreadBackend extends Backend {
     }
 
     @Override
+    Coroutine running() {
+        return CoThread.get().current;
+    }
+
+    @Override
     void suspend(Coroutine co) {
         Baton baton = (Baton) co.stack;
         baton.coroutineTurn = false;

@@ -64,13 +64,31 @@ public record NbdAddress(String host, int port, String socket, String export) {
             throw new BlockException("Invalid NBD URI '" + text + "': nbd:// takes no parameters");
         }
         String host = uri.getHost();
+        int port = uri.getPort();
+        String authority = uri.getRawAuthority();
+        if (host == null && authority != null && !authority.contains("@") && !authority.startsWith("[")) {
+            // Not a valid host name or address to java.net.URI (999.1.1.1): qemu takes it as a
+            // name, which then fails to resolve; so does connect.
+            int colon = authority.lastIndexOf(':');
+            host = colon < 0 ? authority : authority.substring(0, colon);
+            if (colon >= 0) {
+                try {
+                    port = Integer.parseInt(authority.substring(colon + 1));
+                } catch (NumberFormatException e) {
+                    throw new BlockException("Invalid NBD URI '" + text + "': bad port '" + authority.substring(colon + 1)
+                            + "'");
+                }
+            }
+        }
         if (host == null || host.isEmpty()) {
             throw new BlockException("Invalid NBD URI '" + text + "': missing host");
         }
         if (host.startsWith("[") && host.endsWith("]")) {
             host = host.substring(1, host.length() - 1);
         }
-        int port = uri.getPort() == -1 ? Nbd.DEFAULT_PORT : uri.getPort();
+        if (port == -1) {
+            port = Nbd.DEFAULT_PORT;
+        }
         return new NbdAddress(host, port, null, export);
     }
 

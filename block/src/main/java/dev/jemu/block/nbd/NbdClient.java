@@ -24,9 +24,13 @@ import java.nio.ByteBuffer;
  * reason, and so does every later one.
  */
 final class NbdClient {
-    static final int MAX_IN_FLIGHT = 16;
+    /**
+     * As many as jemu-nbd serves at once per connection (qemu's client keeps 16; qemu-nbd reads
+     * 16 at a time and leaves the rest in the socket until replies go out). A power of two.
+     */
+    static final int MAX_IN_FLIGHT = NbdServerConnection.MAX_IN_FLIGHT;
     private static final int BOUNCE = 256 << 10;
-    private static final int SLOT_BITS = 4;
+    private static final int SLOT_BITS = Integer.numberOfTrailingZeros(MAX_IN_FLIGHT);
     private static final ByteBuffer ZEROES = ByteBuffer.allocateDirect(64 << 10).asReadOnlyBuffer();
 
     /** One request in flight. */

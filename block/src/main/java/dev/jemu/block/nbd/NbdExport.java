@@ -1,7 +1,6 @@
 package dev.jemu.block.nbd;
 
 import dev.jemu.aio.AioContext;
-import dev.jemu.aio.BottomHalf;
 import dev.jemu.block.BlockBackend;
 import dev.jemu.block.BlockDriverState;
 import dev.jemu.block.BlockException;
@@ -10,24 +9,21 @@ import dev.jemu.block.RequestFlags;
 import dev.jemu.block.file.FileDriver;
 import dev.jemu.coroutine.Coroutine;
 import io.netty.buffer.ByteBuf;
-import io.netty.util.internal.PlatformDependent;
 
 import java.io.IOException;
 import java.util.ArrayDeque;
-import java.util.Queue;
-import java.util.concurrent.RejectedExecutionException;
 
 /**
  * One exported disk: a {@link BlockBackend} with a name, a description, the transmission flags
  * the server advertises for it, and the executor that runs its requests as coroutines on its
  * {@link AioContext}.
  *
- * <p>Threading: {@link #submit} is called by Netty threads; it queues the request on a lock-free
- * queue and schedules a bottom half of the export's context. Everything else runs on that
- * context's home thread: the bottom half hands queued requests to worker coroutines (at most
- * {@link #MAX_WORKERS}, kept and reused), each executes a request through the backend and hands
- * the request with its encoded reply back to the connection's event loop. Create and
- * {@link #close()} the export on the context's home thread.
+ * <p>Threading: everything runs on the context's home thread, whose event loop also serves the
+ * server's connections. {@link #execute} queues a decoded request and enters a worker coroutine
+ * (at most {@link #MAX_WORKERS}, kept and reused) as QEMU's {@code aio_co_enter} does: at once
+ * from the connection's read handler, once the current coroutine yields when a reply written by
+ * a worker lets the connection read the next request. The worker executes requests through the
+ * backend, yielding while their I/O is in flight, and writes each reply itself.
  */
 public final class NbdExport {
     /** Requests of this export executed at the same time, over all connections. */
@@ -52,8 +48,6 @@ public final class NbdExport {
     private final int transmissionFlags;
     private final AioContext context;
 
-    private final Queue<NbdServerRequest> inbound = PlatformDependent.newMpscQueue();
-    private final BottomHalf dispatchBh;
     private final ArrayDeque<NbdServerRequest> pending = new ArrayDeque<>();
     private final ArrayDeque<Coroutine> idleWorkers = new ArrayDeque<>();
     private int workers;
@@ -112,7 +106,6 @@ public final class NbdExport {
             flags |= Nbd.TFLAG_CAN_MULTI_CONN;
         }
         this.transmissionFlags = flags;
-        this.dispatchBh = context.newBottomHalf(this::dispatch);
     }
 
     /** The export name. */
@@ -147,18 +140,29 @@ public final class NbdExport {
 
     /** Requests queued or executing. Home thread. */
     public boolean isBusy() {
-        return executing > 0 || !pending.isEmpty() || !inbound.isEmpty();
-    }
-
-    /** Queues {@code request} for execution. Any thread. */
-    void submit(NbdServerRequest request) {
-        inbound.offer(request);
-        dispatchBh.schedule();
+        return executing > 0 || !pending.isEmpty();
     }
 
     /**
-     * Ends the idle worker coroutines and frees the bottom half. Home thread, once no request is
-     * queued or executing ({@link #isBusy()} false) and no connection can submit any more.
+     * Queues {@code request} and enters a worker for it: an idle one, or a new one while there are
+     * fewer than {@link #MAX_WORKERS}; else the next worker to finish takes it. Home thread.
+     */
+    void execute(NbdServerRequest request) {
+        pending.add(request);
+        Coroutine worker = idleWorkers.poll();
+        if (worker == null) {
+            if (workers >= MAX_WORKERS) {
+                return;
+            }
+            workers++;
+            worker = Coroutine.create(opaque -> work(), null);
+        }
+        context.enter(worker);
+    }
+
+    /**
+     * Ends the idle worker coroutines. Home thread, once no request is queued or executing
+     * ({@link #isBusy()} false) and no connection can submit any more.
      */
     public void close() {
         if (closed) {
@@ -172,30 +176,9 @@ public final class NbdExport {
         while ((worker = idleWorkers.poll()) != null) {
             worker.enter(context);
         }
-        dispatchBh.delete();
     }
 
-    // ---------------------------------------------------------------- dispatch
-
-    private void dispatch() {
-        NbdServerRequest r;
-        while ((r = inbound.poll()) != null) {
-            pending.add(r);
-        }
-        while (!pending.isEmpty()) {
-            Coroutine worker = idleWorkers.poll();
-            if (worker == null) {
-                if (workers >= MAX_WORKERS) {
-                    return;
-                }
-                workers++;
-                worker = Coroutine.create(opaque -> work(), null);
-            }
-            worker.enter(context);
-        }
-    }
-
-    /** A worker: executes pending requests, then parks until the dispatcher needs it again. */
+    /** A worker: executes pending requests and writes their replies, then parks until {@link #execute}. */
     private void work() {
         while (!closed) {
             NbdServerRequest r;
@@ -206,11 +189,7 @@ public final class NbdExport {
                 } finally {
                     executing--;
                 }
-                try {
-                    r.connection.eventLoop().execute(r);
-                } catch (RejectedExecutionException e) {
-                    r.discard();
-                }
+                r.complete();
             }
             idleWorkers.push(Coroutine.self());
             Coroutine.yield();

@@ -1,18 +1,20 @@
 package dev.jemu.block.nbd;
 
+import dev.jemu.aio.AioContext;
+import dev.jemu.aio.AioEngine;
 import dev.jemu.block.BlockException;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
-import io.netty.channel.EventLoopGroup;
-import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.ServerChannel;
 import io.netty.channel.WriteBufferWaterMark;
-import io.netty.channel.epoll.Epoll;
-import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.channel.epoll.EpollServerDomainSocketChannel;
 import io.netty.channel.epoll.EpollServerSocketChannel;
 import io.netty.channel.unix.DomainSocketAddress;
+import io.netty.channel.uring.IoUringServerDomainSocketChannel;
+import io.netty.channel.uring.IoUringServerSocketChannel;
 
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
@@ -28,11 +30,15 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 
 /**
- * The NBD server behind {@code jemu-nbd}: listens on a TCP address or a unix socket with Netty's
- * epoll transport (one event loop thread for all connections) and serves one or more
- * {@link NbdExport}s, whose requests run on their own AioContexts.
+ * The NBD server behind {@code jemu-nbd}: listens on a TCP address or a unix socket and serves
+ * one or more {@link NbdExport}s of one {@link AioContext}. The listening socket and every
+ * connection are Netty channels registered on that context's own event loop ({@link
+ * AioContext#eventLoop()}, io_uring or epoll channels as the context's engine), so the context's
+ * home thread accepts, decodes, executes each request in a coroutine and writes its reply, with
+ * no hand-off to another thread. Create it, and {@link #close()} it, on that home thread.
  *
  * <p>Like qemu-nbd it stops accepting while {@code sharedClients} connections are open, and
  * unless persistent it finishes once the last client of the first batch has gone; the owner
@@ -47,6 +53,8 @@ import java.util.function.Consumer;
 public final class NbdServer implements AutoCloseable {
     /** Request and reply data all connections together may hold before they stop reading. */
     static final long MAX_PINNED_BYTES = 256L << 20;
+    /** How long binding or closing may take the event loop. */
+    private static final long SETTLE_NS = TimeUnit.SECONDS.toNanos(2);
 
     /**
      * Where and how to listen.
@@ -78,43 +86,53 @@ public final class NbdServer implements AutoCloseable {
     private final Map<String, NbdExport> exports = new LinkedHashMap<>();
     private final Runnable onFinished;
     private final Set<NbdServerConnection> connections = ConcurrentHashMap.newKeySet();
-    private EventLoopGroup group;
+    private final AioContext context;
     private Channel listener;
+    /** Set by {@link #close()}; home thread. */
+    private boolean closed;
     private int open;
-    /** Numbers connections for log messages; event loop thread. */
+    /** Numbers connections for log messages; home thread. */
     private int clientNumber;
     private boolean everConnected;
     private volatile boolean finished;
-    /** Data bytes held for all connections; event loop thread. */
+    /** Data bytes held for all connections; home thread. */
     private long pinnedBytes;
-    /** Connections that stopped reading for lack of memory; event loop thread. */
+    /** Connections that stopped reading for lack of memory; home thread. */
     private final ArrayDeque<NbdServerConnection> waitingForMemory = new ArrayDeque<>();
+    /** Connections accepted over the {@code sharedClients} limit, not yet greeted; home thread. */
+    private final ArrayDeque<NbdServerConnection> waitingForSlot = new ArrayDeque<>();
 
     private NbdServer(Config config, List<NbdExport> exports, Runnable onFinished) {
         this.config = config;
+        this.context = exports.getFirst().context();
         for (NbdExport e : exports) {
+            if (e.context() != context) {
+                throw new IllegalArgumentException("NbdServer: export '" + e.name()
+                        + "' runs in another AioContext than the server's");
+            }
             this.exports.put(e.name(), e);
         }
         this.onFinished = onFinished;
     }
 
     /**
-     * Starts listening.
+     * Starts listening on the event loop of the exports' context; call on that context's home
+     * thread, outside a coroutine.
      *
-     * @param onFinished run (on the server's thread) once a non-persistent server has served its
-     *     last client, or null
+     * @param exports one or more exports, all of one AioContext
+     * @param onFinished run (on the home thread) once a non-persistent server has served its last
+     *     client, or null
      * @throws BlockException if the address cannot be bound, with the reason
      */
     public static NbdServer start(Config config, List<NbdExport> exports, Runnable onFinished) throws BlockException {
-        Epoll.ensureAvailability();
         NbdServer server = new NbdServer(config, exports, onFinished);
         server.bind();
         return server;
     }
 
     private void bind() throws BlockException {
-        group = new MultiThreadIoEventLoopGroup(1, EpollIoHandler.newFactory());
-        ServerBootstrap b = new ServerBootstrap().group(group)
+        boolean uring = context.engine() == AioEngine.IO_URING;
+        ServerBootstrap b = new ServerBootstrap().group(context.eventLoop())
                 .childHandler(new ChannelInitializer<>() {
                     @Override
                     protected void initChannel(Channel ch) {
@@ -127,12 +145,13 @@ public final class NbdServer implements AutoCloseable {
         SocketAddress address;
         String what;
         if (config.socket() != null) {
-            b.channel(EpollServerDomainSocketChannel.class);
+            b.channel(uring ? IoUringServerDomainSocketChannel.class : EpollServerDomainSocketChannel.class);
             address = new DomainSocketAddress(config.socket().toString());
             what = "unix socket " + config.socket();
         } else {
-            b.channel(EpollServerSocketChannel.class).childOption(ChannelOption.TCP_NODELAY, true)
-                    .option(ChannelOption.SO_REUSEADDR, true);
+            Class<? extends ServerChannel> type = uring ? IoUringServerSocketChannel.class
+                    : EpollServerSocketChannel.class;
+            b.channel(type).childOption(ChannelOption.TCP_NODELAY, true).option(ChannelOption.SO_REUSEADDR, true);
             address = new InetSocketAddress(config.bindAddress(), config.port());
             what = config.bindAddress() + ":" + config.port();
         }
@@ -140,16 +159,26 @@ public final class NbdServer implements AutoCloseable {
             try {
                 SocketPaths.unlinkForBind(config.socket());
             } catch (java.io.IOException e) {
-                group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
                 throw new BlockException(e.getMessage(), e);
             }
         }
-        try {
-            listener = b.bind(address).syncUninterruptibly().channel();
-            log("listening on " + (config.socket() != null ? what : config.bindAddress() + ":" + port()));
-        } catch (Exception e) {
-            group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
-            throw new BlockException("Failed to listen on " + what + ": " + e.getMessage(), e);
+        ChannelFuture bound = b.bind(address);
+        pollUntil(bound::isDone);
+        if (!bound.isSuccess()) {
+            throw new BlockException(NbdErrors.bindFailure(config.socket(), bound.cause()), bound.cause());
+        }
+        listener = bound.channel();
+        log("listening on " + (config.socket() != null ? what : config.bindAddress() + ":" + port()));
+    }
+
+    /**
+     * Polls the context without waiting until {@code done}, for what the event loop completes in
+     * a few iterations (a bind, the closing of channels); gives up after {@link #SETTLE_NS}.
+     */
+    private void pollUntil(Supplier<Boolean> done) {
+        long deadline = System.nanoTime() + SETTLE_NS;
+        while (!done.get() && System.nanoTime() - deadline < 0) {
+            context.poll(false);
         }
     }
 
@@ -168,7 +197,7 @@ public final class NbdServer implements AutoCloseable {
         return finished;
     }
 
-    /** Connections open now. */
+    /** Connections open now, including those waiting for a slot. */
     public int connectionCount() {
         return connections.size();
     }
@@ -191,17 +220,17 @@ public final class NbdServer implements AutoCloseable {
         }
     }
 
-    /** Data bytes held for all connections. Event loop thread. */
+    /** Data bytes held for all connections. Home thread. */
     long pinnedBytes() {
         return pinnedBytes;
     }
 
-    /** Counts {@code bytes} more held for a connection. Event loop thread. */
+    /** Counts {@code bytes} more held for a connection. Home thread. */
     void pin(long bytes) {
         pinnedBytes += bytes;
     }
 
-    /** Counts {@code bytes} released; resumes the connections waiting for memory. Event loop thread. */
+    /** Counts {@code bytes} released; resumes the connections waiting for memory. Home thread. */
     void unpin(long bytes) {
         pinnedBytes -= bytes;
         if (pinnedBytes < MAX_PINNED_BYTES) {
@@ -212,23 +241,39 @@ public final class NbdServer implements AutoCloseable {
         }
     }
 
-    /** {@code c} stopped reading for lack of memory and waits for {@link #unpin}. Event loop thread. */
+    /** {@code c} stopped reading for lack of memory and waits for {@link #unpin}. Home thread. */
     void waitForMemory(NbdServerConnection c) {
         waitingForMemory.add(c);
     }
 
-    /** Event loop thread. */
-    void connectionOpened(NbdServerConnection c) {
+    /**
+     * A client connected: it starts if fewer than {@code sharedClients} are being served, else it
+     * waits unanswered until one leaves, as in the listen backlog of qemu-nbd, which stops
+     * accepting at the limit (an io_uring listener may have accepted it already). Home thread.
+     */
+    void connectionArrived(NbdServerConnection c) {
         connections.add(c);
+        if (open >= config.sharedClients() || finished || closed) {
+            waitingForSlot.add(c);
+            return;
+        }
+        open(c);
+    }
+
+    private void open(NbdServerConnection c) {
         everConnected = true;
         if (++open >= config.sharedClients()) {
             listener.config().setAutoRead(false);
         }
+        c.start();
     }
 
-    /** Event loop thread. */
+    /** Home thread. */
     void connectionClosed(NbdServerConnection c) {
         connections.remove(c);
+        if (waitingForSlot.remove(c)) {
+            return;
+        }
         open--;
         if (!config.persistent() && everConnected && open == 0) {
             finished = true;
@@ -238,27 +283,33 @@ public final class NbdServer implements AutoCloseable {
             }
             return;
         }
-        if (open < config.sharedClients() && !finished) {
-            listener.config().setAutoRead(true);
+        if (open < config.sharedClients() && !finished && !closed) {
+            NbdServerConnection next = waitingForSlot.poll();
+            if (next != null) {
+                open(next);
+            } else {
+                listener.config().setAutoRead(true);
+            }
         }
     }
 
     /**
-     * Stops listening, closes every connection and stops the event loop. Requests already handed
-     * to an export may still be executing: the export's owner waits for {@link NbdExport#isBusy()}
-     * to turn false before closing it.
+     * Stops listening and closes every connection. Requests already executing may still be: the
+     * export's owner polls the context until {@link NbdExport#isBusy()} turns false before closing
+     * it. Home thread, outside a coroutine.
      */
     @Override
     public void close() {
-        if (group == null) {
+        if (closed || listener == null) {
             return;
         }
-        listener.close().syncUninterruptibly();
+        closed = true;
+        Channel closing = listener;
+        closing.close();
         for (NbdServerConnection c : new ArrayList<>(connections)) {
             c.close();
         }
-        group.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
-        group = null;
+        pollUntil(() -> !closing.isOpen() && connections.isEmpty());
         if (config.socket() != null) {
             try {
                 Files.deleteIfExists(config.socket());

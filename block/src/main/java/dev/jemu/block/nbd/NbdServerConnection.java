@@ -7,7 +7,6 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.channel.EventLoop;
 import io.netty.util.concurrent.ScheduledFuture;
 
 import java.nio.ByteBuffer;
@@ -15,11 +14,11 @@ import java.nio.charset.StandardCharsets;
 import java.util.concurrent.TimeUnit;
 
 /**
- * One client connection of the server, on its Netty event loop: the fixed-newstyle handshake
- * (options answered in order, unknown ones with ERR_UNSUP, so the client never loses sync) and
- * the decoding and validation of transmission requests, which are handed to the export's
- * AioContext ({@link NbdExport#submit}) and come back through {@link #completed} to have their
- * replies written. All state here is touched only by the event loop thread.
+ * One client connection of the server, a Netty channel on the export context's event loop: the
+ * fixed-newstyle handshake (options answered in order, unknown ones with ERR_UNSUP, so the client
+ * never loses sync) and the decoding and validation of transmission requests, which a worker
+ * coroutine of the export executes ({@link NbdExport#execute}) and whose replies it writes
+ * through {@link #completed}. All state here is touched only by the context's home thread.
  *
  * <p>Hostile input: a bad magic, unknown client flags, an EXPORT_NAME for a missing export, a
  * WRITE payload over 32 MiB or a handshake not finished within the configured time closes the
@@ -85,22 +84,24 @@ final class NbdServerConnection extends ChannelInboundHandlerAdapter {
         return channel.alloc();
     }
 
-    EventLoop eventLoop() {
-        return channel.eventLoop();
-    }
-
     // ---------------------------------------------------------------- channel events
 
     @Override
     public void channelActive(ChannelHandlerContext ctx) {
         channel = ctx.channel();
+        channel.config().setAutoRead(false);
+        server.connectionArrived(this);
+    }
+
+    /** Greets the client: the server has a slot for it ({@link NbdServer#connectionArrived}). */
+    void start() {
         server.log("client " + id + " connected from " + describe(channel.remoteAddress()));
-        server.connectionOpened(this);
+        channel.config().setAutoRead(true);
         ByteBuf greeting = channel.alloc().buffer(18);
         greeting.writeLong(Nbd.NBDMAGIC).writeLong(Nbd.IHAVEOPT)
                 .writeShort(Nbd.FLAG_FIXED_NEWSTYLE | Nbd.FLAG_NO_ZEROES);
         channel.writeAndFlush(greeting, channel.voidPromise());
-        handshakeTimer = ctx.executor().schedule(
+        handshakeTimer = channel.eventLoop().schedule(
                 () -> drop("handshake not finished within " + server.handshakeTimeoutMs() + " ms"),
                 server.handshakeTimeoutMs(), TimeUnit.MILLISECONDS);
     }
@@ -509,10 +510,10 @@ final class NbdServerConnection extends ChannelInboundHandlerAdapter {
             int error = invalidErrno;
             boolean chunk = structured && (r.type == Nbd.CMD_READ || r.type == Nbd.CMD_BLOCK_STATUS);
             r.reply = NbdServerExec.errorReply(channel.alloc(), r, chunk, error, invalid);
-            r.run();
+            r.complete();
             return;
         }
-        export.submit(r);
+        export.execute(r);
     }
 
     /** Null if {@link #request} may run, else the reason, with {@link #invalidErrno} set. */
@@ -572,7 +573,7 @@ final class NbdServerConnection extends ChannelInboundHandlerAdapter {
         return reason;
     }
 
-    /** Called on the event loop when a request's reply is ready (or was answered at once). */
+    /** Writes a request's reply, built by its worker (or answered at once); home thread. */
     void completed(ByteBuf reply, long pinnedBytes) {
         inFlight--;
         inFlightBytes -= pinnedBytes;
@@ -607,7 +608,7 @@ final class NbdServerConnection extends ChannelInboundHandlerAdapter {
         return held == 0 || (held < MAX_IN_FLIGHT_BYTES && server.pinnedBytes() < NbdServer.MAX_PINNED_BYTES);
     }
 
-    /** Resumes reading from a later event loop task. Event loop thread. */
+    /** Resumes reading from a later event loop task. Home thread. */
     void resumeLater() {
         waitingForMemory = false;
         if (paused && channel.isActive()) {

@@ -5,13 +5,12 @@ import io.netty.buffer.ByteBuf;
 import io.netty.util.Recycler;
 
 /**
- * One transmission request on its way through the server: decoded on the connection's Netty
- * thread, executed by a worker coroutine on the export's AioContext, and handed back to the
- * Netty thread (it is the {@link Runnable} given to the channel's event loop) which writes the
- * reply and does the connection's bookkeeping. Pooled with Netty's {@link Recycler}, which
- * supports returning an object from another thread than the one that took it.
+ * One transmission request on its way through the server: decoded by the connection, executed by
+ * a worker coroutine, which then {@link #complete()}s it: writes the reply and does the
+ * connection's bookkeeping. All on the export context's home thread. Pooled with Netty's {@link
+ * Recycler}.
  */
-final class NbdServerRequest implements Runnable {
+final class NbdServerRequest {
     /** How many extents a sparse READ or a BLOCK_STATUS reply describes at most. */
     static final int MAX_EXTENTS = 256;
 
@@ -34,7 +33,7 @@ final class NbdServerRequest implements Runnable {
     long pinnedBytes;
     /** WRITE: the payload (a retained slice of the connection's input). */
     ByteBuf payload;
-    /** The encoded reply, built on the AioContext thread. */
+    /** The encoded reply. */
     ByteBuf reply;
 
     /** Extents gathered by the executor: start offsets, lengths and NBD_STATE_* flags. */
@@ -55,23 +54,8 @@ final class NbdServerRequest implements Runnable {
         return r;
     }
 
-    /** Drops the request when its connection's event loop is gone (server shut down). */
-    void discard() {
-        if (reply != null) {
-            reply.release();
-            reply = null;
-        }
-        if (payload != null) {
-            payload.release();
-            payload = null;
-        }
-        connection = null;
-        handle.recycle(this);
-    }
-
-    /** Runs on the connection's event loop once the reply is built. */
-    @Override
-    public void run() {
+    /** Hands the built reply to the connection, which writes it, and recycles the request. */
+    void complete() {
         NbdServerConnection c = connection;
         ByteBuf out = reply;
         long pinned = pinnedBytes;

@@ -58,7 +58,8 @@ final class NbdSocket implements WaitReason {
                 s = Socket.newSocketStream();
             }
             if (s == null) {
-                throw new BlockException(address + ": Failed to connect: unknown host '" + address.host() + "'");
+                throw new BlockException("address resolution failed for " + address.host() + ":" + address.port()
+                        + ": Name or service not known");
             }
             target = inet;
         }
@@ -75,7 +76,8 @@ final class NbdSocket implements WaitReason {
             }
         } catch (IOException e) {
             sock.close();
-            throw new BlockException(address + ": Failed to connect: " + e.getMessage(), e);
+            throw new BlockException(NbdErrors.connectFailure(address.socket() != null ? address.socket()
+                    : address.host() + ":" + address.port(), e), e);
         }
         return sock;
     }

@@ -3,6 +3,8 @@ package dev.jemu.cli.nbd;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
@@ -47,6 +49,21 @@ class JemuNbdOptionsTest {
         };
         for (String[] args : cases) {
             assertEquals(NbdRun.qemuNbd(dir, args), NbdRun.jemu(args), String.join(" ", args));
+        }
+    }
+
+    @Test
+    void addressesThatCannotBeBoundAreQemuNbdsErrors() throws Exception {
+        Path img = rawImage();
+        try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            String[][] cases = {
+                {"-f", "raw", "-k", dir.resolve("nonexistent/dir/s").toString(), img.toString()},
+                {"-f", "raw", "-b", "192.0.2.1", img.toString()},
+                {"-f", "raw", "-b", "127.0.0.1", "-p", Integer.toString(taken.getLocalPort()), img.toString()},
+            };
+            for (String[] args : cases) {
+                assertEquals(NbdRun.qemuNbd(dir, args), NbdRun.jemu(args), String.join(" ", args));
+            }
         }
     }
 

@@ -96,8 +96,8 @@ class JemuNbdTest {
         Files.write(img, new byte[4096]);
         try (java.net.ServerSocket busy = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
             String err = errorOf("-f", "raw", "-p", Integer.toString(busy.getLocalPort()), img.toString());
-            assertTrue(err.startsWith("jemu-nbd: Failed to listen on 127.0.0.1:" + busy.getLocalPort() + ": "), err);
-            assertTrue(err.endsWith("Address already in use\n"), err);
+            // qemu-nbd's line (JemuNbdOptionsTest runs qemu-nbd on the same case)
+            assertEquals("jemu-nbd: Failed to find an available port: Address already in use\n", err);
         }
     }
 }
