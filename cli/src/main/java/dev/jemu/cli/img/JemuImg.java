@@ -23,12 +23,35 @@ import java.util.concurrent.Callable;
  * Runs on the thread that calls {@link #run}.
  */
 @Command(name = "jemu-img", version = "jemu-img 0.1.0",
-        description = "Disk image utility (qemu-img compatible).",
-        subcommands = {CreateCommand.class, InfoCommand.class, CheckCommand.class, ConvertCommand.class,
-                MapCommand.class, CompareCommand.class, ResizeCommand.class, RebaseCommand.class,
-                CommitCommand.class, SnapshotCommand.class, BenchCommand.class, MeasureCommand.class})
+        description = "Disk image utility (qemu-img compatible).")
 public final class JemuImg implements Callable<Integer> {
     static final String HINT = "Try 'jemu-img --help' for more information";
+
+    /**
+     * The subcommands, in the order {@code --help} lists them. Only the one a command line
+     * names is built (picocli reflects over a command's annotations when it is added, which
+     * costs start-up time); all of them when it names none or an unknown one.
+     */
+    private static final List<String> COMMANDS = List.of("create", "info", "check", "convert", "map",
+            "compare", "resize", "rebase", "commit", "snapshot", "bench", "measure");
+
+    private static Callable<Integer> command(String name) {
+        return switch (name) {
+            case "create" -> new CreateCommand();
+            case "info" -> new InfoCommand();
+            case "check" -> new CheckCommand();
+            case "convert" -> new ConvertCommand();
+            case "map" -> new MapCommand();
+            case "compare" -> new CompareCommand();
+            case "resize" -> new ResizeCommand();
+            case "rebase" -> new RebaseCommand();
+            case "commit" -> new CommitCommand();
+            case "snapshot" -> new SnapshotCommand();
+            case "bench" -> new BenchCommand();
+            case "measure" -> new MeasureCommand();
+            default -> throw new IllegalArgumentException(name);
+        };
+    }
 
     /** qemu-img 7.2's subcommands that jemu-img does not have. */
     private static final Set<String> QEMU_ONLY_COMMANDS = Set.of("amend", "bitmap", "dd");
@@ -63,7 +86,18 @@ public final class JemuImg implements Callable<Integer> {
     /** Runs the tool; returns the exit status. */
     public static int run(String... args) {
         CommandLine cl = new CommandLine(new JemuImg());
-        String[] rest = ResizeCommand.takeSize(cl.getSubcommands().get("resize").getCommand(), args);
+        String first = args.length > 0 ? args[0] : "";
+        if (COMMANDS.contains(first)) {
+            cl.addSubcommand(first, command(first));
+        } else if (!first.equals("-V") && !first.equals("--version")) {
+            for (String name : COMMANDS) {
+                cl.addSubcommand(name, command(name));
+            }
+        }
+        String[] rest = args;
+        if (cl.getSubcommands().get("resize") != null) {
+            rest = ResizeCommand.takeSize(cl.getSubcommands().get("resize").getCommand(), args);
+        }
         cl.setParameterExceptionHandler((ex, a) -> {
             System.err.println("jemu-img: " + usageMessage(ex, a));
             System.err.println(HINT);
