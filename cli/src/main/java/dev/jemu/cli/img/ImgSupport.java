@@ -29,7 +29,7 @@ final class ImgSupport {
      */
     static BlockDriverState open(String filename, String format, boolean readOnly, String cache, boolean forceShare)
             throws IOException {
-        return BlockGraph.open(options(filename, format, readOnly, cache, forceShare));
+        return openGraph(filename, options(filename, format, readOnly, cache, forceShare));
     }
 
     /** As {@link #open(String, String, boolean, String, boolean)}, with the file's {@code aio=} mode (qemu-img's {@code -i}). */
@@ -39,7 +39,7 @@ final class ImgSupport {
         if (!dev.jemu.block.nbd.NbdAddress.isUri(filename)) {
             o.put("file.aio", aio);
         }
-        return BlockGraph.open(o);
+        return openGraph(filename, o);
     }
 
     /**
@@ -52,7 +52,23 @@ final class ImgSupport {
         if (repair) {
             o.put(BlockGraph.CHECK_REPAIR, "on");
         }
-        return BlockGraph.open(o);
+        return openGraph(filename, o);
+    }
+
+    /**
+     * Opens the graph {@code o} describes; as qemu-img, a backing file that cannot be opened is
+     * reported under the image's name: {@code Could not open 'top.qcow2': Could not open backing
+     * file: ...}.
+     */
+    private static BlockDriverState openGraph(String filename, BlockOptions o) throws IOException {
+        try {
+            return BlockGraph.open(o);
+        } catch (BlockException e) {
+            if (e.getMessage() != null && e.getMessage().startsWith("Could not open backing file")) {
+                throw new BlockException("Could not open '" + filename + "': " + e.getMessage(), e);
+            }
+            throw e;
+        }
     }
 
     private static BlockOptions options(String filename, String format, boolean readOnly, String cache, boolean forceShare)

@@ -65,11 +65,15 @@ public final class JemuImg implements Callable<Integer> {
             Map.entry("commit", List.of("--object", "--image-opts", "-b", "-r")),
             Map.entry("compare", List.of("--object", "--image-opts", "-p")),
             Map.entry("convert", List.of("--object", "--image-opts", "--target-image-opts",
-                    "--bitmaps", "--salvage", "-C", "-B", "-F", "-l", "-r")),
+                    "--bitmaps", "--salvage", "-C", "-l", "-r")),
             Map.entry("snapshot", List.of("--object", "--image-opts", "-a", "-c", "-d")),
             Map.entry("rebase", List.of("--object", "--image-opts", "-T")),
             Map.entry("resize", List.of("--object", "--image-opts")),
             Map.entry("measure", List.of("--object", "--image-opts", "-l")));
+
+    /** Why an option of {@link #QEMU_ONLY_OPTIONS} is missing, where that is not obvious. */
+    private static final Map<String, String> WHY_NOT = Map.of(
+            "convert -l", "jemu-img does not read internal snapshots yet");
 
     @Option(names = {"-h", "--help"}, usageHelp = true, scope = ScopeType.INHERIT,
             description = "display this help and exit")
@@ -121,7 +125,8 @@ public final class JemuImg implements Callable<Integer> {
             if (u.isUnknownOption() || arg.startsWith("-")) {
                 for (String name : QEMU_ONLY_OPTIONS.getOrDefault(command, List.of())) {
                     if (arg.equals(name) || arg.startsWith(name + "=") || (!name.startsWith("--") && arg.startsWith(name))) {
-                        return "'" + command + " " + name + "' is not supported";
+                        String why = WHY_NOT.get(command + " " + name);
+                        return "'" + command + " " + name + "' is not supported" + (why == null ? "" : ": " + why);
                     }
                 }
                 return "unrecognized option '" + arg + "'";
