@@ -105,7 +105,8 @@ public final class ImageCreator {
                 }
                 shown.put("size", Long.toString(size));
                 announce(formatting, path, format, shown);
-                createRaw(path, size, p);
+                // As qemu's file driver, the file is a whole number of 512-byte sectors.
+                createRaw(path, (size + 511) & ~511L, p);
             }
             case "qcow2" -> {
                 Qcow2Params q = Qcow2Params.parse(o);

@@ -32,7 +32,7 @@ public final class JemuImg implements Callable<Integer> {
      * names is built (picocli reflects over a command's annotations when it is added, which
      * costs start-up time); all of them when it names none or an unknown one.
      */
-    private static final List<String> COMMANDS = List.of("create", "info", "check", "convert", "map",
+    private static final List<String> COMMANDS = List.of("create", "info", "check", "convert", "dd", "map",
             "compare", "resize", "rebase", "commit", "snapshot", "bench", "measure");
 
     private static Callable<Integer> command(String name) {
@@ -41,6 +41,7 @@ public final class JemuImg implements Callable<Integer> {
             case "info" -> new InfoCommand();
             case "check" -> new CheckCommand();
             case "convert" -> new ConvertCommand();
+            case "dd" -> new DdCommand();
             case "map" -> new MapCommand();
             case "compare" -> new CompareCommand();
             case "resize" -> new ResizeCommand();
@@ -54,7 +55,7 @@ public final class JemuImg implements Callable<Integer> {
     }
 
     /** qemu-img 7.2's subcommands that jemu-img does not have. */
-    private static final Set<String> QEMU_ONLY_COMMANDS = Set.of("amend", "bitmap", "dd");
+    private static final Set<String> QEMU_ONLY_COMMANDS = Set.of("amend", "bitmap");
 
     /** Per subcommand, qemu-img 7.2's options that jemu-img does not have. */
     private static final Map<String, List<String>> QEMU_ONLY_OPTIONS = Map.ofEntries(
@@ -69,7 +70,8 @@ public final class JemuImg implements Callable<Integer> {
             Map.entry("snapshot", List.of("--object", "--image-opts", "-a", "-c", "-d")),
             Map.entry("rebase", List.of("--object", "--image-opts", "-T")),
             Map.entry("resize", List.of("--object", "--image-opts")),
-            Map.entry("measure", List.of("--object", "--image-opts", "-l")));
+            Map.entry("measure", List.of("--object", "--image-opts", "-l")),
+            Map.entry("dd", List.of("--object", "--image-opts")));
 
     /** Why an option of {@link #QEMU_ONLY_OPTIONS} is missing, where that is not obvious. */
     private static final Map<String, String> WHY_NOT = Map.of(
