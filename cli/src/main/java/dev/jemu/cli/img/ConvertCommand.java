@@ -136,9 +136,7 @@ final class ConvertCommand implements Callable<Integer> {
         try {
             ImageCreator.create(target(), outFormat, size, opts, null, null, backing != null, null);
         } catch (BlockException e) {
-            String prefix = target() + ": ";
-            String reason = e.getMessage().startsWith(prefix) ? e.getMessage().substring(prefix.length()) : e.getMessage();
-            throw new BlockException(prefix + "error while converting " + outFormat + ": " + reason, e);
+            throw ImgSupport.creationFailed(e, target(), "error while converting " + outFormat);
         }
     }
 

@@ -73,10 +73,7 @@ final class DdCommand implements Callable<Integer> {
             try {
                 ImageCreator.create(output, outFormat, end - start, null, null, null, false, null);
             } catch (BlockException e) {
-                String prefix = output + ": ";
-                String reason = e.getMessage().startsWith(prefix) ? e.getMessage().substring(prefix.length())
-                        : e.getMessage();
-                throw new BlockException(prefix + "error while creating output image: " + reason, e);
+                throw ImgSupport.creationFailed(e, output, "error while creating output image");
             }
             copy(in, start, end);
         } finally {
@@ -116,7 +113,8 @@ final class DdCommand implements Callable<Integer> {
     /** Copies {@code [start, end)} of {@code in} to the start of the output, one block at a time. */
     private void copy(BlockDriverState in, long start, long end) throws IOException {
         BlockBackend src = ImgSupport.backend(in, false, "writeback");
-        BlockBackend dst = ImgSupport.backend(ImgSupport.open(output, outFormat, false, "writeback"), true, "writeback");
+        BlockDriverState out = ImgSupport.open(output, outFormat, false, "writeback");
+        BlockBackend dst = ImgSupport.backend(out, true, "writeback");
         try {
             int bs = (int) Math.min(blockSize, Math.max(end - start, 1));
             ByteBuffer buf = BlockDriverState.alignedBuffer(bs, 4096);

@@ -85,6 +85,17 @@ final class ImgSupport {
         return o;
     }
 
+    /**
+     * An image-creation error of {@link dev.jemu.block.tools.ImageCreator} ({@code PATH: reason})
+     * as a command that creates its output reports it: {@code PATH: <doing>: reason}, e.g.
+     * {@code out.qcow2: error while converting qcow2: ...}.
+     */
+    static BlockException creationFailed(BlockException e, String path, String doing) {
+        String prefix = path + ": ";
+        String reason = e.getMessage().startsWith(prefix) ? e.getMessage().substring(prefix.length()) : e.getMessage();
+        return new BlockException(prefix + doing + ": " + reason, e);
+    }
+
     /** A backend over {@code bs} with read (and optionally write and resize) permission. */
     static BlockBackend backend(BlockDriverState bs, boolean write, String cache) throws BlockException {
         int perms = BlockBackend.PERM_READ | (write ? BlockBackend.PERM_WRITE | BlockBackend.PERM_RESIZE : 0);

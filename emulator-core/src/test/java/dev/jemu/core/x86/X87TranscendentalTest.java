@@ -67,7 +67,10 @@ class X87TranscendentalTest {
             res: dq 0, 0
             """;
 
-    /** Output of PROGRAM under qemu-system-x86_64 7.2, from the test resource of that name (line 4 replaced by the SDM's answer, see above). */
+    /**
+     * Output of PROGRAM under qemu-system-x86_64 7.2, from the test resource of that name (line 4
+     * replaced by the SDM's answer, see above).
+     */
     private static final String QEMU_OUTPUT = X87DumpRoutines.resource("X87TranscendentalTest.qemu.txt");
 
     /** Lines computed to 64 bits by QEMU and approximated by jemu. */
