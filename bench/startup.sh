@@ -25,18 +25,17 @@ qemu-img create -q -f qcow2 "$work/small.qcow2" 64M
 jemu_tiny_bios "$work/bios.bin"
 VM=(-machine pc -m 16M -nodefaults -display none -bios "$work/bios.bin" -device isa-debug-exit,iobase=0xf4,iosize=0x04)
 
-# once EXPECTED_STATUS COMMAND...: prints the wall time of one run in seconds.
+# once EXPECTED_STATUS COMMAND...: prints "WALL CPU" of one run in seconds (CPU: user + system
+# time of the process and its children, which load on the machine inflates less than WALL).
 once() {
-  local expected=$1 status=0 t0 t1
+  local expected=$1 status=0 TIMEFORMAT='%R %U %S'
   shift
-  t0=$(date +%s%N)
-  "$@" >/dev/null 2>"$work/err" </dev/null || status=$?
-  t1=$(date +%s%N)
+  { time "$@" >/dev/null 2>"$work/err" </dev/null || status=$?; } 2>"$work/time"
   if [ "$status" -ne "$expected" ]; then
     echo "bench/startup.sh: '$*' exited with status $status (expected $expected): $(head -1 "$work/err")" >&2
     exit 1
   fi
-  echo "$(( (t1 - t0) / 1000 ))" | awk '{ printf "%.3f\n", $1 / 1e6 }'
+  awk '{ printf "%.3f:%.3f\n", $1, $2 + $3 }' "$work/time"
 }
 
 median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
@@ -57,14 +56,17 @@ for ((i = 0; i < RUNS; i++)); do
   t[jvm-noaot]+=" $(JEMU_AOT=off once 1 "$ROOT/bin/jemu" "${VM[@]}")"
 done
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
-declare -A m=()
-for n in "${names[@]}"; do m[$n]=$(echo "${t[$n]}" | tr ' ' '\n' | grep . | median); done
+declare -A m=() c=()
+for n in "${names[@]}"; do
+  m[$n]=$(echo "${t[$n]}" | tr ' ' '\n' | grep . | cut -d: -f1 | median)
+  c[$n]=$(echo "${t[$n]}" | tr ' ' '\n' | grep . | cut -d: -f2 | median)
+done
 row() { # row LABEL QEMU JEMU JEMU_NOAOT
-  awk -v l="$1" -v q="$2" -v j="$3" -v n="$4" -v b="${m[java]}" \
-    'BEGIN { printf "%-36s qemu %7.3f s  jemu %7.3f s  (no AOT cache %7.3f s)  jemu/java -version %5.1f x\n", l, q, j, n, j / b }'
+  printf '%-36s qemu %6.3f s (cpu %5.3f)  jemu %6.3f s (cpu %5.3f)  no AOT cache %6.3f s (cpu %5.3f)  jemu/java -version %5.1f x\n' \
+    "$1" "${m[$2]}" "${c[$2]}" "${m[$3]}" "${c[$3]}" "${m[$4]}" "${c[$4]}" "$(awk -v j="${m[$3]}" -v b="${m[java]}" 'BEGIN { print j / b }')"
 }
-echo "startup: median of $RUNS runs, wall clock, fork to exit"
-printf '%-36s %7.3f s\n' "java -version (bare JVM)" "${m[java]}"
-row "jemu-img --version" "${m[qimg-v]}" "${m[jimg-v]}" "${m[jimg-v-noaot]}"
-row "jemu-img info small.qcow2" "${m[qimg-info]}" "${m[jimg-info]}" "${m[jimg-info-noaot]}"
-row "emulator to first guest instruction" "${m[qvm]}" "${m[jvm]}" "${m[jvm-noaot]}"
+echo "startup: median of $RUNS runs, wall clock from fork to exit (cpu: user + system)"
+printf '%-36s %6.3f s (cpu %5.3f)\n' "java -version (bare JVM)" "${m[java]}" "${c[java]}"
+row "jemu-img --version" qimg-v jimg-v jimg-v-noaot
+row "jemu-img info small.qcow2" qimg-info jimg-info jimg-info-noaot
+row "emulator to first guest instruction" qvm jvm jvm-noaot
