@@ -13,12 +13,11 @@ import org.openjdk.jmh.runner.RunnerException;
 import org.openjdk.jmh.runner.options.ChainedOptionsBuilder;
 import org.openjdk.jmh.runner.options.OptionsBuilder;
 import org.openjdk.jmh.runner.options.TimeValue;
-import org.openjdk.jmh.runner.options.VerboseMode;
 
 /**
  * {@code bin/jemu-bench SUITE [--warmup N] [--iterations N] [--seconds S]}: runs a JMH suite and
  * prints one line per figure, {@code NAME VALUE ns/op}, then {@code NAME.alloc VALUE B/op} for the
- * figures whose allocation matters.
+ * figures whose allocation matters. Progress, one line per JMH iteration, goes to standard error.
  */
 public final class JemuBench {
     private record Figure(String name, String method, boolean allocation) {
@@ -73,14 +72,13 @@ public final class JemuBench {
                 .measurementIterations(iterations)
                 .measurementTime(TimeValue.seconds(seconds))
                 .jvmArgsAppend(forkArguments())
-                .addProfiler(GCProfiler.class)
-                .verbosity(VerboseMode.SILENT);
+                .addProfiler(GCProfiler.class);
         for (Figure figure : figures) {
             options.include(suite.getName() + "\\." + figure.method() + "$");
         }
         System.err.println("jemu-bench: running " + figures.size() + " " + args[0] + " benchmarks on backend "
                 + System.getProperty("jemu.coroutine.backend", "continuation") + " ...");
-        Collection<RunResult> results = new Runner(options.build()).run();
+        Collection<RunResult> results = new Runner(options.build(), new ProgressFormat(System.err, figures.size())).run();
         List<String> allocationLines = new ArrayList<>();
         for (Figure figure : figures) {
             RunResult result = find(results, suite.getName() + "." + figure.method());

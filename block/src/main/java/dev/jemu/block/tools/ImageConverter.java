@@ -18,6 +18,8 @@ import java.util.function.DoubleConsumer;
  * out-of-order writes are allowed ({@code -W}). Ranges that read as zeros are skipped on a
  * target that starts zeroed; with sparse detection ({@code -S}) zero runs inside data are
  * skipped too; with compression ({@code -c}) every non-zero cluster is written compressed.
+ * When the target has a backing file ({@code -B}), only what the source's top image holds is
+ * written: ranges it leaves to its backing chain are left to the target's backing file.
  */
 public final class ImageConverter {
     private static final int CHUNK = 2 << 20;
@@ -32,9 +34,18 @@ public final class ImageConverter {
      * @param outOfOrder allow writes to complete in any order
      * @param targetIsZero the target reads as zeros before conversion (a new image)
      * @param progress receives the percentage done, or null
+     * @param targetHasBacking the target has a backing file with the content of the source's
+     *                         backing chain: ranges the source's top image does not allocate are
+     *                         not written
      */
     public record Options(boolean compress, long sparseSize, int coroutines, boolean outOfOrder,
-                          boolean targetIsZero, DoubleConsumer progress) {
+                          boolean targetIsZero, DoubleConsumer progress, boolean targetHasBacking) {
+
+        /** Options for a target without a backing file. */
+        public Options(boolean compress, long sparseSize, int coroutines, boolean outOfOrder, boolean targetIsZero,
+                       DoubleConsumer progress) {
+            this(compress, sparseSize, coroutines, outOfOrder, targetIsZero, progress, false);
+        }
     }
 
     private final BlockBackend src;
@@ -114,6 +125,10 @@ public final class ImageConverter {
         boolean anyData = false;
         boolean fullyAllocate = opts.sparseSize() == 0 && !opts.compress();
         for (int pos = 0; pos < len; ) {
+            if (fromBacking(off + pos, len - pos, st)) {
+                pos += (int) st.pnum;
+                continue;
+            }
             ChainStatus.query(src.root(), off + pos, len - pos, st);
             int n = (int) st.pnum;
             if (st.has(BlockStatus.ZERO) && !st.has(BlockStatus.DATA) && !fullyAllocate) {
@@ -130,16 +145,14 @@ public final class ImageConverter {
             }
         }
         try {
-            if (failure == null) {
-                if (!anyData) {
-                    if (!opts.targetIsZero()) {
-                        dst.coPwriteZeroes(off, len, RequestFlags.MAY_UNMAP);
+            if (failure == null && opts.targetHasBacking()) {
+                for (int pos = 0; pos < len; pos += (int) st.pnum) {
+                    if (!fromBacking(off + pos, len - pos, st)) {
+                        write(off, pos, pos + (int) st.pnum, buf, true);
                     }
-                } else if (opts.compress()) {
-                    writeCompressed(off, len, buf);
-                } else {
-                    writeSparse(off, len, buf);
                 }
+            } else if (failure == null) {
+                write(off, 0, len, buf, anyData);
             }
         } finally {
             nextToWrite++;
@@ -151,9 +164,36 @@ public final class ImageConverter {
         }
     }
 
-    private void writeCompressed(long off, int len, ByteBuffer buf) throws IOException {
-        for (int pos = 0; pos < len; pos += clusterSize) {
-            int n = Math.min(clusterSize, len - pos);
+    /**
+     * With a backing file for the target, whether the range at {@code offset} comes from the
+     * source's backing chain (the top image does not allocate it); {@code st.pnum} is the length
+     * of the range either way. Without, false.
+     */
+    private boolean fromBacking(long offset, int bytes, BlockStatus st) throws IOException {
+        if (!opts.targetHasBacking()) {
+            return false;
+        }
+        BlockDriverState top = src.root();
+        top.coBlockStatus(offset, bytes, st);
+        return top.backing() != null && !st.has(BlockStatus.ALLOCATED);
+    }
+
+    /** Writes {@code buf[from, to)} to the chunk at {@code off}; without {@code anyData} it reads as zeros. */
+    private void write(long off, int from, int to, ByteBuffer buf, boolean anyData) throws IOException {
+        if (!anyData) {
+            if (!opts.targetIsZero()) {
+                dst.coPwriteZeroes(off + from, to - from, RequestFlags.MAY_UNMAP);
+            }
+        } else if (opts.compress()) {
+            writeCompressed(off, from, to, buf);
+        } else {
+            writeSparse(off, from, to, buf);
+        }
+    }
+
+    private void writeCompressed(long off, int from, int to, ByteBuffer buf) throws IOException {
+        for (int pos = from; pos < to; pos += clusterSize) {
+            int n = Math.min(clusterSize, to - pos);
             if (isZero(buf, pos, n)) {
                 if (!opts.targetIsZero()) {
                     dst.coPwriteZeroes(off + pos, n, RequestFlags.MAY_UNMAP);
@@ -164,20 +204,20 @@ public final class ImageConverter {
         }
     }
 
-    private void writeSparse(long off, int len, ByteBuffer buf) throws IOException {
+    private void writeSparse(long off, int from, int to, ByteBuffer buf) throws IOException {
         long s = opts.sparseSize();
         if (s <= 0) {
-            dst.coPwritev(off, buf, 0, len, 0);
+            dst.coPwritev(off + from, buf, from, to - from, 0);
             return;
         }
         int gran = (int) Math.min(s, chunk);
-        int pos = 0;
-        while (pos < len) {
-            int n = Math.min(gran, len - pos);
+        int pos = from;
+        while (pos < to) {
+            int n = Math.min(gran, to - pos);
             boolean zero = isZero(buf, pos, n);
             int end = pos + n;
-            while (end < len && isZero(buf, end, Math.min(gran, len - end)) == zero) {
-                end += Math.min(gran, len - end);
+            while (end < to && isZero(buf, end, Math.min(gran, to - end)) == zero) {
+                end += Math.min(gran, to - end);
             }
             if (!zero) {
                 dst.coPwritev(off + pos, buf, pos, end - pos, 0);

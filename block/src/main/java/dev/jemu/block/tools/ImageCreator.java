@@ -63,8 +63,9 @@ public final class ImageCreator {
         }
         String b = o.get("backing_file", backing);
         String bf = o.get("backing_fmt", backingFormat);
-        if (b != null && !format.equals("qcow2")) {
-            throw new BlockException("Backing file not supported for file format '" + format + "'");
+        if ((b != null || bf != null) && !format.equals("qcow2")) {
+            throw new BlockException("Backing file " + (b != null ? "" : "format ") + "not supported for file format '"
+                    + format + "'");
         }
         if (b != null && !unsafe) {
             String resolved = BlockGraph.resolveBacking(path, b);
@@ -104,7 +105,8 @@ public final class ImageCreator {
                 }
                 shown.put("size", Long.toString(size));
                 announce(formatting, path, format, shown);
-                createRaw(path, size, p);
+                // As qemu's file driver, the file is a whole number of 512-byte sectors.
+                createRaw(path, (size + 511) & ~511L, p);
             }
             case "qcow2" -> {
                 Qcow2Params q = Qcow2Params.parse(o);
@@ -128,13 +130,16 @@ public final class ImageCreator {
                 shown.put("size", Long.toString((size + 511) & ~511L));
                 if (b != null) {
                     shown.put("backing_file", b);
-                    if (bf != null) {
-                        shown.put("backing_fmt", bf);
-                    }
+                }
+                if (bf != null) {
+                    shown.put("backing_fmt", bf);
                 }
                 shown.put("lazy_refcounts", lazy ? "on" : "off");
                 shown.put("refcount_bits", Integer.toString(refBits));
                 announce(formatting, path, format, shown);
+                if (b == null && bf != null) {
+                    throw new BlockException("Backing format cannot be used without backing file");
+                }
                 Qcow2Create.create(path, new Qcow2Create.Options(size, cs, version, refBits, lazy, p, b,
                         b == null ? null : bf));
             }

@@ -14,8 +14,9 @@ import java.util.List;
 import java.util.concurrent.Callable;
 
 /**
- * {@code convert [-c] [-p] [-q] [-n [--target-is-zero]] [-W] [-f fmt] [-O fmt] [-o options] [-S size] [-m n] [-t cache]
- * [-T cache] source output}.
+ * {@code convert [-c] [-p] [-q] [-n [--target-is-zero]] [-W] [-f fmt] [-O fmt] [-B backing_file -F backing_fmt]
+ * [-o options] [-S size] [-m n] [-t cache] [-T cache] source output}. With {@code -B} the output
+ * gets that backing file and only what the source's top image holds is copied.
  */
 @Command(name = "convert", description = "Convert an image to another format.")
 final class ConvertCommand implements Callable<Integer> {
@@ -25,6 +26,11 @@ final class ConvertCommand implements Callable<Integer> {
     String outFormat;
     @Option(names = "-o", description = "output format options")
     List<String> options;
+    @Option(names = "-B", paramLabel = "backing_file",
+            description = "backing file of the output: only what the source's top image holds is copied")
+    String backing;
+    @Option(names = "-F", paramLabel = "backing_fmt", description = "format of the output's backing file")
+    String backingFormat;
     @Option(names = "-c", description = "compress the output (qcow2)")
     boolean compress;
     @Option(names = "-p", description = "show progress")
@@ -74,9 +80,9 @@ final class ConvertCommand implements Callable<Integer> {
         BlockDriverState src = ImgSupport.open(source, format, true, srcCache, forceShare.forceShare);
         try {
             BlockBackend in = ImgSupport.backend(src, false, srcCache);
+            checkBacking();
             if (!noCreate) {
-                String opts = options == null ? null : String.join(",", options);
-                ImageCreator.create(target, outFormat, src.length(), opts, null, null, false, null);
+                create(src.length());
             }
             BlockDriverState dst = ImgSupport.open(target, outFormat, false, cache);
             BlockBackend out = ImgSupport.backend(dst, true, cache);
@@ -87,7 +93,7 @@ final class ConvertCommand implements Callable<Integer> {
                 boolean show = progress && !quiet.quiet;
                 java.util.function.DoubleConsumer bar = ImgSupport.progressPrinter(System.out);
                 ImageConverter.run(in, out, new ImageConverter.Options(compress, sparseSize, coroutines, outOfOrder,
-                        !noCreate || targetIsZero, show ? bar : null));
+                        targetIsZero || (!noCreate && backing == null), show ? bar : null, backing != null));
                 if (show) {
                     bar.accept(100.0);
                     System.out.println();
@@ -99,5 +105,42 @@ final class ConvertCommand implements Callable<Integer> {
             src.close();
         }
         return 0;
+    }
+
+    /** qemu-img's checks of {@code -B} and {@code -F}, made once the source is open. */
+    private void checkBacking() throws BlockException {
+        if (backing != null && !outFormat.equals("qcow2")) {
+            throw new BlockException("Backing file not supported for file format '" + outFormat + "'");
+        }
+        if (backingFormat != null && !outFormat.equals("qcow2")) {
+            throw new BlockException("Backing file format not supported for file format '" + outFormat + "'");
+        }
+        if (backing != null && backingFormat == null) {
+            throw new BlockException("Use of backing file requires explicit backing format");
+        }
+    }
+
+    /**
+     * Creates the output; {@code -B}/{@code -F} take the place of {@code backing_file} and
+     * {@code backing_fmt} in {@code -o}. The backing file is not opened here: the output's open
+     * reports one that cannot be.
+     */
+    private void create(long size) throws java.io.IOException {
+        String opts = options == null ? null : String.join(",", options);
+        if (backing != null) {
+            opts = (opts == null ? "" : opts + ",") + "backing_file=" + backing.replace(",", ",,")
+                    + ",backing_fmt=" + backingFormat.replace(",", ",,");
+        } else if (backingFormat != null) {
+            opts = (opts == null ? "" : opts + ",") + "backing_fmt=" + backingFormat.replace(",", ",,");
+        }
+        try {
+            ImageCreator.create(target(), outFormat, size, opts, null, null, backing != null, null);
+        } catch (BlockException e) {
+            throw ImgSupport.creationFailed(e, target(), "error while converting " + outFormat);
+        }
+    }
+
+    private String target() {
+        return files.get(1);
     }
 }

@@ -10,9 +10,6 @@ import dev.jemu.block.tools.ImageFiles;
 
 import java.io.IOException;
 import java.io.PrintStream;
-import java.math.BigDecimal;
-import java.math.MathContext;
-import java.math.RoundingMode;
 
 /** Shared pieces of the jemu-img commands: opening images, qemu-img's number formats, progress. */
 final class ImgSupport {
@@ -32,7 +29,7 @@ final class ImgSupport {
      */
     static BlockDriverState open(String filename, String format, boolean readOnly, String cache, boolean forceShare)
             throws IOException {
-        return BlockGraph.open(options(filename, format, readOnly, cache, forceShare));
+        return openGraph(filename, options(filename, format, readOnly, cache, forceShare));
     }
 
     /** As {@link #open(String, String, boolean, String, boolean)}, with the file's {@code aio=} mode (qemu-img's {@code -i}). */
@@ -42,7 +39,7 @@ final class ImgSupport {
         if (!dev.jemu.block.nbd.NbdAddress.isUri(filename)) {
             o.put("file.aio", aio);
         }
-        return BlockGraph.open(o);
+        return openGraph(filename, o);
     }
 
     /**
@@ -55,7 +52,23 @@ final class ImgSupport {
         if (repair) {
             o.put(BlockGraph.CHECK_REPAIR, "on");
         }
-        return BlockGraph.open(o);
+        return openGraph(filename, o);
+    }
+
+    /**
+     * Opens the graph {@code o} describes; as qemu-img, a backing file that cannot be opened is
+     * reported under the image's name: {@code Could not open 'top.qcow2': Could not open backing
+     * file: ...}.
+     */
+    private static BlockDriverState openGraph(String filename, BlockOptions o) throws IOException {
+        try {
+            return BlockGraph.open(o);
+        } catch (BlockException e) {
+            if (e.getMessage() != null && e.getMessage().startsWith("Could not open backing file")) {
+                throw new BlockException("Could not open '" + filename + "': " + e.getMessage(), e);
+            }
+            throw e;
+        }
     }
 
     private static BlockOptions options(String filename, String format, boolean readOnly, String cache, boolean forceShare)
@@ -72,6 +85,17 @@ final class ImgSupport {
         return o;
     }
 
+    /**
+     * An image-creation error of {@link dev.jemu.block.tools.ImageCreator} ({@code PATH: reason})
+     * as a command that creates its output reports it: {@code PATH: <doing>: reason}, e.g.
+     * {@code out.qcow2: error while converting qcow2: ...}.
+     */
+    static BlockException creationFailed(BlockException e, String path, String doing) {
+        String prefix = path + ": ";
+        String reason = e.getMessage().startsWith(prefix) ? e.getMessage().substring(prefix.length()) : e.getMessage();
+        return new BlockException(prefix + doing + ": " + reason, e);
+    }
+
     /** A backend over {@code bs} with read (and optionally write and resize) permission. */
     static BlockBackend backend(BlockDriverState bs, boolean write, String cache) throws BlockException {
         int perms = BlockBackend.PERM_READ | (write ? BlockBackend.PERM_WRITE | BlockBackend.PERM_RESIZE : 0);
@@ -83,23 +107,71 @@ final class ImgSupport {
         return BlockOptions.parseSize(what, text);
     }
 
-    /** qemu's size_to_str: three significant digits and a binary unit ("1 GiB", "1.26 MiB"). */
+    /**
+     * qemu's size_to_str: the size in the largest binary unit that keeps it below 1000 (so
+     * 1000 KiB is "0.977 MiB"), printed as C's {@code "%.3g"}: three significant digits of the
+     * exact binary value rounded half to even ("1.12 MiB" for 1.125 MiB), trailing zeros
+     * dropped, and "1e+03" when rounding reaches 1000.
+     */
     static String humanSize(long bytes) {
         double val = bytes;
         int exp = bytes == 0 ? 0 : Math.getExponent(val / (1000.0 / 1024.0)) + 1;
-        int i = Math.max(0, (exp - 1) / 10);
-        i = Math.min(i, SUFFIXES.length - 1);
+        int i = Math.min(Math.max(0, (exp - 1) / 10), SUFFIXES.length - 1);
         double scaled = val / Math.pow(2, i * 10);
-        String num = new BigDecimal(scaled).round(new MathContext(3)).stripTrailingZeros().toPlainString();
-        return num + " " + SUFFIXES[i];
+        // 0.9765625 <= scaled < 1000 (or 0): the digits after the point that make three significant
+        int decimals = scaled >= 100 ? 0 : scaled >= 10 ? 1 : scaled >= 1 || scaled == 0 ? 2 : 3;
+        long digits = roundHalfEven(scaled, decimals);
+        if (digits == 1000 && decimals == 0) {
+            return "1e+03 " + SUFFIXES[i];
+        }
+        if (digits == 1000) {
+            digits = 100;
+            decimals--;
+        }
+        while (decimals > 0 && digits % 10 == 0) {
+            digits /= 10;
+            decimals--;
+        }
+        return fixed(digits, decimals) + " " + SUFFIXES[i];
     }
 
     /**
      * {@code value} with two decimals as C's {@code printf("%.2f")} prints it: the exact binary
      * value rounded half to even (3.125 is "3.12"), where Java's format rounds half up.
+     * {@code value} is at least 0 and below 2^45.
      */
     static String twoDecimals(double value) {
-        return new BigDecimal(value).setScale(2, RoundingMode.HALF_EVEN).toPlainString();
+        return fixed(roundHalfEven(value, 2), 2);
+    }
+
+    /**
+     * {@code value * 10^decimals} rounded to an integer, half to even, from the exact binary value
+     * of {@code value} (the product's rounding error is recovered with a fused multiply-add).
+     * {@code value} is at least 0 and {@code value * 10^decimals} below 2^52.
+     */
+    private static long roundHalfEven(double value, int decimals) {
+        double scale = Math.pow(10, decimals);
+        double p = value * scale;
+        double error = Math.fma(value, scale, -p);
+        double floor = Math.floor(p);
+        double frac = p - floor;
+        long n = (long) floor;
+        if (frac > 0.5 || (frac == 0.5 && (error > 0 || (error == 0 && (n & 1) == 1)))) {
+            n++;
+        }
+        return n;
+    }
+
+    /** {@code digits / 10^decimals} in plain notation with exactly {@code decimals} decimals. */
+    private static String fixed(long digits, int decimals) {
+        if (decimals == 0) {
+            return Long.toString(digits);
+        }
+        String s = Long.toString(digits);
+        if (s.length() <= decimals) {
+            s = "0".repeat(decimals - s.length() + 1) + s;
+        }
+        return s.substring(0, s.length() - decimals) + "." + s.substring(s.length() - decimals);
     }
 
     /** An offset as qemu-img map prints it: "0" or "0x1f000". */

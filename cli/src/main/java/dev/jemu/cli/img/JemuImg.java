@@ -23,15 +23,39 @@ import java.util.concurrent.Callable;
  * Runs on the thread that calls {@link #run}.
  */
 @Command(name = "jemu-img", version = "jemu-img 0.1.0",
-        description = "Disk image utility (qemu-img compatible).",
-        subcommands = {CreateCommand.class, InfoCommand.class, CheckCommand.class, ConvertCommand.class,
-                MapCommand.class, CompareCommand.class, ResizeCommand.class, RebaseCommand.class,
-                CommitCommand.class, SnapshotCommand.class, BenchCommand.class, MeasureCommand.class})
+        description = "Disk image utility (qemu-img compatible).")
 public final class JemuImg implements Callable<Integer> {
     static final String HINT = "Try 'jemu-img --help' for more information";
 
+    /**
+     * The subcommands, in the order {@code --help} lists them. Only the one a command line
+     * names is built (picocli reflects over a command's annotations when it is added, which
+     * costs start-up time); all of them when it names none or an unknown one.
+     */
+    private static final List<String> COMMANDS = List.of("create", "info", "check", "convert", "dd", "map",
+            "compare", "resize", "rebase", "commit", "snapshot", "bench", "measure");
+
+    private static Callable<Integer> command(String name) {
+        return switch (name) {
+            case "create" -> new CreateCommand();
+            case "info" -> new InfoCommand();
+            case "check" -> new CheckCommand();
+            case "convert" -> new ConvertCommand();
+            case "dd" -> new DdCommand();
+            case "map" -> new MapCommand();
+            case "compare" -> new CompareCommand();
+            case "resize" -> new ResizeCommand();
+            case "rebase" -> new RebaseCommand();
+            case "commit" -> new CommitCommand();
+            case "snapshot" -> new SnapshotCommand();
+            case "bench" -> new BenchCommand();
+            case "measure" -> new MeasureCommand();
+            default -> throw new IllegalArgumentException(name);
+        };
+    }
+
     /** qemu-img 7.2's subcommands that jemu-img does not have. */
-    private static final Set<String> QEMU_ONLY_COMMANDS = Set.of("amend", "bitmap", "dd");
+    private static final Set<String> QEMU_ONLY_COMMANDS = Set.of("amend", "bitmap");
 
     /** Per subcommand, qemu-img 7.2's options that jemu-img does not have. */
     private static final Map<String, List<String>> QEMU_ONLY_OPTIONS = Map.ofEntries(
@@ -42,11 +66,16 @@ public final class JemuImg implements Callable<Integer> {
             Map.entry("commit", List.of("--object", "--image-opts", "-b", "-r")),
             Map.entry("compare", List.of("--object", "--image-opts", "-p")),
             Map.entry("convert", List.of("--object", "--image-opts", "--target-image-opts",
-                    "--bitmaps", "--salvage", "-C", "-B", "-F", "-l", "-r")),
+                    "--bitmaps", "--salvage", "-C", "-l", "-r")),
             Map.entry("snapshot", List.of("--object", "--image-opts", "-a", "-c", "-d")),
             Map.entry("rebase", List.of("--object", "--image-opts", "-T")),
             Map.entry("resize", List.of("--object", "--image-opts")),
-            Map.entry("measure", List.of("--object", "--image-opts", "-l")));
+            Map.entry("measure", List.of("--object", "--image-opts", "-l")),
+            Map.entry("dd", List.of("--object", "--image-opts")));
+
+    /** Why an option of {@link #QEMU_ONLY_OPTIONS} is missing, where that is not obvious. */
+    private static final Map<String, String> WHY_NOT = Map.of(
+            "convert -l", "jemu-img does not read internal snapshots yet");
 
     @Option(names = {"-h", "--help"}, usageHelp = true, scope = ScopeType.INHERIT,
             description = "display this help and exit")
@@ -63,7 +92,18 @@ public final class JemuImg implements Callable<Integer> {
     /** Runs the tool; returns the exit status. */
     public static int run(String... args) {
         CommandLine cl = new CommandLine(new JemuImg());
-        String[] rest = ResizeCommand.takeSize(cl.getSubcommands().get("resize").getCommand(), args);
+        String first = args.length > 0 ? args[0] : "";
+        if (COMMANDS.contains(first)) {
+            cl.addSubcommand(first, command(first));
+        } else if (!first.equals("-V") && !first.equals("--version")) {
+            for (String name : COMMANDS) {
+                cl.addSubcommand(name, command(name));
+            }
+        }
+        String[] rest = args;
+        if (cl.getSubcommands().get("resize") != null) {
+            rest = ResizeCommand.takeSize(cl.getSubcommands().get("resize").getCommand(), args);
+        }
         cl.setParameterExceptionHandler((ex, a) -> {
             System.err.println("jemu-img: " + usageMessage(ex, a));
             System.err.println(HINT);
@@ -87,7 +127,8 @@ public final class JemuImg implements Callable<Integer> {
             if (u.isUnknownOption() || arg.startsWith("-")) {
                 for (String name : QEMU_ONLY_OPTIONS.getOrDefault(command, List.of())) {
                     if (arg.equals(name) || arg.startsWith(name + "=") || (!name.startsWith("--") && arg.startsWith(name))) {
-                        return "'" + command + " " + name + "' is not supported";
+                        String why = WHY_NOT.get(command + " " + name);
+                        return "'" + command + " " + name + "' is not supported" + (why == null ? "" : ": " + why);
                     }
                 }
                 return "unrecognized option '" + arg + "'";

@@ -99,8 +99,6 @@ class ImgCommandLineTest {
     @Test
     void optionsJemuImgDoesNotHaveAreNamed() {
         String[][] cases = {
-            {"convert -B", "convert", "-B", "base.qcow2", "a", "b"},
-            {"convert -l", "convert", "-l", "snap1", "a", "b"},
             {"snapshot -c", "snapshot", "-c", "s1", "a"},
             {"snapshot -a", "snapshot", "-a", "s1", "a"},
             {"snapshot -d", "snapshot", "-d", "s1", "a"},
@@ -110,6 +108,8 @@ class ImgCommandLineTest {
             ImgRun r = ImgRun.jemu(java.util.Arrays.copyOfRange(c, 1, c.length));
             assertEquals(new ImgRun(1, "", "jemu-img: '" + c[0] + "' is not supported\n" + JemuImg.HINT + "\n"), r);
         }
+        assertEquals(new ImgRun(1, "", "jemu-img: 'convert -l' is not supported: jemu-img does not read internal"
+                + " snapshots yet\n" + JemuImg.HINT + "\n"), ImgRun.jemu("convert", "-l", "snap1", "a", "b"));
         ImgRun r = ImgRun.jemu("amend", "-o", "compat=1.1", "a");
         assertEquals(new ImgRun(1, "", "jemu-img: 'amend' is not supported\n" + JemuImg.HINT + "\n"), r);
     }

@@ -53,6 +53,13 @@ class ImgCreateTest {
     }
 
     @Test
+    void aBackingFormatNeedsABackingFile() throws Exception {
+        sameAsQemu("t.qcow2", "-f", "qcow2", "-F", "qcow2", "@/t.qcow2", "1M");
+        sameAsQemu("t.qcow2", "-f", "qcow2", "-o", "backing_fmt=raw", "@/t.qcow2", "1M");
+        sameAsQemu("t.raw", "-f", "raw", "-F", "qcow2", "@/t.raw", "1M");
+    }
+
+    @Test
     void errorsNameTheImage() throws Exception {
         sameAsQemu("t.qcow2", "-f", "qcow2", "-b", "@/none.qcow2", "-F", "qcow2", "@/t.qcow2");
         sameAsQemu("t.qcow2", "-f", "qcow2", "-b", "@/none.qcow2", "@/t.qcow2", "1M");

@@ -6,6 +6,21 @@ package dev.jemu.core.x86;
  * A test program's text jumps over them and defines {@code res} (16 bytes) itself.
  */
 final class X87DumpRoutines {
+    /**
+     * The text of the test resource {@code name} beside these classes: the QEMU outputs
+     * ({@code *.qemu.txt}) and operand tables ({@code *.table.asm}) of the vector tests.
+     */
+    static String resource(String name) {
+        try (var in = X87DumpRoutines.class.getResourceAsStream(name)) {
+            if (in == null) {
+                throw new IllegalStateException("missing test resource " + name);
+            }
+            return new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
     static final String NASM = """
             ; prints FSW, then ST0 (sign/exponent, significand), then pops
             dump:

@@ -67,25 +67,11 @@ class X87TranscendentalTest {
             res: dq 0, 0
             """;
 
-    /** Output of PROGRAM under qemu-system-x86_64 7.2 (line 4 replaced by the SDM's answer, see above). */
-    private static final String QEMU_OUTPUT = """
-            3800 3ffe d76aa47848677000
-            3800 3ffe 8a51407da8346000
-            3c00 4062 c9f2c9cd04675000
-            3801 ffff c000000000000000
-            3820 3ffd d413cccfe7799211
-            3820 bffd 95f619980c4336f7
-            3000 3fff 8000000000000000
-            3800 3ffe 8bda7adf9a3a5000
-            3000 3ffe 8a51407da8346000
-            3800 3ffe d76aa47848677000
-            3820 3ffe c90fdaa22168c235
-            3820 4000 ab63739cbfad72cc
-            3800 4002 9000000000000000
-            3820 4002 9f73da38d9d4a83f
-            3820 3ffd a4d3c25e68dc57f2
-            3804 ffff 8000000000000000
-            """;
+    /**
+     * Output of PROGRAM under qemu-system-x86_64 7.2, from the test resource of that name (line 4
+     * replaced by the SDM's answer, see above).
+     */
+    private static final String QEMU_OUTPUT = X87DumpRoutines.resource("X87TranscendentalTest.qemu.txt");
 
     /** Lines computed to 64 bits by QEMU and approximated by jemu. */
     private static final java.util.Set<Integer> APPROXIMATE = java.util.Set.of(5, 6, 11, 12, 13, 14, 15);

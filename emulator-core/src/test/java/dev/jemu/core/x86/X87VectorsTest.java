@@ -373,72 +373,8 @@ class X87VectorsTest {
             env:    times 28 db 0
             """;
 
-    /** Output of PROGRAM under qemu-system-x86_64 7.2. */
-    private static final String QEMU_OUTPUT = """
-            3820 3ffd aaaaaaaaaaaaaaab
-            3820 3ffd aaaaab0000000000
-            3820 3ffd aaaaaaaaaaaaa800
-            3820 3ffd aaaaaaaaaaaaaaaa
-            3820 3ffd aaaaaaaaaaaaaaab
-            3820 3ffd aaaaaaaaaaaaaaaa
-            3820 3fff b504f333f9de6484
-            3820 3fff b504f333f9de6485
-            3820 41f1 9c69a97284b57a00
-            3820 3ffd 999999999999a000
-            3800 3ffd 9999999999999c00
-            3800 3ffc ccccccccccccc800
-            3800 3ffc ccccccccccccc800
-            3800 3fc0 8000000000000000
-            3800 bfc0 8000000000000000
-            3828 7fff 8000000000000000
-            3828 7ffe ffffffffffffffff
-            3830 0000 0000000000000000
-            3800 0000 4000000000000000
-            3801 ffff c000000000000000
-            3804 ffff 8000000000000000
-            3c01 ffff c000000000000000
-            7200 3fff 8000000000000000
-            3000 bfff 8000000000000000
-            7200 4000 8000000000000000
-            3400 43ba f353a08a77998000
-            3820 4000 8000000000000000
-            3820 4001 8000000000000000
-            3820 c000 c000000000000000
-            3820 4000 c000000000000000
-            3000 400a a000000000000000
-            3000 3fff ccccccccccccd000
-            3800 c001 8000000000000000
-            0020 8000000000000002
-            3820 0000000000000004
-            0001 8000000000000000
-            0020 00000000fffffffe
-            3800 403d fffffffffffffffe
-            3820 ffffffff3eaaaaab
-            0020 3fd5555555555555
-            0020 000000003eaaaaaa
-            0028 000000007f800000
-            0030 0000000000000000
-            3100 0000 0000000000000000
-            3900 3fff 8000000000000000
-            3800 3fff 8000000000000000
-            7500 3fff 8000000000000000
-            7501 3fff 8000000000000000
-            3000 8000000000000003
-            3800 0000000000000003
-            3800 3fff 8000000000000000
-            3c00 4000 c90fdaa22168c235
-            3800 4000 c90fdaa22168c235
-            3800 4000 d49a784bcd1b8afe
-            3e00 bffe b17217f7d1cf79ac
-            3c00 0001 8000000000000000
-            3820 3fff 8000000000000000
-            3800 0000 0000000000000002
-            3800 c034 af715175ad2e1c00
-            0020 2345678901234564
-            0020 0000800000000002
-            0001 c00000000000ffff
-            3000 00001fff00003000
-            """;
+    /** Output of PROGRAM under qemu-system-x86_64 7.2, from the test resource of that name. */
+    private static final String QEMU_OUTPUT = X87DumpRoutines.resource("X87VectorsTest.qemu.txt");
 
     static String maskQemuGaps(String out) {
         StringBuilder sb = new StringBuilder();
