@@ -376,7 +376,7 @@ public final class Qcow2Check {
                     messages.add("Repairing OFLAG_COPIED L2 cluster: l1_index=" + i + " l1_entry="
                             + Long.toHexString(e) + " refcount=" + rc);
                     img.l2Cache.flush();
-                    img.writeL1Entry(i, rc == 1 ? e | Qcow2Driver.OFLAG_COPIED : e & ~Qcow2Driver.OFLAG_COPIED);
+                    img.map.writeL1Entry(i, rc == 1 ? e | Qcow2Driver.OFLAG_COPIED : e & ~Qcow2Driver.OFLAG_COPIED);
                     fixed[0]++;
                 } else {
                     corruption("ERROR OFLAG_COPIED L2 cluster: l1_index=" + i + " l1_entry=" + Long.toHexString(e)
