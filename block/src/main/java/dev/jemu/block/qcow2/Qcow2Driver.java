@@ -107,9 +107,13 @@ public final class Qcow2Driver implements BlockDriver {
 
     /**
      * Opens the qcow2 image stored in {@code file}; with {@code forRepair} (qemu-img's check
-     * open) a writable open accepts what only {@link #check} can find or repair: the corrupt
-     * flag, a dirty image (left to the check), refcount table entries that are unaligned, past
-     * the end of the file or overlap other metadata, and snapshot entries with too much extra data. Use such a driver for {@link #check} only.
+     * open: read-only for {@code check}, writable for {@code check -r}) the open accepts what
+     * only {@link #check} can find or repair, as qemu-img check does: L1, refcount and snapshot
+     * tables past the end of the file (read as zeros), a refcount table of no clusters, a
+     * snapshot table over the header, and, writable, the corrupt flag, a dirty image (left to
+     * the check), refcount table entries that are unaligned, past the end of the file or overlap
+     * other metadata, and snapshot entries with too much extra data. Use such a driver for
+     * {@link #check} only.
      */
     public static Qcow2Driver open(BlockDriverState file, boolean readOnly, BackingOpener opener,
                                    Boolean lazyOverride, boolean forRepair) throws IOException {
@@ -124,10 +128,10 @@ public final class Qcow2Driver implements BlockDriver {
             int n = (int) Math.min(fileSize, 1L << cb);
             ByteBuffer full = ByteBuffer.allocate(n);
             SyncIo.run(() -> file.coPreadv(0, full, 0, n));
-            return openWith(file, Qcow2Header.parse(full, fileSize, name), readOnly, opener, lazyOverride,
+            return openWith(file, Qcow2Header.parse(full, fileSize, name, forRepair), readOnly, opener, lazyOverride,
                     forRepair);
         }
-        return openWith(file, Qcow2Header.parse(head, fileSize, name), readOnly, opener, lazyOverride, forRepair);
+        return openWith(file, Qcow2Header.parse(head, fileSize, name, forRepair), readOnly, opener, lazyOverride, forRepair);
     }
 
     private static Qcow2Driver openWith(BlockDriverState file, Qcow2Header h, boolean readOnly,

@@ -30,14 +30,16 @@ final class Qcow2Open {
         d.l2Cache.setDependency(d::flushRefcountsForOrdering);
         d.snapshots = List.of();
         if (d.header.nbSnapshots > 0) {
-            long len = Math.min(fileSize - d.header.snapshotsOffset, Qcow2Snapshot.maxTableBytes(d.header.nbSnapshots));
+            long len = Math.max(0, Math.min(fileSize - d.header.snapshotsOffset,
+                    Qcow2Snapshot.maxTableBytes(d.header.nbSnapshots)));
             if (len > (64L << 20)) {
                 len = 64L << 20;
             }
             ByteBuffer st = ByteBuffer.allocate((int) len);
             long off = d.header.snapshotsOffset;
             SyncIo.run(() -> d.file.coPreadv(off, st, 0, st.capacity()));
-            d.snapshots = Qcow2Snapshot.parseTable(st, d.header.nbSnapshots, d.name, d.forRepair);
+            d.snapshots = Qcow2Snapshot.parseTable(st, d.header.nbSnapshots, d.name, d.forRepair,
+                    d.forRepair && !d.readOnly);
         }
         d.lazyRefcounts = lazyOverride != null ? lazyOverride
                 : (d.header.compatible & Qcow2Header.COMPAT_LAZY_REFCOUNTS) != 0;
@@ -111,13 +113,15 @@ final class Qcow2Open {
         }
     }
 
+    /** Reads a table; on a check open the part past the end of the file reads as zeros, as in QEMU. */
     private static long[] readTable(Qcow2Driver d, long offset, int entries) throws IOException {
         long[] t = new long[entries];
         if (entries == 0) {
             return t;
         }
         ByteBuffer b = ByteBuffer.allocate(entries * 8);
-        SyncIo.run(() -> d.file.coPreadv(offset, b, 0, b.capacity()));
+        int n = d.forRepair ? (int) Math.max(0, Math.min(b.capacity(), d.file.length() - offset)) : b.capacity();
+        SyncIo.run(() -> d.file.coPreadv(offset, b, 0, n));
         b.asLongBuffer().get(t);
         return t;
     }

@@ -51,11 +51,7 @@ final class ImgSupport {
      */
     static BlockDriverState openForCheck(String filename, String format, boolean repair, String cache, boolean forceShare)
             throws IOException {
-        BlockOptions o = options(filename, format, !repair, cache, forceShare);
-        if (repair) {
-            o.put(BlockGraph.CHECK_REPAIR, "on");
-        }
-        return BlockGraph.open(o);
+        return BlockGraph.open(options(filename, format, !repair, cache, forceShare).put(BlockGraph.CHECK_REPAIR, "on"));
     }
 
     private static BlockOptions options(String filename, String format, boolean readOnly, String cache, boolean forceShare)
