@@ -79,7 +79,8 @@ public final class Qcow2Driver implements BlockDriver {
     final Qcow2ClusterMap map = new Qcow2ClusterMap(this);
     final Qcow2Write writer = new Qcow2Write(this);
     final Qcow2Zeroes zeroes = new Qcow2Zeroes(this);
-    private final Qcow2Resize resize = new Qcow2Resize(this);
+    final Qcow2Resize resize = new Qcow2Resize(this);
+    private final Qcow2Snapshots snapshotOps = new Qcow2Snapshots(this);
 
     private Qcow2Driver(BlockDriverState file, Qcow2Header header, boolean readOnly, boolean forRepair) {
         this.file = file;
@@ -492,6 +493,42 @@ public final class Qcow2Driver implements BlockDriver {
                 setIncompatible(header.incompatible & ~marks);
             }
             return r;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Creates internal snapshot {@code name} of the active layer, dated {@code dateSec} and
+     * {@code dateNsec}, with the next numeric id. Coroutine function.
+     */
+    public void snapshotCreate(String name, long dateSec, long dateNsec) throws IOException {
+        snapshotOperation(() -> snapshotOps.create(name, dateSec, dateNsec));
+    }
+
+    /** Reverts the active layer to the snapshot with id or else name {@code idOrName}. Coroutine function. */
+    public void snapshotApply(String idOrName) throws IOException {
+        snapshotOperation(() -> snapshotOps.apply(idOrName));
+    }
+
+    /** Deletes the first snapshot named {@code name}. Coroutine function. */
+    public void snapshotDelete(String name) throws IOException {
+        snapshotOperation(() -> snapshotOps.delete(name));
+    }
+
+    /** A metadata operation run under the lock. */
+    @FunctionalInterface
+    private interface MetadataOp {
+        void run() throws IOException;
+    }
+
+    private void snapshotOperation(MetadataOp op) throws IOException {
+        if (readOnly) {
+            throw new BlockException(name + ": the image is read-only");
+        }
+        lock.lock();
+        try {
+            op.run();
         } finally {
             lock.unlock();
         }

@@ -71,6 +71,7 @@ public final class Qcow2Header {
     static final int OFF_L1_OFFSET = 40;
     static final int OFF_REFTABLE_OFFSET = 48;
     static final int OFF_REFTABLE_CLUSTERS = 56;
+    static final int OFF_NB_SNAPSHOTS = 60;
     static final int OFF_INCOMPAT = 72;
     static final int OFF_AUTOCLEAR = 88;
 

@@ -70,7 +70,7 @@ final class Qcow2Resize {
     }
 
     /** Replaces the L1 table by one of at least {@code entries} entries. Under the lock. */
-    private void growL1(long entries) throws IOException {
+    void growL1(long entries) throws IOException {
         long wanted = Math.max(entries, d.l1.length + d.l1.length / 2);
         wanted = Math.min(Math.max(wanted, entries), Qcow2Header.MAX_L1_BYTES / 8);
         if (entries > Qcow2Header.MAX_L1_BYTES / 8) {

@@ -20,11 +20,18 @@ import java.util.List;
  * @param vmClockNsec guest clock at creation
  * @param vmStateSize size of the saved VM state
  * @param icount instruction count, or -1 when absent
+ * @param diskSize the virtual disk size when the snapshot was taken, or -1 when absent
  * @param entryBytes bytes the entry occupies in the table, padding included
  * @param extraBytes bytes of extra data the entry carries
+ * @param unknownExtra extra data past the fields this version knows (at most {@link #MAX_EXTRA}
+ *                     bytes in all), kept when the table is rewritten
  */
 record Qcow2Snapshot(long l1Offset, int l1Size, String id, String name, long dateSec, long dateNsec,
-                     long vmClockNsec, long vmStateSize, long icount, int entryBytes, int extraBytes) {
+                     long vmClockNsec, long vmStateSize, long icount, long diskSize, int entryBytes,
+                     int extraBytes, byte[] unknownExtra) {
+
+    /** Extra data this version writes: large VM state size, disk size, instruction count. */
+    static final int KNOWN_EXTRA = 24;
 
     /** Extra data a version 3 entry must carry: the large VM state size and the disk size. */
     static final int V3_EXTRA = 16;
@@ -72,18 +79,23 @@ record Qcow2Snapshot(long l1Offset, int l1Size, String id, String name, long dat
             if (pos + entryLen > table.limit() && !forCheck) {
                 throw new BlockException(pre + "entry " + i + " extends beyond the end of the file");
             }
-            ByteBuffer ex = ByteBuffer.wrap(bytes(table, pos + 40, Math.min(extra, 24)));
+            ByteBuffer ex = ByteBuffer.wrap(bytes(table, pos + 40, Math.min(extra, KNOWN_EXTRA)));
             long icount = -1;
+            long diskSize = -1;
             if (extra >= 8) {
                 vmState = ex.getLong(0);
+            }
+            if (extra >= 16) {
+                diskSize = ex.getLong(8);
             }
             if (extra >= 24) {
                 icount = ex.getLong(16);
             }
+            byte[] unknown = bytes(table, pos + 40 + KNOWN_EXTRA, Math.max(0, Math.min(extra, MAX_EXTRA) - KNOWN_EXTRA));
             byte[] id = bytes(table, pos + 40 + extra, idLen);
             byte[] name = bytes(table, pos + 40 + extra + idLen, nameLen);
             out.add(new Qcow2Snapshot(l1Offset, l1Size, cString(id), cString(name), dateSec, dateNsec, vmClock,
-                    vmState, icount, (entryLen + 7) & ~7, extra));
+                    vmState, icount, diskSize, (entryLen + 7) & ~7, extra, unknown));
             pos += (entryLen + 7) & ~7;
         }
         return out;
@@ -130,5 +142,27 @@ record Qcow2Snapshot(long l1Offset, int l1Size, String id, String name, long dat
     /** Bytes of a table holding at most {@code count} entries, for bounding the read. */
     static long maxTableBytes(int count) {
         return (long) count * (40 + MAX_EXTRA + 65535 * 2 + 8);
+    }
+
+    /**
+     * This entry as the table stores it, padded to 8 bytes: the extra data holds the large VM
+     * state size, the disk size ({@code currentSize} if the entry had none) and the instruction
+     * count, then the unknown extra data kept from the entry read.
+     */
+    byte[] toBytes(long currentSize) {
+        byte[] idBytes = id.getBytes(StandardCharsets.UTF_8);
+        byte[] nameBytes = name.getBytes(StandardCharsets.UTF_8);
+        int extra = KNOWN_EXTRA + unknownExtra.length;
+        int len = 40 + extra + idBytes.length + nameBytes.length;
+        ByteBuffer b = ByteBuffer.allocate((len + 7) & ~7);
+        b.putLong(0, l1Offset).putInt(8, l1Size).putShort(12, (short) idBytes.length)
+                .putShort(14, (short) nameBytes.length).putInt(16, (int) dateSec).putInt(20, (int) dateNsec)
+                .putLong(24, vmClockNsec).putInt(32, (int) Math.min(vmStateSize, 0xffffffffL)).putInt(36, extra)
+                .putLong(40, vmStateSize).putLong(48, diskSize >= 0 ? diskSize : currentSize)
+                .putLong(56, icount);
+        b.put(40 + KNOWN_EXTRA, unknownExtra);
+        b.put(40 + extra, idBytes);
+        b.put(40 + extra + idBytes.length, nameBytes);
+        return b.array();
     }
 }

@@ -43,7 +43,7 @@ public final class JemuImg implements Callable<Integer> {
             Map.entry("compare", List.of("--object", "--image-opts", "-p")),
             Map.entry("convert", List.of("--object", "--image-opts", "--target-image-opts",
                     "--bitmaps", "--salvage", "-C", "-B", "-F", "-l", "-r")),
-            Map.entry("snapshot", List.of("--object", "--image-opts", "-a", "-c", "-d")),
+            Map.entry("snapshot", List.of("--object", "--image-opts")),
             Map.entry("rebase", List.of("--object", "--image-opts", "-T")),
             Map.entry("resize", List.of("--object", "--image-opts")),
             Map.entry("measure", List.of("--object", "--image-opts", "-l")));
