@@ -81,6 +81,7 @@ public final class Qcow2Driver implements BlockDriver {
     final Qcow2Zeroes zeroes = new Qcow2Zeroes(this);
     final Qcow2Resize resize = new Qcow2Resize(this);
     private final Qcow2Snapshots snapshotOps = new Qcow2Snapshots(this);
+    private final Qcow2Amend amend = new Qcow2Amend(this);
 
     private Qcow2Driver(BlockDriverState file, Qcow2Header header, boolean readOnly, boolean forRepair) {
         this.file = file;
@@ -503,17 +504,30 @@ public final class Qcow2Driver implements BlockDriver {
      * {@code dateNsec}, with the next numeric id. Coroutine function.
      */
     public void snapshotCreate(String name, long dateSec, long dateNsec) throws IOException {
-        snapshotOperation(() -> snapshotOps.create(name, dateSec, dateNsec));
+        metadataOperation(() -> snapshotOps.create(name, dateSec, dateNsec));
     }
 
     /** Reverts the active layer to the snapshot with id or else name {@code idOrName}. Coroutine function. */
     public void snapshotApply(String idOrName) throws IOException {
-        snapshotOperation(() -> snapshotOps.apply(idOrName));
+        metadataOperation(() -> snapshotOps.apply(idOrName));
     }
 
     /** Deletes the first snapshot named {@code name}. Coroutine function. */
     public void snapshotDelete(String name) throws IOException {
-        snapshotOperation(() -> snapshotOps.delete(name));
+        metadataOperation(() -> snapshotOps.delete(name));
+    }
+
+    /**
+     * Changes the compatibility level to {@code version} (2: qemu 0.10, 3: qemu 1.1), as
+     * {@code amend -o compat=} does. Coroutine function.
+     */
+    public void amendVersion(int version) throws IOException {
+        metadataOperation(() -> amend.setVersion(version));
+    }
+
+    /** Turns lazy refcounts on or off (version 3), as {@code amend -o lazy_refcounts=} does. Coroutine function. */
+    public void amendLazyRefcounts(boolean on) throws IOException {
+        metadataOperation(() -> amend.setLazyRefcounts(on));
     }
 
     /** A metadata operation run under the lock. */
@@ -522,7 +536,7 @@ public final class Qcow2Driver implements BlockDriver {
         void run() throws IOException;
     }
 
-    private void snapshotOperation(MetadataOp op) throws IOException {
+    private void metadataOperation(MetadataOp op) throws IOException {
         if (readOnly) {
             throw new BlockException(name + ": the image is read-only");
         }

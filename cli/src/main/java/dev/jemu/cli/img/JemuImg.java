@@ -26,12 +26,13 @@ import java.util.concurrent.Callable;
         description = "Disk image utility (qemu-img compatible).",
         subcommands = {CreateCommand.class, InfoCommand.class, CheckCommand.class, ConvertCommand.class,
                 MapCommand.class, CompareCommand.class, ResizeCommand.class, RebaseCommand.class,
-                CommitCommand.class, SnapshotCommand.class, BenchCommand.class, MeasureCommand.class})
+                CommitCommand.class, SnapshotCommand.class, BenchCommand.class, MeasureCommand.class,
+                AmendCommand.class})
 public final class JemuImg implements Callable<Integer> {
     static final String HINT = "Try 'jemu-img --help' for more information";
 
     /** qemu-img 7.2's subcommands that jemu-img does not have. */
-    private static final Set<String> QEMU_ONLY_COMMANDS = Set.of("amend", "bitmap", "dd");
+    private static final Set<String> QEMU_ONLY_COMMANDS = Set.of("bitmap", "dd");
 
     /** Per subcommand, qemu-img 7.2's options that jemu-img does not have. */
     private static final Map<String, List<String>> QEMU_ONLY_OPTIONS = Map.ofEntries(
