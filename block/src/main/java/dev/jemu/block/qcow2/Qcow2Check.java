@@ -19,7 +19,8 @@ import java.util.List;
  * same numbers: a table at an unaligned offset is still read and counted, a region reaching a
  * cluster or more past the end of the file is one corruption, reserved bits set in an L1 or L2
  * entry are one corruption each, and a version 3 snapshot entry without the large VM state
- * size and disk size is incomplete.
+ * size and disk size is incomplete; {@code -r all} rewrites the snapshot table so that every
+ * entry carries the disk size and at most the allowed extra data.
  *
  * <p>When the refcount structure itself is unusable (a refcount table past the end of the file,
  * of no clusters or overlapping other metadata, refcount table entries that are damaged, or
@@ -114,15 +115,27 @@ public final class Qcow2Check {
         Qcow2Header h = img.header;
         checkL1(h.l1TableOffset, h.l1Size, true);
         long tableBytes = 0;
+        int snapshotFixes = 0;
         for (int i = 0; i < img.snapshots.size(); i++) {
             Qcow2Snapshot s = img.snapshots.get(i);
             tableBytes += s.entryBytes();
             if (s.extraBytes() > Qcow2Snapshot.MAX_EXTRA) {
-                corruption("ERROR snapshot table entry " + i + " has too much extra metadata (" + s.extraBytes()
-                        + " > " + Qcow2Snapshot.MAX_EXTRA + ")");
+                if (fix == REPAIR_ALL) {
+                    messages.add("Discarding too much extra metadata in snapshot table entry " + i + " ("
+                            + s.extraBytes() + " > " + Qcow2Snapshot.MAX_EXTRA + ")");
+                    snapshotFixes++;
+                } else {
+                    corruption("ERROR snapshot table entry " + i + " has too much extra metadata (" + s.extraBytes()
+                            + " > " + Qcow2Snapshot.MAX_EXTRA + ")");
+                }
             }
             if (h.version >= 3 && s.extraBytes() < Qcow2Snapshot.V3_EXTRA) {
-                corruption("ERROR snapshot table entry " + i + " is incomplete");
+                if (fix == REPAIR_ALL) {
+                    messages.add("Repairing snapshot table entry " + i + " is incomplete");
+                    snapshotFixes++;
+                } else {
+                    corruption("ERROR snapshot table entry " + i + " is incomplete");
+                }
             }
             String problem = s.l1Problem(cs);
             if (problem != null) {
@@ -161,6 +174,12 @@ public final class Qcow2Check {
             compare(rc, fix, fixed);
         }
         checkCopiedFlags(fix == REPAIR_ALL, fixed);
+        if (snapshotFixes > 0) {
+            // Rewritten once the refcounts are right: the new table goes to clusters that are free.
+            img.flushMetadata();
+            new Qcow2Snapshots(img).writeTable(img.snapshots);
+            fixed[0] += snapshotFixes;
+        }
         if (fix != NO_REPAIR) {
             img.flushMetadata();
             img.refcounts.resetHint();
