@@ -80,8 +80,9 @@ final class Qcow2ClusterMap {
         if (type == Qcow2Driver.TYPE_NORMAL) {
             checkDataEntry(e0, offset);
         } else if (type == Qcow2Driver.TYPE_ZERO && d.header.version < 3) {
-            throw new BlockException(d.name + ": Image is corrupt: Zero cluster entry found in pre-v3 image (L2 offset: 0x"
-                    + Long.toHexString(d.l1[l1i] & Qcow2Driver.L1E_OFFSET_MASK) + ", L2 index: 0x" + Integer.toHexString(l2i) + ")");
+            throw new BlockException(d.name + ": Image is corrupt: Zero cluster entry found in pre-v3 image"
+                    + " (L2 offset: 0x" + Long.toHexString(d.l1[l1i] & Qcow2Driver.L1E_OFFSET_MASK)
+                    + ", L2 index: 0x" + Integer.toHexString(l2i) + ")");
         }
         long n = d.clusterSize - inCluster;
         long host0 = e0 & Qcow2Driver.L2E_OFFSET_MASK;
@@ -102,7 +103,8 @@ final class Qcow2ClusterMap {
     }
 
     static boolean inPlace(long e) {
-        return (e & (Qcow2Driver.OFLAG_COPIED | Qcow2Driver.OFLAG_COMPRESSED | Qcow2Driver.OFLAG_ZERO)) == Qcow2Driver.OFLAG_COPIED && (e & Qcow2Driver.L2E_OFFSET_MASK) != 0;
+        long flags = Qcow2Driver.OFLAG_COPIED | Qcow2Driver.OFLAG_COMPRESSED | Qcow2Driver.OFLAG_ZERO;
+        return (e & flags) == Qcow2Driver.OFLAG_COPIED && (e & Qcow2Driver.L2E_OFFSET_MASK) != 0;
     }
 
     /**

@@ -47,15 +47,14 @@ final class Qcow2Snapshots {
         }
         long id = 0;
         for (Qcow2Snapshot s : d.snapshots) {
-            try {
+            // An id that is not a number takes no part in the numbering, as in QEMU.
+            if (s.id().matches("[0-9]{1,18}")) {
                 id = Math.max(id, Long.parseLong(s.id()));
-            } catch (NumberFormatException e) {
-                // Not a number: does not take part in numbering, as in QEMU.
             }
         }
         List<Qcow2Snapshot> table = new ArrayList<>(d.snapshots);
-        table.add(new Qcow2Snapshot(l1Offset, d.l1.length, Long.toString(id + 1), name, dateSec, dateNsec, 0, 0, 0,
-                d.header.size, 0, Qcow2Snapshot.KNOWN_EXTRA, new byte[0]));
+        table.add(new Qcow2Snapshot(l1Offset, d.l1.length, Long.toString(id + 1), name, dateSec, dateNsec, 0, 0,
+                0, d.header.size, 0, Qcow2Snapshot.KNOWN_EXTRA, new byte[0]));
         writeTable(table);
     }
 

@@ -70,7 +70,8 @@ final class Qcow2Write {
                         int n = d.clusterSize - inCluster;
                         for (int i = l2i + 1; n < max && i < entries; i++) {
                             long e = t.getLong(i << 3);
-                            if (!Qcow2ClusterMap.inPlace(e) || (e & Qcow2Driver.L2E_OFFSET_MASK) != host0 + ((long) (i - l2i) << d.clusterBits)) {
+                            long next = host0 + ((long) (i - l2i) << d.clusterBits);
+                            if (!Qcow2ClusterMap.inPlace(e) || (e & Qcow2Driver.L2E_OFFSET_MASK) != next) {
                                 break;
                             }
                             n += d.clusterSize;
