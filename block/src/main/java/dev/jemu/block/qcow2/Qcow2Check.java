@@ -163,7 +163,8 @@ public final class Qcow2Check {
                 corruptions = before;
                 leaks = leaksBefore;
                 checkErrors = 0;
-                rebuild();
+                messages.add("Rebuilding refcount structure");
+                rebuild(img.header.refcountOrder);
             } else {
                 messages.subList(mark, messages.size()).clear();
                 corruptions = corruptionsBefore;
@@ -250,16 +251,16 @@ public final class Qcow2Check {
      * table, right after the last cluster in use, each counting itself; the header then points
      * at the new table, and the driver uses it from there on.
      */
-    private void rebuild() throws IOException {
-        messages.add("Rebuilding refcount structure");
-        Qcow2Refcounts old = img.refcounts;
+    private void rebuild(int order) throws IOException {
+        Qcow2Header h = img.header;
+        boolean newOrder = order != h.refcountOrder;
         long used = 0;
         for (long c = 0; c < comparedClusters; c++) {
             if (refs[(int) c] != 0) {
                 used = c + 1;
             }
         }
-        long perBlock = 1L << old.blockBits();
+        long perBlock = 1L << (cb + 3 - order);
         long perTableCluster = cs / 8;
         long blocks = 0;
         long tableClusters = 0;
@@ -277,19 +278,23 @@ public final class Qcow2Check {
             throw new BlockException(img.name + ": cannot rebuild the refcount structure: the image is too large");
         }
         long end = used + blocks + tableClusters;
+        long tableOffset = (used + blocks) << cb;
+        long[] table = new long[(int) (tableClusters * perTableCluster)];
+        h.refcountOrder = order;
+        h.refcountTableOffset = tableOffset;
+        h.refcountTableClusters = (int) tableClusters;
+        Qcow2Refcounts fresh = new Qcow2Refcounts(img, table, 4);
         ByteBuffer block = ByteBuffer.allocate(cs);
         for (long bi = 0; bi < blocks; bi++) {
             Arrays.fill(block.array(), (byte) 0);
             for (long c = bi * perBlock; c < Math.min(end, (bi + 1) * perBlock); c++) {
                 long v = c < used ? refs[(int) c] : 1;
                 if (v != 0) {
-                    old.write(block, (int) (c - bi * perBlock), v);
+                    fresh.write(block, (int) (c - bi * perBlock), v);
                 }
             }
             img.file.coPwritev((used + bi) << cb, block, 0, cs, 0);
         }
-        long tableOffset = (used + blocks) << cb;
-        long[] table = new long[(int) (tableClusters * perTableCluster)];
         ByteBuffer t = ByteBuffer.allocate((int) (tableClusters * cs));
         for (int bi = 0; bi < blocks; bi++) {
             table[bi] = (used + bi) << cb;
@@ -297,15 +302,42 @@ public final class Qcow2Check {
         }
         img.file.coPwritev(tableOffset, t, 0, t.capacity(), 0);
         img.file.coFlush();
-        ByteBuffer hdr = ByteBuffer.allocate(12).putLong(0, tableOffset).putInt(8, (int) tableClusters);
-        img.file.coPwritev(Qcow2Header.OFF_REFTABLE_OFFSET, hdr, 0, 12, 0);
+        if (newOrder) {
+            // The width and the table change together: the whole header in one write.
+            ByteBuffer hdr = ByteBuffer.allocate(cs).put(0, h.toBytes());
+            img.file.coPwritev(0, hdr, 0, cs, 0);
+        } else {
+            ByteBuffer hdr = ByteBuffer.allocate(12).putLong(0, tableOffset).putInt(8, (int) tableClusters);
+            img.file.coPwritev(Qcow2Header.OFF_REFTABLE_OFFSET, hdr, 0, 12, 0);
+        }
         img.file.coFlush();
-        img.header.refcountTableOffset = tableOffset;
-        img.header.refcountTableClusters = (int) tableClusters;
-        img.refcounts = new Qcow2Refcounts(img, table, 4);
+        img.refcounts = fresh;
         // The new blocks lie past the old end of the file: refcounts are read from them now.
         fileLen = img.file.length();
         rebuilt = true;
+    }
+
+    /**
+     * Rewrites the refcount structure with entries of {@code 1 << order} bits ({@code amend -o
+     * refcount_bits=}): the image must check clean, every reference count must fit the new
+     * width; the structure is rebuilt from the counted references and the old one freed.
+     */
+    void changeRefcountOrder(int order) throws IOException {
+        img.flushMetadata();
+        Result r = pass(NO_REPAIR);
+        if (r.corruptions() > 0 || r.checkErrors() > 0) {
+            throw new BlockException(img.name + ": Image is corrupt: run check -r all before changing refcount_bits");
+        }
+        long max = order == 6 ? Long.MAX_VALUE : (1L << (1 << order)) - 1;
+        for (long c = 0; c < comparedClusters; c++) {
+            if (refs[(int) c] > max) {
+                throw new BlockException("Cannot decrease refcount entry width to " + (1 << order)
+                        + " bits: Cluster at offset 0x" + Long.toHexString(c << cb) + " has a refcount of "
+                        + refs[(int) c]);
+            }
+        }
+        rebuild(order);
+        pass(REPAIR_LEAKS);
     }
 
     /**

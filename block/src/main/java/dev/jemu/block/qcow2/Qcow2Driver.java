@@ -530,6 +530,19 @@ public final class Qcow2Driver implements BlockDriver {
         metadataOperation(() -> amend.setLazyRefcounts(on));
     }
 
+    /**
+     * Changes the refcount width to {@code bits} (a power of two up to 64; version 3), as
+     * {@code amend -o refcount_bits=} does: the refcount structure is rebuilt at the new width.
+     * Coroutine function.
+     */
+    public void amendRefcountBits(int bits) throws IOException {
+        metadataOperation(() -> {
+            if (bits != header.refcountBits()) {
+                new Qcow2Check(this).changeRefcountOrder(Integer.numberOfTrailingZeros(bits));
+            }
+        });
+    }
+
     /** A metadata operation run under the lock. */
     @FunctionalInterface
     private interface MetadataOp {

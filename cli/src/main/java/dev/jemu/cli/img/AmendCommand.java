@@ -19,10 +19,9 @@ import java.util.concurrent.Callable;
 
 /**
  * {@code amend [-f fmt] [-t cache] [-p] [-q] [--force] -o options filename}: changes what
- * qemu-img 7.2 amends on a qcow2 image: {@code compat} (0.10/v2, 1.1/v3), {@code lazy_refcounts}
- * and {@code size}; {@code backing_file}/{@code backing_fmt} and {@code refcount_bits} only to
- * their current values. The rest is refused in qemu-img's words; a new refcount width, which
- * qemu-img can amend, is refused by name.
+ * qemu-img 7.2 amends on a qcow2 image: {@code compat} (0.10/v2, 1.1/v3), {@code lazy_refcounts},
+ * {@code refcount_bits} and {@code size}; {@code backing_file}/{@code backing_fmt} only to their
+ * current values. The rest is refused in qemu-img's words.
  */
 @Command(name = "amend", description = "Amend the format-specific options of an image.")
 final class AmendCommand implements Callable<Integer> {
@@ -104,16 +103,22 @@ final class AmendCommand implements Callable<Integer> {
             throw new BlockException("Lazy refcounts only supported with compatibility level 1.1 and above "
                     + "(use compat=1.1 or greater)");
         }
+        Integer bits = null;
         if (opts.containsKey("refcount_bits")) {
-            long bits = ImgSupport.size("refcount_bits", opts.get("refcount_bits"));
-            if (target < 3 && bits != 16) {
+            long b;
+            try {
+                b = Long.parseLong(opts.get("refcount_bits"));
+            } catch (NumberFormatException e) {
+                throw new BlockException("Parameter 'refcount_bits' expects a number", e);
+            }
+            if (b < 1 || b > 64 || Long.bitCount(b) != 1) {
+                throw new BlockException("Refcount width must be a power of two and may not exceed 64 bits");
+            }
+            if (target < 3 && b != 16) {
                 throw new BlockException("Refcount widths other than 16 bits require compatibility level 1.1 or "
                         + "above (use compat=1.1 or greater)");
             }
-            if (bits != q.header().refcountBits()) {
-                throw new BlockException("Changing refcount_bits (from " + q.header().refcountBits() + " to " + bits
-                        + ") is not supported by jemu-img");
-            }
+            bits = (int) b;
         }
         if (opts.containsKey("data_file")) {
             throw new BlockException("data-file can only be set for images that use an external data file");
@@ -130,12 +135,16 @@ final class AmendCommand implements Callable<Integer> {
         }
         Long size = opts.containsKey("size") ? ImgSupport.size("size", opts.get("size")) : null;
         int newVersion = target;
+        Integer newBits = bits;
         SyncIo.run(() -> {
             if (newVersion == 3) {
                 q.amendVersion(3);
             }
             if (lazy != null && newVersion == 3) {
                 q.amendLazyRefcounts(lazy);
+            }
+            if (newBits != null) {
+                q.amendRefcountBits(newBits);
             }
             if (newVersion == 2) {
                 q.amendVersion(2);

@@ -12,7 +12,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Issue 17 item 8: {@code amend -o} does what qemu-img amends (compat both ways, with zero
- * clusters expanded in the active layer and in snapshots; lazy_refcounts; size) with the same
+ * clusters expanded in the active layer and in snapshots; lazy_refcounts; refcount_bits; size) with the same
  * result as qemu-img on a copy: qemu-img check clean, the same qemu-img info, the same data in
  * the active layer and in the snapshot; and refuses the rest with qemu-img's messages.
  */
@@ -69,6 +69,16 @@ class ImgAmendTest {
         assertAmendsAsQemuImg(image("h.qcow2", "cluster_size=4096", null), "compat=0.10");
     }
 
+    /** The refcount structure is rebuilt at the new width; the snapshot's shared clusters keep a count of 2. */
+    @Test
+    void amendsRefcountBitsAsQemuImg() throws Exception {
+        assertAmendsAsQemuImg(image("r8.qcow2", "", null), "refcount_bits=8");
+        assertAmendsAsQemuImg(image("r64.qcow2", "cluster_size=4096", null), "refcount_bits=64");
+        assertAmendsAsQemuImg(image("r2.qcow2", "refcount_bits=32", null), "refcount_bits=2");
+        assertAmendsAsQemuImg(image("rv2.qcow2", "compat=0.10", null), "compat=1.1,refcount_bits=8");
+        assertAmendsAsQemuImg(image("r16.qcow2", "refcount_bits=8", null), "refcount_bits=16,compat=0.10");
+    }
+
     @Test
     void downgradeOverABackingFileKeepsZeroClustersReadingZero() throws Exception {
         Path base = dir.resolve("base.qcow2");
@@ -97,6 +107,10 @@ class ImgAmendTest {
             {"amend", "-o", "data_file_raw=on", img.toString()},
             {"amend", "-o", "encrypt.state=active", img.toString()},
             {"amend", "-o", "backing_file=foo.qcow2", img.toString()},
+            {"amend", "-o", "refcount_bits=1", img.toString()},
+            {"amend", "-o", "refcount_bits=3", img.toString()},
+            {"amend", "-o", "refcount_bits=128", img.toString()},
+            {"amend", "-o", "refcount_bits=abc", img.toString()},
             {"amend", img.toString()},
         };
         for (String[] args : cases) {
