@@ -151,6 +151,9 @@ public final class BlockGraph {
                     long offset = opts.getSize("offset", 0);
                     long size = opts.getSize("size", -1);
                     opts.remove(CHECK_REPAIR); // a raw image has no metadata for a check to repair
+                    if ("".equals(opts.get("backing"))) {
+                        opts.remove("backing"); // nor a backing file to leave out
+                    }
                     opts.checkAllUsed(driver);
                     RawDriver raw = new RawDriver(file, offset, size);
                     if (probed) {

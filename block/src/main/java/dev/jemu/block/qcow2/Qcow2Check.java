@@ -19,7 +19,15 @@ import java.util.List;
  * same numbers: a table at an unaligned offset is still read and counted, a region reaching a
  * cluster or more past the end of the file is one corruption, reserved bits set in an L1 or L2
  * entry are one corruption each, and a version 3 snapshot entry without the large VM state
- * size and disk size is incomplete. Runs inside a coroutine with the image's metadata lock held.
+ * size and disk size is incomplete; {@code -r all} rewrites the snapshot table so that every
+ * entry carries the disk size and at most the allowed extra data.
+ *
+ * <p>When the refcount structure itself is unusable (a refcount table past the end of the file,
+ * of no clusters or overlapping other metadata, refcount table entries that are damaged, or
+ * refcounts that cannot be read), {@code -r all} rebuilds it as qemu-img does: new refcount
+ * blocks and a new refcount table holding the counted references are written after the last
+ * used cluster, the header is pointed at them, and the old structure is then freed as leaked.
+ * Runs inside a coroutine with the image's metadata lock held.
  */
 public final class Qcow2Check {
     /** Only report. */
@@ -58,6 +66,8 @@ public final class Qcow2Check {
     private long highest = -1;
     private long fileLen;
     private List<String> messages = new ArrayList<>();
+    /** Whether this run rebuilt the refcount structure. */
+    private boolean rebuilt;
 
     Qcow2Check(Qcow2Driver img) {
         this.img = img;
@@ -68,9 +78,14 @@ public final class Qcow2Check {
     /** Runs the check with repair mode {@code fix}; after a repair the image is checked again. */
     Result run(int fix) throws IOException {
         img.flushMetadata();
+        rebuilt = false;
         Result first = pass(fix);
         if (fix == NO_REPAIR) {
             return first;
+        }
+        if (rebuilt) {
+            // The old refcount structure is referenced by nothing now: free it.
+            pass(REPAIR_LEAKS);
         }
         Result last = pass(NO_REPAIR);
         return new Result(last.corruptions(), last.leaks(), last.checkErrors(), first.corruptionsFixed(),
@@ -100,15 +115,27 @@ public final class Qcow2Check {
         Qcow2Header h = img.header;
         checkL1(h.l1TableOffset, h.l1Size, true);
         long tableBytes = 0;
+        int snapshotFixes = 0;
         for (int i = 0; i < img.snapshots.size(); i++) {
             Qcow2Snapshot s = img.snapshots.get(i);
             tableBytes += s.entryBytes();
             if (s.extraBytes() > Qcow2Snapshot.MAX_EXTRA) {
-                corruption("ERROR snapshot table entry " + i + " has too much extra metadata (" + s.extraBytes()
-                        + " > " + Qcow2Snapshot.MAX_EXTRA + ")");
+                if (fix == REPAIR_ALL) {
+                    messages.add("Discarding too much extra metadata in snapshot table entry " + i + " ("
+                            + s.extraBytes() + " > " + Qcow2Snapshot.MAX_EXTRA + ")");
+                    snapshotFixes++;
+                } else {
+                    corruption("ERROR snapshot table entry " + i + " has too much extra metadata (" + s.extraBytes()
+                            + " > " + Qcow2Snapshot.MAX_EXTRA + ")");
+                }
             }
             if (h.version >= 3 && s.extraBytes() < Qcow2Snapshot.V3_EXTRA) {
-                corruption("ERROR snapshot table entry " + i + " is incomplete");
+                if (fix == REPAIR_ALL) {
+                    messages.add("Repairing snapshot table entry " + i + " is incomplete");
+                    snapshotFixes++;
+                } else {
+                    corruption("ERROR snapshot table entry " + i + " is incomplete");
+                }
             }
             String problem = s.l1Problem(cs);
             if (problem != null) {
@@ -121,19 +148,54 @@ public final class Qcow2Check {
         Qcow2Refcounts rc = img.refcounts;
         count(rc.tableOffset, (long) rc.tableClusters * cs);
         int[] fixed = new int[2];
-        checkRefcountBlocks(rc, fix == REPAIR_ALL, fixed);
-        compare(rc, fix, fixed);
+        int before = corruptions;
+        boolean damaged = checkRefcountBlocks(rc, fix == REPAIR_ALL, fixed) | reftableUnusable(rc);
+        if (fix == REPAIR_ALL) {
+            // A dry comparison first: refcounts that cannot be read also call for a rebuild.
+            int mark = messages.size();
+            int corruptionsBefore = corruptions;
+            int leaksBefore = leaks;
+            compare(rc, NO_REPAIR, fixed);
+            damaged |= checkErrors > 0;
+            if (damaged) {
+                fixed[0] += corruptions - before + checkErrors;
+                fixed[1] += leaks - leaksBefore;
+                corruptions = before;
+                leaks = leaksBefore;
+                checkErrors = 0;
+                messages.add("Rebuilding refcount structure");
+                rebuild(img.header.refcountOrder);
+            } else {
+                messages.subList(mark, messages.size()).clear();
+                corruptions = corruptionsBefore;
+                leaks = leaksBefore;
+                compare(rc, REPAIR_ALL, fixed);
+            }
+        } else {
+            compare(rc, fix, fixed);
+        }
         checkCopiedFlags(fix == REPAIR_ALL, fixed);
+        if (snapshotFixes > 0) {
+            // Rewritten once the refcounts are right: the new table goes to clusters that are free.
+            img.flushMetadata();
+            new Qcow2Snapshots(img).writeTable(img.snapshots);
+            fixed[0] += snapshotFixes;
+        }
         if (fix != NO_REPAIR) {
             img.flushMetadata();
-            rc.resetHint();
+            img.refcounts.resetHint();
         }
         long total = (h.size + cs - 1) >>> cb;
         return new Result(corruptions, leaks, checkErrors, fixed[0], fixed[1],
                 (highest + 1) << cb, total, allocated, fragmented, compressed, messages);
     }
 
-    private void checkRefcountBlocks(Qcow2Refcounts rc, boolean repair, int[] fixed) throws IOException {
+    /**
+     * Checks the refcount table's entries and counts the blocks; true if an entry is damaged
+     * beyond what this repairs in place (a rebuild is then needed).
+     */
+    private boolean checkRefcountBlocks(Qcow2Refcounts rc, boolean repair, int[] fixed) throws IOException {
+        int before = corruptions;
         for (int i = 0; i < rc.table.length; i++) {
             long e = rc.table[i];
             long off = e & Qcow2Refcounts.REFT_OFFSET_MASK;
@@ -163,6 +225,119 @@ public final class Qcow2Check {
                 }
             }
         }
+        return corruptions > before;
+    }
+
+    /**
+     * Whether the refcount table cannot be used as it stands: no clusters, reaching past the end
+     * of the file, or sharing a cluster with other metadata. Called once everything is counted.
+     */
+    private boolean reftableUnusable(Qcow2Refcounts rc) {
+        long off = rc.tableOffset;
+        long bytes = (long) rc.tableClusters * cs;
+        if (bytes == 0 || off < cs || off + bytes > fileLen) {
+            return true;
+        }
+        for (long c = off >>> cb; c < (off + bytes) >>> cb; c++) {
+            if (refs[(int) c] > 1) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * Writes a new refcount structure holding the counted references: the blocks, then the
+     * table, right after the last cluster in use, each counting itself; the header then points
+     * at the new table, and the driver uses it from there on.
+     */
+    private void rebuild(int order) throws IOException {
+        Qcow2Header h = img.header;
+        boolean newOrder = order != h.refcountOrder;
+        long used = 0;
+        for (long c = 0; c < comparedClusters; c++) {
+            if (refs[(int) c] != 0) {
+                used = c + 1;
+            }
+        }
+        long perBlock = 1L << (cb + 3 - order);
+        long perTableCluster = cs / 8;
+        long blocks = 0;
+        long tableClusters = 0;
+        while (true) {
+            long end = used + blocks + tableClusters;
+            long b = (end + perBlock - 1) / perBlock;
+            long t = (b + perTableCluster - 1) / perTableCluster;
+            if (b == blocks && t == tableClusters) {
+                break;
+            }
+            blocks = b;
+            tableClusters = t;
+        }
+        if (tableClusters * cs > Qcow2Header.MAX_REFTABLE_BYTES || used + blocks + tableClusters > Integer.MAX_VALUE) {
+            throw new BlockException(img.name + ": cannot rebuild the refcount structure: the image is too large");
+        }
+        long end = used + blocks + tableClusters;
+        long tableOffset = (used + blocks) << cb;
+        long[] table = new long[(int) (tableClusters * perTableCluster)];
+        h.refcountOrder = order;
+        h.refcountTableOffset = tableOffset;
+        h.refcountTableClusters = (int) tableClusters;
+        Qcow2Refcounts fresh = new Qcow2Refcounts(img, table, 4);
+        ByteBuffer block = ByteBuffer.allocate(cs);
+        for (long bi = 0; bi < blocks; bi++) {
+            Arrays.fill(block.array(), (byte) 0);
+            for (long c = bi * perBlock; c < Math.min(end, (bi + 1) * perBlock); c++) {
+                long v = c < used ? refs[(int) c] : 1;
+                if (v != 0) {
+                    fresh.write(block, (int) (c - bi * perBlock), v);
+                }
+            }
+            img.file.coPwritev((used + bi) << cb, block, 0, cs, 0);
+        }
+        ByteBuffer t = ByteBuffer.allocate((int) (tableClusters * cs));
+        for (int bi = 0; bi < blocks; bi++) {
+            table[bi] = (used + bi) << cb;
+            t.putLong(bi * 8, table[bi]);
+        }
+        img.file.coPwritev(tableOffset, t, 0, t.capacity(), 0);
+        img.file.coFlush();
+        if (newOrder) {
+            // The width and the table change together: the whole header in one write.
+            ByteBuffer hdr = ByteBuffer.allocate(cs).put(0, h.toBytes());
+            img.file.coPwritev(0, hdr, 0, cs, 0);
+        } else {
+            ByteBuffer hdr = ByteBuffer.allocate(12).putLong(0, tableOffset).putInt(8, (int) tableClusters);
+            img.file.coPwritev(Qcow2Header.OFF_REFTABLE_OFFSET, hdr, 0, 12, 0);
+        }
+        img.file.coFlush();
+        img.refcounts = fresh;
+        // The new blocks lie past the old end of the file: refcounts are read from them now.
+        fileLen = img.file.length();
+        rebuilt = true;
+    }
+
+    /**
+     * Rewrites the refcount structure with entries of {@code 1 << order} bits ({@code amend -o
+     * refcount_bits=}): the image must check clean, every reference count must fit the new
+     * width; the structure is rebuilt from the counted references and the old one freed.
+     */
+    void changeRefcountOrder(int order) throws IOException {
+        img.flushMetadata();
+        Result r = pass(NO_REPAIR);
+        if (r.corruptions() > 0 || r.checkErrors() > 0) {
+            throw new BlockException(img.name + ": Image is corrupt: run check -r all before changing refcount_bits");
+        }
+        long max = order == 6 ? Long.MAX_VALUE : (1L << (1 << order)) - 1;
+        for (long c = 0; c < comparedClusters; c++) {
+            if (refs[(int) c] > max) {
+                throw new BlockException("Cannot decrease refcount entry width to " + (1 << order)
+                        + " bits: Cluster at offset 0x" + Long.toHexString(c << cb) + " has a refcount of "
+                        + refs[(int) c]);
+            }
+        }
+        rebuild(order);
+        pass(REPAIR_LEAKS);
     }
 
     /**
@@ -376,7 +551,7 @@ public final class Qcow2Check {
                     messages.add("Repairing OFLAG_COPIED L2 cluster: l1_index=" + i + " l1_entry="
                             + Long.toHexString(e) + " refcount=" + rc);
                     img.l2Cache.flush();
-                    img.writeL1Entry(i, rc == 1 ? e | Qcow2Driver.OFLAG_COPIED : e & ~Qcow2Driver.OFLAG_COPIED);
+                    img.map.writeL1Entry(i, rc == 1 ? e | Qcow2Driver.OFLAG_COPIED : e & ~Qcow2Driver.OFLAG_COPIED);
                     fixed[0]++;
                 } else {
                     corruption("ERROR OFLAG_COPIED L2 cluster: l1_index=" + i + " l1_entry=" + Long.toHexString(e)

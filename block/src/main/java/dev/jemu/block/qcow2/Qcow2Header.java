@@ -71,6 +71,7 @@ public final class Qcow2Header {
     static final int OFF_L1_OFFSET = 40;
     static final int OFF_REFTABLE_OFFSET = 48;
     static final int OFF_REFTABLE_CLUSTERS = 56;
+    static final int OFF_NB_SNAPSHOTS = 60;
     static final int OFF_INCOMPAT = 72;
     static final int OFF_AUTOCLEAR = 88;
 
@@ -155,8 +156,11 @@ public final class Qcow2Header {
      * @param buf the first bytes of the file (up to one cluster; fewer if the file is shorter)
      * @param fileSize the file's length
      * @param name the image name for messages
+     * @param forCheck the open of {@code check}: as in qemu-img check, tables that lie past the end
+     *                 of the file (they read as zeros), a refcount table of no clusters or at
+     *                 offset 0 and a snapshot table over the header are left for the check to report
      */
-    static Qcow2Header parse(ByteBuffer buf, long fileSize, String name) throws BlockException {
+    static Qcow2Header parse(ByteBuffer buf, long fileSize, String name, boolean forCheck) throws BlockException {
         String pre = "Could not open '" + name + "': ";
         if (buf.limit() < V2_HEADER_LENGTH) {
             throw new BlockException(pre + "Image is truncated: the qcow2 header needs "
@@ -254,21 +258,23 @@ public final class Qcow2Header {
             throw new BlockException(pre + "L1 table is too small: " + h.l1Size + " entries for a virtual size of "
                     + h.size + " bytes");
         }
-        checkTable(pre, "L1 table", h.l1TableOffset, (long) h.l1Size * 8, cs, fileSize, h.l1Size > 0);
-        if (h.refcountTableClusters <= 0 || (long) h.refcountTableClusters * cs > MAX_REFTABLE_BYTES) {
+        long limit = forCheck ? Long.MAX_VALUE : fileSize;
+        checkTable(pre, "L1 table", h.l1TableOffset, (long) h.l1Size * 8, cs, limit, h.l1Size > 0, forCheck);
+        if (h.refcountTableClusters < (forCheck ? 0 : 1)
+                || (long) h.refcountTableClusters * cs > MAX_REFTABLE_BYTES) {
             throw new BlockException(pre + "Invalid refcount table size: " + Integer.toUnsignedString(
                     h.refcountTableClusters) + " clusters");
         }
-        if (h.refcountTableOffset == 0) {
+        if (h.refcountTableOffset == 0 && !forCheck) {
             throw new BlockException(pre + "Image is corrupt: refcount table offset is 0");
         }
         checkTable(pre, "refcount table", h.refcountTableOffset, (long) h.refcountTableClusters * cs, cs,
-                fileSize, true);
+                limit, true, forCheck);
         if (Integer.compareUnsigned(h.nbSnapshots, MAX_SNAPSHOTS) > 0) {
             throw new BlockException(pre + "Too many snapshots: " + Integer.toUnsignedString(h.nbSnapshots));
         }
         if (h.nbSnapshots > 0) {
-            checkTable(pre, "snapshot table", h.snapshotsOffset, 1, cs, fileSize, true);
+            checkTable(pre, "snapshot table", h.snapshotsOffset, 1, cs, limit, true, forCheck);
         } else if ((h.snapshotsOffset & (cs - 1)) != 0) {
             // qemu-img refuses an unaligned table offset even when the table is empty.
             throw new BlockException(pre + "Image is corrupt: snapshot table offset 0x"
@@ -302,7 +308,7 @@ public final class Qcow2Header {
     }
 
     private static void checkTable(String pre, String what, long offset, long bytes, int cs, long fileSize,
-                                   boolean present) throws BlockException {
+                                   boolean present, boolean headerAllowed) throws BlockException {
         if (!present) {
             return;
         }
@@ -310,7 +316,7 @@ public final class Qcow2Header {
             throw new BlockException(pre + "Image is corrupt: " + what + " offset 0x" + Long.toHexString(offset)
                     + " unaligned");
         }
-        if (offset == 0) {
+        if (offset == 0 && !headerAllowed) {
             throw new BlockException(pre + "Image is corrupt: " + what + " overlaps the image header");
         }
         if (offset < 0 || offset > Long.MAX_VALUE - bytes || offset + bytes > fileSize) {

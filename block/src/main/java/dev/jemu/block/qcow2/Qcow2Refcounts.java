@@ -73,7 +73,8 @@ final class Qcow2Refcounts {
         };
     }
 
-    private void write(ByteBuffer block, int index, long value) {
+    /** Writes entry {@code index} of a refcount block. */
+    void write(ByteBuffer block, int index, long value) {
         switch (order) {
             case 6 -> block.putLong(index << 3, value);
             case 5 -> block.putInt(index << 2, (int) value);

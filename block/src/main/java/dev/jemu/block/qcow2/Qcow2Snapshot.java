@@ -20,11 +20,18 @@ import java.util.List;
  * @param vmClockNsec guest clock at creation
  * @param vmStateSize size of the saved VM state
  * @param icount instruction count, or -1 when absent
+ * @param diskSize the virtual disk size when the snapshot was taken, or -1 when absent
  * @param entryBytes bytes the entry occupies in the table, padding included
  * @param extraBytes bytes of extra data the entry carries
+ * @param unknownExtra extra data past the fields this version knows (at most {@link #MAX_EXTRA}
+ *                     bytes in all), kept when the table is rewritten
  */
 record Qcow2Snapshot(long l1Offset, int l1Size, String id, String name, long dateSec, long dateNsec,
-                     long vmClockNsec, long vmStateSize, long icount, int entryBytes, int extraBytes) {
+                     long vmClockNsec, long vmStateSize, long icount, long diskSize, int entryBytes,
+                     int extraBytes, byte[] unknownExtra) {
+
+    /** Extra data this version writes: large VM state size, disk size, instruction count. */
+    static final int KNOWN_EXTRA = 24;
 
     /** Extra data a version 3 entry must carry: the large VM state size and the disk size. */
     static final int V3_EXTRA = 16;
@@ -39,52 +46,78 @@ record Qcow2Snapshot(long l1Offset, int l1Size, String id, String name, long dat
 
     /**
      * Parses {@code count} entries from {@code table} (the bytes from the table's offset to at
-     * most the end of the file). With {@code repair} (the check's open) an entry with too much
-     * extra data is kept, for the check to report.
+     * most the end of the file). With {@code forCheck} (the check's open) the table reads as
+     * zeros past the end of the file, as in qemu-img check, instead of being refused; with
+     * {@code repair} (the open of {@code check -r}) an entry with too much extra data is kept,
+     * for the check to report.
      */
-    static List<Qcow2Snapshot> parseTable(ByteBuffer table, int count, String image, boolean repair)
-            throws BlockException {
+    static List<Qcow2Snapshot> parseTable(ByteBuffer table, int count, String image, boolean forCheck,
+                                          boolean repair) throws BlockException {
         List<Qcow2Snapshot> out = new ArrayList<>(count);
-        int pos = 0;
+        long pos = 0;
         String pre = "Could not open '" + image + "': Image is corrupt: snapshot table ";
         for (int i = 0; i < count; i++) {
-            if (pos + 40 > table.limit()) {
+            if (pos + 40 > table.limit() && !forCheck) {
                 throw new BlockException(pre + "entry " + i + " extends beyond the end of the file");
             }
-            long l1Offset = table.getLong(pos);
-            int l1Size = table.getInt(pos + 8);
-            int idLen = table.getShort(pos + 12) & 0xffff;
-            int nameLen = table.getShort(pos + 14) & 0xffff;
-            long dateSec = table.getInt(pos + 16) & 0xffffffffL;
-            long dateNsec = table.getInt(pos + 20) & 0xffffffffL;
-            long vmClock = table.getLong(pos + 24);
-            long vmState = table.getInt(pos + 32) & 0xffffffffL;
-            int extra = table.getInt(pos + 36);
+            byte[] head = bytes(table, pos, 40);
+            ByteBuffer h = ByteBuffer.wrap(head);
+            long l1Offset = h.getLong(0);
+            int l1Size = h.getInt(8);
+            int idLen = h.getShort(12) & 0xffff;
+            int nameLen = h.getShort(14) & 0xffff;
+            long dateSec = h.getInt(16) & 0xffffffffL;
+            long dateNsec = h.getInt(20) & 0xffffffffL;
+            long vmClock = h.getLong(24);
+            long vmState = h.getInt(32) & 0xffffffffL;
+            int extra = h.getInt(36);
             if (extra < 0 || (extra > MAX_EXTRA && !repair)) {
                 throw new BlockException(pre + "entry " + i + " has too much extra data ("
                         + Integer.toUnsignedString(extra) + " bytes)");
             }
             int entryLen = 40 + extra + idLen + nameLen;
-            if (pos + entryLen > table.limit()) {
+            if (pos + entryLen > table.limit() && !forCheck) {
                 throw new BlockException(pre + "entry " + i + " extends beyond the end of the file");
             }
+            ByteBuffer ex = ByteBuffer.wrap(bytes(table, pos + 40, Math.min(extra, KNOWN_EXTRA)));
             long icount = -1;
+            long diskSize = -1;
             if (extra >= 8) {
-                vmState = table.getLong(pos + 40);
+                vmState = ex.getLong(0);
+            }
+            if (extra >= 16) {
+                diskSize = ex.getLong(8);
             }
             if (extra >= 24) {
-                icount = table.getLong(pos + 56);
+                icount = ex.getLong(16);
             }
-            byte[] id = new byte[idLen];
-            table.get(pos + 40 + extra, id);
-            byte[] name = new byte[nameLen];
-            table.get(pos + 40 + extra + idLen, name);
-            out.add(new Qcow2Snapshot(l1Offset, l1Size, new String(id, StandardCharsets.UTF_8),
-                    new String(name, StandardCharsets.UTF_8), dateSec, dateNsec, vmClock, vmState, icount,
-                    (entryLen + 7) & ~7, extra));
+            byte[] unknown = bytes(table, pos + 40 + KNOWN_EXTRA, Math.max(0, Math.min(extra, MAX_EXTRA) - KNOWN_EXTRA));
+            byte[] id = bytes(table, pos + 40 + extra, idLen);
+            byte[] name = bytes(table, pos + 40 + extra + idLen, nameLen);
+            out.add(new Qcow2Snapshot(l1Offset, l1Size, cString(id), cString(name), dateSec, dateNsec, vmClock,
+                    vmState, icount, diskSize, (entryLen + 7) & ~7, extra, unknown));
             pos += (entryLen + 7) & ~7;
         }
         return out;
+    }
+
+    /** {@code n} bytes of {@code table} from {@code pos}, zeros past its end. */
+    private static byte[] bytes(ByteBuffer table, long pos, int n) {
+        byte[] b = new byte[n];
+        int avail = (int) Math.max(0, Math.min(n, table.limit() - pos));
+        if (avail > 0) {
+            table.get((int) pos, b, 0, avail);
+        }
+        return b;
+    }
+
+    /** A string field as QEMU reads it: a C string, ended by its first NUL. */
+    private static String cString(byte[] b) {
+        int n = 0;
+        while (n < b.length && b[n] != 0) {
+            n++;
+        }
+        return new String(b, 0, n, StandardCharsets.UTF_8);
     }
 
     /**
@@ -109,5 +142,27 @@ record Qcow2Snapshot(long l1Offset, int l1Size, String id, String name, long dat
     /** Bytes of a table holding at most {@code count} entries, for bounding the read. */
     static long maxTableBytes(int count) {
         return (long) count * (40 + MAX_EXTRA + 65535 * 2 + 8);
+    }
+
+    /**
+     * This entry as the table stores it, padded to 8 bytes: the extra data holds the large VM
+     * state size, the disk size ({@code currentSize} if the entry had none) and the instruction
+     * count, then the unknown extra data kept from the entry read.
+     */
+    byte[] toBytes(long currentSize) {
+        byte[] idBytes = id.getBytes(StandardCharsets.UTF_8);
+        byte[] nameBytes = name.getBytes(StandardCharsets.UTF_8);
+        int extra = KNOWN_EXTRA + unknownExtra.length;
+        int len = 40 + extra + idBytes.length + nameBytes.length;
+        ByteBuffer b = ByteBuffer.allocate((len + 7) & ~7);
+        b.putLong(0, l1Offset).putInt(8, l1Size).putShort(12, (short) idBytes.length)
+                .putShort(14, (short) nameBytes.length).putInt(16, (int) dateSec).putInt(20, (int) dateNsec)
+                .putLong(24, vmClockNsec).putInt(32, (int) Math.min(vmStateSize, 0xffffffffL)).putInt(36, extra)
+                .putLong(40, vmStateSize).putLong(48, diskSize >= 0 ? diskSize : currentSize)
+                .putLong(56, icount);
+        b.put(40 + KNOWN_EXTRA, unknownExtra);
+        b.put(40 + extra, idBytes);
+        b.put(40 + extra + idBytes.length, nameBytes);
+        return b.array();
     }
 }

@@ -132,8 +132,9 @@ final class CheckCommand implements Callable<Integer> {
             }
         }
         long total = r.totalClusters();
-        if (total > 0) {
-            long allocated = r.allocatedClusters();
+        long allocated = r.allocatedClusters();
+        // As qemu-img: no allocation line for an image without allocated clusters.
+        if (total > 0 && allocated > 0) {
             System.out.println(allocated + "/" + total + " = " + ImgSupport.twoDecimals(100.0 * allocated / total)
                     + "% allocated, " + ImgSupport.twoDecimals(allocated == 0 ? 0 : 100.0 * r.fragmentedClusters() / allocated)
                     + "% fragmented, " + ImgSupport.twoDecimals(allocated == 0 ? 0 : 100.0 * r.compressedClusters() / allocated)

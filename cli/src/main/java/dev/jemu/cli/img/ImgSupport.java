@@ -32,6 +32,15 @@ final class ImgSupport {
         return openGraph(filename, options(filename, format, readOnly, cache, forceShare));
     }
 
+    /**
+     * As {@link #open(String, String, boolean, String, boolean)} without opening the backing file,
+     * as qemu-img opens for {@code info} and {@code rebase -u}: a missing backing file is no error.
+     */
+    static BlockDriverState openWithoutBacking(String filename, String format, boolean readOnly, String cache,
+                                               boolean forceShare) throws IOException {
+        return BlockGraph.open(options(filename, format, readOnly, cache, forceShare).put("backing", ""));
+    }
+
     /** As {@link #open(String, String, boolean, String, boolean)}, with the file's {@code aio=} mode (qemu-img's {@code -i}). */
     static BlockDriverState open(String filename, String format, boolean readOnly, String cache, boolean forceShare,
                                  String aio) throws IOException {
@@ -49,9 +58,7 @@ final class ImgSupport {
     static BlockDriverState openForCheck(String filename, String format, boolean repair, String cache, boolean forceShare)
             throws IOException {
         BlockOptions o = options(filename, format, !repair, cache, forceShare);
-        if (repair) {
-            o.put(BlockGraph.CHECK_REPAIR, "on");
-        }
+        o.put(BlockGraph.CHECK_REPAIR, "on");
         return openGraph(filename, o);
     }
 

@@ -39,7 +39,9 @@ final class InfoCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         String filename = ImgOptions.oneImage(files);
         boolean json = output.json();
-        BlockDriverState top = ImgSupport.open(filename, fmt.format, true, "writeback", forceShare.forceShare);
+        // As qemu-img: without --backing-chain the backing file is not opened (it may be missing).
+        BlockDriverState top = chain ? ImgSupport.open(filename, fmt.format, true, "writeback", forceShare.forceShare)
+                : ImgSupport.openWithoutBacking(filename, fmt.format, true, "writeback", forceShare.forceShare);
         try {
             List<Map<String, Object>> infos = new ArrayList<>();
             for (BlockDriverState bs = top; bs != null; bs = chain ? bs.backing() : null) {

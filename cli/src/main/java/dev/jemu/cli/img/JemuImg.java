@@ -33,7 +33,7 @@ public final class JemuImg implements Callable<Integer> {
      * costs start-up time); all of them when it names none or an unknown one.
      */
     private static final List<String> COMMANDS = List.of("create", "info", "check", "convert", "dd", "map",
-            "compare", "resize", "rebase", "commit", "snapshot", "bench", "measure");
+            "compare", "resize", "rebase", "commit", "snapshot", "amend", "bench", "measure");
 
     private static Callable<Integer> command(String name) {
         return switch (name) {
@@ -48,6 +48,7 @@ public final class JemuImg implements Callable<Integer> {
             case "rebase" -> new RebaseCommand();
             case "commit" -> new CommitCommand();
             case "snapshot" -> new SnapshotCommand();
+            case "amend" -> new AmendCommand();
             case "bench" -> new BenchCommand();
             case "measure" -> new MeasureCommand();
             default -> throw new IllegalArgumentException(name);
@@ -55,7 +56,7 @@ public final class JemuImg implements Callable<Integer> {
     }
 
     /** qemu-img 7.2's subcommands that jemu-img does not have. */
-    private static final Set<String> QEMU_ONLY_COMMANDS = Set.of("amend", "bitmap");
+    private static final Set<String> QEMU_ONLY_COMMANDS = Set.of("bitmap");
 
     /** Per subcommand, qemu-img 7.2's options that jemu-img does not have. */
     private static final Map<String, List<String>> QEMU_ONLY_OPTIONS = Map.ofEntries(
@@ -67,7 +68,7 @@ public final class JemuImg implements Callable<Integer> {
             Map.entry("compare", List.of("--object", "--image-opts", "-p")),
             Map.entry("convert", List.of("--object", "--image-opts", "--target-image-opts",
                     "--bitmaps", "--salvage", "-C", "-l", "-r")),
-            Map.entry("snapshot", List.of("--object", "--image-opts", "-a", "-c", "-d")),
+            Map.entry("snapshot", List.of("--object", "--image-opts")),
             Map.entry("rebase", List.of("--object", "--image-opts", "-T")),
             Map.entry("resize", List.of("--object", "--image-opts")),
             Map.entry("measure", List.of("--object", "--image-opts", "-l")),

@@ -42,7 +42,13 @@ final class RebaseCommand implements Callable<Integer> {
         }
         String filename = ImgOptions.oneImage(files);
         String name = backing == null || backing.isEmpty() ? null : backing;
-        BlockDriverState top = ImgSupport.open(filename, fmt.format, false, cache);
+        if (unsafe && name != null && backingFormat == null) {
+            throw new BlockException("Could not change the backing file to '" + name
+                    + "': backing format must be specified");
+        }
+        // As qemu-img: an unsafe rebase does not open the old backing file (it may be missing).
+        BlockDriverState top = unsafe ? ImgSupport.openWithoutBacking(filename, fmt.format, false, cache, false)
+                : ImgSupport.open(filename, fmt.format, false, cache);
         try {
             BlockDriverState newBacking = null;
             String fmt = backingFormat;
