@@ -330,16 +330,19 @@ public final class Cpu {
         debug.dataHits = 0;
         debug.noSingleStep = false;
         debug.singleStepAtEnd = false;
+        debug.onDebugPath = true;
         try {
             Insn i = nextInsn(start);
             rexPrefix = i.rex;
             Decoder.execute(this, i);
             icount++;
         } catch (CpuFault f) {
+            debug.onDebugPath = false;
             debug.instructionFaulted();
             faulted(start, f);
             return;
         }
+        debug.onDebugPath = false;
         debug.afterInstruction((rest & Eflags.TF) != 0);
     }
 

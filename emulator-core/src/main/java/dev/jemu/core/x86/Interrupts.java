@@ -174,6 +174,10 @@ final class Interrupts {
             if (newCpl < oldCpl || ist != 0) {
                 switchStack(c, newCpl, ist);
             }
+            // The new CS is in force before the frame is pushed: from compatibility mode the
+            // frame goes to a 64-bit stack, whatever the old code segment's size.
+            Segments.loadFromDescriptor(c, c.segs[Cpu.CS], (selector & ~3) | newCpl, desc);
+            c.updateMode();
             if (lm) {
                 c.regs[Cpu.RSP] &= ~15L;
             }
@@ -195,7 +199,6 @@ final class Interrupts {
             c.updateMode();
             throw f;
         }
-        Segments.loadFromDescriptor(c, c.segs[Cpu.CS], (selector & ~3) | newCpl, desc);
         c.setCpl(newCpl);
         int clear = Eflags.TF | Eflags.NT | Eflags.RF | Eflags.VM | (interruptGate ? Eflags.IF : 0);
         c.eflagsRest &= ~clear;
