@@ -12,6 +12,8 @@ final class Segments {
     static final int TYPE_CALL_GATE16 = 0x4;
     static final int TYPE_TASK_GATE = 0x5;
     static final int TYPE_CALL_GATE = 0xC;
+    /** The attributes of a segment register in virtual-8086 mode: P, DPL 3, S, data, writable, accessed. */
+    static final int V86_ATTR = 0xF3;
 
     private Segments() {
     }
@@ -56,11 +58,13 @@ final class Segments {
     static void loadSegment(Cpu c, int seg, int selector) {
         selector &= 0xFFFF;
         Segment s = c.segs[seg];
-        if (!c.protectedMode() || (c.eflagsRest & Eflags.VM) != 0) {
+        if ((c.eflagsRest & Eflags.VM) != 0) {
+            loadV86(c, seg, selector);
+            afterLoad(c, seg);
+            return;
+        }
+        if (!c.protectedMode()) {
             s.setReal(selector);
-            if ((c.eflagsRest & Eflags.VM) != 0) {
-                s.set(selector, (long) selector << 4, 0xFFFF, 0xF3);
-            }
             afterLoad(c, seg);
             return;
         }
@@ -102,6 +106,14 @@ final class Segments {
         setAccessed(c, selector, desc);
         loadFromDescriptor(c, s, selector, desc | (1L << 40));
         afterLoad(c, seg);
+    }
+
+    /**
+     * Loads a segment register as virtual-8086 mode does: base = selector * 16, limit 0xFFFF,
+     * a present, accessed, writable DPL-3 segment (the caller recomputes the mode).
+     */
+    static void loadV86(Cpu c, int seg, int selector) {
+        c.segs[seg].set(selector & 0xFFFF, (long) (selector & 0xFFFF) << 4, 0xFFFF, V86_ATTR);
     }
 
     private static void afterLoad(Cpu c, int seg) {
