@@ -19,7 +19,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * test386.asm as the BIOS ROM on QEMU and on jemu, its POST codes on port 0x190 captured by an
  * isa-debugcon into a file. The ROM halts after its last test (0xFF) or at the first test that
  * fails, so each emulator runs for a fixed bound and the codes it wrote are compared: jemu must
- * get through every test QEMU gets through (QEMU 7.2 stops at 0x20), and reach 0xFF if QEMU does.
+ * get through every test QEMU gets through (QEMU 7.2 stops at 0x20), and through all of them to
+ * 0xFF (the suite as configured by its archive: ROM128 off, so the task-switch tests of POST 22
+ * are not assembled).
  */
 class Test386Test {
     private static final Duration QEMU_BOUND = Duration.ofSeconds(10);
@@ -56,8 +58,6 @@ class Test386Test {
             assertEquals(qemu[i], jemu[i], "POST code #" + i + " (QEMU: " + hex.formatHex(qemu) + ", jemu: "
                     + hex.formatHex(jemu) + ")");
         }
-        if ((qemu[qemu.length - 1] & 0xFF) == ALL_PASSED) {
-            assertEquals(ALL_PASSED, jemu[jemu.length - 1] & 0xFF, "QEMU passed every test");
-        }
+        assertEquals(ALL_PASSED, jemu[jemu.length - 1] & 0xFF, "jemu's last POST code (" + hex.formatHex(jemu) + ")");
     }
 }
