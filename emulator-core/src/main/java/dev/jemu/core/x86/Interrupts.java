@@ -6,9 +6,11 @@ import dev.jemu.core.log.LogCategory;
 /**
  * Delivery of exceptions and interrupts through the real-mode IVT or the protected-mode and
  * long-mode IDT (16-, 32- and 64-bit interrupt and trap gates, stack switches through the
- * TSS, IST stacks, error codes), the double-fault and triple-fault rules, and IRET.
- * Task gates and returns to virtual-8086 mode are not implemented: they raise #GP and are
- * logged under {@code -d unimp}.
+ * TSS, IST stacks, error codes; task gates through {@link TaskSwitch}), from virtual-8086
+ * mode too, the double-fault and triple-fault rules, and IRET (to virtual-8086 mode, within
+ * it, and back to the previous task when NT is set).
+ *
+ * <p>Threading: the vCPU's thread only.
  */
 final class Interrupts {
     private static final int[] DATA_SEGMENTS = {Cpu.ES, Cpu.DS, Cpu.FS, Cpu.GS};
@@ -122,10 +124,8 @@ final class Interrupts {
         long gate = c.mmu.readSystem(gateAddr, 8);
         int type = (int) (gate >>> 40) & 0xF;
         int gateDpl = (int) (gate >>> 45) & 3;
-        boolean valid = lm ? (type == 0xE || type == 0xF) : (type == 0x6 || type == 0x7 || type == 0xE || type == 0xF);
-        if (!lm && type == 0x5) {
-            unimplemented("task gate in the IDT (vector " + vector + ")");
-        }
+        boolean valid = lm ? (type == 0xE || type == 0xF)
+                : (type == 0x5 || type == 0x6 || type == 0x7 || type == 0xE || type == 0xF);
         if (!valid) {
             throw c.gp(gateError);
         }
@@ -134,6 +134,10 @@ final class Interrupts {
         }
         if ((gate & (1L << 47)) == 0) {
             throw c.fault(Vectors.NP, gateError);
+        }
+        if (type == Segments.TYPE_TASK_GATE) {
+            TaskSwitch.throughGate(c, gate, ext, c.eflags() | (fault ? Eflags.RF : 0), errorCode, hasErrorCode);
+            return;
         }
         int selector = (int) (gate >>> 16) & 0xFFFF;
         long offset = (gate & 0xFFFF) | ((gate >>> 32) & 0xFFFF_0000L);
@@ -283,12 +287,6 @@ final class Interrupts {
         c.regs[Cpu.RSP] = sp;
     }
 
-    private void unimplemented(String what) {
-        if (Log.enabled(LogCategory.UNIMP)) {
-            Log.log(LogCategory.UNIMP, what + " is not implemented");
-        }
-    }
-
     /** IRET, IRETD and IRETQ; each also ends the blocking of NMIs. */
     void iret(int size) {
         c.nmiBlocked = false;
@@ -306,9 +304,12 @@ final class Interrupts {
             iretInV86(size);
             return;
         }
-        if ((c.eflagsRest & Eflags.NT) != 0 && !c.longMode()) {
-            unimplemented("IRET with NT (task return)");
-            throw c.gp(0);
+        if ((c.eflagsRest & Eflags.NT) != 0) {
+            if (c.longMode()) {
+                throw c.gp(0);
+            }
+            TaskSwitch.iret(c);
+            return;
         }
         long ip = c.peek(0, size);
         int selector = (int) c.peek(size, size) & 0xFFFF;

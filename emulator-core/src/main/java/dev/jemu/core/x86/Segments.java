@@ -5,8 +5,8 @@ import dev.jemu.core.log.LogCategory;
 
 /**
  * Segment register loads with the protected-mode checks, and far control transfers (JMP,
- * CALL and RET far, through code segments and call gates). Task gates and hardware task
- * switching are not implemented: they raise #GP and are logged under {@code -d unimp}.
+ * CALL and RET far, through code segments and call gates; to a TSS or task gate through
+ * {@link TaskSwitch}).
  */
 final class Segments {
     static final int TYPE_CALL_GATE16 = 0x4;
@@ -175,7 +175,11 @@ final class Segments {
             setTarget(c, g.offset, g.size);
             return;
         }
-        throw unsupportedSystemTarget(c, selector, type);
+        if (TaskSwitch.isTss(type) || type == TYPE_TASK_GATE) {
+            TaskSwitch.farTransfer(c, selector, desc, TaskSwitch.Source.JMP);
+            return;
+        }
+        throw c.gp(selector & ~3);
     }
 
     static void farCall(Cpu c, int selector, long offset, int size) {
@@ -207,8 +211,12 @@ final class Segments {
             return;
         }
         int type = attr & 0xF;
+        if (TaskSwitch.isTss(type) || type == TYPE_TASK_GATE) {
+            TaskSwitch.farTransfer(c, selector, desc, TaskSwitch.Source.CALL);
+            return;
+        }
         if (type != TYPE_CALL_GATE && !(type == TYPE_CALL_GATE16 && !c.longMode())) {
-            throw unsupportedSystemTarget(c, selector, type);
+            throw c.gp(selector & ~3);
         }
         Gate g = readGate(c, selector, desc);
         long target = readDescriptor(c, g.selector);
@@ -294,14 +302,6 @@ final class Segments {
         }
         boolean gate32 = (attr & 0xF) == TYPE_CALL_GATE;
         return new Gate(target, gate32 ? offset : offset & 0xFFFF, gate32 ? 4 : 2, (int) ((desc >>> 32) & 0x1F));
-    }
-
-    private static CpuFault unsupportedSystemTarget(Cpu c, int selector, int type) {
-        if (Log.enabled(LogCategory.UNIMP)) {
-            Log.log(LogCategory.UNIMP, "far transfer to system descriptor type " + type + " (selector 0x"
-                    + Integer.toHexString(selector) + "): task switching is not implemented");
-        }
-        return c.gp(selector & ~3);
     }
 
     static void farReturn(Cpu c, int size, long popBytes) {
