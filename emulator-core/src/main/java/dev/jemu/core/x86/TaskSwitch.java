@@ -6,7 +6,9 @@ package dev.jemu.core.x86;
  * (JMP, CALL), a task gate in the IDT (interrupts and exceptions), and IRET with NT set (the
  * back link). 32-bit and 16-bit TSSs; the busy bit, NT and the back link; CR3 and the LDT of
  * the new task; its segment registers loaded with the checks of a task switch (#TS with the
- * selector, #NP, #SS); the debug trap bit T of the new TSS raising #DB with DR6.BT.
+ * selector, #NP, #SS); the debug trap bit T of the new TSS raising #DB with DR6.BT. A
+ * 16-bit TSS loads the general registers with their upper halves all ones, as the 386 does
+ * (test386 checks it) and QEMU does, and FLAGS zero-extended (a 286 task has no VM).
  *
  * <p>Threading: the vCPU's thread only.
  */
@@ -190,10 +192,10 @@ final class TaskSwitch {
             ControlRegisters.write(c, 3, cr3);
         }
         for (int r = 0; r < 8; r++) {
-            c.setReg(r, new32 ? 4 : 2, regs[r]);
+            c.regs[r] = new32 ? regs[r] : 0xFFFF_0000L | regs[r];
         }
         c.rip = eip;
-        c.setEflags(new32 ? eflags : (c.eflags() & ~0xFFFF) | (eflags & 0xFFFF), Eflags.WRITABLE);
+        c.setEflags(new32 ? eflags : eflags & 0xFFFF, Eflags.WRITABLE);
         loadSegments(c, sel, ldt, new32);
         if (hasErrorCode) {
             c.push(errorCode, new32 ? 4 : 2);
