@@ -175,13 +175,22 @@ final class ControlOps {
         });
         def(0x9C, D64, (c, i) -> {
             if ((c.eflagsRest & Eflags.VM) != 0 && c.iopl() < 3) {
-                throw c.gp(0);
+                if (!VirtualInterrupts.virtualFlags(c, i.opSize)) {
+                    throw c.gp(0);
+                }
+                c.push(VirtualInterrupts.virtualFlagsImage(c), 2);
+                return;
             }
             c.push(c.eflags() & ~(Eflags.RF | Eflags.VM), i.opSize);
         });
         def(0x9D, D64, (c, i) -> {
             if ((c.eflagsRest & Eflags.VM) != 0 && c.iopl() < 3) {
-                throw c.gp(0);
+                if (!VirtualInterrupts.virtualFlags(c, i.opSize)) {
+                    throw c.gp(0);
+                }
+                VirtualInterrupts.loadVirtualFlags(c, (int) c.peek(0, 2));
+                adjustSp(c, 2);
+                return;
             }
             int v = (int) c.pop(i.opSize);
             int mask = Eflags.ARITH | Eflags.TF | Eflags.DF | Eflags.NT;

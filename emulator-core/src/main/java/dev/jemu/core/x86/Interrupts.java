@@ -62,12 +62,19 @@ final class Interrupts {
      * instruction. INT1 is not checked against the gate's DPL, as the SDM's INT pseudocode says.
      */
     void softwareInterrupt(int vector, boolean int3OrInto) {
-        if (!int3OrInto && (c.eflagsRest & Eflags.VM) != 0 && c.iopl() < 3) {
-            throw c.gp(0);
+        boolean redirected = false;
+        if (!int3OrInto && (c.eflagsRest & Eflags.VM) != 0) {
+            if ((c.cr4 & VirtualInterrupts.CR4_VME) != 0) {
+                redirected = VirtualInterrupts.redirect(c, vector);
+            } else if (c.iopl() < 3) {
+                throw c.gp(0);
+            }
         }
         boolean int1 = int3OrInto && vector == Vectors.DB;
-        logInterrupt(vector, 0, false, int3OrInto ? "breakpoint/overflow trap" : "software interrupt");
-        deliver(vector, 0, false, !int1, false, false);
+        if (!redirected) {
+            logInterrupt(vector, 0, false, int3OrInto ? "breakpoint/overflow trap" : "software interrupt");
+            deliver(vector, 0, false, !int1, false, false);
+        }
         c.debug.softwareInterrupt(int1);
     }
 
@@ -368,10 +375,12 @@ final class Interrupts {
     /**
      * IRET in virtual-8086 mode: with IOPL 3 it returns as in real mode, but leaves IOPL, VM,
      * VIF and VIP alone (a 32-bit return to an EIP above 0xFFFF is #GP(0)); with IOPL below 3 it
-     * is #GP(0) (SDM Vol. 2A IRET, "RETURN-FROM-VIRTUAL-8086-MODE").
+     * is #GP(0), unless CR4.VME virtualises a 16-bit IRET: the popped IF then goes to VIF (SDM
+     * Vol. 2A IRET, "RETURN-FROM-VIRTUAL-8086-MODE").
      */
     private void iretInV86(int size) {
-        if (c.iopl() < 3) {
+        boolean virtual = c.iopl() < 3;
+        if (virtual && !VirtualInterrupts.virtualFlags(c, size)) {
             throw c.gp(0);
         }
         long ip = c.peek(0, size);
@@ -380,11 +389,15 @@ final class Interrupts {
         if (ip > 0xFFFF) {
             throw c.gp(0);
         }
+        if (virtual) {
+            VirtualInterrupts.loadVirtualFlags(c, flags);
+        } else {
+            int mask = Eflags.WRITABLE & ~(Eflags.IOPL | Eflags.VM | Eflags.VIF | Eflags.VIP);
+            c.setEflags(flags, size == 2 ? mask & 0xFFFF : mask);
+        }
         ControlOps.adjustSp(c, 3L * size);
         Segments.loadRealCs(c, cs);
         c.rip = ip;
-        int mask = Eflags.WRITABLE & ~(Eflags.IOPL | Eflags.VM | Eflags.VIF | Eflags.VIP);
-        c.setEflags(flags, size == 2 ? mask & 0xFFFF : mask);
     }
 
     /**

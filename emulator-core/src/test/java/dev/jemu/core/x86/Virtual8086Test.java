@@ -15,6 +15,11 @@ class Virtual8086Test {
     private static final long LOG = 0x9000;
 
     private static String program(int eflags, String body) {
+        return program(eflags, "", body);
+    }
+
+    /** {@code setup} runs at CPL 0 just before the IRETD into virtual-8086 mode. */
+    private static String program(int eflags, String setup, String body) {
         return IdtPrelude.prot32() + """
                 lgdt [gdt_desc]
                 mov ax, 0x28
@@ -26,6 +31,7 @@ class Virtual8086Test {
                 mov dword [tss + 8], 0x10
                 mov word [tss + 0x66], 0x68
                 mov dword [0x9060], fault_here - 0x1000
+                SETUP
                 push dword 0x0500
                 push dword 0x0400
                 push dword 0x0300
@@ -84,7 +90,7 @@ class Virtual8086Test {
                 times 29 db 0xFF
                 db 0xFD
                 times 3 db 0xFF
-            """.replace("EFLAGS", Integer.toString(eflags)).replace("BODY", body);
+            """.replace("EFLAGS", Integer.toString(eflags)).replace("SETUP", setup).replace("BODY", body);
     }
 
     private static CpuRig run(int eflags, String body) {
@@ -153,6 +159,93 @@ class Virtual8086Test {
         String setup = "GATE 0x31, handler\nmov word [0x3000 + 0x31 * 8 + 2], 0x18\nmov byte [0x3000 + 0x31 * 8 + 5], 0xEE";
         CpuRig rig = new CpuRig().prot32(CpuRig.nasm(program(0x23002, body).replace("GATE 0x30, handler\n", setup + "\n"))).run();
         assertEquals(0x18, log(rig, 0), "#GP(code segment selector): the gate's target is ring 3");
+        assertEquals(log(rig, 0x60 / 4), log(rig, 1));
+    }
+
+    private static final String VME = "mov eax, cr4\nor eax, 1\nmov cr4, eax";
+
+    private static CpuRig runVme(int eflags, String setup, String body) {
+        return new CpuRig().prot32(CpuRig.nasm(program(eflags, VME + "\n" + setup, body))).run();
+    }
+
+    @Test
+    void vmeMakesCliStiAndSixteenBitPushfWorkOnVifUnderIoplZero() {
+        // SDM Vol. 3B 20.4 and the CLI, STI and PUSHF pseudocode: with CR4.VME and IOPL < 3, CLI
+        // and STI change VIF, PUSHF pushes FLAGS with IF taken from VIF and IOPL as 3; PUSHFD
+        // is still #GP(0).
+        CpuRig rig = runVme(0x20002, "", "sti\npushf\npop dx\ncli\npushf\npop bx\nfault_here:\npushfd");
+        assertEquals(0x3202, rig.reg(Cpu.RDX) & 0xFFFF, "IF = VIF = 1 after STI, IOPL 3 in the image");
+        assertEquals(0x3002, rig.reg(Cpu.RBX) & 0xFFFF, "IF = VIF = 0 after CLI");
+        assertGpAtFaultHere(rig);
+        assertEquals(Eflags.VM, log(rig, 3) & (Eflags.VM | Eflags.IF | Eflags.VIF | Eflags.IOPL), "the real IF untouched, VIF clear, IOPL 0");
+    }
+
+    @Test
+    void vmePopfAndStiRaiseGpWhenTheyWouldEnableInterruptsWithVipSet() {
+        CpuRig rig = runVme(0x120002, "", "fault_here:\nsti");
+        assertGpAtFaultHere(rig);
+        rig = runVme(0x120002, "", "push word 0x0202\nfault_here:\npopf");
+        assertGpAtFaultHere(rig);
+        rig = runVme(0x20002, "", "push word 0x0202\npopf\npushf\npop dx\npush word 0x0102\nfault_here:\npopf");
+        assertEquals(0x3202, rig.reg(Cpu.RDX) & 0xFFFF, "POPF without VIP moves IF to VIF");
+        assertGpAtFaultHere(rig);
+        assertEquals(Eflags.VIF, log(rig, 3) & (Eflags.VIF | Eflags.IF | Eflags.TF), "a popped TF is #GP; VIF kept");
+    }
+
+    @Test
+    void vmeRedirectsIntNThroughTheV86VectorTableWhenItsBitmapBitIsClear() {
+        // SDM Vol. 3B Table 20-2, method 6 (VME, IOPL < 3, redirection bit clear): FLAGS (IF from
+        // VIF, IOPL 3), CS and IP are pushed on the V86 stack, VIF and TF are cleared, and the
+        // handler is the one at 4 * n in the V86 program's address space.
+        String setup = "mov dword [0x31 * 4], (0x100 << 16) + v86h - 0x1000";
+        String body = "sti\nint 0x31\nafter_int:\njmp $\nv86h:\nmov bp, sp\nmov bx, [bp + 4]\nmov dx, [bp]\n"
+                + "mov bp, [bp + 2]\nfault_here:\nhlt";
+        CpuRig rig = runVme(0x20002, setup + "\nmov dword [0x9064], after_int - 0x1000", body);
+        assertEquals(0x3202, rig.reg(Cpu.RBX) & 0xFFFF, "pushed FLAGS: IF from VIF, IOPL 3");
+        assertEquals(log(rig, 0x64 / 4), rig.reg(Cpu.RDX) & 0xFFFF, "pushed IP: after the INT");
+        assertEquals(0x0100, rig.reg(Cpu.RBP) & 0xFFFF, "pushed CS");
+        assertGpAtFaultHere(rig);
+        assertEquals(0, log(rig, 3) & (Eflags.VIF | Eflags.TF | Eflags.IF), "VIF and TF cleared, IF untouched");
+    }
+
+    @Test
+    void vmeSendsIntNWithItsBitmapBitSetToGpUnderIoplZero() {
+        // The redirection bitmap is the 32 bytes below the I/O map base (0x68): vector 0x30 is
+        // bit 0 of TSS byte 0x48 + 6.
+        CpuRig rig = runVme(0x20002, "or byte [tss + 0x48 + 6], 1", "fault_here:\nint 0x30");
+        assertGpAtFaultHere(rig);
+    }
+
+    @Test
+    void pviMakesCliAndStiWorkOnVifAtCpl3InProtectedMode() {
+        // SDM Vol. 3B 20.4 and the CLI/STI pseudocode: with CR4.PVI, CPL 3 and IOPL < 3, STI
+        // sets VIF and CLI clears it instead of raising #GP; IF is untouched.
+        String setup = """
+                mov eax, cr4
+                or eax, 2
+                mov cr4, eax
+                mov dword [0x9060], pvi_fault
+                push dword 0x23
+                push dword 0x7000
+                push dword 2
+                push dword 0x1B
+                push dword pvi_user
+                iretd
+            pvi_user:
+                sti
+                pushfd
+                pop edx
+                cli
+                pushfd
+                pop ebx
+            pvi_fault:
+                hlt
+            """;
+        String pvi = program(0x2, setup, "fault_here:\nhlt");
+        CpuRig rig = new CpuRig().prot32(CpuRig.nasm(pvi)).run();
+        assertEquals(Eflags.VIF, rig.reg(Cpu.RDX) & (Eflags.VIF | Eflags.IF), "STI set VIF, not IF");
+        assertEquals(0, rig.reg(Cpu.RBX) & (Eflags.VIF | Eflags.IF), "CLI cleared VIF");
+        assertEquals(0, log(rig, 0), "HLT at CPL 3 is #GP(0)");
         assertEquals(log(rig, 0x60 / 4), log(rig, 1));
     }
 }
