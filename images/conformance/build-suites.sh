@@ -7,7 +7,8 @@
 #
 # Produces WORK_DIR/kvm-unit-tests/x86/*.flat (./configure && make, x86_64, the host gcc)
 # and WORK_DIR/test386.asm/test386.bin (nasm, the suite's own configuration: POST codes on
-# port 0x190). A suite already built in WORK_DIR is left as it is.
+# port 0x190), and test386-rom128.bin (the same with ROM128 set). A suite already built in
+# WORK_DIR is left as it is.
 set -euo pipefail
 
 if [ $# -ne 2 ]; then
@@ -40,4 +41,13 @@ if [ ! -f "$work/test386.asm/test386.bin" ]; then
     rm -rf "$work/test386.asm"
     tar -xzf "$(archive test386.asm)" -C "$work"
     (cd "$work/test386.asm" && nasm -i./src/ -f bin src/test386.asm -w-all -l test386.lst -o test386.bin)
+fi
+
+# The same suite as a 128 KiB ROM (its ROM128 option), which adds the hardware task-switch
+# tests of POST 22 (32- and 16-bit TSSs, task gates, virtual-8086 mode through a task switch).
+if [ ! -f "$work/test386.asm/test386-rom128.bin" ]; then
+    (cd "$work/test386.asm" && mkdir -p rom128 \
+        && sed 's/^ROM128 equ 0/ROM128 equ 1/' src/configuration.asm > rom128/configuration.asm \
+        && grep -q '^ROM128 equ 1' rom128/configuration.asm \
+        && nasm -i./rom128/ -i./src/ -f bin src/test386.asm -w-all -l test386-rom128.lst -o test386-rom128.bin)
 fi

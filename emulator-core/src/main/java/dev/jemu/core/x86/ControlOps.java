@@ -175,13 +175,22 @@ final class ControlOps {
         });
         def(0x9C, D64, (c, i) -> {
             if ((c.eflagsRest & Eflags.VM) != 0 && c.iopl() < 3) {
-                throw c.gp(0);
+                if (!VirtualInterrupts.virtualFlags(c, i.opSize)) {
+                    throw c.gp(0);
+                }
+                c.push(VirtualInterrupts.virtualFlagsImage(c), 2);
+                return;
             }
             c.push(c.eflags() & ~(Eflags.RF | Eflags.VM), i.opSize);
         });
         def(0x9D, D64, (c, i) -> {
             if ((c.eflagsRest & Eflags.VM) != 0 && c.iopl() < 3) {
-                throw c.gp(0);
+                if (!VirtualInterrupts.virtualFlags(c, i.opSize)) {
+                    throw c.gp(0);
+                }
+                VirtualInterrupts.loadVirtualFlags(c, (int) c.peek(0, 2));
+                adjustSp(c, 2);
+                return;
             }
             int v = (int) c.pop(i.opSize);
             int mask = Eflags.ARITH | Eflags.TF | Eflags.DF | Eflags.NT;
@@ -208,20 +217,34 @@ final class ControlOps {
         });
     }
 
+    /**
+     * ENTER. The frame pointer is the whole of ESP after the push of EBP, also on a 16-bit stack
+     * (its upper half kept), written to EBP and pushed with the operand size, as QEMU and the
+     * 386 (test386's testENTER16) do. A write at the final stack pointer must be
+     * possible: otherwise the fault (#PF, #SS) is raised with RSP unchanged (SDM Vol. 2A ENTER).
+     */
     private static void enter(Cpu c, Insn i) {
         int s = i.opSize;
         int level = i.imm2 & 31;
-        c.push(c.getReg(Cpu.RBP, s), s);
-        long frame = c.regs[Cpu.RSP] & c.stackMask;
-        if (level > 0) {
-            long bp = c.regs[Cpu.RBP];
-            for (int k = 1; k < level; k++) {
-                bp = (bp - s) & c.stackMask;
-                c.push(c.read(Cpu.SS, bp, s), s);
+        long oldSp = c.regs[Cpu.RSP];
+        try {
+            c.push(c.getReg(Cpu.RBP, s), s);
+            long frame = c.regs[Cpu.RSP];
+            if (level > 0) {
+                long bp = c.regs[Cpu.RBP];
+                for (int k = 1; k < level; k++) {
+                    bp = (bp - s) & c.stackMask;
+                    c.push(c.read(Cpu.SS, bp, s), s);
+                }
+                c.push(frame, s);
             }
-            c.push(frame, s);
+            adjustSp(c, -i.imm);
+            long sp = c.regs[Cpu.RSP] & c.stackMask;
+            c.mmu.translate(c.linear(Cpu.SS, sp, 1), Mmu.WRITE, c.cpl == 3);
+            c.setReg(Cpu.RBP, s, frame);
+        } catch (CpuFault f) {
+            c.regs[Cpu.RSP] = oldSp;
+            throw f;
         }
-        c.setReg(Cpu.RBP, s, frame);
-        adjustSp(c, -i.imm);
     }
 }

@@ -2,7 +2,7 @@ package dev.jemu.core.x86;
 
 /** Reads and writes of CR0, CR2, CR3, CR4 and CR8 with their consistency checks. */
 final class ControlRegisters {
-    private static final long CR4_VALID = 0x7FD;
+    private static final long CR4_VALID = 0x7FF;
 
     private ControlRegisters() {
     }

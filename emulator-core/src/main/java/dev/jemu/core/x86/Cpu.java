@@ -117,6 +117,10 @@ public final class Cpu {
     long linearMask;
     final long[] segBase = new long[6];
     final long[] segLimit = new long[6];
+    /** The segment may not be read: null, or an execute-only code segment (protected mode, not 64-bit). */
+    final boolean[] segNoRead = new boolean[6];
+    /** The segment may not be written: null, code, or read-only data (protected mode, not 64-bit). */
+    final boolean[] segNoWrite = new boolean[6];
 
     // ---- machinery ----
     final Mmu mmu;
@@ -368,16 +372,19 @@ public final class Cpu {
         debug.dataHits = 0;
         debug.noSingleStep = false;
         debug.singleStepAtEnd = false;
+        debug.onDebugPath = true;
         try {
             Insn i = nextInsn(start);
             rexPrefix = i.rex;
             Decoder.execute(this, i);
             icount++;
         } catch (CpuFault f) {
+            debug.onDebugPath = false;
             debug.instructionFaulted();
             faulted(start, f);
             return;
         }
+        debug.onDebugPath = false;
         debug.afterInstruction((rest & Eflags.TF) != 0);
     }
 
@@ -646,11 +653,21 @@ public final class Cpu {
     }
 
     long read(int seg, long ea, int size) {
+        if (segNoRead[seg]) {
+            throw segmentFault(seg);
+        }
         return mmu.read(linear(seg, ea, size), size);
     }
 
     void write(int seg, long ea, long v, int size) {
+        if (segNoWrite[seg]) {
+            throw segmentFault(seg);
+        }
         mmu.write(linear(seg, ea, size), v, size);
+    }
+
+    private CpuFault segmentFault(int seg) {
+        return seg == SS ? fault(Vectors.SS, 0) : gp(0);
     }
 
     /**
@@ -739,6 +756,12 @@ public final class Cpu {
                     && (s.attr & Segment.TYPE_EXPAND_DOWN) != 0;
             segLimit[i] = expandDown ? 0xFFFF_FFFFL : s.limit;
         }
+        boolean checked = !code64 && protectedMode() && (eflagsRest & Eflags.VM) == 0;
+        int a = s.attr;
+        boolean usable = !checked || (a & Segment.ATTR_P) != 0;
+        boolean code = (a & Segment.TYPE_CODE) != 0;
+        segNoRead[i] = !usable || (checked && code && (a & Segment.TYPE_READABLE) == 0);
+        segNoWrite[i] = !usable || (checked && (code || (a & Segment.TYPE_WRITABLE) == 0));
     }
 
     void setCpl(int newCpl) {

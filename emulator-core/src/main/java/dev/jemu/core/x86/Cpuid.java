@@ -2,10 +2,10 @@ package dev.jemu.core.x86;
 
 /**
  * CPUID of jemu's models: the feature bits are exactly what the interpreter implements (for
- * {@code qemu64} a subset of QEMU's, plus POPCNT and MOVBE, which it also implements; for
- * {@code max} also SSSE3, ABM, RDTSCP, FSGSBASE, PCID, INVPCID, UMIP and XSAVE with the x87
- * and SSE components), and APIC while the board's local APIC is
- * globally enabled. Not advertised because not complete:
+ * {@code qemu64} a subset of QEMU's, plus POPCNT, MOVBE and VME (with PVI), which it also
+ * implements; for {@code max} also SSSE3, ABM, RDTSCP, FSGSBASE, PCID, INVPCID, UMIP and XSAVE
+ * with the x87 and SSE components), and APIC while the board's local APIC is globally enabled.
+ * Not advertised because not complete:
  * MCE/MCA. The vendor, family, model and stepping
  * are those of {@code qemu64}.
  */
@@ -15,6 +15,7 @@ final class Cpuid {
 
     // Leaf 1 EDX.
     static final int FPU = 1;
+    static final int VME = 1 << 1;
     static final int TSC = 1 << 4;
     static final int MSR = 1 << 5;
     static final int PSE = 1 << 3;
@@ -58,7 +59,7 @@ final class Cpuid {
     /** Linear addresses are 48 bits wide (4-level paging). */
     static final int LINEAR_ADDR_BITS = 48;
 
-    static final int LEAF1_EDX = FPU | DE | PSE | TSC | MSR | PAE | CX8 | SEP | MTRR | PGE | CMOV | PAT | PSE36
+    static final int LEAF1_EDX = FPU | VME | DE | PSE | TSC | MSR | PAE | CX8 | SEP | MTRR | PGE | CMOV | PAT | PSE36
             | CLFLUSH | MMX | FXSR | SSE | SSE2;
     static final int LEAF1_ECX = PNI | CX16 | MOVBE | POPCNT;
 

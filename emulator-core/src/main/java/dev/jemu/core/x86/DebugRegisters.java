@@ -49,6 +49,8 @@ final class DebugRegisters {
     boolean noSingleStep;
     /** The current instruction was SYSCALL or SYSRET: single-step follows TF as it left it. */
     boolean singleStepAtEnd;
+    /** The interpreter runs the current instruction on its debug path (and calls {@link #afterInstruction}). */
+    boolean onDebugPath;
     /** The instruction count at which a MOV SS / POP SS shadow holds #DB back. */
     private long shadowAt = -1;
     /** DR6 bits of a #DB held back by MOV SS / POP SS. */
@@ -363,6 +365,19 @@ final class DebugRegisters {
             }
         }
         return false;
+    }
+
+    /**
+     * SYSCALL or SYSRET completed: single-step follows TF as it leaves it. SYSRET can set TF
+     * from R11 while it was clear as the instruction began, which the interpreter's fast path
+     * does not check: the single-step trap is then delivered here (SDM Vol. 3B 18.3.1.4).
+     */
+    void fastCallEnded() {
+        singleStepAtEnd = true;
+        if (!onDebugPath && (c.eflagsRest & Eflags.TF) != 0) {
+            c.dr[6] = (c.dr[6] & ~0xFL) | DR6_BS;
+            c.interrupts.deliverException(Vectors.DB, 0, false, false);
+        }
     }
 
     /** MOV SS or POP SS ran: a #DB it raises waits for the end of the next instruction. */

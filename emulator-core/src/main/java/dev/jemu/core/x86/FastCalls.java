@@ -20,7 +20,6 @@ final class FastCalls {
             throw c.ud();
         }
         int cs = (int) (c.msrs.star >>> 32) & 0xFFFC;
-        c.debug.singleStepAtEnd = true;
         if (c.longMode()) {
             long target = c.code64 ? c.msrs.lstar : c.msrs.cstar;
             c.regs[Cpu.RCX] = c.rip;
@@ -40,6 +39,7 @@ final class FastCalls {
             c.updateMode();
             c.rip = c.msrs.star & 0xFFFF_FFFFL;
         }
+        c.debug.fastCallEnded();
     }
 
     static void sysret(Cpu c, boolean to64) {
@@ -50,7 +50,6 @@ final class FastCalls {
             throw c.gp(0);
         }
         int base = (int) (c.msrs.star >>> 48) & 0xFFFF;
-        c.debug.singleStepAtEnd = true;
         if (c.longMode()) {
             if (to64) {
                 if (!Cpu.isCanonical(c.regs[Cpu.RCX])) {
@@ -70,6 +69,7 @@ final class FastCalls {
         c.segs[Cpu.SS].set((base + 8) | 3, 0, 0xFFFF_FFFFL, DATA | (3 << 5));
         c.setCpl(3);
         c.updateMode();
+        c.debug.fastCallEnded();
     }
 
     static void sysenter(Cpu c) {

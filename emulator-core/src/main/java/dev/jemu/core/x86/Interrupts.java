@@ -6,11 +6,14 @@ import dev.jemu.core.log.LogCategory;
 /**
  * Delivery of exceptions and interrupts through the real-mode IVT or the protected-mode and
  * long-mode IDT (16-, 32- and 64-bit interrupt and trap gates, stack switches through the
- * TSS, IST stacks, error codes), the double-fault and triple-fault rules, and IRET.
- * Task gates and returns to virtual-8086 mode are not implemented: they raise #GP and are
- * logged under {@code -d unimp}.
+ * TSS, IST stacks, error codes; task gates through {@link TaskSwitch}), from virtual-8086
+ * mode too, the double-fault and triple-fault rules, and IRET (to virtual-8086 mode, within
+ * it, and back to the previous task when NT is set).
+ *
+ * <p>Threading: the vCPU's thread only.
  */
 final class Interrupts {
+    private static final int[] DATA_SEGMENTS = {Cpu.ES, Cpu.DS, Cpu.FS, Cpu.GS};
     private final Cpu c;
     private final Segment savedCs = new Segment();
     private final Segment savedSs = new Segment();
@@ -59,12 +62,19 @@ final class Interrupts {
      * instruction. INT1 is not checked against the gate's DPL, as the SDM's INT pseudocode says.
      */
     void softwareInterrupt(int vector, boolean int3OrInto) {
-        if ((c.eflagsRest & Eflags.VM) != 0 && c.iopl() < 3) {
-            throw c.gp(0);
+        boolean redirected = false;
+        if (!int3OrInto && (c.eflagsRest & Eflags.VM) != 0) {
+            if ((c.cr4 & VirtualInterrupts.CR4_VME) != 0) {
+                redirected = VirtualInterrupts.redirect(c, vector);
+            } else if (c.iopl() < 3) {
+                throw c.gp(0);
+            }
         }
         boolean int1 = int3OrInto && vector == Vectors.DB;
-        logInterrupt(vector, 0, false, int3OrInto ? "breakpoint/overflow trap" : "software interrupt");
-        deliver(vector, 0, false, !int1, false, false);
+        if (!redirected) {
+            logInterrupt(vector, 0, false, int3OrInto ? "breakpoint/overflow trap" : "software interrupt");
+            deliver(vector, 0, false, !int1, false, false);
+        }
         c.debug.softwareInterrupt(int1);
     }
 
@@ -109,10 +119,7 @@ final class Interrupts {
             deliverReal(vector);
             return;
         }
-        if ((c.eflagsRest & Eflags.VM) != 0) {
-            unimplemented("interrupt from virtual-8086 mode");
-            throw c.gp(0);
-        }
+        boolean fromV86 = (c.eflagsRest & Eflags.VM) != 0;
         int ext = external ? 1 : 0;
         int gateError = vector * 8 + 2 + ext;
         boolean lm = c.longMode();
@@ -124,10 +131,8 @@ final class Interrupts {
         long gate = c.mmu.readSystem(gateAddr, 8);
         int type = (int) (gate >>> 40) & 0xF;
         int gateDpl = (int) (gate >>> 45) & 3;
-        boolean valid = lm ? (type == 0xE || type == 0xF) : (type == 0x6 || type == 0x7 || type == 0xE || type == 0xF);
-        if (!lm && type == 0x5) {
-            unimplemented("task gate in the IDT (vector " + vector + ")");
-        }
+        boolean valid = lm ? (type == 0xE || type == 0xF)
+                : (type == 0x5 || type == 0x6 || type == 0x7 || type == 0xE || type == 0xF);
         if (!valid) {
             throw c.gp(gateError);
         }
@@ -136,6 +141,10 @@ final class Interrupts {
         }
         if ((gate & (1L << 47)) == 0) {
             throw c.fault(Vectors.NP, gateError);
+        }
+        if (type == Segments.TYPE_TASK_GATE) {
+            TaskSwitch.throughGate(c, gate, ext, c.eflags() | (fault ? Eflags.RF : 0), errorCode, hasErrorCode);
+            return;
         }
         int selector = (int) (gate >>> 16) & 0xFFFF;
         long offset = (gate & 0xFFFF) | ((gate >>> 32) & 0xFFFF_0000L);
@@ -162,20 +171,35 @@ final class Interrupts {
             throw c.fault(Vectors.NP, (selector & ~3) + ext);
         }
         boolean conforming = (attr & Segment.TYPE_CONFORMING) != 0;
+        if (fromV86 && (conforming || dpl != 0)) {
+            throw c.gp((selector & ~3) + ext);
+        }
         int newCpl = conforming ? c.cpl : dpl;
 
         int oldCpl = c.cpl;
         long oldRsp = c.regs[Cpu.RSP];
         long oldRip = c.rip;
         int oldFlags = c.eflags() | (fault ? Eflags.RF : 0);
+        int oldRest = c.eflagsRest;
         copy(c.segs[Cpu.CS], savedCs);
         copy(c.segs[Cpu.SS], savedSs);
         try {
+            c.eflagsRest &= ~Eflags.VM;
             if (newCpl < oldCpl || ist != 0) {
                 switchStack(c, newCpl, ist);
             }
+            // The new CS is in force before the frame is pushed: from compatibility mode the
+            // frame goes to a 64-bit stack, whatever the old code segment's size.
+            Segments.loadFromDescriptor(c, c.segs[Cpu.CS], (selector & ~3) | newCpl, desc);
+            c.updateMode();
             if (lm) {
                 c.regs[Cpu.RSP] &= ~15L;
+            }
+            if (fromV86) {
+                c.push(c.segs[Cpu.GS].selector, size);
+                c.push(c.segs[Cpu.FS].selector, size);
+                c.push(c.segs[Cpu.DS].selector, size);
+                c.push(c.segs[Cpu.ES].selector, size);
             }
             if (lm || newCpl < oldCpl) {
                 c.push(savedSs.selector, size);
@@ -191,11 +215,17 @@ final class Interrupts {
             copy(savedCs, c.segs[Cpu.CS]);
             copy(savedSs, c.segs[Cpu.SS]);
             c.regs[Cpu.RSP] = oldRsp;
+            c.eflagsRest = oldRest;
             c.setCpl(oldCpl);
             c.updateMode();
             throw f;
         }
-        Segments.loadFromDescriptor(c, c.segs[Cpu.CS], (selector & ~3) | newCpl, desc);
+        if (fromV86) {
+            for (int seg : DATA_SEGMENTS) {
+                c.segs[seg].set(0, 0, 0, 0);
+                c.refreshSegment(seg);
+            }
+        }
         c.setCpl(newCpl);
         int clear = Eflags.TF | Eflags.NT | Eflags.RF | Eflags.VM | (interruptGate ? Eflags.IF : 0);
         c.eflagsRest &= ~clear;
@@ -264,12 +294,6 @@ final class Interrupts {
         c.regs[Cpu.RSP] = sp;
     }
 
-    private void unimplemented(String what) {
-        if (Log.enabled(LogCategory.UNIMP)) {
-            Log.log(LogCategory.UNIMP, what + " is not implemented");
-        }
-    }
-
     /** IRET, IRETD and IRETQ; each also ends the blocking of NMIs. */
     void iret(int size) {
         c.nmiBlocked = false;
@@ -283,16 +307,23 @@ final class Interrupts {
             c.setEflags(flags, size == 2 ? Eflags.WRITABLE & 0xFFFF : Eflags.WRITABLE & ~(Eflags.VM | Eflags.VIP | Eflags.VIF));
             return;
         }
-        if ((c.eflagsRest & Eflags.VM) != 0 || ((c.eflagsRest & Eflags.NT) != 0 && !c.longMode())) {
-            unimplemented((c.eflagsRest & Eflags.VM) != 0 ? "IRET in virtual-8086 mode" : "IRET with NT (task return)");
-            throw c.gp(0);
+        if ((c.eflagsRest & Eflags.VM) != 0) {
+            iretInV86(size);
+            return;
+        }
+        if ((c.eflagsRest & Eflags.NT) != 0) {
+            if (c.longMode()) {
+                throw c.gp(0);
+            }
+            TaskSwitch.iret(c);
+            return;
         }
         long ip = c.peek(0, size);
         int selector = (int) c.peek(size, size) & 0xFFFF;
         int flags = (int) c.peek(2L * size, size);
         if ((flags & Eflags.VM) != 0 && c.cpl == 0 && size == 4 && !c.longMode()) {
-            unimplemented("IRET to virtual-8086 mode");
-            throw c.gp(0);
+            iretToV86(ip, selector, flags);
+            return;
         }
         int rpl = selector & 3;
         if ((selector & ~3) == 0 || rpl < c.cpl) {
@@ -339,5 +370,61 @@ final class Interrupts {
         if (rpl > 0) {
             Segments.nullifyOuterDataSegments(c);
         }
+    }
+
+    /**
+     * IRET in virtual-8086 mode: with IOPL 3 it returns as in real mode, but leaves IOPL, VM,
+     * VIF and VIP alone (a 32-bit return to an EIP above 0xFFFF is #GP(0)); with IOPL below 3 it
+     * is #GP(0), unless CR4.VME virtualises a 16-bit IRET: the popped IF then goes to VIF (SDM
+     * Vol. 2A IRET, "RETURN-FROM-VIRTUAL-8086-MODE").
+     */
+    private void iretInV86(int size) {
+        boolean virtual = c.iopl() < 3;
+        if (virtual && !VirtualInterrupts.virtualFlags(c, size)) {
+            throw c.gp(0);
+        }
+        long ip = c.peek(0, size);
+        int cs = (int) c.peek(size, size) & 0xFFFF;
+        int flags = (int) c.peek(2L * size, size);
+        if (ip > 0xFFFF) {
+            throw c.gp(0);
+        }
+        if (virtual) {
+            VirtualInterrupts.loadVirtualFlags(c, flags);
+        } else {
+            int mask = Eflags.WRITABLE & ~(Eflags.IOPL | Eflags.VM | Eflags.VIF | Eflags.VIP);
+            c.setEflags(flags, size == 2 ? mask & 0xFFFF : mask);
+        }
+        ControlOps.adjustSp(c, 3L * size);
+        Segments.loadRealCs(c, cs);
+        c.rip = ip;
+    }
+
+    /**
+     * IRETD at CPL 0 whose EFLAGS image has VM set: pops EIP, CS, EFLAGS, then ESP, SS, ES, DS,
+     * FS and GS, loads every segment register as virtual-8086 mode does (base = selector * 16,
+     * limit 0xFFFF) and continues at CPL 3 (SDM Vol. 2A IRET, "RETURN-TO-VIRTUAL-8086-MODE").
+     */
+    private void iretToV86(long ip, int cs, int flags) {
+        if (Long.compareUnsigned(ip, c.segs[Cpu.CS].limit) > 0) {
+            throw c.gp(0);
+        }
+        long sp = c.peek(12, 4);
+        int ss = (int) c.peek(16, 4) & 0xFFFF;
+        int es = (int) c.peek(20, 4) & 0xFFFF;
+        int ds = (int) c.peek(24, 4) & 0xFFFF;
+        int fs = (int) c.peek(28, 4) & 0xFFFF;
+        int gs = (int) c.peek(32, 4) & 0xFFFF;
+        c.setEflags(flags, Eflags.WRITABLE);
+        Segments.loadV86(c, Cpu.CS, cs);
+        Segments.loadV86(c, Cpu.SS, ss);
+        Segments.loadV86(c, Cpu.ES, es);
+        Segments.loadV86(c, Cpu.DS, ds);
+        Segments.loadV86(c, Cpu.FS, fs);
+        Segments.loadV86(c, Cpu.GS, gs);
+        c.setCpl(3);
+        c.updateMode();
+        c.regs[Cpu.RSP] = sp & 0xFFFF_FFFFL;
+        c.rip = ip & 0xFFFF;
     }
 }

@@ -302,7 +302,10 @@ final class Mmu {
                 setAccessed(entryAddr, entry, write, 4);
                 return (entry & 0xFFC0_0000L) | ((entry & 0x1FE000L) << 19) | (lin & 0x3F_FFFF);
             }
-            setAccessed(entryAddr, entry, false, 4);
+            // The directory entry is marked accessed only once the translation succeeds, as on
+            // the 386 (test386 checks it): a fault on the table entry leaves it untouched.
+            long pdeAddr = entryAddr;
+            long pde = entry;
             entryAddr = (entry & 0xFFFF_F000L) + ((lin >>> 12) & 0x3FF) * 4;
             entry = mem.read(entryAddr, 4);
             if ((entry & PTE_P) == 0) {
@@ -311,6 +314,7 @@ final class Mmu {
             allUser &= (entry & PTE_US) != 0;
             allWrite &= (entry & PTE_RW) != 0;
             checkAccess(lin, allUser, allWrite, false, write, asUser, kind);
+            setAccessed(pdeAddr, pde, false, 4);
             setAccessed(entryAddr, entry, write, 4);
             return (entry & 0xFFFF_F000L) | (lin & PAGE_MASK);
         }

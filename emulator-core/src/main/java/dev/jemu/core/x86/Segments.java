@@ -5,13 +5,15 @@ import dev.jemu.core.log.LogCategory;
 
 /**
  * Segment register loads with the protected-mode checks, and far control transfers (JMP,
- * CALL and RET far, through code segments and call gates). Task gates and hardware task
- * switching are not implemented: they raise #GP and are logged under {@code -d unimp}.
+ * CALL and RET far, through code segments and call gates; to a TSS or task gate through
+ * {@link TaskSwitch}).
  */
 final class Segments {
     static final int TYPE_CALL_GATE16 = 0x4;
     static final int TYPE_TASK_GATE = 0x5;
     static final int TYPE_CALL_GATE = 0xC;
+    /** The attributes of a segment register in virtual-8086 mode: P, DPL 3, S, data, writable, accessed. */
+    static final int V86_ATTR = 0xF3;
 
     private Segments() {
     }
@@ -56,11 +58,13 @@ final class Segments {
     static void loadSegment(Cpu c, int seg, int selector) {
         selector &= 0xFFFF;
         Segment s = c.segs[seg];
-        if (!c.protectedMode() || (c.eflagsRest & Eflags.VM) != 0) {
+        if ((c.eflagsRest & Eflags.VM) != 0) {
+            loadV86(c, seg, selector);
+            afterLoad(c, seg);
+            return;
+        }
+        if (!c.protectedMode()) {
             s.setReal(selector);
-            if ((c.eflagsRest & Eflags.VM) != 0) {
-                s.set(selector, (long) selector << 4, 0xFFFF, 0xF3);
-            }
             afterLoad(c, seg);
             return;
         }
@@ -102,6 +106,14 @@ final class Segments {
         setAccessed(c, selector, desc);
         loadFromDescriptor(c, s, selector, desc | (1L << 40));
         afterLoad(c, seg);
+    }
+
+    /**
+     * Loads a segment register as virtual-8086 mode does: base = selector * 16, limit 0xFFFF,
+     * a present, accessed, writable DPL-3 segment (the caller recomputes the mode).
+     */
+    static void loadV86(Cpu c, int seg, int selector) {
+        c.segs[seg].set(selector & 0xFFFF, (long) (selector & 0xFFFF) << 4, 0xFFFF, V86_ATTR);
     }
 
     private static void afterLoad(Cpu c, int seg) {
@@ -163,7 +175,11 @@ final class Segments {
             setTarget(c, g.offset, g.size);
             return;
         }
-        throw unsupportedSystemTarget(c, selector, type);
+        if (TaskSwitch.isTss(type) || type == TYPE_TASK_GATE) {
+            TaskSwitch.farTransfer(c, selector, desc, TaskSwitch.Source.JMP);
+            return;
+        }
+        throw c.gp(selector & ~3);
     }
 
     static void farCall(Cpu c, int selector, long offset, int size) {
@@ -195,8 +211,12 @@ final class Segments {
             return;
         }
         int type = attr & 0xF;
+        if (TaskSwitch.isTss(type) || type == TYPE_TASK_GATE) {
+            TaskSwitch.farTransfer(c, selector, desc, TaskSwitch.Source.CALL);
+            return;
+        }
         if (type != TYPE_CALL_GATE && !(type == TYPE_CALL_GATE16 && !c.longMode())) {
-            throw unsupportedSystemTarget(c, selector, type);
+            throw c.gp(selector & ~3);
         }
         Gate g = readGate(c, selector, desc);
         long target = readDescriptor(c, g.selector);
@@ -282,14 +302,6 @@ final class Segments {
         }
         boolean gate32 = (attr & 0xF) == TYPE_CALL_GATE;
         return new Gate(target, gate32 ? offset : offset & 0xFFFF, gate32 ? 4 : 2, (int) ((desc >>> 32) & 0x1F));
-    }
-
-    private static CpuFault unsupportedSystemTarget(Cpu c, int selector, int type) {
-        if (Log.enabled(LogCategory.UNIMP)) {
-            Log.log(LogCategory.UNIMP, "far transfer to system descriptor type " + type + " (selector 0x"
-                    + Integer.toHexString(selector) + "): task switching is not implemented");
-        }
-        return c.gp(selector & ~3);
     }
 
     static void farReturn(Cpu c, int size, long popBytes) {

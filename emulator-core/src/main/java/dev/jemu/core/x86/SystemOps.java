@@ -99,21 +99,8 @@ final class SystemOps {
             requireCpl0(c);
             c.halted = true;
         });
-        def(0xFA, 0, (c, i) -> {
-            if (c.protectedMode() && c.cpl > c.iopl()) {
-                throw c.gp(0);
-            }
-            c.eflagsRest &= ~Eflags.IF;
-        });
-        def(0xFB, 0, (c, i) -> {
-            if (c.protectedMode() && c.cpl > c.iopl()) {
-                throw c.gp(0);
-            }
-            if ((c.eflagsRest & Eflags.IF) == 0) {
-                c.inhibitInterruptsAt = c.icount + 1;
-            }
-            c.eflagsRest |= Eflags.IF;
-        });
+        def(0xFA, 0, (c, i) -> VirtualInterrupts.cli(c));
+        def(0xFB, 0, (c, i) -> VirtualInterrupts.sti(c));
     }
 
     /** Port I/O is at most 32 bits wide even with REX.W. */

@@ -26,6 +26,72 @@ class InstructionEdgeCasesTest {
             """;
 
     @Test
+    void enterWithA32BitOperandOnASixteenBitStackWritesBpOnly() {
+        // With a 16-bit stack the pushes move SP only (ESP[31:16] kept), and the frame pointer
+        // is the whole ESP after the push of EBP, written to EBP and pushed as the last
+        // nesting entry (QEMU 7.2; test386's testENTER16, validated on a 386, checks the same).
+        CpuRig rig = new CpuRig().prot32(CpuRig.nasm(IdtPrelude.prot32() + GDT16 + """
+                mov ax, 0x18
+                mov ss, ax
+                mov esp, 0x10000
+                mov ebp, 0x1FFEC
+                o32 enter 8, 1
+                hlt
+                """)).run();
+        assertEquals(0x1FFFC, rig.reg(Cpu.RBP), "EBP = ESP after the push of EBP");
+        assertEquals(0x1FFF0, rig.reg(Cpu.RSP), "SP = FrameTemp - 4 - 8; ESP[31:16] kept");
+        assertEquals(0x1FFEC, rig.mem.read(0xFFFC, 4), "old EBP pushed as a dword at SS:FFFC");
+        assertEquals(0x1FFFC, rig.mem.read(0xFFF8, 4), "the frame pointer pushed as a dword at SS:FFF8");
+    }
+
+    @Test
+    void enterFaultsWhenTheFinalStackPointerCannotBeWrittenAndLeavesEspAlone() {
+        // SDM ENTER: #PF "if a page fault occurs": the frame is probed at the final stack
+        // pointer; the fault is a fault, so ESP is as it was before the instruction.
+        CpuRig rig = new CpuRig().prot32(CpuRig.nasm(IdtPrelude.prot32() + """
+                GATE 14, pf
+                mov edi, 0x20000
+                mov ecx, 1024
+                xor eax, eax
+                rep stosd
+                mov dword [0x20000], 0x21003
+                mov edi, 0x21000
+                mov eax, 3
+                mov ecx, 1024
+            fill:
+                mov [edi], eax
+                add eax, 0x1000
+                add edi, 4
+                loop fill
+                mov dword [0x21000 + 0x40 * 4], 0x40001
+                mov eax, 0x20000
+                mov cr3, eax
+                mov eax, cr0
+                or eax, 0x80010000
+                mov cr0, eax
+                mov esp, 0x41010
+                mov ebp, 0x1234
+            here:
+                enter 0x20, 0
+                hlt
+            pf:
+                pop eax
+                mov [0x9000], eax
+                pop eax
+                mov [0x9004], eax
+                mov [0x9008], esp
+                mov eax, here
+                mov [0x900C], eax
+                hlt
+                """)).run();
+        assertEquals(3, rig.mem.read(0x9000, 4), "#PF: write to a read-only page (CR0.WP)");
+        assertEquals(rig.mem.read(0x900C, 4), rig.mem.read(0x9004, 4), "EIP of the ENTER");
+        assertEquals(0x41010 - 8, rig.mem.read(0x9008, 4), "ESP before the ENTER, less EFLAGS and CS");
+        assertEquals(0x4100C - 0x20, rig.cpu.cr2, "CR2: the final stack pointer");
+        assertEquals(0x1234, rig.reg(Cpu.RBP), "EBP unchanged");
+    }
+
+    @Test
     void popSsOnASixteenBitStackMovesSpByTheOldStackSize() {
         // SDM POP: "IF StackAddrSize = 16 THEN SP <- SP + 4" for a 32-bit operand; the upper
         // half of ESP is kept. StackAddrSize is the B bit of the SS in force before the POP.

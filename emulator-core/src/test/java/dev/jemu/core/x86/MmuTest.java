@@ -45,6 +45,17 @@ class MmuTest {
     }
 
     @Test
+    void twoLevelFaultLeavesTheDirectoryEntryAccessedBitClear() {
+        twoLevel(true);
+        pte(0x10000, 0x11000 | 7, 4);
+        assertEquals(0, fault(0x7000, Mmu.READ, false).errorCode(), "table entry not present");
+        assertEquals(0x07, rig.mem.read(0x10000, 4) & 0xFFF, "directory entry not accessed: the translation failed");
+        assertEquals(5, fault(0x6000, Mmu.READ, true).errorCode(), "user read of supervisor page");
+        assertEquals(0x07, rig.mem.read(0x10000, 4) & 0xFFF, "directory entry still not accessed");
+        assertEquals(0x03, rig.mem.read(0x11000 + 6 * 4, 4) & 0xFFF, "table entry not accessed either");
+    }
+
+    @Test
     void fourMegabytePageMapsWithPse() {
         twoLevel(false);
         assertEquals(0x00412345, mmu.translate(0x00412345, Mmu.READ, false));

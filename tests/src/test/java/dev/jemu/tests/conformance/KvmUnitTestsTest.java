@@ -33,9 +33,7 @@ class KvmUnitTestsTest {
      * Kernels QEMU passes and jemu does not yet, with the cause (also listed in the README). The
      * test requires them to fail on jemu, so that a fix shows up as a failure to update the list.
      */
-    static final Map<String, String> KNOWN_JEMU_FAILURES = Map.of("syscall",
-            "after 'MSR_*STAR eager loading' a #DB taken at CPL 3 in compatibility mode during the TF-after-SYSRET test "
-            + "escalates to #SS, a double fault and a triple fault");
+    static final Map<String, String> KNOWN_JEMU_FAILURES = Map.of();
     /** QEMU's bound for sieve (unittests.cfg) is 180 s; the others take it a second or two. */
     private static final Duration QEMU_TIMEOUT = Duration.ofMinutes(5);
     /** The other kernels take jemu seconds. */
