@@ -67,6 +67,7 @@ final class OpTable {
         X87Control.register();
         SseOps.register();
         Ssse3Ops.register();
+        Sse41Ops.register();
         SseFloat.register();
     }
 
