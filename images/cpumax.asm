@@ -1,11 +1,14 @@
 ; -cpu max test kernel (long mode): what jemu's max model adds to qemu64, run with -cpu max on
 ; QEMU and jemu alike: SSSE3 on XMM and MMX registers, SSE4.1 (every instruction, with
-; saturation, NaN and infinity, out-of-range selectors and MXCSR flags), LZCNT, RDTSCP with TSC_AUX,
+; saturation, NaN and infinity, out-of-range selectors and MXCSR flags), SSE4.2 (PCMPGTQ,
+; CRC32 in every form, and PCMPESTRI/PCMPISTRI with every imm8 on two data sets each, the
+; mask forms on chosen ones), LZCNT, RDTSCP with TSC_AUX,
 ; RDFSBASE/RDGSBASE/WRFSBASE/WRGSBASE and their #UD without CR4.FSGSBASE, XSAVE/XRSTOR/
 ; XGETBV/XSETBV with the x87 and SSE components and their faults, UMIP, and the CPUID bits
 ; that announce them. (A non-canonical WRFSBASE is #GP(0) by the SDM and on jemu; QEMU 7.2
 ; TCG takes it without a fault, so it is a unit test, not a line here; so are PCID and
-; INVPCID, which QEMU 7.2's TCG does not have.)
+; INVPCID, which QEMU 7.2's TCG does not have, and PCMPESTRI/M's 64-bit lengths with REX.W,
+; which QEMU 7.2 reads as 32-bit ones.)
 
 %include "boot32.inc"
 %include "boot64.inc"
@@ -52,6 +55,17 @@ s41_scalar:     dd 7.75
 mxcsr_down:     dd 0x1F80 | (1 << 13)
 mxcsr_up:       dd 0x1F80 | (2 << 13)
 s41_store:      dq 0, 0
+        align 16
+s42_set1_a:     db "aeAZ09", 0, "qqqqqqqqq"
+s42_set1_b:     db "Hello World 9!", 0, 0xC1
+s42_set2_a:     db 0x80, 0xFF, 0x20, 0x7E, "lo", 0x90, 0xFF, "abcdefgh"
+                db 0x55
+s42_set2_b:     db "ab", 0x90, 0xFF, 0x05, "Z", 0x7F, 0x80, "lo", 0, 0, "lo", 0x20, 0x7E
+        align 16
+s42_gtq:        dq 0x8000000000000000, 0x7FFFFFFFFFFFFFFF
+crc_data:       dq 0x0123456789ABCDEF, 0x8000000000000001
+        align 16
+s42_table:      times 256 db 0
         align 16
 table_image:    times 10 db 0
         align 64
@@ -492,11 +506,133 @@ XTEST "mpsadbw"
         mpsadbw xmm3, xmm4, 0xFA
 ENDX
 
+; ---- SSE4.2
+; STRI_ALL insn, source 2, EAX, EDX: runs "insn xmm1, source 2, k" for every imm8 k from 0 to
+; 127 and stores ECX | OF << 5 | (the flags LAHF loads) << 8 as word k of s42_table.
+%macro STRI_ALL 4
+%assign k 0
+%rep 128
+        mov eax, %3
+        mov edx, %4
+        %1 xmm1, %2, k
+        lahf
+        seto al
+        shl al, 5
+        or al, cl
+        mov [rel s42_table + 2 * k], ax
+%assign k k + 1
+%endrep
+%endmacro
+; STRI_DUMP n: xmm0-3 := the n-th 64 bytes of s42_table
+%macro STRI_DUMP 1
+        movdqa xmm0, [rel s42_table + 64 * %1]
+        movdqa xmm1, [rel s42_table + 64 * %1 + 16]
+        movdqa xmm2, [rel s42_table + 64 * %1 + 32]
+        movdqa xmm3, [rel s42_table + 64 * %1 + 48]
+%endmacro
+; STRI_GROUP name0, name1, name2, name3, insn, source 1, source 2 (xmm2 holds it too),
+; its label, EAX, EDX
+%macro STRI_GROUP 10
+XTEST %1
+        movdqa xmm1, [rel %6]
+        movdqu xmm2, [rel %8]
+        STRI_ALL %5, %7, %9, %10
+        STRI_DUMP 0
+ENDX
+XTEST %2
+        STRI_DUMP 1
+ENDX
+XTEST %3
+        STRI_DUMP 2
+ENDX
+XTEST %4
+        STRI_DUMP 3
+ENDX
+%endmacro
+STRI_GROUP "pcmpistri_set1_imm00", "pcmpistri_set1_imm20", "pcmpistri_set1_imm40", "pcmpistri_set1_imm60", pcmpistri, s42_set1_a, xmm2, s42_set1_b, 0, 0
+STRI_GROUP "pcmpistri_set2_imm00", "pcmpistri_set2_imm20", "pcmpistri_set2_imm40", "pcmpistri_set2_imm60", pcmpistri, s42_set2_a, [rel s42_set2_b], s42_set2_b, 0, 0
+STRI_GROUP "pcmpestri_set1_imm00", "pcmpestri_set1_imm20", "pcmpestri_set1_imm40", "pcmpestri_set1_imm60", pcmpestri, s42_set1_a, xmm2, s42_set1_b, 6, -13
+STRI_GROUP "pcmpestri_set2_imm00", "pcmpestri_set2_imm20", "pcmpestri_set2_imm40", "pcmpestri_set2_imm60", pcmpestri, s42_set2_a, [rel s42_set2_b], s42_set2_b, 20, 5
+XTEST "pcmpistrm_masks", FL_ARITH
+        movdqa xmm4, [rel s42_set1_a]
+        movdqa xmm5, [rel s42_set1_b]
+        pcmpistrm xmm4, xmm5, 0x04
+        movdqa xmm1, xmm0
+        pcmpistrm xmm4, xmm5, 0x44
+        movdqa xmm2, xmm0
+        pcmpistrm xmm4, xmm5, 0x4D
+        movdqa xmm3, xmm0
+        pcmpistrm xmm4, xmm5, 0x78
+ENDX
+XTEST "pcmpestrm_masks", FL_ARITH
+        movdqa xmm4, [rel s42_set2_a]
+        movdqu xmm5, [rel s42_set2_b]
+        mov eax, 7
+        mov edx, -16
+        pcmpestrm xmm4, xmm5, 0x34
+        movdqa xmm1, xmm0
+        mov eax, 0
+        pcmpestrm xmm4, xmm5, 0x47
+        movdqa xmm2, xmm0
+        mov eax, 9
+        mov edx, 3
+        pcmpestrm xmm4, [rel s42_set2_b], 0x4E
+        movdqa xmm3, xmm0
+        mov eax, 4
+        pcmpestrm xmm4, xmm5, 0x09
+ENDX
+TEST "pcmpestri_lengths", FL_ARITH
+        movdqa xmm1, [rel s42_set1_a]
+        movdqa xmm2, [rel s42_set1_b]
+        mov eax, 3
+        mov edx, 2
+        pcmpestri xmm1, xmm2, 0x48
+        mov r8, rcx
+        mov eax, -20
+        mov edx, 0x7FFFFFFF
+        pcmpestri xmm1, xmm2, 0x48
+        mov r9, rcx
+        mov eax, 0x80000000
+        mov edx, -1
+        pcmpestri xmm1, xmm2, 0x18
+ENDT
+XTEST "pcmpgtq"
+        movdqa xmm0, [rel s42_gtq]
+        pcmpgtq xmm0, xmm7
+        movdqa xmm1, xmm7
+        pcmpgtq xmm1, [rel s42_gtq]
+        movdqa xmm2, xmm7
+        pcmpgtq xmm2, xmm7
+        movdqa xmm3, [rel s42_gtq]
+        pshufd xmm3, xmm3, 0x4E
+        pcmpgtq xmm3, [rel s42_gtq]
+ENDX
+TEST "crc32_forms", FL_ARITH
+        mov eax, 0xFFFFFFFF
+        crc32 eax, byte [rel crc_data]
+        mov ebx, 0x12345678
+        mov cx, 0xBEEF
+        crc32 ebx, cx
+        mov rcx, 0xAAAAAAAA00000000
+        crc32 ecx, dword [rel crc_data + 4]
+        mov rdx, 0x5555555512345678
+        crc32 rdx, qword [rel crc_data]
+        mov esi, 0x1020
+        crc32 esi, sil
+        mov edi, 0xFFFFFFFF
+        mov r8d, 0x9B00
+        crc32 edi, ch
+        crc32 r8, r9b
+        crc32 r10, qword [rel crc_data + 8]
+        crc32 r11d, word [rel crc_data + 6]
+        movbe r12, [rel crc_data]
+ENDT
+
 ; ---- CPUID announces them
 TEST "cpuid_bits", FL_NONE
         mov eax, 1
         cpuid
-        and ecx, (1 << 9) | (1 << 19)
+        and ecx, (1 << 9) | (1 << 19) | (1 << 20)
         mov r8d, ecx
         mov eax, 7
         xor ecx, ecx

@@ -3,7 +3,7 @@ package dev.jemu.core.x86;
 /**
  * CPUID of jemu's models: the feature bits are exactly what the interpreter implements (for
  * {@code qemu64} a subset of QEMU's, plus POPCNT and MOVBE, which it also implements; for
- * {@code max} also SSSE3, SSE4.1, ABM, RDTSCP, FSGSBASE, PCID, INVPCID, UMIP and XSAVE with the x87
+ * {@code max} also SSSE3, SSE4.1, SSE4.2, ABM, RDTSCP, FSGSBASE, PCID, INVPCID, UMIP and XSAVE with the x87
  * and SSE components), and APIC while the board's local APIC is
  * globally enabled. Not advertised because not complete:
  * MCE/MCA. The vendor, family, model and stepping
@@ -37,6 +37,7 @@ final class Cpuid {
     static final int PNI = 1;
     static final int SSSE3 = 1 << 9;
     static final int SSE4_1 = 1 << 19;
+    static final int SSE4_2 = 1 << 20;
     static final int PCID = 1 << 17;
     static final int XSAVE = 1 << 26;
     static final int OSXSAVE = 1 << 27;
@@ -89,7 +90,7 @@ final class Cpuid {
             case 1 -> {
                 a = SIGNATURE;
                 b = 8 << 8;
-                cx = LEAF1_ECX | (c.model.extended ? SSSE3 | SSE4_1 | PCID | XSAVE : 0)
+                cx = LEAF1_ECX | (c.model.extended ? SSSE3 | SSE4_1 | SSE4_2 | PCID | XSAVE : 0)
                         | ((c.cr4 & Cpu.CR4_OSXSAVE) != 0 ? OSXSAVE : 0);
                 d = LEAF1_EDX | apicBit(c);
             }

@@ -68,6 +68,7 @@ final class OpTable {
         SseOps.register();
         Ssse3Ops.register();
         Sse41Ops.register();
+        Sse42Ops.register();
         SseFloat.register();
     }
 

@@ -75,10 +75,16 @@ final class Sse41Ops {
         registerFloat();
     }
 
-    static void check(Cpu c) {
+    /** #UD unless the model has SSE4 (the {@code max} model). */
+    static void checkModel(Cpu c) {
         if (!c.model.extended) {
             throw c.ud();
         }
+    }
+
+    /** {@link #checkModel}, then the SSE state checks. */
+    static void check(Cpu c) {
+        checkModel(c);
         SseOps.checkSse(c);
     }
 
