@@ -626,7 +626,12 @@ TEST "crc32_forms", FL_ARITH
         crc32 r10, qword [rel crc_data + 8]
         crc32 r11d, word [rel crc_data + 6]
         movbe r12, [rel crc_data]
+        movbe r13w, [rel crc_data + 2]
 ENDT
+FTEST "movbe_f3_ud"
+        db 0xF3, 0x0F, 0x38, 0xF0, 0x05
+        dd crc_data - $ - 4
+ENDF
 
 ; ---- CPUID announces them
 TEST "cpuid_bits", FL_NONE
