@@ -1,10 +1,14 @@
 ; -cpu max test kernel (long mode): what jemu's max model adds to qemu64, run with -cpu max on
-; QEMU and jemu alike: SSSE3 on XMM and MMX registers, LZCNT, RDTSCP with TSC_AUX,
+; QEMU and jemu alike: SSSE3 on XMM and MMX registers, SSE4.1 (every instruction, with
+; saturation, NaN and infinity, out-of-range selectors and MXCSR flags), SSE4.2 (PCMPGTQ,
+; CRC32 in every form, and PCMPESTRI/PCMPISTRI with every imm8 on two data sets each, the
+; mask forms on chosen ones), LZCNT, RDTSCP with TSC_AUX,
 ; RDFSBASE/RDGSBASE/WRFSBASE/WRGSBASE and their #UD without CR4.FSGSBASE, XSAVE/XRSTOR/
 ; XGETBV/XSETBV with the x87 and SSE components and their faults, UMIP, and the CPUID bits
 ; that announce them. (A non-canonical WRFSBASE is #GP(0) by the SDM and on jemu; QEMU 7.2
 ; TCG takes it without a fault, so it is a unit test, not a line here; so are PCID and
-; INVPCID, which QEMU 7.2's TCG does not have.)
+; INVPCID, which QEMU 7.2's TCG does not have, and PCMPESTRI/M's 64-bit lengths with REX.W,
+; which QEMU 7.2 reads as 32-bit ones.)
 
 %include "boot32.inc"
 %include "boot64.inc"
@@ -31,6 +35,37 @@ bytes_mixed:    db 0x80, 0x7F, 0x00, 0xFF, 0x01, 0xFE, 0x40, 0xC0
 mmx_a:          dq 0x8001FFFF7FFF0102
 mmx_b:          dq 0x07830001FF8040C0
 saved_fs:       dq 0
+        align 16
+s41_bytes:      db 0x80, 0x7F, 0x00, 0xFF, 0x01, 0xFE, 0x40, 0xC0
+                db 0x10, 0xF0, 0x22, 0xDD, 0x7E, 0x81, 0x05, 0xFB
+s41_dwords:     dd 0x00012345, 0xFFFF8000, 0x7FFFFFFF, 0x80000000
+s41_qwords:     dq 0x0123456789ABCDEF, 0x1111111111111111
+s41_words_eq:   dw 0x0005, 0x0003, 0x0003, 0x0009, 0x0003, 0x0004, 0x0005, 0x0003
+round_ps_a:     dd 2.5, -1.5, 0.49999997, -0.3
+round_ps_b:     dd 0x7F800001, 0xFFC00001, 0x7F800000, 16777215.0
+round_pd:       dq 2.5, -0.5
+round_pd_nan:   dq 0x7FF0000000000001, 0xFFF0000000000000
+dp_order:       dd 1.0e20, 1.0, -1.0e20, 1.0
+dp_ones:        dd 1.0, 1.0, 1.0, 1.0
+dp_special:     dd 0x7F800000, 2.0, 0x7FC00005, 3.0
+dp_zero_inf:    dd 0.0, 0x7F800000, 1.5, 0x7FA00000
+dpd_a:          dq 1.0e300, -3.0
+dpd_b:          dq 1.0e10, 0x7FF8000000000123
+s41_scalar:     dd 7.75
+mxcsr_down:     dd 0x1F80 | (1 << 13)
+mxcsr_up:       dd 0x1F80 | (2 << 13)
+s41_store:      dq 0, 0
+        align 16
+s42_set1_a:     db "aeAZ09", 0, "qqqqqqqqq"
+s42_set1_b:     db "Hello World 9!", 0, 0xC1
+s42_set2_a:     db 0x80, 0xFF, 0x20, 0x7E, "lo", 0x90, 0xFF, "abcdefgh"
+                db 0x55
+s42_set2_b:     db "ab", 0x90, 0xFF, 0x05, "Z", 0x7F, 0x80, "lo", 0, 0, "lo", 0x20, 0x7E
+        align 16
+s42_gtq:        dq 0x8000000000000000, 0x7FFFFFFFFFFFFFFF
+crc_data:       dq 0x0123456789ABCDEF, 0x8000000000000001
+        align 16
+s42_table:      times 256 db 0
         align 16
 table_image:    times 10 db 0
         align 64
@@ -261,11 +296,348 @@ UTEST "no_umip_user_smsw_runs"
         smsw eax
 ENDU
 
+; ---- SSE4.1
+%macro FLAGS_INTO_RAX 0
+        pushfq
+        pop rcx
+        and ecx, FL_ARITH
+        shl rax, 12
+        or rax, rcx
+%endmacro
+XTEST "pblendvb_blendvps_blendvpd"
+        movdqa xmm0, xmm4
+        movdqa xmm1, xmm5
+        pblendvb xmm1, xmm6
+        movdqa xmm2, xmm5
+        blendvps xmm2, xmm7
+        movdqa xmm3, xmm6
+        blendvpd xmm3, [rel s41_qwords]
+ENDX
+XTEST "blendps_blendpd_pblendw"
+        movdqa xmm0, xmm4
+        blendps xmm0, xmm5, 0x5
+        movdqa xmm1, xmm6
+        blendpd xmm1, xmm7, 0xFE
+        movdqa xmm2, xmm5
+        pblendw xmm2, xmm6, 0xA5
+        movdqa xmm3, xmm7
+        blendps xmm3, [rel s41_dwords], 0xF3
+ENDX
+XTEST "ptest_flags", FL_ARITH
+        xor eax, eax
+        ptest xmm4, xmm5
+        FLAGS_INTO_RAX
+        pxor xmm0, xmm0
+        ptest xmm0, xmm4
+        FLAGS_INTO_RAX
+        ptest xmm4, xmm0
+        FLAGS_INTO_RAX
+        pcmpeqd xmm1, xmm1
+        ptest xmm1, [rel s41_dwords]
+        FLAGS_INTO_RAX
+        sub eax, 1
+        ptest xmm6, xmm6
+ENDX
+XTEST "pmovsx_bw_bd_bq_wd"
+        pmovsxbw xmm0, xmm4
+        pmovsxbd xmm1, [rel s41_bytes]
+        pmovsxbq xmm2, xmm4
+        pmovsxwd xmm3, [rel words_mixed]
+ENDX
+XTEST "pmovsx_wq_dq_pmovzx_bw_bd"
+        pmovsxwq xmm0, xmm5
+        pmovsxdq xmm1, [rel s41_dwords + 8]
+        pmovzxbw xmm2, [rel s41_bytes + 8]
+        pmovzxbd xmm3, xmm4
+ENDX
+XTEST "pmovzx_bq_wd_wq_dq"
+        pmovzxbq xmm0, [rel s41_bytes + 2]
+        pmovzxwd xmm1, xmm5
+        pmovzxwq xmm2, [rel words_mixed + 2]
+        pmovzxdq xmm3, xmm6
+ENDX
+XTEST "pmuldq_pcmpeqq_packusdw_pmulld"
+        movdqa xmm0, xmm6
+        pmuldq xmm0, [rel s41_dwords]
+        movdqa xmm1, xmm7
+        pcmpeqq xmm1, [rel s41_qwords]
+        movdqa xmm2, xmm6
+        packusdw xmm2, [rel s41_dwords]
+        movdqa xmm3, xmm6
+        pmulld xmm3, [rel s41_dwords]
+ENDX
+XTEST "pminsb_pminsd_pminuw_pminud"
+        movdqa xmm0, xmm4
+        pminsb xmm0, [rel s41_bytes]
+        movdqa xmm1, xmm6
+        pminsd xmm1, [rel s41_dwords]
+        movdqa xmm2, xmm5
+        pminuw xmm2, [rel words_mixed]
+        movdqa xmm3, xmm6
+        pminud xmm3, [rel s41_dwords]
+ENDX
+XTEST "pmaxsb_pmaxsd_pmaxuw_pmaxud"
+        movdqa xmm0, xmm4
+        pmaxsb xmm0, [rel s41_bytes]
+        movdqa xmm1, xmm6
+        pmaxsd xmm1, [rel s41_dwords]
+        movdqa xmm2, xmm5
+        pmaxuw xmm2, [rel words_mixed]
+        movdqa xmm3, xmm6
+        pmaxud xmm3, [rel s41_dwords]
+ENDX
+XTEST "phminposuw_movntdqa"
+        phminposuw xmm0, xmm5
+        phminposuw xmm1, [rel s41_words_eq]
+        pcmpeqd xmm2, xmm2
+        phminposuw xmm2, xmm2
+        movntdqa xmm3, [rel s41_qwords]
+ENDX
+FTEST "movntdqa_misaligned_gp"
+        movntdqa xmm3, [rel s41_qwords + 8]
+ENDF
+FTEST "movntdqa_register_ud"
+        db 0x66, 0x0F, 0x38, 0x2A, 0xC1
+ENDF
+XTEST "roundps_modes"
+        roundps xmm0, [rel round_ps_a], 0
+        roundps xmm1, [rel round_ps_a], 1
+        roundps xmm2, [rel round_ps_a], 2
+        roundps xmm3, [rel round_ps_a], 3
+ENDX
+XTEST "roundps_nan_inf_suppressed"
+        roundps xmm0, [rel round_ps_b], 0
+        movdqa xmm1, xmm2
+        roundps xmm1, xmm1, 8 | 2
+ENDX
+XTEST "roundps_mxcsr_rc"
+        ldmxcsr [rel mxcsr_down]
+        roundps xmm0, [rel round_ps_a], 4
+        ldmxcsr [rel mxcsr_up]
+        roundps xmm1, [rel round_ps_a], 4 | 1
+ENDX
+XTEST "roundpd_roundsd_roundss"
+        roundpd xmm0, [rel round_pd], 0
+        roundpd xmm1, [rel round_pd_nan], 3
+        roundsd xmm2, [rel round_pd + 8], 2
+        roundss xmm3, [rel s41_scalar], 1
+ENDX
+XTEST "roundss_roundsd_registers_suppressed"
+        roundss xmm2, xmm3, 8
+        roundsd xmm0, xmm1, 8 | 1
+ENDX
+XTEST "dpps_order_broadcast"
+        movdqa xmm0, [rel dp_order]
+        dpps xmm0, [rel dp_ones], 0xF5
+        movdqa xmm1, [rel dp_order]
+        dpps xmm1, [rel dp_ones], 0x7A
+        movdqa xmm2, xmm2
+        dpps xmm2, xmm3, 0xFF
+        movdqa xmm3, [rel dp_ones]
+        dpps xmm3, [rel dp_order], 0xA3
+ENDX
+XTEST "dpps_nan_infinity"
+        movdqa xmm0, [rel dp_special]
+        dpps xmm0, [rel dp_ones], 0xF1
+        movdqa xmm1, [rel dp_zero_inf]
+        dpps xmm1, [rel dp_special], 0x3F
+        movdqa xmm2, [rel dp_zero_inf]
+        dpps xmm2, [rel dp_ones], 0xCF
+        movdqa xmm3, [rel dp_special]
+        dpps xmm3, [rel dp_special], 0x0F
+ENDX
+XTEST "dppd"
+        dppd xmm0, xmm1, 0x31
+        movdqa xmm1, [rel dpd_a]
+        dppd xmm1, [rel dpd_b], 0x13
+        movdqa xmm2, [rel dpd_a]
+        dppd xmm2, [rel dpd_b], 0x32
+        movdqa xmm3, [rel dpd_a]
+        dppd xmm3, [rel dpd_a], 0xFF
+ENDX
+XTEST "insertps_extractps"
+        movdqa xmm0, xmm2
+        insertps xmm0, xmm3, 0xD5
+        movdqa xmm1, xmm3
+        insertps xmm1, [rel s41_scalar], 0xE0
+        extractps eax, xmm2, 3
+        extractps [rel s41_store], xmm3, 6
+        movq xmm2, [rel s41_store]
+        extractps rcx, xmm3, 1
+        shl rax, 32
+        or rax, rcx
+ENDX
+XTEST "pinsrb_pinsrd_pinsrq"
+        mov ecx, 0x1234ABCD
+        movdqa xmm0, xmm5
+        pinsrb xmm0, ecx, 0x13
+        pinsrb xmm0, [rel s41_bytes + 3], 0
+        movdqa xmm1, xmm6
+        pinsrd xmm1, ecx, 6
+        pinsrd xmm1, [rel s41_dwords + 4], 0
+        mov rdx, 0xFEDCBA9876543210
+        movdqa xmm2, xmm7
+        pinsrq xmm2, rdx, 3
+        movdqa xmm3, xmm4
+        pinsrq xmm3, [rel s41_qwords], 0
+ENDX
+TEST "pextrb_pextrw_pextrd_pextrq", FL_NONE
+        movdqa xmm4, [rel s41_bytes]
+        pextrb eax, xmm4, 0x1D
+        pextrb rbx, xmm4, 9
+        pextrb [rel s41_store], xmm4, 1
+        db 0x66, 0x0F, 0x3A, 0x15, 0xE1, 0x0B
+        pextrw [rel s41_store + 2], xmm4, 2
+        pextrd edx, xmm4, 7
+        pextrd [rel s41_store + 4], xmm4, 2
+        pextrq rsi, xmm4, 3
+        pextrq [rel s41_store + 8], xmm4, 0
+        mov rdi, [rel s41_store]
+        mov r8, [rel s41_store + 8]
+ENDT
+XTEST "mpsadbw"
+        movdqa xmm0, xmm4
+        mpsadbw xmm0, [rel s41_bytes], 0
+        movdqa xmm1, xmm4
+        mpsadbw xmm1, [rel s41_bytes], 5
+        movdqa xmm2, [rel s41_bytes]
+        mpsadbw xmm2, xmm4, 7
+        movdqa xmm3, xmm4
+        mpsadbw xmm3, xmm4, 0xFA
+ENDX
+
+; ---- SSE4.2
+; STRI_ALL insn, source 2, EAX, EDX: runs "insn xmm1, source 2, k" for every imm8 k from 0 to
+; 127 and stores ECX | OF << 5 | (the flags LAHF loads) << 8 as word k of s42_table.
+%macro STRI_ALL 4
+%assign k 0
+%rep 128
+        mov eax, %3
+        mov edx, %4
+        %1 xmm1, %2, k
+        lahf
+        seto al
+        shl al, 5
+        or al, cl
+        mov [rel s42_table + 2 * k], ax
+%assign k k + 1
+%endrep
+%endmacro
+; STRI_DUMP n: xmm0-3 := the n-th 64 bytes of s42_table
+%macro STRI_DUMP 1
+        movdqa xmm0, [rel s42_table + 64 * %1]
+        movdqa xmm1, [rel s42_table + 64 * %1 + 16]
+        movdqa xmm2, [rel s42_table + 64 * %1 + 32]
+        movdqa xmm3, [rel s42_table + 64 * %1 + 48]
+%endmacro
+; STRI_GROUP name0, name1, name2, name3, insn, source 1, source 2 (xmm2 holds it too),
+; its label, EAX, EDX
+%macro STRI_GROUP 10
+XTEST %1
+        movdqa xmm1, [rel %6]
+        movdqu xmm2, [rel %8]
+        STRI_ALL %5, %7, %9, %10
+        STRI_DUMP 0
+ENDX
+XTEST %2
+        STRI_DUMP 1
+ENDX
+XTEST %3
+        STRI_DUMP 2
+ENDX
+XTEST %4
+        STRI_DUMP 3
+ENDX
+%endmacro
+STRI_GROUP "pcmpistri_set1_imm00", "pcmpistri_set1_imm20", "pcmpistri_set1_imm40", "pcmpistri_set1_imm60", pcmpistri, s42_set1_a, xmm2, s42_set1_b, 0, 0
+STRI_GROUP "pcmpistri_set2_imm00", "pcmpistri_set2_imm20", "pcmpistri_set2_imm40", "pcmpistri_set2_imm60", pcmpistri, s42_set2_a, [rel s42_set2_b], s42_set2_b, 0, 0
+STRI_GROUP "pcmpestri_set1_imm00", "pcmpestri_set1_imm20", "pcmpestri_set1_imm40", "pcmpestri_set1_imm60", pcmpestri, s42_set1_a, xmm2, s42_set1_b, 6, -13
+STRI_GROUP "pcmpestri_set2_imm00", "pcmpestri_set2_imm20", "pcmpestri_set2_imm40", "pcmpestri_set2_imm60", pcmpestri, s42_set2_a, [rel s42_set2_b], s42_set2_b, 20, 5
+XTEST "pcmpistrm_masks", FL_ARITH
+        movdqa xmm4, [rel s42_set1_a]
+        movdqa xmm5, [rel s42_set1_b]
+        pcmpistrm xmm4, xmm5, 0x04
+        movdqa xmm1, xmm0
+        pcmpistrm xmm4, xmm5, 0x44
+        movdqa xmm2, xmm0
+        pcmpistrm xmm4, xmm5, 0x4D
+        movdqa xmm3, xmm0
+        pcmpistrm xmm4, xmm5, 0x78
+ENDX
+XTEST "pcmpestrm_masks", FL_ARITH
+        movdqa xmm4, [rel s42_set2_a]
+        movdqu xmm5, [rel s42_set2_b]
+        mov eax, 7
+        mov edx, -16
+        pcmpestrm xmm4, xmm5, 0x34
+        movdqa xmm1, xmm0
+        mov eax, 0
+        pcmpestrm xmm4, xmm5, 0x47
+        movdqa xmm2, xmm0
+        mov eax, 9
+        mov edx, 3
+        pcmpestrm xmm4, [rel s42_set2_b], 0x4E
+        movdqa xmm3, xmm0
+        mov eax, 4
+        pcmpestrm xmm4, xmm5, 0x09
+ENDX
+TEST "pcmpestri_lengths", FL_ARITH
+        movdqa xmm1, [rel s42_set1_a]
+        movdqa xmm2, [rel s42_set1_b]
+        mov eax, 3
+        mov edx, 2
+        pcmpestri xmm1, xmm2, 0x48
+        mov r8, rcx
+        mov eax, -20
+        mov edx, 0x7FFFFFFF
+        pcmpestri xmm1, xmm2, 0x48
+        mov r9, rcx
+        mov eax, 0x80000000
+        mov edx, -1
+        pcmpestri xmm1, xmm2, 0x18
+ENDT
+XTEST "pcmpgtq"
+        movdqa xmm0, [rel s42_gtq]
+        pcmpgtq xmm0, xmm7
+        movdqa xmm1, xmm7
+        pcmpgtq xmm1, [rel s42_gtq]
+        movdqa xmm2, xmm7
+        pcmpgtq xmm2, xmm7
+        movdqa xmm3, [rel s42_gtq]
+        pshufd xmm3, xmm3, 0x4E
+        pcmpgtq xmm3, [rel s42_gtq]
+ENDX
+TEST "crc32_forms", FL_ARITH
+        mov eax, 0xFFFFFFFF
+        crc32 eax, byte [rel crc_data]
+        mov ebx, 0x12345678
+        mov cx, 0xBEEF
+        crc32 ebx, cx
+        mov rcx, 0xAAAAAAAA00000000
+        crc32 ecx, dword [rel crc_data + 4]
+        mov rdx, 0x5555555512345678
+        crc32 rdx, qword [rel crc_data]
+        mov esi, 0x1020
+        crc32 esi, sil
+        mov edi, 0xFFFFFFFF
+        mov r8d, 0x9B00
+        crc32 edi, ch
+        crc32 r8, r9b
+        crc32 r10, qword [rel crc_data + 8]
+        crc32 r11d, word [rel crc_data + 6]
+        movbe r12, [rel crc_data]
+        movbe r13w, [rel crc_data + 2]
+ENDT
+FTEST "movbe_f3_ud"
+        db 0xF3, 0x0F, 0x38, 0xF0, 0x05
+        dd crc_data - $ - 4
+ENDF
+
 ; ---- CPUID announces them
 TEST "cpuid_bits", FL_NONE
         mov eax, 1
         cpuid
-        and ecx, 1 << 9
+        and ecx, (1 << 9) | (1 << 19) | (1 << 20)
         mov r8d, ecx
         mov eax, 7
         xor ecx, ecx

@@ -10,14 +10,14 @@ public enum CpuModel {
     /** QEMU's default model: SSE3, CX16, POPCNT, MOVBE and the base x86-64 set. */
     QEMU64(false),
     /**
-     * {@code qemu64} plus what jemu implements of QEMU TCG's {@code max}: SSSE3, LZCNT (ABM),
+     * {@code qemu64} plus what jemu implements of QEMU TCG's {@code max}: SSSE3, SSE4.1, SSE4.2, LZCNT (ABM),
      * RDTSCP, RDFSBASE/RDGSBASE/WRFSBASE/WRGSBASE with CR4.FSGSBASE, XSAVE/XRSTOR/XGETBV/
      * XSETBV for the x87 and SSE components with CR4.OSXSAVE, PCID (CR4.PCIDE) with INVPCID,
      * and UMIP.
      */
     MAX(true);
 
-    /** SSSE3, ABM (LZCNT), RDTSCP, FSGSBASE, XSAVE, PCID, INVPCID and UMIP. */
+    /** SSSE3, SSE4.1, SSE4.2, ABM (LZCNT), RDTSCP, FSGSBASE, XSAVE, PCID, INVPCID and UMIP. */
     final boolean extended;
 
     CpuModel(boolean extended) {

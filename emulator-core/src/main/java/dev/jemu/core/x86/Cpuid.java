@@ -3,9 +3,9 @@ package dev.jemu.core.x86;
 /**
  * CPUID of jemu's models: the feature bits are exactly what the interpreter implements (for
  * {@code qemu64} a subset of QEMU's, plus POPCNT, MOVBE and VME (with PVI), which it also
- * implements; for {@code max} also SSSE3, ABM, RDTSCP, FSGSBASE, PCID, INVPCID, UMIP and XSAVE
- * with the x87 and SSE components), and APIC while the board's local APIC is globally enabled.
- * Not advertised because not complete:
+ * implements; for {@code max} also SSSE3, SSE4.1, SSE4.2, ABM, RDTSCP, FSGSBASE, PCID, INVPCID,
+ * UMIP and XSAVE with the x87 and SSE components), and APIC while the board's local APIC is
+ * globally enabled. Not advertised because not complete:
  * MCE/MCA. The vendor, family, model and stepping
  * are those of {@code qemu64}.
  */
@@ -37,6 +37,8 @@ final class Cpuid {
     // Leaf 1 ECX.
     static final int PNI = 1;
     static final int SSSE3 = 1 << 9;
+    static final int SSE4_1 = 1 << 19;
+    static final int SSE4_2 = 1 << 20;
     static final int PCID = 1 << 17;
     static final int XSAVE = 1 << 26;
     static final int OSXSAVE = 1 << 27;
@@ -89,7 +91,7 @@ final class Cpuid {
             case 1 -> {
                 a = SIGNATURE;
                 b = 8 << 8;
-                cx = LEAF1_ECX | (c.model.extended ? SSSE3 | PCID | XSAVE : 0)
+                cx = LEAF1_ECX | (c.model.extended ? SSSE3 | SSE4_1 | SSE4_2 | PCID | XSAVE : 0)
                         | ((c.cr4 & Cpu.CR4_OSXSAVE) != 0 ? OSXSAVE : 0);
                 d = LEAF1_EDX | apicBit(c);
             }

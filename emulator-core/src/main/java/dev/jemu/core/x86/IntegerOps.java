@@ -8,7 +8,10 @@ import static dev.jemu.core.x86.OpTable.IO;
 import static dev.jemu.core.x86.OpTable.IV;
 import static dev.jemu.core.x86.OpTable.IZ;
 import static dev.jemu.core.x86.OpTable.MODRM;
+import static dev.jemu.core.x86.OpTable.P_66;
+import static dev.jemu.core.x86.OpTable.P_NONE;
 import static dev.jemu.core.x86.OpTable.def;
+import static dev.jemu.core.x86.OpTable.defPrefixed;
 import static dev.jemu.core.x86.OpTable.group;
 
 /**
@@ -466,8 +469,11 @@ final class IntegerOps {
             c.flags.logic(v == 0 ? 0 : 1, 1);
             c.setEflags(v == 0 ? Eflags.ZF : 0, Eflags.ARITH);
         });
-        def(0x2F0, MODRM, null, (c, i) -> c.setReg(i.reg, i.opSize, swap(c.read(i.seg, i.ea, i.opSize), i.opSize)));
-        def(0x2F1, MODRM, null, (c, i) -> c.write(i.seg, i.ea, swap(c.getReg(i.reg, i.opSize), i.opSize), i.opSize));
+        // MOVBE without a prefix or with 66; F2 selects SSE4.2's CRC32 (Sse42Ops).
+        for (int prefix : new int[] {P_NONE, P_66}) {
+            defPrefixed(0x2F0, prefix, 0, null, (c, i) -> c.setReg(i.reg, i.opSize, swap(c.read(i.seg, i.ea, i.opSize), i.opSize)));
+            defPrefixed(0x2F1, prefix, 0, null, (c, i) -> c.write(i.seg, i.ea, swap(c.getReg(i.reg, i.opSize), i.opSize), i.opSize));
+        }
     }
 
     private static long swap(long v, int size) {

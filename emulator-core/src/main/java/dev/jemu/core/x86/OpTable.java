@@ -67,6 +67,8 @@ final class OpTable {
         X87Control.register();
         SseOps.register();
         Ssse3Ops.register();
+        Sse41Ops.register();
+        Sse42Ops.register();
         SseFloat.register();
     }
 

@@ -75,12 +75,13 @@ final class Ssse3Ops {
     }
 
     /** Element {@code k} of {@code bits} bits of {@code v}, zero-extended. */
-    private static long get(long[] v, int k, int bits) {
+    static long get(long[] v, int k, int bits) {
         int per = 64 / bits;
         return (v[k / per] >>> ((k % per) * bits)) & SseOps.laneMask(bits);
     }
 
-    private static void put(long[] v, int k, int bits, long x) {
+    /** ORs {@code x} into element {@code k} of {@code bits} bits of {@code v} (the element must be clear). */
+    static void put(long[] v, int k, int bits, long x) {
         int per = 64 / bits;
         int shift = (k % per) * bits;
         v[k / per] |= (x & SseOps.laneMask(bits)) << shift;
