@@ -43,6 +43,12 @@ public final class PcVm implements AutoCloseable {
 
     private final VmOptions options;
     private final AioContext mainContext;
+    /** Whether this machine created its main AioContext (and so closes it). */
+    private final boolean ownsContext;
+    /** Whether {@link #close()} stops the thread that reads the stdio input (see {@link #create}). */
+    private final boolean stopsConsoleInput;
+    /** What escaped the vCPU thread, or null. */
+    private volatile Throwable vcpuFailure;
     private final PcBoard board;
     private final List<CharBackend> chardevs = new ArrayList<>();
     private final List<Drives.Drive> drives = new ArrayList<>();
@@ -61,13 +67,20 @@ public final class PcVm implements AutoCloseable {
      * @param manualClock whether guest time moves only when a test steps it (device tests)
      */
     PcVm(VmOptions options, InputStream stdin, OutputStream stdout, boolean manualClock) throws OptionException {
+        this(options, stdin, stdout, manualClock, false);
+    }
+
+    private PcVm(VmOptions options, InputStream stdin, OutputStream stdout, boolean manualClock, boolean stopsConsoleInput)
+            throws OptionException {
         this.options = options;
+        this.stopsConsoleInput = stopsConsoleInput;
         AioContext ctx = AioContext.current();
+        this.ownsContext = ctx == null;
         this.mainContext = ctx != null ? ctx : AioContext.create();
         String biosPath = options.bios != null ? options.bios : DEFAULT_BIOS;
         byte[] bios = readBios(biosPath, options.bios == null);
         try {
-            board = new PcBoard(options.ramBytes, bios, manualClock ? GuestClock.manual() : GuestClock.hostDriven(),
+            board = new PcBoard(options.ramBytes, bios, clock(options, manualClock),
                     options.noReboot, Mc146818Rtc.startTime(options.rtcBase, Clock.systemDefaultZone()));
         } catch (BootImageException e) {
             throw new OptionException("-bios " + biosPath, e.getMessage());
@@ -103,6 +116,13 @@ public final class PcVm implements AutoCloseable {
                 }
             });
         }
+    }
+
+    private static GuestClock clock(VmOptions options, boolean manual) {
+        if (manual) {
+            return GuestClock.manual();
+        }
+        return options.icountShift >= 0 ? GuestClock.instructionCounted(options.icountShift) : GuestClock.hostDriven();
     }
 
     /** Creates the QMP view of the machine and its monitors; {@code -S} pauses it. */
@@ -183,6 +203,38 @@ public final class PcVm implements AutoCloseable {
         return new PcVm(options, InputStream.nullInputStream(), OutputStream.nullOutputStream(), true);
     }
 
+    /**
+     * Builds a machine from QEMU-style command-line words for the embedding API
+     * ({@code dev.jemu.machine}): {@code stdio} character devices read {@code console} and
+     * write {@code consoleOut}; {@code -d} and {@code -D} configure {@code log}. The calling
+     * thread becomes the machine's main loop; it binds {@code log} to itself, so that the
+     * machine's threads log there. With {@code ownsConsole}, {@link #close()} interrupts the
+     * thread that reads {@code console} and waits for it (the stream must answer an
+     * interrupt). Words that ask for help or the version are refused.
+     */
+    public static PcVm create(List<String> args, InputStream console, OutputStream consoleOut, Log.Scope log,
+                              boolean ownsConsole) throws OptionException {
+        VmOptions options = VmOptions.parse(args.toArray(new String[0]));
+        if (options.action != VmOptions.Action.RUN) {
+            throw new OptionException("help and version options are for the jemu launcher, not for a machine");
+        }
+        Log.bind(log);
+        if (options.logFile != null) {
+            try {
+                log.setOutput(new java.io.PrintStream(new java.io.FileOutputStream(options.logFile), true));
+            } catch (java.io.FileNotFoundException e) {
+                throw new OptionException("-D " + options.logFile, OsErrors.reason(e));
+            }
+        }
+        log.enable(options.log.toArray(new LogCategory[0]));
+        return new PcVm(options, console, consoleOut, false, ownsConsole);
+    }
+
+    /** Whether {@link #close()} stops the thread that reads the stdio input. */
+    boolean stopsConsoleInput() {
+        return stopsConsoleInput;
+    }
+
     /** The board. */
     public PcBoard board() {
         return board;
@@ -233,11 +285,13 @@ public final class PcVm implements AutoCloseable {
         Thread vcpu = new Thread(() -> {
             try {
                 status[0] = board.loop().run();
+            } catch (Throwable t) {
+                vcpuFailure = t;
             } finally {
                 finished.set(true);
                 mainContext.kick();
             }
-        }, "vcpu0");
+        }, threadName("vcpu0"));
         if (qmp != null) {
             qmp.setVcpuThread(vcpu);
         }
@@ -268,12 +322,26 @@ public final class PcVm implements AutoCloseable {
         return status[0];
     }
 
+    /** What escaped the vCPU thread and ended the run (a bug in jemu, not a guest error), or null. */
+    public Throwable vcpuFailure() {
+        return vcpuFailure;
+    }
+
+    /** {@code jemu-NAME-what} with {@code -name NAME}, else {@code jemu-what}. */
+    String threadName(String what) {
+        return options.name == null ? "jemu-" + what : "jemu-" + options.name + "-" + what;
+    }
+
     private void closeMonitors() {
         monitors.forEach(QmpMonitor::close);
         monitors.clear();
     }
 
-    /** Waits for the devices' requests, flushes and closes the disks, stops the IOThreads, closes the monitors and the character devices. */
+    /**
+     * Waits for the devices' requests, flushes and closes the disks, stops the IOThreads,
+     * closes the monitors and the character devices, and the main AioContext if this machine
+     * created it. On the main loop's thread.
+     */
     @Override
     public void close() {
         closeMonitors();
@@ -296,6 +364,9 @@ public final class PcVm implements AutoCloseable {
             } catch (IOException e) {
                 System.err.println("jemu: chardev: " + OsErrors.reason(e));
             }
+        }
+        if (ownsContext) {
+            mainContext.close();
         }
     }
 }
