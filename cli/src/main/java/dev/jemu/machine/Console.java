@@ -104,7 +104,12 @@ public final class Console {
      * @throws ConsoleTimeoutException if it did not appear in time or the machine stopped
      */
     public String expect(String text) {
-        return expect(Pattern.compile(Pattern.quote(text)), timeout()).group(0);
+        Duration timeout = timeout();
+        synchronized (lock) {
+            int start = cursor;
+            find(Pattern.compile(Pattern.quote(text)), timeout, "'" + text + "'");
+            return new String(bytes, start, cursor - start, StandardCharsets.ISO_8859_1);
+        }
     }
 
     /** {@link #expect(String)} for a regular expression; returns the match. */
@@ -114,6 +119,10 @@ public final class Console {
 
     /** {@link #expect(Pattern)} with its own timeout. */
     public Matcher expect(Pattern pattern, Duration timeout) {
+        return find(pattern, timeout, "/" + pattern.pattern() + "/");
+    }
+
+    private Matcher find(Pattern pattern, Duration timeout, String what) {
         long end = System.nanoTime() + timeout.toNanos();
         synchronized (lock) {
             while (true) {
@@ -122,7 +131,7 @@ public final class Console {
                     cursor += m.end();
                     return m;
                 }
-                await(end, "'" + pattern.pattern() + "'", timeout);
+                await(end, what, timeout);
             }
         }
     }
