@@ -42,6 +42,34 @@ class MachineLifecycleTest {
         assertEquals(fdsBefore, fds(), "open file descriptors after " + MACHINES + " machines");
     }
 
+    @Test
+    void machinesThatFailHalfWayThroughTheBuildLeaveNothingBehind(@TempDir Path dir) throws Exception {
+        Path kernel = Guests.clockGuest(dir);
+        Path disk = dir.resolve("disk.raw");
+        try (var f = new java.io.RandomAccessFile(disk.toFile(), "rw")) {
+            f.setLength(1 << 20);
+        }
+        // the IOThread, the console, the first disk and its device are made before the second
+        // -drive fails to open
+        List<String> args = new java.util.ArrayList<>(Guests.COMMON);
+        args.addAll(List.of("-object", "iothread,id=io0",
+                "-drive", "file=" + disk + ",format=raw,if=none,id=d0", "-device", "virtio-blk-pci,drive=d0,iothread=io0",
+                "-drive", "file=" + dir.resolve("missing.raw") + ",format=raw,if=virtio", "-kernel", kernel.toString()));
+        failOnce(args);
+        Set<String> threadsBefore = threads();
+        Set<String> fdsBefore = fds();
+        for (int i = 0; i < 50; i++) {
+            failOnce(args);
+        }
+        assertEquals(threadsBefore, threads(), "threads after 50 failed builds");
+        assertEquals(fdsBefore, fds(), "open file descriptors after 50 failed builds");
+    }
+
+    private static void failOnce(List<String> args) {
+        MachineException e = org.junit.jupiter.api.Assertions.assertThrows(MachineException.class, () -> Machine.fromArgs(args));
+        org.junit.jupiter.api.Assertions.assertTrue(e.getMessage().contains("missing.raw"), e.getMessage());
+    }
+
     private static void runOnce(List<String> args) {
         try (Machine m = Machine.fromArgs(args)) {
             m.start().console().expect("clock guest");

@@ -2,6 +2,8 @@ package dev.jemu.machine;
 
 import dev.jemu.core.x86.Cpu;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Files;
@@ -116,6 +118,38 @@ class MachineTest {
             m.resume();
             m.console().send("q");
             assertEquals(67, m.waitForExit(WAIT));
+        }
+    }
+
+    /** A multiboot a.out-kludge kernel (Multiboot 0.6.96, 3.1.1) whose code at 0x100020 is cli; hlt; jmp $. */
+    private static Path haltingKernel(Path dir) throws java.io.IOException {
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(36).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        int flags = 0x10000;
+        b.putInt(0x1BADB002).putInt(flags).putInt(-(0x1BADB002 + flags)).putInt(0x100000).putInt(0x100000)
+                .putInt(0x100024).putInt(0x100024).putInt(0x100020).putInt(0xFEEBF4FA);
+        return Files.write(dir.resolve("halt.bin"), b.array());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"host-time", "-icount"})
+    void aHaltedGuestPausesToo(String time, @TempDir Path dir) throws Exception {
+        List<String> a = new ArrayList<>(List.of("-m", "16M", "-display", "none", "-kernel", haltingKernel(dir).toString()));
+        if (time.equals("-icount")) {
+            a.addAll(List.of("-icount", "shift=0"));
+        }
+        try (Machine m = Machine.fromArgs(a)) {
+            m.start();
+            // the guest halts with interrupts off after its first instruction; wait for it there
+            long deadline = System.nanoTime() + WAIT.toNanos();
+            while (m.instructionCount() < 2 && System.nanoTime() < deadline) {
+                Thread.onSpinWait();
+            }
+            m.pause();
+            // HLT leaves RIP at the next instruction (Intel SDM vol. 2, HLT)
+            assertEquals(0x100022, m.registers().rip());
+            assertEquals(2, m.registers().instructions());
+            m.resume();
+            assertFalse(m.isPaused());
         }
     }
 

@@ -85,36 +85,47 @@ public final class PcVm implements AutoCloseable {
         } catch (BootImageException e) {
             throw new OptionException("-bios " + biosPath, e.getMessage());
         }
-        for (String id : options.iothreads) {
-            iothreads.put(id, IOThread.start(id));
-        }
-        if (options.noShutdown) {
-            board.setGuestPoweroff(() -> {
-                Log.log(LogCategory.CPU_RESET, "guest powered off: the machine stays paused (-no-shutdown)");
-                board.loop().pause();
-            });
-        }
-        Devices.build(this, options, stdin, stdout);
-        board.realize(options.bootOrder, options.bootMenu, options.nographic);
-        kernelImage = options.kernel != null ? readFile("-kernel " + options.kernel, options.kernel) : null;
-        if (kernelImage != null) {
-            loadKernel();
-        }
-        qmp = options.monitors.isEmpty() && !options.startPaused ? null : startMonitors(stdin, stdout);
-        if (kernelImage != null || qmp != null) {
-            board.setAfterReset(() -> {
-                if (kernelImage != null) {
-                    try {
-                        loadKernel();
-                    } catch (OptionException e) {
-                        throw new IllegalStateException("the kernel that loaded at start-up failed to load on reset: "
-                                + e.getMessage(), e);
+        try {
+            for (String id : options.iothreads) {
+                iothreads.put(id, IOThread.start(id));
+            }
+            if (options.noShutdown) {
+                board.setGuestPoweroff(() -> {
+                    Log.log(LogCategory.CPU_RESET, "guest powered off: the machine stays paused (-no-shutdown)");
+                    board.loop().pause();
+                });
+            }
+            Devices.build(this, options, stdin, stdout);
+            board.realize(options.bootOrder, options.bootMenu, options.nographic);
+            kernelImage = options.kernel != null ? readFile("-kernel " + options.kernel, options.kernel) : null;
+            if (kernelImage != null) {
+                loadKernel();
+            }
+            qmp = options.monitors.isEmpty() && !options.startPaused ? null : startMonitors(stdin, stdout);
+            if (kernelImage != null || qmp != null) {
+                board.setAfterReset(() -> {
+                    if (kernelImage != null) {
+                        try {
+                            loadKernel();
+                        } catch (OptionException e) {
+                            throw new IllegalStateException("the kernel that loaded at start-up failed to load on reset: "
+                                    + e.getMessage(), e);
+                        }
                     }
-                }
-                if (qmp != null) {
-                    qmp.guestReset();
-                }
-            });
+                    if (qmp != null) {
+                        qmp.guestReset();
+                    }
+                });
+            }
+        } catch (OptionException | RuntimeException e) {
+            // a half-built machine releases what it opened: the launcher exits, but an
+            // embedding program goes on
+            try {
+                close();
+            } catch (RuntimeException c) {
+                e.addSuppressed(c);
+            }
+            throw e;
         }
     }
 

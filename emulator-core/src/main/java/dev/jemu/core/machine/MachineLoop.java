@@ -176,7 +176,7 @@ public final class MachineLoop {
                     if (icount) {
                         idleInstructionCounted();
                     } else {
-                        sleepUntil(cpu::interruptPending, timers.nextDeadlineNs());
+                        sleepUntil(this::haltEnds, timers.nextDeadlineNs());
                     }
                 }
                 case STOP_REQUESTED, BUDGET -> {
@@ -217,11 +217,20 @@ public final class MachineLoop {
         }
         long deadline = timers.nextDeadlineNs();
         if (deadline == Long.MAX_VALUE) {
-            sleepUntil(cpu::interruptPending, Long.MAX_VALUE);
+            sleepUntil(this::haltEnds, Long.MAX_VALUE);
             return;
         }
         timers.clock().warpTo(deadline);
         runTimers();
+    }
+
+    /**
+     * What ends a halted vCPU's sleep besides a request and its deadline: an interrupt, or a
+     * pause (which parks the vCPU at the top of the loop, so that the pausing thread sees it
+     * stand still).
+     */
+    private boolean haltEnds() {
+        return cpu.interruptPending() || paused;
     }
 
     private void runTimers() {
