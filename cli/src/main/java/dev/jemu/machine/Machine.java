@@ -274,7 +274,7 @@ public final class Machine implements AutoCloseable {
                 state.notifyAll();
             }
         }
-        if (!hasEnded() && vm != null) {
+        if (!hasEnded() && vm != null && !vm.board().loop().isShutdown()) {
             hostStop = true;
             vm.board().loop().requestShutdown(0);
         }

@@ -5,6 +5,8 @@ import dev.jemu.core.x86.Cpu;
 /**
  * A snapshot of the vCPU's state, taken while the machine was paused or stopped.
  *
+ * <p>Threading: an immutable value (the arrays are not to be changed); any thread.
+ *
  * @param gpr RAX, RCX, RDX, RBX, RSP, RBP, RSI, RDI, R8 to R15, in encoding order
  * @param rip the instruction pointer
  * @param rflags the flags
@@ -15,8 +17,6 @@ import dev.jemu.core.x86.Cpu;
  * @param cr4 control register 4
  * @param efer the EFER MSR
  * @param instructions instructions executed since the machine was created
- *
- * <p>Threading: an immutable value; any thread.
  */
 public record Registers(long[] gpr, long rip, long rflags, int[] segments, long cr0, long cr2, long cr3, long cr4,
                         long efer, long instructions) {

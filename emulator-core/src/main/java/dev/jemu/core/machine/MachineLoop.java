@@ -62,12 +62,26 @@ public final class MachineLoop {
         timers.setDeadlineListener(this::kick);
     }
 
-    /** Ends the run; {@link #run()} returns {@code status}. Any thread. */
+    /**
+     * Ends the run; {@link #run()} returns {@code status}, unless an earlier request already
+     * ended it (the first status stands). Any thread.
+     */
     public void requestShutdown(int status) {
+        if (endRun(status, false)) {
+            cpu.requestStop();
+            kick();
+        }
+    }
+
+    /** Records the end of the run unless it has ended already; returns whether this call ended it. */
+    private synchronized boolean endRun(int status, boolean byReset) {
+        if (shutdown) {
+            return false;
+        }
         exitStatus = status;
+        endedByReset = byReset;
         shutdown = true;
-        cpu.requestStop();
-        kick();
+        return true;
     }
 
     /**
@@ -247,9 +261,7 @@ public final class MachineLoop {
     private void reset(String why) {
         if (noReboot) {
             Log.log(LogCategory.CPU_RESET, why + ": shutting down (-no-reboot)");
-            exitStatus = 0;
-            endedByReset = true;
-            shutdown = true;
+            endRun(0, true);
             return;
         }
         Log.log(LogCategory.CPU_RESET, why + ": resetting the machine");
