@@ -139,15 +139,6 @@ public final class Machine implements AutoCloseable {
         if (fail == null) {
             fail = v.vcpuFailure();
         }
-        endConsole(fail != null ? "jemu failed: " + fail : "exit status " + status);
-        try {
-            v.close();
-        } catch (RuntimeException e) {
-            if (fail == null) {
-                fail = e;
-            }
-        }
-        log.logRepeatSummary();
         StopReason why;
         if (fail != null) {
             why = StopReason.ERROR;
@@ -158,6 +149,8 @@ public final class Machine implements AutoCloseable {
         } else {
             why = StopReason.GUEST_SHUTDOWN;
         }
+        // how the run ended is known before the console's waits fail with it, so that a
+        // waiter that catches the failure sees the exit status and the reason
         synchronized (state) {
             exitStatus = status;
             failure = fail;
@@ -165,6 +158,18 @@ public final class Machine implements AutoCloseable {
             ended = true;
             state.notifyAll();
         }
+        endConsole(fail != null ? "jemu failed: " + fail : "exit status " + status);
+        try {
+            v.close();
+        } catch (RuntimeException e) {
+            synchronized (state) {
+                if (failure == null) {
+                    failure = e;
+                    reason = StopReason.ERROR;
+                }
+            }
+        }
+        log.logRepeatSummary();
     }
 
     /** A build that failed half way: the main context it may have made is closed. */
@@ -318,7 +323,10 @@ public final class Machine implements AutoCloseable {
         }
     }
 
-    /** Whether the machine has stopped running (or could not run). */
+    /**
+     * Whether the machine has stopped running (or could not run); its threads and files may
+     * still be being released until {@link #close()} returns.
+     */
     public boolean hasEnded() {
         synchronized (state) {
             return ended;
