@@ -95,11 +95,27 @@ public final class ThreadPool {
 
     void shutdown() {
         workers.shutdownNow();
+        awaitWorkersGone();
         context.setFdHandler(eventFd.intValue(), null, null);
         try {
             eventFd.close();
         } catch (IOException e) {
             throw new UncheckedIOException("ThreadPool: closing its eventfd", e);
+        }
+    }
+
+    /** Waits until the workers have ended (they are idle by now), so that a closed context leaves no thread behind. */
+    private void awaitWorkersGone() {
+        boolean interrupted = false;
+        while (!workers.isTerminated()) {
+            try {
+                workers.awaitTermination(1, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
         }
     }
 

@@ -52,9 +52,15 @@ abstract class CharBackend implements AutoCloseable {
         };
     }
 
-    /** Standard input and output of the process. */
-    static CharBackend stdio(InputStream in, OutputStream out) {
+    /**
+     * Standard input and output of the process, or an embedded machine's console streams:
+     * with {@code stopOnClose}, {@link #close()} interrupts the input pump and waits for it to
+     * end (the console's input answers an interrupt; the process's standard input does not).
+     */
+    static CharBackend stdio(InputStream in, OutputStream out, boolean stopOnClose) {
         return new CharBackend() {
+            private Thread pump;
+
             @Override
             OutputStream output() {
                 return out;
@@ -62,7 +68,25 @@ abstract class CharBackend implements AutoCloseable {
 
             @Override
             void startInput(Sink sink) {
-                pump("stdio", in, sink);
+                pump = pump("stdio", in, sink);
+            }
+
+            @Override
+            public void close() {
+                if (stopOnClose && pump != null) {
+                    pump.interrupt();
+                    boolean interrupted = false;
+                    while (pump.isAlive()) {
+                        try {
+                            pump.join();
+                        } catch (InterruptedException e) {
+                            interrupted = true;
+                        }
+                    }
+                    if (interrupted) {
+                        Thread.currentThread().interrupt();
+                    }
+                }
             }
         };
     }
@@ -107,8 +131,8 @@ abstract class CharBackend implements AutoCloseable {
         return new SocketBackend(server);
     }
 
-    /** Reads {@code in} on a daemon thread and offers every byte to {@code sink} until it takes it. */
-    static void pump(String name, InputStream in, Sink sink) {
+    /** Reads {@code in} on a daemon thread and offers every byte to {@code sink} until it takes it; returns the thread. */
+    static Thread pump(String name, InputStream in, Sink sink) {
         Thread t = new Thread(() -> {
             byte[] buf = new byte[256];
             try {
@@ -126,6 +150,7 @@ abstract class CharBackend implements AutoCloseable {
         }, "chardev-" + name);
         t.setDaemon(true);
         t.start();
+        return t;
     }
 
     /** One client at a time on a listening socket; output without a client is dropped. */

@@ -106,7 +106,7 @@ final class Devices {
             throw new OptionException(option, "cannot use stdio by multiple character devices");
         }
         stdioUsed = true;
-        return CharBackend.stdio(stdin, stdout);
+        return CharBackend.stdio(stdin, stdout, vm.stopsConsoleInput());
     }
 
     private CharBackend socket(QemuOpts c) throws OptionException {

@@ -1,16 +1,20 @@
 package dev.jemu.cli.vm;
 
-import dev.jemu.core.log.Log;
-import dev.jemu.core.log.LogCategory;
+import dev.jemu.machine.Machine;
+import dev.jemu.machine.MachineException;
 
-import java.io.FileNotFoundException;
-import java.io.FileOutputStream;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.PrintStream;
+import java.util.List;
 import java.util.Map;
 
-/** {@code jemu}: starts a virtual PC from QEMU-style options. */
+/**
+ * {@code jemu}: starts a virtual PC from QEMU-style options, through the embedding API
+ * ({@link Machine#attachedTo}) with the process's standard streams as its {@code stdio}.
+ *
+ * <p>Threading: the process's main thread.
+ */
 public final class JemuMain {
     /** jemu's version, as {@code -version} prints it. */
     static final String VERSION = "0.1.0";
@@ -37,6 +41,10 @@ public final class JemuMain {
                                  the firmware's boot order
           -rtc [base=utc|localtime|DATETIME][,clock=host][,driftfix=none]
                                  the RTC's start time
+          -icount [shift=]N[,sleep=off][,align=off]
+                                 guest time advances 2^N ns per instruction (N 0..10); an
+                                 idle CPU jumps to the next timer (always, as sleep=off;
+                                 shift=auto and sleep=on are refused)
           -snapshot              write to temporary overlays, never to the images
 
         Block devices:
@@ -123,26 +131,21 @@ public final class JemuMain {
             case RUN -> {
             }
         }
-        if (options.logFile != null) {
-            try {
-                Log.setOutput(new PrintStream(new FileOutputStream(options.logFile), true));
-            } catch (FileNotFoundException e) {
-                err.println("jemu: -D " + options.logFile + ": " + OsErrors.reason(e));
-                return 1;
-            }
-        }
-        Log.enable(options.log.toArray(new LogCategory[0]));
-        PcVm vm;
+        Machine machine;
         try {
-            vm = new PcVm(options, stdin, stdout, false);
-        } catch (OptionException e) {
+            machine = Machine.attachedTo(stdin, stdout, err, List.of(args));
+        } catch (MachineException e) {
             err.println("jemu: " + e.getMessage());
             return 1;
         }
-        try (vm) {
-            return vm.run();
-        } finally {
-            Log.logRepeatSummary();
+        try (machine) {
+            int status = machine.start().waitForExit();
+            if (machine.failure() != null) {
+                err.println("jemu: internal error: " + machine.failure());
+                machine.failure().printStackTrace(err);
+                return 1;
+            }
+            return status;
         }
     }
 }

@@ -46,6 +46,12 @@ public final class PcVm implements AutoCloseable {
 
     private final VmOptions options;
     private final AioContext mainContext;
+    /** Whether this machine created its main AioContext (and so closes it). */
+    private final boolean ownsContext;
+    /** Whether {@link #close()} stops the thread that reads the stdio input (see {@link #create}). */
+    private final boolean stopsConsoleInput;
+    /** What escaped the vCPU thread, or null. */
+    private volatile Throwable vcpuFailure;
     private final PcBoard board;
     private final List<CharBackend> chardevs = new ArrayList<>();
     private final List<Drives.Drive> drives = new ArrayList<>();
@@ -66,52 +72,70 @@ public final class PcVm implements AutoCloseable {
      * @param manualClock whether guest time moves only when a test steps it (device tests)
      */
     PcVm(VmOptions options, InputStream stdin, OutputStream stdout, boolean manualClock) throws OptionException {
+        this(options, stdin, stdout, manualClock, false);
+    }
+
+    private PcVm(VmOptions options, InputStream stdin, OutputStream stdout, boolean manualClock, boolean stopsConsoleInput)
+            throws OptionException {
         this.options = options;
+        this.stopsConsoleInput = stopsConsoleInput;
         AioContext ctx = AioContext.current();
+        this.ownsContext = ctx == null;
         this.mainContext = ctx != null ? ctx : AioContext.create();
         String biosPath = options.bios != null ? options.bios : DEFAULT_BIOS;
         byte[] bios = readBios(biosPath, options.bios == null);
         try {
-            board = new PcBoard(options.ramBytes, bios, manualClock ? GuestClock.manual() : GuestClock.hostDriven(),
+            board = new PcBoard(options.ramBytes, bios, clock(options, manualClock),
                     options.noReboot, Mc146818Rtc.startTime(options.rtcBase, Clock.systemDefaultZone()));
         } catch (BootImageException e) {
             throw new OptionException("-bios " + biosPath, e.getMessage());
         }
-        board.cpu().setModel(CpuModel.named(options.cpuModel));
-        for (String id : options.iothreads) {
-            iothreads.put(id, IOThread.start(id));
-        }
-        if (options.noShutdown) {
-            board.setGuestPoweroff(() -> {
-                Log.log(LogCategory.CPU_RESET, "guest powered off: the machine stays paused (-no-shutdown)");
+        try {
+            board.cpu().setModel(CpuModel.named(options.cpuModel));
+            for (String id : options.iothreads) {
+                iothreads.put(id, IOThread.start(id));
+            }
+            if (options.noShutdown) {
+                board.setGuestPoweroff(() -> {
+                    Log.log(LogCategory.CPU_RESET, "guest powered off: the machine stays paused (-no-shutdown)");
+                    board.loop().pause();
+                });
+            }
+            Devices.build(this, options, stdin, stdout);
+            board.realize(options.bootOrder, options.bootMenu, options.nographic);
+            kernelImage = options.kernel != null ? readFile("-kernel " + options.kernel, options.kernel) : null;
+            if (kernelImage != null) {
+                loadKernel();
+            }
+            qmp = options.monitors.isEmpty() && !options.startPaused ? null : startMonitors(stdin, stdout);
+            gdb = options.gdb == null ? null : startGdb(options.gdb);
+            if (gdb != null && options.gdbWait) {
                 board.loop().pause();
-            });
-        }
-        Devices.build(this, options, stdin, stdout);
-        board.realize(options.bootOrder, options.bootMenu, options.nographic);
-        kernelImage = options.kernel != null ? readFile("-kernel " + options.kernel, options.kernel) : null;
-        if (kernelImage != null) {
-            loadKernel();
-        }
-        qmp = options.monitors.isEmpty() && !options.startPaused ? null : startMonitors(stdin, stdout);
-        gdb = options.gdb == null ? null : startGdb(options.gdb);
-        if (gdb != null && options.gdbWait) {
-            board.loop().pause();
-        }
-        if (kernelImage != null || qmp != null) {
-            board.setAfterReset(() -> {
-                if (kernelImage != null) {
-                    try {
-                        loadKernel();
-                    } catch (OptionException e) {
-                        throw new IllegalStateException("the kernel that loaded at start-up failed to load on reset: "
-                                + e.getMessage(), e);
+            }
+            if (kernelImage != null || qmp != null) {
+                board.setAfterReset(() -> {
+                    if (kernelImage != null) {
+                        try {
+                            loadKernel();
+                        } catch (OptionException e) {
+                            throw new IllegalStateException("the kernel that loaded at start-up failed to load on reset: "
+                                    + e.getMessage(), e);
+                        }
                     }
-                }
-                if (qmp != null) {
-                    qmp.guestReset();
-                }
-            });
+                    if (qmp != null) {
+                        qmp.guestReset();
+                    }
+                });
+            }
+        } catch (OptionException | RuntimeException e) {
+            // a half-built machine releases what it opened: the launcher exits, but an
+            // embedding program goes on
+            try {
+                close();
+            } catch (RuntimeException c) {
+                e.addSuppressed(c);
+            }
+            throw e;
         }
     }
 
@@ -120,10 +144,16 @@ public final class PcVm implements AutoCloseable {
             return GdbStub.listen(where.host(), where.port(), where.path() == null ? null : Path.of(where.path()),
                     board.loop(), new HostDebug(board.cpu()));
         } catch (IOException | RuntimeException e) {
-            closeMonitors();
             throw new OptionException(where.option(), "Failed to listen on "
                     + (where.path() != null ? where.path() : where.host() + ":" + where.port()) + ": " + OsErrors.reason(e));
         }
+    }
+
+    private static GuestClock clock(VmOptions options, boolean manual) {
+        if (manual) {
+            return GuestClock.manual();
+        }
+        return options.icountShift >= 0 ? GuestClock.instructionCounted(options.icountShift) : GuestClock.hostDriven();
     }
 
     /** Creates the QMP view of the machine and its monitors; {@code -S} pauses it. */
@@ -204,6 +234,38 @@ public final class PcVm implements AutoCloseable {
         return new PcVm(options, InputStream.nullInputStream(), OutputStream.nullOutputStream(), true);
     }
 
+    /**
+     * Builds a machine from QEMU-style command-line words for the embedding API
+     * ({@code dev.jemu.machine}): {@code stdio} character devices read {@code console} and
+     * write {@code consoleOut}; {@code -d} and {@code -D} configure {@code log}. The calling
+     * thread becomes the machine's main loop; it binds {@code log} to itself, so that the
+     * machine's threads log there. With {@code ownsConsole}, {@link #close()} interrupts the
+     * thread that reads {@code console} and waits for it (the stream must answer an
+     * interrupt). Words that ask for help or the version are refused.
+     */
+    public static PcVm create(List<String> args, InputStream console, OutputStream consoleOut, Log.Scope log,
+                              boolean ownsConsole) throws OptionException {
+        VmOptions options = VmOptions.parse(args.toArray(new String[0]));
+        if (options.action != VmOptions.Action.RUN) {
+            throw new OptionException("help and version options are for the jemu launcher, not for a machine");
+        }
+        Log.bind(log);
+        if (options.logFile != null) {
+            try {
+                log.setOutput(new java.io.PrintStream(new java.io.FileOutputStream(options.logFile), true));
+            } catch (java.io.FileNotFoundException e) {
+                throw new OptionException("-D " + options.logFile, OsErrors.reason(e));
+            }
+        }
+        log.enable(options.log.toArray(new LogCategory[0]));
+        return new PcVm(options, console, consoleOut, false, ownsConsole);
+    }
+
+    /** Whether {@link #close()} stops the thread that reads the stdio input. */
+    boolean stopsConsoleInput() {
+        return stopsConsoleInput;
+    }
+
     /** The board. */
     public PcBoard board() {
         return board;
@@ -259,11 +321,13 @@ public final class PcVm implements AutoCloseable {
         Thread vcpu = new Thread(() -> {
             try {
                 status[0] = board.loop().run();
+            } catch (Throwable t) {
+                vcpuFailure = t;
             } finally {
                 finished.set(true);
                 mainContext.kick();
             }
-        }, "vcpu0");
+        }, threadName("vcpu0"));
         if (qmp != null) {
             qmp.setVcpuThread(vcpu);
         }
@@ -297,12 +361,26 @@ public final class PcVm implements AutoCloseable {
         return status[0];
     }
 
+    /** What escaped the vCPU thread and ended the run (a bug in jemu, not a guest error), or null. */
+    public Throwable vcpuFailure() {
+        return vcpuFailure;
+    }
+
+    /** {@code jemu-NAME-what} with {@code -name NAME}, else {@code jemu-what}. */
+    String threadName(String what) {
+        return options.name == null ? "jemu-" + what : "jemu-" + options.name + "-" + what;
+    }
+
     private void closeMonitors() {
         monitors.forEach(QmpMonitor::close);
         monitors.clear();
     }
 
-    /** Waits for the devices' requests, flushes and closes the disks, stops the IOThreads, closes the monitors and the character devices. */
+    /**
+     * Waits for the devices' requests, flushes and closes the disks, stops the IOThreads,
+     * closes the monitors and the character devices, and the main AioContext if this machine
+     * created it. On the main loop's thread.
+     */
     @Override
     public void close() {
         closeMonitors();
@@ -328,6 +406,9 @@ public final class PcVm implements AutoCloseable {
             } catch (IOException e) {
                 System.err.println("jemu: chardev: " + OsErrors.reason(e));
             }
+        }
+        if (ownsContext) {
+            mainContext.close();
         }
     }
 }

@@ -24,6 +24,8 @@ final class VmOptions {
     static final long DEFAULT_RAM = 128L << 20;
     /** The largest RAM jemu accepts (what its RAM blocks can address). */
     static final long MAX_RAM = 1L << 40;
+    /** The largest {@code -icount shift=N}, as QEMU's. */
+    static final int MAX_ICOUNT_SHIFT = 10;
 
     /** What {@link #parse} found besides a machine to run. */
     enum Action { RUN, HELP, VERSION, DEVICE_HELP, MACHINE_HELP, CPU_HELP }
@@ -48,6 +50,8 @@ final class VmOptions {
     String bootOrder = "cad";
     boolean bootMenu;
     String rtcBase = "utc";
+    /** {@code -icount shift=N}: guest time is N-th power of two nanoseconds per instruction; -1 without {@code -icount}. */
+    int icountShift = -1;
     String name;
     final Set<LogCategory> log = EnumSet.noneOf(LogCategory.class);
     String logFile;
@@ -72,7 +76,7 @@ final class VmOptions {
     /** Options QEMU has that jemu does not (yet): refused by name rather than ignored. */
     private static final Set<String> NOT_SUPPORTED = Set.of("netdev", "net", "nic", "vga", "usb", "usbdevice",
             "audiodev", "soundhw", "cdrom", "fda", "fdb", "mtdblock", "sd", "pflash", "enable-kvm",
-            "qmp-pretty", "monitor", "gdb", "s", "icount", "smbios", "fw_cfg", "acpitable", "numa",
+            "qmp-pretty", "monitor", "gdb", "s", "smbios", "fw_cfg", "acpitable", "numa",
             "loadvm", "incoming", "daemonize", "pidfile", "spice", "vnc", "sdl", "curses", "k", "parallel",
             "virtfs", "tpmdev", "watchdog", "watchdog-action", "global", "readconfig", "writeconfig",
             "option-rom", "overcommit", "mem-path", "mem-prealloc", "runas", "chroot", "sandbox", "trace",
@@ -138,7 +142,7 @@ final class VmOptions {
         return switch (name) {
             case "machine", "M", "accel", "m", "cpu", "smp", "bios", "kernel", "append", "initrd", "drive",
                  "hda", "hdb", "hdc", "hdd", "blockdev", "device", "serial", "chardev", "display", "boot", "rtc",
-                 "name", "d", "D", "object", "qmp", "mon", "gdb" -> true;
+                 "name", "d", "D", "object", "qmp", "mon", "gdb", "icount" -> true;
             default -> false;
         };
     }
@@ -167,6 +171,7 @@ final class VmOptions {
             case "display" -> display(opt, value);
             case "boot" -> boot(QemuOpts.parse(arg, value, "order"));
             case "rtc" -> rtc(QemuOpts.parse(arg, value, null));
+            case "icount" -> icount(QemuOpts.parse(arg, value, "shift"));
             case "name" -> this.name = QemuOpts.parse(arg, value, "guest").get("guest");
             case "d" -> log.addAll(parseLog(opt, value));
             case "D" -> logFile = value;
@@ -539,6 +544,38 @@ final class VmOptions {
         r.choice("clock", "host", "host", "rt", "vm");
         r.choice("driftfix", "none", "none", "slew");
         r.rejectUnused(k -> "Invalid parameter '" + k + "'");
+    }
+
+    /**
+     * {@code -icount shift=N[,sleep=off][,align=off]}: guest time counted in executed
+     * instructions, 2^N ns each. jemu's idle CPU always jumps its clock to the next timer
+     * deadline (QEMU's {@code sleep=off}); {@code shift=auto}, {@code sleep=on}, {@code align=on}
+     * and record/replay are refused.
+     */
+    private void icount(QemuOpts o) throws OptionException {
+        String shift = o.get("shift");
+        if (shift == null) {
+            throw o.error("jemu needs shift=N (0 to " + MAX_ICOUNT_SHIFT + ")");
+        }
+        if (shift.equals("auto")) {
+            throw o.error("shift=auto (adaptive icount) is not supported by jemu; give shift=N");
+        }
+        if (!shift.matches("[0-9]{1,2}") || Integer.parseInt(shift) > MAX_ICOUNT_SHIFT) {
+            throw o.error("icount: Invalid shift value");
+        }
+        if (o.bool("sleep", false)) {
+            throw o.error("sleep=on is not supported by jemu (an idle CPU's clock jumps to the next timer, as with sleep=off)");
+        }
+        if (o.bool("align", false)) {
+            throw o.error("align=on is not supported by jemu");
+        }
+        for (String rr : new String[] {"rr", "rrfile", "rrsnapshot"}) {
+            if (o.has(rr)) {
+                throw o.error("record/replay (" + rr + "=) is not supported by jemu");
+            }
+        }
+        o.rejectUnused(k -> "Invalid parameter '" + k + "'");
+        icountShift = Integer.parseInt(shift);
     }
 
     private void object(QemuOpts o) throws OptionException {

@@ -63,6 +63,9 @@ class LauncherErrorsTest {
         "-drive file=@RAW@,format=raw,if=none,id=d0 -device virtio-blk-pci,drive=d0,iothread=x",
         "-drive file=@RAW@,format=raw,if=none,id=d0 -device virtio-blk-pci,drive=d0,foo=1",
         "-drive file=@RAW@,format=raw,if=none,id=d0 -device ide-hd,drive=d0,foo=1",
+        "-icount shift=11",
+        "-icount shift=x",
+        "-icount shift=3,foo=1",
     })
     void failsWithQemusErrorLine(String line) throws Exception {
         Path raw = dir.resolve("disk.raw");

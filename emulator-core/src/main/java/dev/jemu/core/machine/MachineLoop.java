@@ -19,8 +19,11 @@ import java.util.concurrent.FutureTask;
  * {@code -no-reboot} was given. Devices end the run with {@link #requestShutdown(int)}
  * (isa-debug-exit does); {@link #pause()} and {@link #resume()} stop and restart the guest
  * with its clock ({@code -S}, {@code werror=stop}, a monitor's {@code stop}/{@code cont}).
- * Other threads read and change CPU state with {@link #callOnVcpu}; a host debugger's
- * breakpoint pauses the guest and calls the {@linkplain #setDebugStopListener debug listener}.
+ * With an {@linkplain GuestClock#instructionCounted instruction-counted} clock each slice
+ * ends at the next timer deadline and a halted vCPU jumps the clock to that deadline instead
+ * of sleeping, so timers fire at the same instruction on every run. Other threads read and
+ * change CPU state with {@link #callOnVcpu}; a host debugger's breakpoint pauses the guest and
+ * calls the {@linkplain #setDebugStopListener debug listener}.
  *
  * <p>Threading: {@link #run()} runs on the vCPU thread; every other method may be called
  * from any thread.
@@ -34,16 +37,21 @@ public final class MachineLoop {
     private final DeviceTimers timers;
     private final boolean noReboot;
     private final Runnable machineReset;
+    /** Whether guest time is counted in executed instructions ({@code -icount}). */
+    private final boolean icount;
     private final Object sleep = new Object();
     private volatile boolean shutdown;
     private volatile boolean resetRequested;
     private volatile boolean paused;
     private volatile int exitStatus;
+    /** Whether the run ended through a reset under {@code -no-reboot}. */
+    private volatile boolean endedByReset;
     /** Work a debugger or monitor asked to run on the vCPU thread between slices. */
-    private final ConcurrentLinkedQueue<FutureTask<?>> vcpuTasks =
-            new ConcurrentLinkedQueue<>();
+    private final ConcurrentLinkedQueue<FutureTask<?>> vcpuTasks = new ConcurrentLinkedQueue<>();
     private volatile Thread vcpuThread;
     private volatile Runnable debugStopListener = () -> { };
+    /** Whether the vCPU thread is parked in a pause, or has left {@link #run()}: guarded by {@code sleep}. */
+    private boolean parked;
 
     /**
      * @param cpu the vCPU
@@ -59,17 +67,33 @@ public final class MachineLoop {
         this.timers = timers;
         this.noReboot = noReboot;
         this.machineReset = machineReset;
+        this.icount = timers.clock().isInstructionCounted();
         cpu.setWakeup(this::kick);
+        timers.clock().countInstructions(cpu::instructionCount);
         cpu.setTscClock(timers.clock()::nowNs);
         timers.setDeadlineListener(this::kick);
     }
 
-    /** Ends the run; {@link #run()} returns {@code status}. Any thread. */
+    /**
+     * Ends the run; {@link #run()} returns {@code status}, unless an earlier request already
+     * ended it (the first status stands). Any thread.
+     */
     public void requestShutdown(int status) {
+        if (endRun(status, false)) {
+            cpu.requestStop();
+            kick();
+        }
+    }
+
+    /** Records the end of the run unless it has ended already; returns whether this call ended it. */
+    private synchronized boolean endRun(int status, boolean byReset) {
+        if (shutdown) {
+            return false;
+        }
         exitStatus = status;
+        endedByReset = byReset;
         shutdown = true;
-        cpu.requestStop();
-        kick();
+        return true;
     }
 
     /**
@@ -161,20 +185,53 @@ public final class MachineLoop {
         }
     }
 
+    /** Whether the run ended because the guest reset the machine under {@code -no-reboot}. */
+    public boolean endedByReset() {
+        return endedByReset;
+    }
+
+    /**
+     * Waits until the vCPU thread is parked in a {@linkplain #pause() pause} (so that its CPU
+     * state and guest memory stand still) or the run has ended, at most {@code timeoutNs};
+     * returns whether it did. Any thread but the vCPU's.
+     */
+    public boolean awaitParked(long timeoutNs) throws InterruptedException {
+        long end = System.nanoTime() + timeoutNs;
+        synchronized (sleep) {
+            while (!parked) {
+                long left = end - System.nanoTime();
+                if (left <= 0) {
+                    return false;
+                }
+                sleep.wait(left / 1_000_000, (int) (left % 1_000_000));
+            }
+            return true;
+        }
+    }
+
     /** Runs until shutdown; returns the exit status. On the vCPU thread. */
     public int run() {
         vcpuThread = Thread.currentThread();
         try {
-            return runLoop();
+            return runSlices();
         } finally {
             shutdown = true;
             for (FutureTask<?> t; (t = vcpuTasks.poll()) != null; ) {
                 t.cancel(false);
             }
+            setParked(true);
         }
     }
 
-    private int runLoop() {
+    private void setParked(boolean value) {
+        synchronized (sleep) {
+            parked = value;
+            sleep.notifyAll();
+        }
+    }
+
+    private int runSlices() {
+        setParked(false);
         while (!shutdown) {
             runVcpuTasks();
             if (paused) {
@@ -185,14 +242,22 @@ public final class MachineLoop {
                     reset("reset requested");
                     continue;
                 }
+                setParked(true);
                 sleepUntil(() -> !paused || !vcpuTasks.isEmpty(), Long.MAX_VALUE);
+                setParked(false);
                 continue;
             }
-            Cpu.StopReason why = cpu.run(SLICE);
+            Cpu.StopReason why = cpu.run(icount ? icountBudget() : SLICE);
             runTimers();
             switch (why) {
                 case TRIPLE_FAULT -> reset("triple fault");
-                case HALTED -> sleepUntil(() -> cpu.interruptPending() || !vcpuTasks.isEmpty(), timers.nextDeadlineNs());
+                case HALTED -> {
+                    if (icount) {
+                        idleInstructionCounted();
+                    } else {
+                        sleepUntil(this::haltEnds, timers.nextDeadlineNs());
+                    }
+                }
                 case DEBUG -> {
                     pause();
                     debugStopListener.run();
@@ -206,6 +271,49 @@ public final class MachineLoop {
             }
         }
         return exitStatus;
+    }
+
+    /**
+     * With an instruction-counted clock: instructions until the next timer deadline (at least
+     * one, at most a slice), so that the timer runs at the same instruction on every run.
+     */
+    private long icountBudget() {
+        long deadline = timers.nextDeadlineNs();
+        if (deadline == Long.MAX_VALUE) {
+            return SLICE;
+        }
+        long left = deadline - timers.clock().nowNs();
+        int shift = timers.clock().icountShift();
+        long instructions = (left + (1L << shift) - 1) >> shift;
+        return Math.max(1, Math.min(SLICE, instructions));
+    }
+
+    /**
+     * A halted vCPU with an instruction-counted clock: no instruction runs until an
+     * interrupt, so guest time jumps to the next timer deadline at once and the timers there
+     * run (QEMU's icount with {@code sleep=off}); without a deadline it waits for the host
+     * (a device's completion, console input, a request).
+     */
+    private void idleInstructionCounted() {
+        if (haltEnds() || shutdown || resetRequested) {
+            return;
+        }
+        long deadline = timers.nextDeadlineNs();
+        if (deadline == Long.MAX_VALUE) {
+            sleepUntil(this::haltEnds, Long.MAX_VALUE);
+            return;
+        }
+        timers.clock().warpTo(deadline);
+        runTimers();
+    }
+
+    /**
+     * What ends a halted vCPU's sleep besides a request and its deadline: an interrupt, a
+     * pause (which parks the vCPU at the top of the loop, so that the pausing thread sees it
+     * stand still), or work for the vCPU thread.
+     */
+    private boolean haltEnds() {
+        return cpu.interruptPending() || paused || !vcpuTasks.isEmpty();
     }
 
     private void runTimers() {
@@ -222,8 +330,7 @@ public final class MachineLoop {
     private void reset(String why) {
         if (noReboot) {
             Log.log(LogCategory.CPU_RESET, why + ": shutting down (-no-reboot)");
-            exitStatus = 0;
-            shutdown = true;
+            endRun(0, true);
             return;
         }
         Log.log(LogCategory.CPU_RESET, why + ": resetting the machine");

@@ -1,16 +1,22 @@
 package dev.jemu.tests.boot;
 
+import dev.jemu.junit.JemuExtension;
+import dev.jemu.junit.JemuMachines;
+import dev.jemu.machine.Machine;
+import dev.jemu.machine.MachineException;
 import dev.jemu.tests.guest.Emulator;
 import dev.jemu.tests.guest.GuestProcess;
 import dev.jemu.tests.guest.GuestRun;
 import dev.jemu.tests.guest.Workspace;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -23,13 +29,16 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * Every row of the boot-test table, on QEMU (the reference) and on jemu with Debian's SeaBIOS,
- * each on fresh copies of the disks: both print the same serial lines, exit with the row's
- * status and print the checksums this test computes from the disk pattern; jemu leaves the
- * images as the row says. (QEMU's isa-debug-exit ends the process without flushing its qcow2
- * metadata cache, so a qcow2 QEMU wrote may lack the guest's last writes: its images are not
- * checked.)
+ * Every row of the boot-test table, on QEMU (the reference, a process) and on jemu with
+ * Debian's SeaBIOS (a machine in this JVM, booted through the JUnit extension of
+ * {@code jemu-junit}, which closes it after the row and reports its transcript, log and CPU
+ * state when the row fails), each on fresh copies of the disks: both print the same serial
+ * lines, exit with the row's status and print the checksums this test computes from the disk
+ * pattern; jemu leaves the images as the row says. (QEMU's isa-debug-exit ends the process
+ * without flushing its qcow2 metadata cache, so a qcow2 QEMU wrote may lack the guest's last
+ * writes: its images are not checked.)
  */
+@ExtendWith(JemuExtension.class)
 class BootTableTest {
     private static final List<String> COMMON = List.of("-machine", "pc", "-m", "64M", "-display", "none",
             "-serial", "stdio", "-no-reboot", "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04");
@@ -41,17 +50,16 @@ class BootTableTest {
     static void emulatorsAreInstalled() {
         workspace = Workspace.current();
         assertTrue(Emulator.QEMU.isInstalled(workspace), "qemu-system-x86_64 is not on PATH (Debian package qemu-system-x86)");
-        assertTrue(Emulator.JEMU.isInstalled(workspace), "jemu's launcher is not built");
         assertTrue(Files.isRegularFile(Path.of("/usr/share/seabios/bios-256k.bin")), "Debian package seabios is missing");
     }
 
     @ParameterizedTest(name = "{0}")
     @MethodSource("dev.jemu.tests.boot.BootCases#all")
-    void jemuAndQemuBootTheDiskAlike(BootCase row) throws Exception {
+    void jemuAndQemuBootTheDiskAlike(BootCase row, JemuMachines machines) throws Exception {
         Path dir = workspace.buildDir("boot/" + row.name());
         byte[] stage = DiskImages.stage(workspace, workspace.buildDir("boot"), row.mode());
-        GuestRun qemu = run(row, Emulator.QEMU, dir, stage);
-        GuestRun jemu = run(row, Emulator.JEMU, dir, stage);
+        GuestRun qemu = run(row, Emulator.QEMU, dir, stage, machines);
+        GuestRun jemu = run(row, Emulator.JEMU, dir, stage, machines);
         assertEquals(qemu.serialLines(), jemu.serialLines(), row + ": jemu's serial output differs from QEMU's; " + jemu.summary());
         if (row.after() == BootCase.After.REFUSED) {
             assertEquals(errorText(qemu), errorText(jemu), row + ": jemu's error differs from QEMU's");
@@ -59,7 +67,7 @@ class BootTableTest {
         assertEquals(row.exitStatus(), jemu.exitStatus(), row + ": " + jemu.summary());
     }
 
-    private GuestRun run(BootCase row, Emulator emulator, Path dir, byte[] stage) throws Exception {
+    private GuestRun run(BootCase row, Emulator emulator, Path dir, byte[] stage, JemuMachines machines) throws Exception {
         Path runDir = Files.createDirectories(dir.resolve(emulator.displayName()));
         List<Path> disks = new ArrayList<>();
         List<String> names = new ArrayList<>();
@@ -94,7 +102,7 @@ class BootTableTest {
             }
         }
         try {
-            return runOn(row, emulator, runDir, disks, names, before);
+            return runOn(row, emulator, runDir, disks, names, before, machines);
         } finally {
             for (Process p : servers) {
                 p.destroy();
@@ -120,7 +128,7 @@ class BootTableTest {
     }
 
     private GuestRun runOn(BootCase row, Emulator emulator, Path runDir, List<Path> disks, List<String> names,
-                           List<byte[]> before) throws Exception {
+                           List<byte[]> before, JemuMachines machines) throws Exception {
         List<String> options = new ArrayList<>(COMMON);
         for (String o : row.options()) {
             for (int i = 0; i < names.size(); i++) {
@@ -128,8 +136,9 @@ class BootTableTest {
             }
             options.add(o);
         }
-        GuestRun run = GuestProcess.run(emulator.command(workspace, options), emulator.environment(), row.timeout(),
-                runDir, emulator.displayName());
+        GuestRun run = emulator == Emulator.JEMU ? inProcess(options, row.timeout(), machines)
+                : GuestProcess.run(emulator.command(workspace, options), emulator.environment(), row.timeout(), runDir,
+                        emulator.displayName());
         String who = row + " on " + emulator.displayName();
         assertFalse(run.timedOut(), who + ": " + run.summary());
         assertEquals(row.exitStatus(), run.exitStatus(), who + ": " + run.summary() + "\n" + String.join("\n", run.serialLines()));
@@ -140,6 +149,30 @@ class BootTableTest {
             checkImages(who, row, disks, before, runDir);
         }
         return run;
+    }
+
+    /**
+     * jemu's run of {@code options} as a machine in this JVM: the serial lines are its console's,
+     * a command line it refuses gives exit status 1 and its error line, as the launcher would.
+     */
+    private static GuestRun inProcess(List<String> options, Duration timeout, JemuMachines machines) {
+        long start = System.nanoTime();
+        Machine m;
+        try {
+            m = machines.boot(options);
+        } catch (MachineException e) {
+            return new GuestRun(1, List.of(), "jemu: " + e.getMessage() + "\n", false, Duration.ofNanos(System.nanoTime() - start));
+        }
+        boolean timedOut = false;
+        int status = -1;
+        try {
+            status = m.waitForExit(timeout);
+        } catch (MachineException e) {
+            timedOut = true;
+            m.stop();
+        }
+        return new GuestRun(status, m.console().transcript().lines().toList(), "", timedOut,
+                Duration.ofNanos(System.nanoTime() - start));
     }
 
     /** The first line of standard error without the program's name (JVM log lines skipped). */
