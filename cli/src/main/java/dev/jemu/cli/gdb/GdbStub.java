@@ -13,6 +13,7 @@ import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 
 /**
  * jemu's gdb stub: a listening socket ({@code -gdb tcp:[HOST]:PORT} or {@code -gdb
@@ -55,7 +56,12 @@ public final class GdbStub implements AutoCloseable {
         if (unixPath != null) {
             SocketPaths.unlinkForBind(unixPath);
             s = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
-            s.bind(UnixDomainSocketAddress.of(unixPath));
+            // bound under a temporary name and renamed once listening, so that the path never
+            // names a socket that refuses connections (bind and listen are two steps)
+            Path pending = unixPath.resolveSibling(unixPath.getFileName() + ".binding");
+            Files.deleteIfExists(pending);
+            s.bind(UnixDomainSocketAddress.of(pending));
+            Files.move(pending, unixPath, StandardCopyOption.ATOMIC_MOVE);
         } else {
             s = ServerSocketChannel.open();
             s.setOption(StandardSocketOptions.SO_REUSEADDR, true);
