@@ -9,6 +9,7 @@ import dev.jemu.aio.IOThread;
 import dev.jemu.core.log.Log;
 import dev.jemu.core.log.LogCategory;
 import dev.jemu.core.machine.GuestClock;
+import dev.jemu.core.x86.jit.HiddenClassCache;
 import dev.jemu.devices.pc.PcBoard;
 import dev.jemu.devices.pc.boot.BootImageException;
 import dev.jemu.devices.pc.boot.LinuxLoader;
@@ -71,6 +72,9 @@ public final class PcVm implements AutoCloseable {
                     options.noReboot, Mc146818Rtc.startTime(options.rtcBase, Clock.systemDefaultZone()));
         } catch (BootImageException e) {
             throw new OptionException("-bios " + biosPath, e.getMessage());
+        }
+        if (options.tier != null) {
+            board.cpu().setTier(options.tier);
         }
         for (String id : options.iothreads) {
             iothreads.put(id, IOThread.start(id));
@@ -263,7 +267,10 @@ public final class PcVm implements AutoCloseable {
             Thread.currentThread().interrupt();
         }
         if (Boolean.getBoolean("jemu.stats")) {
+            HiddenClassCache t = board.cpu().translations();
             System.err.println("jemu: " + board.cpu().instructionCount() + " guest instructions");
+            System.err.printf("jemu: %d translations in %.3f s, %d flushes, %d class bytes live%n", t.translations(),
+                    t.translationNanos() / 1e9, t.flushes(), t.liveBytes());
         }
         return status[0];
     }

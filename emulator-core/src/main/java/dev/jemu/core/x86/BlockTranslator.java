@@ -15,6 +15,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 import static java.lang.constant.ConstantDescs.CD_boolean;
+import static java.lang.constant.ConstantDescs.CD_int;
 import static java.lang.constant.ConstantDescs.CD_long;
 import static java.lang.constant.ConstantDescs.CD_void;
 
@@ -53,6 +54,7 @@ final class BlockTranslator {
     static final int L_CPU = 1;
     static final int L_START = 2;
     static final int L_REGS = 4;
+    static final int L_DONE = 5;
 
     /** The opcodes after which a block may go on (see {@link #continues}). */
     private static final boolean[] CONTINUES = new boolean[4 * 256];
@@ -168,47 +170,108 @@ final class BlockTranslator {
         return insns;
     }
 
+    /**
+     * Emits {@code run}. Instructions in inline form neither read RIP nor the instruction
+     * count, so those are stored only where something can observe them: before a handler
+     * call, at an exit, and in the fault handler (which adds the instructions completed, a
+     * constant kept in a local, and sets RIP to the faulting instruction's).
+     */
     private static void emitRun(CodeBuilder code, List<Insn> insns) {
         Label tryStart = code.newLabel();
         Label tryEnd = code.newLabel();
         Label handler = code.newLabel();
         code.aload(L_CPU).getfield(CD_CPU, "regs", CD_LONGS).astore(L_REGS);
         code.lconst_0().lstore(L_START);
+        code.iconst_0().istore(L_DONE);
         code.labelBinding(tryStart);
+        Label top = code.newLabel();
+        code.labelBinding(top);
         boolean rex = false;
+        int pending = 0;
         for (int k = 0; k < insns.size(); k++) {
             Insn i = insns.get(k);
             boolean last = k == insns.size() - 1;
             long next = i.startRip + i.length;
             code.loadConstant(i.startRip).lstore(L_START);
-            code.aload(L_CPU).loadConstant(next).putfield(CD_CPU, "rip", CD_long);
+            code.loadConstant(pending).istore(L_DONE);
             if (k == 0 || i.rex != rex) {
                 code.aload(L_CPU).loadConstant(i.rex ? 1 : 0).putfield(CD_CPU, "rexPrefix", CD_boolean);
                 rex = i.rex;
             }
-            boolean mayWrite = emitInsn(code, i, 2 * k, next);
-            code.aload(L_CPU).dup().getfield(CD_CPU, "icount", CD_long).lconst_1().ladd()
-                    .putfield(CD_CPU, "icount", CD_long);
-            if (!last && mayWrite) {
+            int kind = InlineOps.emit(code, i, next);
+            if (kind == InlineOps.NONE) {
+                addCount(code, pending);
+                pending = 0;
+                code.aload(L_CPU).loadConstant(next).putfield(CD_CPU, "rip", CD_long);
+                emitHandlerCall(code, i, 2 * k, next);
+                kind = last ? InlineOps.BRANCHES : InlineOps.WRITES;
+            }
+            pending++;
+            if (last) {
+                addCount(code, pending);
+                if (kind != InlineOps.BRANCHES) {
+                    code.aload(L_CPU).loadConstant(next).putfield(CD_CPU, "rip", CD_long);
+                } else if (loopsToStart(i, next, insns.get(0).startRip)) {
+                    emitLoopBack(code, top, insns.get(0).startRip, insns.size());
+                }
+            } else if (kind == InlineOps.WRITES) {
                 Label go = code.newLabel();
-                code.aload(L_CPU).getfield(CD_CPU, "slowWrite", CD_boolean).ifeq(go).return_();
+                code.aload(L_CPU).getfield(CD_CPU, "slowWrite", CD_boolean).ifeq(go);
+                addCount(code, pending);
+                code.aload(L_CPU).loadConstant(next).putfield(CD_CPU, "rip", CD_long).return_();
                 code.labelBinding(go);
             }
         }
         code.return_();
         code.labelBinding(tryEnd);
         code.labelBinding(handler);
-        // A guest exception: RIP back to the faulting instruction, then on to the run loop.
+        // A guest exception: count the instructions completed, RIP back to the faulting one.
+        code.aload(L_CPU).dup().getfield(CD_CPU, "icount", CD_long).iload(L_DONE).i2l().ladd()
+                .putfield(CD_CPU, "icount", CD_long);
         code.aload(L_CPU).lload(L_START).putfield(CD_CPU, "rip", CD_long);
         code.athrow();
         code.exceptionCatch(tryStart, tryEnd, handler, CD_FAULT);
     }
 
+    /** Whether {@code i}, a direct JMP or Jcc, can branch to {@code start}. */
+    private static boolean loopsToStart(Insn i, long next, long start) {
+        int op = i.op;
+        boolean direct = op == 0xEB || op == 0xE9 || (op >= 0x70 && op < 0x80) || (op >= 0x180 && op < 0x190);
+        return direct && next + i.imm == start;
+    }
+
     /**
-     * Emits instruction {@code i}, whose handler and {@code Insn} are class-data entries
-     * {@code data} and {@code data + 1}; returns whether it may write guest memory.
+     * Emits the back edge of a block that branches to its own start: it runs again at once
+     * if it did branch there, nothing is pending ({@code attention}), no store took the slow
+     * path, the budget allows another {@code count} instructions, and its page is unchanged
+     * (DMA included); otherwise {@code run} returns.
      */
-    private static boolean emitInsn(CodeBuilder code, Insn i, int data, long next) {
+    private static void emitLoopBack(CodeBuilder code, Label top, long start, int count) {
+        Label out = code.newLabel();
+        code.aload(L_CPU).getfield(CD_CPU, "rip", CD_long).loadConstant(start).lcmp().ifne(out);
+        code.aload(L_CPU).getfield(CD_CPU, "attention", CD_int).ifne(out);
+        code.aload(L_CPU).getfield(CD_CPU, "slowWrite", CD_boolean).ifne(out);
+        code.aload(L_CPU).getfield(CD_CPU, "icount", CD_long).loadConstant((long) count).ladd()
+                .aload(L_CPU).getfield(CD_CPU, "icountLimit", CD_long).lcmp().ifgt(out);
+        code.aload(0).invokevirtual(CD_TRANSLATION, "valid", MethodTypeDesc.of(CD_boolean)).ifeq(out);
+        code.goto_(top);
+        code.labelBinding(out);
+    }
+
+    /** Emits {@code icount += n} (nothing for 0). */
+    private static void addCount(CodeBuilder code, int n) {
+        if (n > 0) {
+            code.aload(L_CPU).dup().getfield(CD_CPU, "icount", CD_long).loadConstant((long) n).ladd()
+                    .putfield(CD_CPU, "icount", CD_long);
+        }
+    }
+
+    /**
+     * Emits a call of the handler of {@code i} (class-data entries {@code data} and
+     * {@code data + 1} are the handler and the {@code Insn}), with the effective address
+     * stored in the {@code Insn} first as {@link Decoder#execute} does.
+     */
+    private static void emitHandlerCall(CodeBuilder code, Insn i, int data, long next) {
         if (i.isMem) {
             code.ldc(classData(CD_INSN, data + 1));
             emitEa(code, i, next);
@@ -216,7 +279,6 @@ final class BlockTranslator {
         }
         code.ldc(classData(CD_EXEC, data)).aload(L_CPU).ldc(classData(CD_INSN, data + 1))
                 .invokeinterface(CD_EXEC, "exec", MTD_EXEC);
-        return true;
     }
 
     /** Pushes the effective address of {@code i} (masked to its address size) as a long. */

@@ -1,6 +1,7 @@
 package dev.jemu.core.x86;
 
 import dev.jemu.core.memory.RamBlock;
+import dev.jemu.core.x86.jit.Tier;
 
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -31,8 +32,12 @@ import java.util.List;
 final class CodeCache {
     private static final int SLOT_BITS = 9;
     private static final int SLOT_MASK = (1 << SLOT_BITS) - 1;
-    /** Executions of a block start, in the interpreter, before it is translated. */
-    static final int HOT = 20;
+    /**
+     * Executions of a block start, in the interpreter, before it is translated: 20, or the
+     * system property {@value Tier#HOT_PROPERTY} (1 to 100; tests use 1 so that everything
+     * they run is translated).
+     */
+    static final int HOT = Math.clamp(Integer.getInteger(Tier.HOT_PROPERTY, 20), 1, 100);
     /** Invalidations of a page holding translations after which it is no longer translated. */
     private static final int MAX_REWRITES = 8;
     private static final byte UNTRANSLATABLE = -1;
@@ -121,6 +126,7 @@ final class CodeCache {
         /** Keeps {@code t} as the block starting at {@code off} in the current epoch. */
         void store(int off, Translation t) {
             t.stamp = epoch;
+            t.page = this;
             translations[off] = t;
             heat[off] = 0;
             translated = true;

@@ -141,7 +141,8 @@ public final class Cpu {
     private long codeLo;
     final Interrupts interrupts = new Interrupts(this);
     final DebugRegisters debug = new DebugRegisters(this);
-    private volatile int attention;
+    /** Pending stop, NMI or INTR bits; read by translated blocks at their back edges. */
+    volatile int attention;
     private IntSupplier interruptAcknowledge = () -> 0;
     private final IrqLine.Sink intrPin = this::setIntr;
     private volatile Runnable wakeup = () -> { };
@@ -152,6 +153,8 @@ public final class Cpu {
     boolean halted;
     boolean tripleFault;
     long icount;
+    /** The instruction count a translated block must not run past (the end of {@link #run}'s budget). */
+    long icountLimit;
     long inhibitInterruptsAt = -1;
     long tscOffset;
     private LongSupplier tscNanos;
@@ -299,6 +302,7 @@ public final class Cpu {
             Translation t = translator != null ? translation() : null;
             if (t != null && t.count <= budget - n) {
                 long before = icount;
+                icountLimit = before + budget - n;
                 slowWrite = false;
                 try {
                     t.run(this);

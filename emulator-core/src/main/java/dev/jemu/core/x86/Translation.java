@@ -12,7 +12,9 @@ package dev.jemu.core.x86;
  * after each it counts it in {@code icount}; the last one (a control transfer, or anything
  * that may change the mode) leaves RIP as its handler set it. It returns early, with RIP at
  * the next instruction, when a store went through the slow write path (the store may have
- * hit this block's own code). A guest exception leaves RIP at the faulting instruction and
+ * hit this block's own code). A block that branches back to its own start loops inside
+ * {@code run} while nothing is pending, its page is unchanged and the budget
+ * ({@code icountLimit}) allows. A guest exception leaves RIP at the faulting instruction and
  * propagates as the {@link CpuFault}, so the caller delivers it exactly as the interpreter
  * would.
  *
@@ -25,6 +27,14 @@ abstract class Translation {
     int stamp;
     /** The number of guest instructions in the block (at least one). */
     int count;
+    /** The code page holding the block. */
+    CodeCache.CodePage page;
+
+    /** Whether the block may still run: its page is unwritten and still in the epoch it was translated in. */
+    final boolean valid() {
+        CodeCache.CodePage p = page;
+        return p.epoch == stamp && p.unwritten();
+    }
 
     /** Runs the block on {@code c}. */
     abstract void run(Cpu c);

@@ -19,6 +19,8 @@ public enum Tier {
 
     /** The system property that selects the default tier. */
     public static final String PROPERTY = "jemu.cpu.tier";
+    /** The system property giving the executions after which a block is translated (default 20). */
+    public static final String HOT_PROPERTY = "jemu.cpu.translateAfter";
 
     /** The option value naming this tier ({@code interp}, {@code translate}). */
     public String optionName() {
