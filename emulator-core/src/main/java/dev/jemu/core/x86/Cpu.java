@@ -349,12 +349,13 @@ public final class Cpu {
 
     /**
      * The translation of the block at RIP, made now if the address has become hot, or null
-     * when the interpreter must run the next instruction: debug exceptions are armed, the
-     * page is not in the fetch TLB or not RAM, the address is not yet hot, or its block
+     * when the interpreter must run the next instruction: debug exceptions are armed, it is
+     * the one instruction in an interrupt shadow (after STI or MOV SS), the page is not in
+     * the fetch TLB or not RAM, the address is not yet hot, or its block
      * cannot be translated.
      */
     private Translation translation() {
-        if (debug.armed || (eflagsRest & (Eflags.TF | Eflags.RF)) != 0) {
+        if (debug.armed || (eflagsRest & (Eflags.TF | Eflags.RF)) != 0 || icount == inhibitInterruptsAt) {
             return null;
         }
         long r = rip;
