@@ -172,6 +172,11 @@ final class BlockOps {
         }
     }
 
+    /** Condition code {@code cc} (0 = O ... 15 = G). */
+    static boolean cond(Cpu c, int cc) {
+        return c.flags.condition(cc);
+    }
+
     /** Jcc: to {@code target} (already RIP-relative) if condition {@code cc} holds, else to {@code next}. */
     static void jcc(Cpu c, int cc, long target, long next, int s) {
         if (c.flags.condition(cc)) {

@@ -11,8 +11,10 @@ import java.lang.constant.ConstantDescs;
 import java.lang.constant.DynamicConstantDesc;
 import java.lang.constant.MethodTypeDesc;
 import java.lang.invoke.MethodHandles;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.TreeMap;
 
 import static java.lang.constant.ConstantDescs.CD_boolean;
 import static java.lang.constant.ConstantDescs.CD_int;
@@ -34,8 +36,8 @@ import static java.lang.constant.ConstantDescs.CD_void;
  * <p>Threading: used only by its vCPU thread.
  */
 final class BlockTranslator {
-    /** The most instructions in one block. */
-    static final int MAX_INSNS = 64;
+    /** The most instructions in one region: the bound on those run between two checks for interrupts. */
+    static final int MAX_INSNS = 32;
     /** Instructions starting this close to the page end are left to the interpreter. */
     static final int PAGE_TAIL = 15;
 
@@ -110,22 +112,24 @@ final class BlockTranslator {
     }
 
     /**
-     * Translates the block starting at {@code rip}, {@code pageOffset} bytes into the current
-     * code page, or returns null when not even its first instruction can be translated (it
-     * starts in the page's last bytes, or does not decode). Decoding faults are not raised:
-     * the block ends before the instruction, which the interpreter then runs and faults on.
+     * Translates the region entered at {@code rip}, {@code pageOffset} bytes into the
+     * current code page, or returns null when not even its first instruction can be
+     * translated (it starts in the page's last bytes, or does not decode). Decoding faults
+     * are not raised: the region ends before the instruction, which the interpreter then
+     * runs and faults on.
      */
     Translation translate(long rip, int pageOffset) {
         long t0 = System.nanoTime();
-        List<Insn> insns = decodeBlock(rip, pageOffset);
-        if (insns.isEmpty()) {
+        TreeMap<Integer, Insn> region = decodeRegion(rip, pageOffset);
+        if (region.isEmpty()) {
             return null;
         }
-        List<Object> data = new ArrayList<>(insns.size() * 2);
-        for (Insn i : insns) {
+        List<Object> data = new ArrayList<>(region.size() * 2);
+        for (Insn i : region.values()) {
             data.add(i.exec);
             data.add(i);
         }
+        BlockEmitter emitter = new BlockEmitter(region, pageOffset, rip, cpu.code64);
         byte[] bytes = classFile.build(CD_BLOCK, cb -> {
             cb.withFlags(ClassFile.ACC_FINAL | ClassFile.ACC_SUPER);
             cb.withSuperclass(CD_TRANSLATION);
@@ -133,152 +137,72 @@ final class BlockTranslator {
                     .aload(0)
                     .invokespecial(CD_TRANSLATION, ConstantDescs.INIT_NAME, MTD_INIT)
                     .return_());
-            cb.withMethodBody("run", MTD_RUN, ClassFile.ACC_FINAL, code -> emitRun(code, insns));
+            cb.withMethodBody("run", MTD_RUN, ClassFile.ACC_FINAL, emitter::emitRun);
         });
         Translation t = (Translation) classes.define(bytes, data, t0);
         t.rip = rip;
-        t.count = insns.size();
+        t.count = region.size();
         return t;
     }
 
-    private List<Insn> decodeBlock(long rip, int pageOffset) {
-        List<Insn> insns = new ArrayList<>();
+    /**
+     * Decodes the region: from the entry, every instruction reached by falling through or
+     * by a direct JMP or Jcc whose target lies in the same page, up to {@value #MAX_INSNS}
+     * instructions; an instruction that ends a block ends its path. Keyed by page offset.
+     */
+    private TreeMap<Integer, Insn> decodeRegion(long rip, int pageOffset) {
+        TreeMap<Integer, Insn> region = new TreeMap<>();
+        ArrayDeque<Integer> work = new ArrayDeque<>();
+        work.push(pageOffset);
         long saved = cpu.rip;
         cpu.translating = true;
         try {
-            long pos = rip;
-            int off = pageOffset;
-            while (insns.size() < MAX_INSNS && off + PAGE_TAIL <= 4096) {
+            while (!work.isEmpty() && region.size() < MAX_INSNS) {
+                int off = work.pop();
+                if (!inPage(off) || region.containsKey(off)) {
+                    continue;
+                }
                 Insn i = new Insn();
-                cpu.rip = pos;
+                cpu.rip = rip + (off - pageOffset);
                 try {
                     Decoder.decode(cpu, i);
                 } catch (CpuFault f) {
-                    break;
+                    continue;
                 }
-                insns.add(i);
-                pos += i.length;
-                off += i.length;
-                if (!continues(i)) {
-                    break;
+                region.put(off, i);
+                int next = off + i.length;
+                if (directBranch(i)) {
+                    int target = (int) (pageOffset + (branchTarget(i) - rip));
+                    if (i.op != 0xEB && i.op != 0xE9) {
+                        work.push(next);
+                    }
+                    work.push(target);
+                } else if (continues(i)) {
+                    work.push(next);
                 }
             }
         } finally {
             cpu.rip = saved;
             cpu.translating = false;
         }
-        return insns;
+        return region;
     }
 
-    /**
-     * Emits {@code run}. Instructions in inline form neither read RIP nor the instruction
-     * count, so those are stored only where something can observe them: before a handler
-     * call, at an exit, and in the fault handler (which adds the instructions completed, a
-     * constant kept in a local, and sets RIP to the faulting instruction's).
-     */
-    private static void emitRun(CodeBuilder code, List<Insn> insns) {
-        Label tryStart = code.newLabel();
-        Label tryEnd = code.newLabel();
-        Label handler = code.newLabel();
-        code.aload(L_CPU).getfield(CD_CPU, "regs", CD_LONGS).astore(L_REGS);
-        code.lconst_0().lstore(L_START);
-        code.iconst_0().istore(L_DONE);
-        code.labelBinding(tryStart);
-        Label top = code.newLabel();
-        code.labelBinding(top);
-        boolean rex = false;
-        int pending = 0;
-        for (int k = 0; k < insns.size(); k++) {
-            Insn i = insns.get(k);
-            boolean last = k == insns.size() - 1;
-            long next = i.startRip + i.length;
-            code.loadConstant(i.startRip).lstore(L_START);
-            code.loadConstant(pending).istore(L_DONE);
-            if (k == 0 || i.rex != rex) {
-                code.aload(L_CPU).loadConstant(i.rex ? 1 : 0).putfield(CD_CPU, "rexPrefix", CD_boolean);
-                rex = i.rex;
-            }
-            int kind = InlineOps.emit(code, i, next);
-            if (kind == InlineOps.NONE) {
-                addCount(code, pending);
-                pending = 0;
-                code.aload(L_CPU).loadConstant(next).putfield(CD_CPU, "rip", CD_long);
-                emitHandlerCall(code, i, 2 * k, next);
-                kind = last ? InlineOps.BRANCHES : InlineOps.WRITES;
-            }
-            pending++;
-            if (last) {
-                addCount(code, pending);
-                if (kind != InlineOps.BRANCHES) {
-                    code.aload(L_CPU).loadConstant(next).putfield(CD_CPU, "rip", CD_long);
-                } else if (loopsToStart(i, next, insns.get(0).startRip)) {
-                    emitLoopBack(code, top, insns.get(0).startRip, insns.size());
-                }
-            } else if (kind == InlineOps.WRITES) {
-                Label go = code.newLabel();
-                code.aload(L_CPU).getfield(CD_CPU, "slowWrite", CD_boolean).ifeq(go);
-                addCount(code, pending);
-                code.aload(L_CPU).loadConstant(next).putfield(CD_CPU, "rip", CD_long).return_();
-                code.labelBinding(go);
-            }
-        }
-        code.return_();
-        code.labelBinding(tryEnd);
-        code.labelBinding(handler);
-        // A guest exception: count the instructions completed, RIP back to the faulting one.
-        code.aload(L_CPU).dup().getfield(CD_CPU, "icount", CD_long).iload(L_DONE).i2l().ladd()
-                .putfield(CD_CPU, "icount", CD_long);
-        code.aload(L_CPU).lload(L_START).putfield(CD_CPU, "rip", CD_long);
-        code.athrow();
-        code.exceptionCatch(tryStart, tryEnd, handler, CD_FAULT);
+    /** Whether an instruction may start at page offset {@code off} of a region. */
+    static boolean inPage(long off) {
+        return off >= 0 && off + PAGE_TAIL <= 4096;
     }
 
-    /** Whether {@code i}, a direct JMP or Jcc, can branch to {@code start}. */
-    private static boolean loopsToStart(Insn i, long next, long start) {
+    /** Whether {@code i} is a JMP or Jcc with a relative displacement. */
+    static boolean directBranch(Insn i) {
         int op = i.op;
-        boolean direct = op == 0xEB || op == 0xE9 || (op >= 0x70 && op < 0x80) || (op >= 0x180 && op < 0x190);
-        return direct && next + i.imm == start;
+        return op == 0xEB || op == 0xE9 || (op >= 0x70 && op < 0x80) || (op >= 0x180 && op < 0x190);
     }
 
-    /**
-     * Emits the back edge of a block that branches to its own start: it runs again at once
-     * if it did branch there, nothing is pending ({@code attention}), no store took the slow
-     * path, the budget allows another {@code count} instructions, and its page is unchanged
-     * (DMA included); otherwise {@code run} returns.
-     */
-    private static void emitLoopBack(CodeBuilder code, Label top, long start, int count) {
-        Label out = code.newLabel();
-        code.aload(L_CPU).getfield(CD_CPU, "rip", CD_long).loadConstant(start).lcmp().ifne(out);
-        code.aload(L_CPU).getfield(CD_CPU, "attention", CD_int).ifne(out);
-        code.aload(L_CPU).getfield(CD_CPU, "slowWrite", CD_boolean).ifne(out);
-        code.aload(L_CPU).getfield(CD_CPU, "icount", CD_long).loadConstant((long) count).ladd()
-                .aload(L_CPU).getfield(CD_CPU, "icountLimit", CD_long).lcmp().ifgt(out);
-        code.aload(0).invokevirtual(CD_TRANSLATION, "valid", MethodTypeDesc.of(CD_boolean)).ifeq(out);
-        code.goto_(top);
-        code.labelBinding(out);
-    }
-
-    /** Emits {@code icount += n} (nothing for 0). */
-    private static void addCount(CodeBuilder code, int n) {
-        if (n > 0) {
-            code.aload(L_CPU).dup().getfield(CD_CPU, "icount", CD_long).loadConstant((long) n).ladd()
-                    .putfield(CD_CPU, "icount", CD_long);
-        }
-    }
-
-    /**
-     * Emits a call of the handler of {@code i} (class-data entries {@code data} and
-     * {@code data + 1} are the handler and the {@code Insn}), with the effective address
-     * stored in the {@code Insn} first as {@link Decoder#execute} does.
-     */
-    private static void emitHandlerCall(CodeBuilder code, Insn i, int data, long next) {
-        if (i.isMem) {
-            code.ldc(classData(CD_INSN, data + 1));
-            emitEa(code, i, next);
-            code.putfield(CD_INSN, "ea", CD_long);
-        }
-        code.ldc(classData(CD_EXEC, data)).aload(L_CPU).ldc(classData(CD_INSN, data + 1))
-                .invokeinterface(CD_EXEC, "exec", MTD_EXEC);
+    /** The RIP a direct branch goes to, truncated to its operand size as {@link ControlOps#jump} does. */
+    static long branchTarget(Insn i) {
+        long t = i.startRip + i.length + i.imm;
+        return i.opSize == 8 ? t : i.opSize == 4 ? t & 0xFFFF_FFFFL : t & 0xFFFF;
     }
 
     /** Pushes the effective address of {@code i} (masked to its address size) as a long. */
@@ -301,7 +225,7 @@ final class BlockTranslator {
         }
     }
 
-    private static DynamicConstantDesc<Object> classData(ClassDesc type, int index) {
+    static DynamicConstantDesc<Object> classData(ClassDesc type, int index) {
         return DynamicConstantDesc.ofNamed(ConstantDescs.BSM_CLASS_DATA_AT, ConstantDescs.DEFAULT_NAME, type, index);
     }
 }
