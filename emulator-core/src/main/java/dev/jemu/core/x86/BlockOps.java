@@ -177,15 +177,6 @@ final class BlockOps {
         return c.flags.condition(cc);
     }
 
-    /** Jcc: to {@code target} (already RIP-relative) if condition {@code cc} holds, else to {@code next}. */
-    static void jcc(Cpu c, int cc, long target, long next, int s) {
-        if (c.flags.condition(cc)) {
-            ControlOps.jump(c, target, s);
-        } else {
-            c.rip = next;
-        }
-    }
-
     static void jmp(Cpu c, long target, int s) {
         ControlOps.jump(c, target, s);
     }

@@ -5,7 +5,6 @@ import dev.jemu.core.x86.jit.HiddenClassCache;
 import java.lang.classfile.ClassFile;
 import java.lang.classfile.ClassHierarchyResolver;
 import java.lang.classfile.CodeBuilder;
-import java.lang.classfile.Label;
 import java.lang.constant.ClassDesc;
 import java.lang.constant.ConstantDescs;
 import java.lang.constant.DynamicConstantDesc;
@@ -16,22 +15,21 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.TreeMap;
 
-import static java.lang.constant.ConstantDescs.CD_boolean;
-import static java.lang.constant.ConstantDescs.CD_int;
 import static java.lang.constant.ConstantDescs.CD_long;
 import static java.lang.constant.ConstantDescs.CD_void;
 
 /**
- * Translates a guest basic block into a {@link Translation}: decodes its instructions (with
- * the interpreter's {@link Decoder}, into {@link Insn}s of its own) from the start RIP until
- * an instruction that ends a block, and emits one JVM method that runs them in order. Each
- * instruction becomes straight-line code with its decoded fields as constants: the effective
- * address computed inline, then either an inline form of a frequent operation
- * ({@link InlineOps}) or a call of the interpreter's own handler on a constant receiver,
- * which the JIT compiler devirtualises and inlines. A block stays inside one 4 KiB page and
- * stops {@value #PAGE_TAIL} bytes before the page end, so decoding it never touches another
- * page; it holds at most {@value #MAX_INSNS} instructions, the bound on the instructions run
- * between two checks for interrupts.
+ * Translates hot guest code into a {@link Translation}: decodes the region entered at a
+ * start RIP (with the interpreter's {@link Decoder}, into {@link Insn}s of its own) — every
+ * instruction reached from it by falling through or by a direct JMP or Jcc inside the same
+ * page, each path ending at an instruction that ends a block — and has {@link BlockEmitter}
+ * emit one JVM method for it, defined as a hidden class in this package through
+ * {@link HiddenClassCache}. Each instruction becomes code with its decoded fields as
+ * constants: an inline form of a frequent operation ({@link InlineOps}) or a call of the
+ * interpreter's own handler on a constant receiver. A region stays inside one 4 KiB page and
+ * its instructions start at least {@value #PAGE_TAIL} bytes before the page end, so decoding
+ * never touches another page; it holds at most {@value #MAX_INSNS} instructions, the bound on
+ * the instructions run between two checks for interrupts.
  *
  * <p>Threading: used only by its vCPU thread.
  */
@@ -49,7 +47,6 @@ final class BlockTranslator {
     private static final ClassDesc CD_TRANSLATION = desc(Translation.class);
     private static final ClassDesc CD_BLOCK = ClassDesc.of(Cpu.class.getPackageName() + ".Block");
     private static final MethodTypeDesc MTD_RUN = MethodTypeDesc.of(CD_void, CD_CPU);
-    private static final MethodTypeDesc MTD_EXEC = MethodTypeDesc.of(CD_void, CD_CPU, CD_INSN);
     private static final MethodTypeDesc MTD_INIT = MethodTypeDesc.of(CD_void);
 
     /** Local variable slots of the generated {@code run}. */

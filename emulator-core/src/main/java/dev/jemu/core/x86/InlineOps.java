@@ -12,7 +12,8 @@ import static dev.jemu.core.x86.BlockTranslator.emitEa;
  * Emits the frequent instruction forms of a block as calls of {@link BlockOps} with every
  * decoded field a constant (instead of a call of the handler on its {@code Insn}): the ALU
  * operations, TEST, MOV, LEA, MOVZX/MOVSX, INC/DEC, PUSH/POP, IMUL, shifts by a constant,
- * SETcc, CMOVcc, and as a block's last instruction Jcc, JMP, CALL and RET.
+ * SETcc, CMOVcc, and as the end of a path CALL and RET (direct JMP and Jcc are the
+ * emitter's own).
  *
  * <p>Threading: stateless.
  */
@@ -128,15 +129,7 @@ final class InlineOps {
         if (op >= 0x140 && op < 0x150 && !i.isMem) {
             return regCall(code, "cmovRR", "(IIII)V", op & 15, i.reg, i.rm, s);
         }
-        if ((op >= 0x70 && op < 0x80) || (op >= 0x180 && op < 0x190)) {
-            regCall(code, "jcc", "(IJJI)V", op & 15, next + i.imm, next, s);
-            return BRANCHES;
-        }
         return switch (op) {
-            case 0xEB, 0xE9 -> {
-                regCall(code, "jmp", "(JI)V", next + i.imm, s);
-                yield BRANCHES;
-            }
             case 0xE8 -> {
                 regCall(code, "callRel", "(JJI)V", next + i.imm, next, s);
                 yield BRANCHES;
