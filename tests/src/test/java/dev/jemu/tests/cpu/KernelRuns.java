@@ -44,23 +44,27 @@ final class KernelRuns {
 
     /** The run of {@code kernelCase} under {@code emulator}. */
     static GuestRun run(KernelCase kernelCase, Emulator emulator) throws IOException, InterruptedException {
-        return run(kernelCase, emulator, List.of(), "");
+        return run(kernelCase, emulator, List.of(), "", "");
     }
 
     /**
      * The run of {@code kernelCase} under {@code emulator} with {@code extraOptions} before its
-     * own, kept under a name ending in {@code variant} (its log beside the others).
+     * own and {@code javaOptions} added to the JVM's (jemu only), kept under a name ending in
+     * {@code variant} (its log beside the others).
      */
     static synchronized GuestRun run(KernelCase kernelCase, Emulator emulator, List<String> extraOptions,
-                                     String variant) throws IOException, InterruptedException {
+                                     String javaOptions, String variant) throws IOException, InterruptedException {
         String key = kernelCase.name() + "." + emulator.displayName() + variant;
         GuestRun run = RUNS.get(key);
         if (run == null) {
             Path kernel = kernel(kernelCase);
             List<String> options = new ArrayList<>(extraOptions);
             options.addAll(kernelCase.options());
-            run = GuestProcess.run(emulator.command(WORKSPACE, options, kernel),
-                    emulator.environment(), kernelCase.timeout(),
+            Map<String, String> env = new HashMap<>(emulator.environment());
+            if (!javaOptions.isEmpty()) {
+                env.merge("JEMU_JAVA_OPTS", javaOptions, (a, b) -> a + " " + b);
+            }
+            run = GuestProcess.run(emulator.command(WORKSPACE, options, kernel), env, kernelCase.timeout(),
                     WORKSPACE.buildDir("runs"), key);
             RUNS.put(key, run);
         }
