@@ -3,6 +3,8 @@ package dev.jemu.core.x86;
 import dev.jemu.core.x86.jit.Tier;
 import org.junit.jupiter.api.Test;
 
+import java.lang.management.ManagementFactory;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -174,5 +176,42 @@ class TranslationTest {
         assertEquals(Cpu.StopReason.STOP_REQUESTED, rig.cpu.run(1_000_000));
         assertEquals(10_000, rig.cpu.instructionCount());
         assertTrue(rig.cpu.translations().translations() > 0);
+    }
+
+    @Test
+    void translatedCodeAllocatesNothing() {
+        CpuRig rig = on(Tier.TRANSLATE, """
+            BITS 64
+            ORG 0x1000
+            again:
+                mov ecx, 1000
+                mov rsi, 0x200000
+            body:
+                add eax, ecx
+                xor eax, [rsi]
+                mov [rsi + 8], eax
+                imul ebx, eax, 7
+                call sub1
+                push rcx
+                pop rcx
+                dec ecx
+                jnz body
+                jmp again
+            sub1:
+                shl rbx, 3
+                ret
+            """);
+        com.sun.management.ThreadMXBean mx = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+        // Warm up until HotSpot has compiled the translations (its deoptimisations allocate).
+        for (int k = 0; k < 10; k++) {
+            assertEquals(Cpu.StopReason.BUDGET, rig.cpu.run(2_000_000));
+        }
+        long translations = rig.cpu.translations().translations();
+        assertTrue(translations > 0);
+        long before = mx.getCurrentThreadAllocatedBytes();
+        assertEquals(Cpu.StopReason.BUDGET, rig.cpu.run(2_000_000));
+        long after = mx.getCurrentThreadAllocatedBytes();
+        assertEquals(0, after - before, "bytes allocated while running two million translated instructions");
+        assertEquals(translations, rig.cpu.translations().translations(), "nothing translated in steady state");
     }
 }
