@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # bench/cpu.sh [ROUNDS]: guest instructions per second of the CPU benchmark guest
-# (images/cpubench) under QEMU TCG and under bin/jemu, measured in the same run.
+# (images/cpubench) under QEMU TCG and under bin/jemu on both of its CPU tiers (translating,
+# the default, and -accel tcg,tier=interp), measured in the same run.
 #
 # The guest counts its own instructions by construction and prints them; the rate is that
 # count divided by the wall time of the run minus the start-up time, which is measured by
 # booting the same guest built with ROUNDS=0 (the best of three runs). Prints one line per
-# emulator:  cpu <emulator>: <rate> M guest instructions/s (<count> instructions in <s> s)
+# emulator:  cpu <emulator>: <rate> M guest instructions/s (<count> instructions in <s> s, ...)
+# and for jemu what its translating tier did (blocks translated, time spent, class bytes).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -16,7 +18,7 @@ ARGS=(-machine pc -m 64M -display none -serial stdio -no-reboot
       -device isa-debug-exit,iobase=0xf4,iosize=0x04)
 
 # The guest's serial console is jemu's standard output: keep the JVM's own messages off it.
-export JEMU_JAVA_OPTS="-Xlog:disable -Xlog:all=warning:stderr ${JEMU_JAVA_OPTS:-}"
+export JEMU_JAVA_OPTS="-Xlog:disable -Xlog:all=warning:stderr -Djemu.stats=true ${JEMU_JAVA_OPTS:-}"
 
 case $ROUNDS in
   ''|*[!0-9]*|0) echo "bench/cpu.sh: ROUNDS must be a positive integer, got '$ROUNDS'" >&2; exit 2 ;;
@@ -28,11 +30,13 @@ trap 'rm -rf "$work"' EXIT
 nasm -f bin -I "$ROOT/images/lib/" -DROUNDS="$ROUNDS" -o "$work/cpubench.bin" "$ROOT/images/cpubench/cpubench.asm"
 nasm -f bin -I "$ROOT/images/lib/" -DROUNDS=0 -o "$work/empty.bin" "$ROOT/images/cpubench/cpubench.asm"
 
-# run EMULATOR KERNEL: prints "<nanoseconds> <serial line>"; fails unless the guest exits cleanly.
+# run EMULATOR KERNEL [OPTION...]: prints "<nanoseconds> <serial line>"; fails unless the guest
+# exits cleanly. Its standard error stays in $work/stderr.
 run() {
   local emulator=$1 kernel=$2 start end status=0 out
+  shift 2
   start=$(date +%s%N)
-  out=$(timeout --kill-after=5 "$TIMEOUT" "$emulator" "${ARGS[@]}" -kernel "$kernel" </dev/null 2>"$work/stderr") || status=$?
+  out=$(timeout --kill-after=5 "$TIMEOUT" "$emulator" "$@" "${ARGS[@]}" -kernel "$kernel" </dev/null 2>"$work/stderr") || status=$?
   end=$(date +%s%N)
   if [ "$status" -ne "$EXIT_PASS" ]; then
     echo "bench/cpu.sh: $emulator -kernel $(basename "$kernel"): exit status $status: $(head -n1 "$work/stderr")" >&2
@@ -41,11 +45,11 @@ run() {
   echo "$((end - start)) $out"
 }
 
-# best EMULATOR KERNEL: the fastest of three runs.
+# best EMULATOR KERNEL [OPTION...]: the fastest of three runs.
 best() {
   local best_ns= best_line= line ns
   for _ in 1 2 3; do
-    line=$(run "$1" "$2") || return 1
+    line=$(run "$@") || return 1
     ns=${line%% *}
     if [ -z "$best_ns" ] || [ "$ns" -lt "$best_ns" ]; then best_ns=$ns; best_line=$line; fi
   done
@@ -53,10 +57,12 @@ best() {
 }
 
 reference=
+# measure NAME EMULATOR [OPTION...]
 measure() {
   local name=$1 emulator=$2 empty full startup_ns run_ns insns checksum
-  empty=$(best "$emulator" "$work/empty.bin") || return 1
-  full=$(run "$emulator" "$work/cpubench.bin") || return 1
+  shift 2
+  empty=$(best "$emulator" "$work/empty.bin" "$@") || return 1
+  full=$(run "$emulator" "$work/cpubench.bin" "$@") || return 1
   startup_ns=${empty%% *}
   run_ns=$(( ${full%% *} - startup_ns ))
   insns=$(sed -n 's/.* insns=\([0-9]*\) .*/\1/p' <<<"$full")
@@ -73,11 +79,13 @@ measure() {
   awk -v n="$name" -v i="$insns" -v r="$run_ns" -v s="$startup_ns" 'BEGIN {
     printf "cpu %s: %.1f M guest instructions/s (%d instructions in %.3f s, start-up %.3f s)\n",
            n, i / r * 1000, i, r / 1e9, s / 1e9 }'
+  sed -n 's/^jemu: \([0-9]* translations.*\)/cpu '"$name"': \1/p' "$work/stderr"
 }
 
 measure qemu-tcg qemu-system-x86_64
 if [ -x "$ROOT/bin/jemu" ]; then
-  measure jemu "$ROOT/bin/jemu"
+  measure jemu-translate "$ROOT/bin/jemu" -accel tcg,tier=translate
+  measure jemu-interp "$ROOT/bin/jemu" -accel tcg,tier=interp
 else
   echo "cpu jemu: bin/jemu not found" >&2
   exit 1

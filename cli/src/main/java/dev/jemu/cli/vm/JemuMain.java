@@ -31,7 +31,9 @@ public final class JemuMain {
           -version               display version information and exit
           -machine pc[,accel=tcg][,hpet=off][,smm=off]
                                  the machine type (the only one; no HPET and no SMM yet)
-          -accel tcg             the accelerator (jemu's own interpreter)
+          -accel tcg[,tier=translate|interp]
+                                 the accelerator (jemu's own CPU: hot code translated
+                                 to JVM bytecode, or tier=interp to only interpret)
           -cpu qemu64|max|help   the CPU model
           -smp 1                 one vCPU (the only choice)
           -m [size=]SIZE         RAM size, MiB without a suffix, e.g. 64M, 1.5G (default 128M)

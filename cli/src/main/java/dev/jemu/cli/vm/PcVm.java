@@ -12,6 +12,7 @@ import dev.jemu.core.log.LogCategory;
 import dev.jemu.core.machine.GuestClock;
 import dev.jemu.core.x86.CpuModel;
 import dev.jemu.core.x86.HostDebug;
+import dev.jemu.core.x86.jit.HiddenClassCache;
 import dev.jemu.devices.pc.PcBoard;
 import dev.jemu.devices.pc.boot.BootImageException;
 import dev.jemu.devices.pc.boot.LinuxLoader;
@@ -92,6 +93,9 @@ public final class PcVm implements AutoCloseable {
         }
         try {
             board.cpu().setModel(CpuModel.named(options.cpuModel));
+            if (options.tier != null) {
+                board.cpu().setTier(options.tier);
+            }
             for (String id : options.iothreads) {
                 iothreads.put(id, IOThread.start(id));
             }
@@ -356,7 +360,10 @@ public final class PcVm implements AutoCloseable {
             gdb.machineExited(status[0]);
         }
         if (Boolean.getBoolean("jemu.stats")) {
+            HiddenClassCache t = board.cpu().translations();
             System.err.println("jemu: " + board.cpu().instructionCount() + " guest instructions");
+            System.err.printf("jemu: %d translations in %.3f s, %d flushes, %d class bytes live%n", t.translations(),
+                    t.translationNanos() / 1e9, t.flushes(), t.liveBytes());
         }
         return status[0];
     }

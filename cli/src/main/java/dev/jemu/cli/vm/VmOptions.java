@@ -2,6 +2,7 @@ package dev.jemu.cli.vm;
 
 import dev.jemu.block.BlockOptions;
 import dev.jemu.core.log.LogCategory;
+import dev.jemu.core.x86.jit.Tier;
 
 import java.util.ArrayList;
 import java.util.EnumSet;
@@ -33,6 +34,8 @@ final class VmOptions {
     Action action = Action.RUN;
     long ramBytes = DEFAULT_RAM;
     String cpuModel = "qemu64";
+    /** The CPU tier chosen with {@code -accel tcg,tier=...}, or null for the default. */
+    Tier tier;
     String bios;
     String kernel;
     String append = "";
@@ -346,6 +349,10 @@ final class VmOptions {
         QemuOpts a = QemuOpts.parse(arg, value, "accel");
         checkAccel(a, a.get("accel"));
         a.choice("thread", "single", "single");
+        String t = a.choice("tier", null, "interp", "translate");
+        if (t != null) {
+            tier = Tier.fromOptionName(t);
+        }
         a.rejectUnused(k -> "Invalid parameter '" + k + "'");
     }
 

@@ -1,6 +1,7 @@
 package dev.jemu.cli.vm;
 
 import dev.jemu.core.log.LogCategory;
+import dev.jemu.core.x86.jit.Tier;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;
@@ -106,6 +107,11 @@ class VmOptionsTest {
     @Test
     void machineAcceleratorAndCpu() throws Exception {
         parse("-machine pc,accel=tcg,hpet=off,smm=off -accel tcg -cpu max -smp 1");
+        assertEquals(null, parse("-accel tcg").tier);
+        assertEquals(Tier.INTERP, parse("-accel tcg,tier=interp").tier);
+        assertEquals(Tier.TRANSLATE, parse("-accel tcg,tier=translate").tier);
+        assertEquals("-accel tcg,tier=fast: Parameter 'tier' does not accept value 'fast' (interp, translate)",
+                error("-accel tcg,tier=fast"));
         assertEquals("-machine q35: unsupported machine type 'q35' (jemu has 'pc'; see -machine help)", error("-machine q35"));
         assertEquals("-machine pc,accel=kvm: invalid accelerator kvm (jemu has tcg, its own interpreter)",
                 error("-machine pc,accel=kvm"));

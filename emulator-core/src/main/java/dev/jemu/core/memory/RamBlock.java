@@ -6,6 +6,7 @@ import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.function.LongConsumer;
 
 /**
  * The host storage of guest RAM or ROM: heap byte arrays of 2 MiB each, allocated when a byte
@@ -36,7 +37,7 @@ public final class RamBlock {
     private final byte[][] chunks;
     private final int[] generations;
     private final long[] codePages;
-    private final List<Runnable> codeListeners = new ArrayList<>();
+    private final List<LongConsumer> codeListeners = new ArrayList<>();
 
     /** Allocates {@code size} bytes of zeroed storage; size must be a multiple of 4 KiB. */
     public RamBlock(long size) {
@@ -154,7 +155,7 @@ public final class RamBlock {
     /**
      * Marks the page holding {@code offset} as holding decoded code: from now on writes to it
      * bump its {@linkplain #generation generation}, and the code listeners are told so that
-     * nobody writes to it without going through this class.
+     * nobody writes to it without going through this class (they get the page's offset).
      */
     public void markCode(long offset) {
         int page = (int) (offset >>> PAGE_SHIFT);
@@ -162,9 +163,18 @@ public final class RamBlock {
         if ((codePages[page >>> 6] & bit) == 0) {
             codePages[page >>> 6] |= bit;
             for (int i = 0; i < codeListeners.size(); i++) {
-                codeListeners.get(i).run();
+                codeListeners.get(i).accept(offset & ~(PAGE_SIZE - 1L));
             }
         }
+    }
+
+    /**
+     * Unmarks the page holding {@code offset}: nobody keeps code decoded from it any more, so
+     * writes to it need no tracking and may again be made behind this class's back.
+     */
+    public void unmarkCode(long offset) {
+        int page = (int) (offset >>> PAGE_SHIFT);
+        codePages[page >>> 6] &= ~(1L << page);
     }
 
     /** Whether the page holding {@code offset} is marked as holding code. */
@@ -178,8 +188,8 @@ public final class RamBlock {
         return generations[(int) (offset >>> PAGE_SHIFT)];
     }
 
-    /** Adds a listener run whenever a page becomes a code page. */
-    public void addCodeListener(Runnable listener) {
+    /** Adds a listener run, with the page's offset, whenever a page becomes a code page. */
+    public void addCodeListener(LongConsumer listener) {
         codeListeners.add(listener);
     }
 

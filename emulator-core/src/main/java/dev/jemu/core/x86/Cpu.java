@@ -4,17 +4,25 @@ import dev.jemu.core.log.Log;
 import dev.jemu.core.log.LogCategory;
 import dev.jemu.core.memory.AddressSpace;
 import dev.jemu.core.memory.IrqLine;
+import dev.jemu.core.x86.jit.HiddenClassCache;
+import dev.jemu.core.x86.jit.Tier;
+
+import java.lang.invoke.MethodHandles;
 
 import java.util.function.IntSupplier;
 import java.util.function.LongSupplier;
 
 /**
- * One x86-64 vCPU: architectural state and the interpreter loop. Instructions are decoded
+ * One x86-64 vCPU: architectural state and the run loop, with two tiers (see {@link Tier}).
+ * Instructions are decoded
  * once into {@link Insn}s kept by the {@link CodeCache} (per guest-physical page, checked
  * against the page's write generation and the decode mode) and then run from there; code
  * outside RAM is decoded into a scratch {@code Insn} every time. Guest exceptions
  * unwind to the instruction boundary as the CPU's single {@link CpuFault} and are delivered
- * through the IVT or IDT by {@link Interrupts}. Nothing is allocated per instruction.
+ * through the IVT or IDT by {@link Interrupts}. On the translating tier, a block start that
+ * has run often enough is translated by {@link BlockTranslator} into a {@link Translation}
+ * kept beside the decoded instructions of its page, and run from then on whenever RIP is
+ * there. Nothing is allocated per instruction.
  *
  * <p>Threading: {@link #run} and every state accessor are called on the vCPU's thread only;
  * {@link #intrPin()} and {@link #requestStop()} may be used from any thread.
@@ -132,14 +140,22 @@ public final class Cpu {
      * {@code Insn}, so the per-instruction store needs no GC barrier.
      */
     boolean rexPrefix;
+    /** Set by every store that takes the MMU's slow path: a translated block then ends. */
+    boolean slowWrite;
+    /** Set while {@link BlockTranslator} decodes: unknown opcodes are not logged then. */
+    boolean translating;
     private final Insn scratch = new Insn();
     private final CodeCache codeCache;
+    private final HiddenClassCache classes = new HiddenClassCache(MethodHandles.lookup(), 8192, 64L << 20);
+    /** The translator of hot blocks, or null on the interpreter-only tier. */
+    private BlockTranslator translator;
     /** The code page under RIP, or null; valid for RIPs in [codeLo, codeLo + 4096). */
     private CodeCache.CodePage codePage;
     private long codeLo;
     final Interrupts interrupts = new Interrupts(this);
     final DebugRegisters debug = new DebugRegisters(this);
-    private volatile int attention;
+    /** Pending stop, NMI or INTR bits; read by translated blocks at their back edges. */
+    volatile int attention;
     private IntSupplier interruptAcknowledge = () -> 0;
     private final IrqLine.Sink intrPin = this::setIntr;
     private volatile Runnable wakeup = () -> { };
@@ -150,6 +166,8 @@ public final class Cpu {
     boolean halted;
     boolean tripleFault;
     long icount;
+    /** The instruction count a translated block must not run past (the end of {@link #run}'s budget). */
+    long icountLimit;
     long inhibitInterruptsAt = -1;
     long tscOffset;
     private LongSupplier tscNanos;
@@ -161,9 +179,21 @@ public final class Cpu {
     /** Creates a CPU in the reset state that accesses {@code memory} and the port space {@code io}. */
     public Cpu(AddressSpace memory, AddressSpace io) {
         this.mmu = new Mmu(this, memory);
-        this.codeCache = new CodeCache(mmu::flushWrites);
+        this.codeCache = new CodeCache(mmu);
         this.io = io;
+        setTier(Tier.fromSystemProperty());
         reset();
+    }
+
+    /** Chooses the execution tier; called while the vCPU is not running. */
+    public void setTier(Tier tier) {
+        translator = tier == Tier.TRANSLATE ? new BlockTranslator(this, classes) : null;
+        codeCache.dropTranslations();
+    }
+
+    /** The statistics of translated code: translations made, their cost, flushes. */
+    public HiddenClassCache translations() {
+        return classes;
     }
 
     /** Puts the CPU in its power-on state: real mode at F000:FFF0. */
@@ -285,50 +315,112 @@ public final class Cpu {
                 || ((a & ATTENTION_NMI) != 0 && !nmiBlocked);
     }
 
-    /** Executes up to {@code budget} instructions. */
+    /**
+     * Executes up to {@code budget} instructions. Interrupts, NMIs and stop requests are
+     * taken between instructions, or between translated blocks (at most
+     * {@link BlockTranslator#MAX_INSNS} instructions apart).
+     */
     public StopReason run(long budget) {
-        for (long n = 0; n < budget; n++) {
+        for (long n = 0; n < budget; ) {
             if (attention != 0) {
-                if ((attention & ATTENTION_DEBUG) != 0) {
-                    synchronized (this) {
-                        attention &= ~ATTENTION_DEBUG;
-                    }
-                    return StopReason.DEBUG;
-                }
-                if ((attention & ATTENTION_STOP) != 0) {
-                    synchronized (this) {
-                        attention &= ~ATTENTION_STOP;
-                    }
-                    return StopReason.STOP_REQUESTED;
-                }
-                if ((attention & ATTENTION_NMI) != 0 && !nmiBlocked && icount != inhibitInterruptsAt) {
-                    synchronized (this) {
-                        attention &= ~ATTENTION_NMI;
-                    }
-                    halted = false;
-                    nmiBlocked = true;
-                    interrupts.deliverNmi();
-                    if (tripleFault) {
-                        return StopReason.TRIPLE_FAULT;
-                    }
-                } else if ((attention & ATTENTION_INTR) != 0 && (eflagsRest & Eflags.IF) != 0
-                        && icount != inhibitInterruptsAt) {
-                    halted = false;
-                    interrupts.deliverExternal(interruptAcknowledge.getAsInt());
-                    if (tripleFault) {
-                        return StopReason.TRIPLE_FAULT;
-                    }
+                StopReason r = attend();
+                if (r != null) {
+                    return r;
                 }
             }
             if (halted) {
                 return StopReason.HALTED;
             }
-            step();
+            Translation t = translator != null ? translation() : null;
+            if (t != null && t.count <= budget - n) {
+                long before = icount;
+                icountLimit = before + budget - n;
+                slowWrite = false;
+                try {
+                    t.run(this);
+                } catch (CpuFault f) {
+                    faulted(rip, f);
+                }
+                n += icount - before;
+            } else {
+                step();
+                n++;
+            }
             if (tripleFault) {
                 return StopReason.TRIPLE_FAULT;
             }
         }
         return StopReason.BUDGET;
+    }
+
+    /** Takes a pending stop request, NMI or interrupt; returns why to stop, or null to go on. */
+    private StopReason attend() {
+        if ((attention & ATTENTION_DEBUG) != 0) {
+            synchronized (this) {
+                attention &= ~ATTENTION_DEBUG;
+            }
+            return StopReason.DEBUG;
+        }
+        if ((attention & ATTENTION_STOP) != 0) {
+            synchronized (this) {
+                attention &= ~ATTENTION_STOP;
+            }
+            return StopReason.STOP_REQUESTED;
+        }
+        if ((attention & ATTENTION_NMI) != 0 && !nmiBlocked && icount != inhibitInterruptsAt) {
+            synchronized (this) {
+                attention &= ~ATTENTION_NMI;
+            }
+            halted = false;
+            nmiBlocked = true;
+            interrupts.deliverNmi();
+            return tripleFault ? StopReason.TRIPLE_FAULT : null;
+        }
+        if ((attention & ATTENTION_INTR) != 0 && (eflagsRest & Eflags.IF) != 0
+                && icount != inhibitInterruptsAt) {
+            halted = false;
+            interrupts.deliverExternal(interruptAcknowledge.getAsInt());
+            return tripleFault ? StopReason.TRIPLE_FAULT : null;
+        }
+        return null;
+    }
+
+    /**
+     * The translation of the block at RIP, made now if the address has become hot, or null
+     * when the interpreter must run the next instruction: debug exceptions are armed, it is
+     * the one instruction in an interrupt shadow (after STI or MOV SS), the page is not in
+     * the fetch TLB or not RAM, the address is not yet hot, or its block
+     * cannot be translated.
+     */
+    private Translation translation() {
+        if (debug.armed || (eflagsRest & (Eflags.TF | Eflags.RF)) != 0 || icount == inhibitInterruptsAt) {
+            return null;
+        }
+        long r = rip;
+        CodeCache.CodePage p = codePage;
+        if (p == null || ((r - codeLo) >>> 12) != 0 || !p.unwritten()) {
+            long lin = (segBase[CS] + r) & linearMask;
+            if (mmu.fetchArray(lin) == null) {
+                return null;
+            }
+            p = openCodePage(r);
+        }
+        int off = (int) (r - codeLo);
+        Translation t = p.translation(off, r);
+        if (t != null || !p.hot(off)) {
+            return t;
+        }
+        if (classes.full()) {
+            codeCache.dropTranslations();
+            classes.flushed();
+        }
+        t = translator.translate(r, off);
+        if (t == null) {
+            p.untranslatable(off);
+        } else {
+            p.store(off, t);
+        }
+        return t;
     }
 
     /**

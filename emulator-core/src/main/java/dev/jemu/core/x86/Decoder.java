@@ -10,7 +10,8 @@ import dev.jemu.core.log.LogCategory;
  * ({@code code64}, {@code defaultSize}), never on register values, so a decoded instruction
  * can be run again by {@link #execute} as long as its bytes and the mode are unchanged.
  * Unknown opcodes raise #UD in the guest and are logged once per opcode under
- * {@code -d unimp} with their bytes and address.
+ * {@code -d unimp} with their bytes and address when executed (not when a translator
+ * decodes ahead).
  */
 final class Decoder {
     private static final int MAX_LENGTH = 15;
@@ -280,7 +281,7 @@ final class Decoder {
     }
 
     private static CpuFault unimplemented(Cpu c, Insn i, long start) {
-        if (!LOGGED[i.op] && Log.enabled(LogCategory.UNIMP)) {
+        if (!c.translating && !LOGGED[i.op] && Log.enabled(LogCategory.UNIMP)) {
             LOGGED[i.op] = true;
             StringBuilder sb = new StringBuilder("unimplemented instruction at ")
                     .append(Long.toHexString(c.segs[Cpu.CS].selector)).append(':').append(Long.toHexString(start))

@@ -85,6 +85,7 @@ final class Mmu {
     private byte[][] wArr;
     private int[] wOff;
     private boolean user;
+    private long slowWrites;
 
     Mmu(Cpu cpu, AddressSpace mem) {
         this.cpu = cpu;
@@ -119,10 +120,28 @@ final class Mmu {
         }
     }
 
-    /** Drops the write entries only (a page became a code page). */
-    void flushWrites() {
-        Arrays.fill(tags[WRITE * 2], -1L);
-        Arrays.fill(tags[WRITE * 2 + 1], -1L);
+    /**
+     * Drops the write entries that map the page at {@code offset} of {@code block} (it
+     * became a code page), whatever linear addresses map it; every other entry stays.
+     */
+    void flushWritesTo(RamBlock block, long offset) {
+        byte[] arr = block.array(offset);
+        int start = RamBlock.arrayIndex(offset);
+        for (int set = WRITE * 2; set <= WRITE * 2 + 1; set++) {
+            long[] t = tags[set];
+            byte[][] a = arrays[set];
+            int[] o = offsets[set];
+            for (int idx = 0; idx < TLB_SIZE; idx++) {
+                if (a[idx] == arr && o[idx] == start) {
+                    t[idx] = -1L;
+                }
+            }
+        }
+    }
+
+    /** Stores that took the slow path (a TLB miss, MMIO, ROM, a code page) since creation. */
+    long slowWrites() {
+        return slowWrites;
     }
 
     /** Drops the entries of the page holding {@code lin} (INVLPG). */
@@ -228,6 +247,8 @@ final class Mmu {
     }
 
     private void slowWrite(long lin, long value, int size, boolean asUser) {
+        slowWrites++;
+        cpu.slowWrite = true;
         if ((lin & PAGE_MASK) + size > 4096) {
             // Translate both pages before writing anything, so a fault leaves memory unchanged.
             translate(lin, WRITE, asUser);
@@ -381,6 +402,7 @@ final class Mmu {
     private void setAccessed(long addr, long entry, boolean dirty, int size) {
         long want = entry | PTE_A | (dirty ? PTE_D : 0);
         if (want != entry) {
+            cpu.slowWrite = true;
             mem.write(addr, want, size);
         }
     }

@@ -26,7 +26,7 @@ class RamBlockTest {
     void markingCodeTellsListenersOnce() {
         RamBlock b = new RamBlock(0x2000);
         int[] told = {0};
-        b.addCodeListener(() -> told[0]++);
+        b.addCodeListener(off -> told[0]++);
         b.markCode(0x10);
         b.markCode(0x20);
         assertEquals(1, told[0]);

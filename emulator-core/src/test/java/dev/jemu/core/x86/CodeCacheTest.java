@@ -3,6 +3,8 @@ package dev.jemu.core.x86;
 import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Decoded instructions are reused only while their bytes, their decode mode and their
@@ -83,5 +85,38 @@ class CodeCacheTest {
     private static void restart(CpuRig rig, long rip) {
         rig.cpu.halted = false;
         rig.cpu.rip = rip;
+    }
+
+    @Test
+    void aPageThatLeftTheCacheIsWrittenOnTheFastPathAgain() {
+        // Code at 0x1000 runs, then code at 0x201000, which takes the same slot: the first
+        // page holds no decoded code any more, so after one TLB fill its stores are fast.
+        CpuRig rig = new CpuRig().long64(CpuRig.bytes(0xF4)).run();
+        assertTrue(rig.ram.block().isCode(CpuRig.CODE));
+        rig.load(0x20_1000, CpuRig.bytes(0xF4));
+        restart(rig, 0x20_1000);
+        rig.run();
+        assertFalse(rig.ram.block().isCode(CpuRig.CODE));
+        long before = rig.cpu.mmu.slowWrites();
+        for (int k = 0; k < 100; k++) {
+            rig.cpu.mmu.write(CpuRig.CODE + 8 * k, k, 8);
+        }
+        assertEquals(1, rig.cpu.mmu.slowWrites() - before, "stores through the slow path");
+    }
+
+    @Test
+    void aNewCodePageKeepsTheWriteMappingsOfOtherPages() {
+        CpuRig rig = new CpuRig().long64(CpuRig.bytes(0xF4)).run();
+        rig.cpu.mmu.write(0x5000, 1, 8);
+        long before = rig.cpu.mmu.slowWrites();
+        rig.load(0x7000, CpuRig.bytes(0xF4));
+        restart(rig, 0x7000);
+        rig.run();
+        assertTrue(rig.ram.block().isCode(0x7000));
+        rig.cpu.mmu.write(0x5008, 2, 8);
+        assertEquals(before, rig.cpu.mmu.slowWrites(), "the store to 0x5000's page stayed on the fast path");
+        rig.cpu.mmu.write(0x7008, 3, 8);
+        assertEquals(before + 1, rig.cpu.mmu.slowWrites(), "a store to the new code page takes the slow path");
+        assertEquals(3, rig.mem.read(0x7008, 8));
     }
 }

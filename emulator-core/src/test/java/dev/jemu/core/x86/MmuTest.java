@@ -127,7 +127,7 @@ class MmuTest {
     void writesToCodePagesLeaveTheFastPathSoGenerationsCount() {
         rig.prot32(new byte[] {(byte) 0xF4});
         mmu.write(0x2000, 1, 1);
-        rig.ram.block().addCodeListener(mmu::flushWrites);
+        rig.ram.block().addCodeListener(off -> mmu.flushWritesTo(rig.ram.block(), off));
         rig.ram.block().markCode(0x2000);
         mmu.write(0x2004, 2, 4);
         assertEquals(1, rig.ram.block().generation(0x2000));

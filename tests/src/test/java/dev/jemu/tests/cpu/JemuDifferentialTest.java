@@ -7,12 +7,15 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 import dev.jemu.tests.guest.Emulator;
 import dev.jemu.tests.guest.GuestRun;
+import java.util.List;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * The differential harness: each kernel that the table compares runs under QEMU and under
- * {@code bin/jemu}, and the serial output must be identical line by line; a failure names the
+ * {@code bin/jemu}, on its default (translating) CPU tier, with every block translated the
+ * first time it runs, and on the interpreter alone, and
+ * the serial output must be identical line by line; a failure names the
  * first differing line, its test and the differing fields.
  *
  * <p>To locate the instruction behind a random-sequence mismatch:
@@ -25,11 +28,23 @@ class JemuDifferentialTest {
     @ParameterizedTest(name = "{0}")
     @MethodSource("dev.jemu.tests.cpu.KernelCases#all")
     void printsTheSameSerialOutputAsQemu(KernelCase kernelCase) throws Exception {
+        compare(kernelCase, List.of(), "-Djemu.cpu.translateAfter=1", "");
+    }
+
+    /** The same on jemu's interpreter alone ({@code -accel tcg,tier=interp}). */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("dev.jemu.tests.cpu.KernelCases#all")
+    void printsTheSameSerialOutputAsQemuOnTheInterpreter(KernelCase kernelCase) throws Exception {
+        compare(kernelCase, List.of("-accel", "tcg,tier=interp"), "", ".interp");
+    }
+
+    private static void compare(KernelCase kernelCase, List<String> jemuOptions, String javaOptions, String variant)
+            throws Exception {
         assertTrue(Emulator.JEMU.isInstalled(KernelRuns.workspace()),
                 "jemu is not built (bin/jemu, cli/target/jemu-cli.jar, cli/target/lib):"
                         + " run 'mvn -DskipTests install' first");
         GuestRun qemu = KernelRuns.run(kernelCase, Emulator.QEMU);
-        GuestRun jemu = KernelRuns.run(kernelCase, Emulator.JEMU);
+        GuestRun jemu = KernelRuns.run(kernelCase, Emulator.JEMU, jemuOptions, javaOptions, variant);
 
         assertFalse(jemu.timedOut(), kernelCase + " under jemu: " + jemu.summary());
         SerialDiff.firstMismatch(qemu.serialLines(), jemu.serialLines()).ifPresent(mismatch ->

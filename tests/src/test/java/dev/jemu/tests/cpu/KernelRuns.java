@@ -8,6 +8,7 @@ import dev.jemu.tests.guest.Workspace;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -42,14 +43,28 @@ final class KernelRuns {
     }
 
     /** The run of {@code kernelCase} under {@code emulator}. */
-    static synchronized GuestRun run(KernelCase kernelCase, Emulator emulator)
-            throws IOException, InterruptedException {
-        String key = kernelCase.name() + "." + emulator.displayName();
+    static GuestRun run(KernelCase kernelCase, Emulator emulator) throws IOException, InterruptedException {
+        return run(kernelCase, emulator, List.of(), "", "");
+    }
+
+    /**
+     * The run of {@code kernelCase} under {@code emulator} with {@code extraOptions} before its
+     * own and {@code javaOptions} added to the JVM's (jemu only), kept under a name ending in
+     * {@code variant} (its log beside the others).
+     */
+    static synchronized GuestRun run(KernelCase kernelCase, Emulator emulator, List<String> extraOptions,
+                                     String javaOptions, String variant) throws IOException, InterruptedException {
+        String key = kernelCase.name() + "." + emulator.displayName() + variant;
         GuestRun run = RUNS.get(key);
         if (run == null) {
             Path kernel = kernel(kernelCase);
-            run = GuestProcess.run(emulator.command(WORKSPACE, kernelCase.options(), kernel),
-                    emulator.environment(), kernelCase.timeout(),
+            List<String> options = new ArrayList<>(extraOptions);
+            options.addAll(kernelCase.options());
+            Map<String, String> env = new HashMap<>(emulator.environment());
+            if (!javaOptions.isEmpty()) {
+                env.merge("JEMU_JAVA_OPTS", javaOptions, (a, b) -> a + " " + b);
+            }
+            run = GuestProcess.run(emulator.command(WORKSPACE, options, kernel), env, kernelCase.timeout(),
                     WORKSPACE.buildDir("runs"), key);
             RUNS.put(key, run);
         }

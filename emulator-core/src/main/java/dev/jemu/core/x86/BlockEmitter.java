@@ -1,0 +1,243 @@
+package dev.jemu.core.x86;
+
+import java.lang.classfile.CodeBuilder;
+import java.lang.classfile.Label;
+import java.lang.constant.ClassDesc;
+import java.lang.constant.MethodTypeDesc;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+
+import static dev.jemu.core.x86.BlockTranslator.CD_CPU;
+import static dev.jemu.core.x86.BlockTranslator.CD_EXEC;
+import static dev.jemu.core.x86.BlockTranslator.CD_FAULT;
+import static dev.jemu.core.x86.BlockTranslator.CD_INSN;
+import static dev.jemu.core.x86.BlockTranslator.CD_LONGS;
+import static dev.jemu.core.x86.BlockTranslator.L_CPU;
+import static dev.jemu.core.x86.BlockTranslator.L_DONE;
+import static dev.jemu.core.x86.BlockTranslator.L_REGS;
+import static dev.jemu.core.x86.BlockTranslator.L_START;
+import static dev.jemu.core.x86.BlockTranslator.branchTarget;
+import static dev.jemu.core.x86.BlockTranslator.classData;
+import static dev.jemu.core.x86.BlockTranslator.continues;
+import static dev.jemu.core.x86.BlockTranslator.directBranch;
+import static dev.jemu.core.x86.BlockTranslator.emitEa;
+import static java.lang.constant.ConstantDescs.CD_boolean;
+import static java.lang.constant.ConstantDescs.CD_int;
+import static java.lang.constant.ConstantDescs.CD_long;
+import static java.lang.constant.ConstantDescs.CD_void;
+
+/**
+ * Emits the {@code run} method of one translated region (see {@link BlockTranslator}). The
+ * region's instructions are laid out in address order, each behind a label; fall-through
+ * is straight-line code, and direct branches inside the region are JVM jumps, so C2 sees
+ * the guest's loops as loops. Every backward branch checks, before it jumps, that nothing
+ * is pending ({@code attention}), that the budget ({@code icountLimit}) allows a full pass
+ * through the region, and that the page is unchanged (DMA included); otherwise it exits.
+ * Everything that leaves the region (a branch outside it, an instruction that ends a block,
+ * a store that took the slow path) stores RIP and the instruction count and returns.
+ *
+ * <p>The instruction count lives in a local ({@code done}, the instructions completed since
+ * it was last added to {@code icount}) and RIP is stored only where it can be observed:
+ * before a handler call, at an exit, and in the fault handler, which adds {@code done} and
+ * sets RIP to the faulting instruction's (kept in a local per instruction).
+ *
+ * <p>Threading: one per translation, on the vCPU thread.
+ */
+final class BlockEmitter {
+    private static final ClassDesc CD_TRANSLATION = ClassDesc.of(Translation.class.getName());
+    private static final ClassDesc CD_OPS = ClassDesc.of(BlockOps.class.getName());
+    private static final MethodTypeDesc MTD_EXEC = MethodTypeDesc.of(CD_void, CD_CPU, CD_INSN);
+    private static final MethodTypeDesc MTD_COND = MethodTypeDesc.of(CD_boolean, CD_CPU, CD_int);
+    private static final MethodTypeDesc MTD_JMP = MethodTypeDesc.of(CD_void, CD_CPU, CD_long, CD_int);
+
+    private final TreeMap<Integer, Insn> region;
+    private final int entry;
+    private final long entryRip;
+    private final boolean code64;
+    private final Map<Integer, Label> labels = new HashMap<>();
+    /** Offsets some path reaches by a jump rather than by falling through from the one before. */
+    private final Set<Integer> jumpedTo = new HashSet<>();
+
+    BlockEmitter(TreeMap<Integer, Insn> region, int entry, long entryRip, boolean code64) {
+        this.region = region;
+        this.entry = entry;
+        this.entryRip = entryRip;
+        this.code64 = code64;
+        jumpedTo.add(entry);
+        Integer prevEnd = null;
+        for (Map.Entry<Integer, Insn> e : region.entrySet()) {
+            int off = e.getKey();
+            Insn i = e.getValue();
+            if (prevEnd == null || prevEnd != off) {
+                jumpedTo.add(off);
+            }
+            if (directBranch(i)) {
+                jumpedTo.add(offsetOf(branchTarget(i)));
+            }
+            Integer after = region.higherKey(off);
+            int next = off + i.length;
+            if (after == null || after != next) {
+                jumpedTo.add(next);
+            }
+            prevEnd = next;
+        }
+    }
+
+    private int offsetOf(long rip) {
+        return (int) (entry + (rip - entryRip));
+    }
+
+    private Label label(CodeBuilder code, int off) {
+        return labels.computeIfAbsent(off, k -> code.newLabel());
+    }
+
+    void emitRun(CodeBuilder code) {
+        Label tryStart = code.newLabel();
+        Label tryEnd = code.newLabel();
+        Label handler = code.newLabel();
+        code.aload(L_CPU).getfield(CD_CPU, "regs", CD_LONGS).astore(L_REGS);
+        code.lconst_0().lstore(L_START);
+        code.iconst_0().istore(L_DONE);
+        code.labelBinding(tryStart);
+        if (region.firstKey() != entry) {
+            code.goto_(label(code, entry));
+        }
+        Insn prev = null;
+        for (Map.Entry<Integer, Insn> e : region.entrySet()) {
+            int off = e.getKey();
+            Insn i = e.getValue();
+            code.labelBinding(label(code, off));
+            code.loadConstant(i.startRip).lstore(L_START);
+            if (jumpedTo.contains(off) || prev == null || prev.rex != i.rex) {
+                code.aload(L_CPU).loadConstant(i.rex ? 1 : 0).putfield(CD_CPU, "rexPrefix", CD_boolean);
+            }
+            emitInsn(code, off, i);
+            prev = i;
+        }
+        code.labelBinding(tryEnd);
+        code.labelBinding(handler);
+        // A guest exception: count the instructions completed, RIP back to the faulting one.
+        addDone(code);
+        code.aload(L_CPU).lload(L_START).putfield(CD_CPU, "rip", CD_long);
+        code.athrow();
+        code.exceptionCatch(tryStart, tryEnd, handler, CD_FAULT);
+    }
+
+    private void emitInsn(CodeBuilder code, int off, Insn i) {
+        long next = i.startRip + i.length;
+        int nextOff = off + i.length;
+        if (directBranch(i)) {
+            long target = branchTarget(i);
+            if (i.op != 0xEB && i.op != 0xE9) {
+                Label notTaken = code.newLabel();
+                code.aload(L_CPU).loadConstant(i.op & 15).invokestatic(CD_OPS, "cond", MTD_COND).ifeq(notTaken);
+                branch(code, off, target, i.opSize);
+                code.labelBinding(notTaken);
+                code.iinc(L_DONE, 1);
+                flowTo(code, off, nextOff, next);
+            } else {
+                branch(code, off, target, i.opSize);
+            }
+            return;
+        }
+        int kind = InlineOps.emit(code, i, next);
+        if (kind == InlineOps.NONE) {
+            addDone(code);
+            code.iconst_0().istore(L_DONE);
+            code.aload(L_CPU).loadConstant(next).putfield(CD_CPU, "rip", CD_long);
+            emitHandlerCall(code, i, 2 * ordinal(off), next);
+            kind = continues(i) ? InlineOps.WRITES : InlineOps.BRANCHES;
+        }
+        code.iinc(L_DONE, 1);
+        if (kind == InlineOps.BRANCHES) {
+            addDone(code);
+            code.return_();
+            return;
+        }
+        if (kind == InlineOps.WRITES) {
+            Label go = code.newLabel();
+            code.aload(L_CPU).getfield(CD_CPU, "slowWrite", CD_boolean).ifeq(go);
+            exit(code, next);
+            code.labelBinding(go);
+        }
+        flowTo(code, off, nextOff, next);
+    }
+
+    /** The index of the instruction at {@code off} in address order (its class-data slot pair). */
+    private int ordinal(int off) {
+        return region.headMap(off).size();
+    }
+
+    /**
+     * A taken direct branch from {@code off} to {@code target}: outside 64-bit code the
+     * target is checked against the CS limit as the interpreter does; inside the region a
+     * backward branch checks the loop conditions; outside it the region exits.
+     */
+    private void branch(CodeBuilder code, int off, long target, int size) {
+        if (!code64) {
+            code.aload(L_CPU).loadConstant(target).loadConstant(size).invokestatic(CD_OPS, "jmp", MTD_JMP);
+        }
+        code.iinc(L_DONE, 1);
+        int t = offsetOf(target);
+        if (!region.containsKey(t) || target != region.get(t).startRip) {
+            exit(code, target);
+            return;
+        }
+        if (t <= off) {
+            Label out = code.newLabel();
+            code.aload(L_CPU).getfield(CD_CPU, "attention", CD_int).ifne(out);
+            code.aload(L_CPU).getfield(CD_CPU, "icount", CD_long).iload(L_DONE).i2l().ladd()
+                    .loadConstant((long) region.size()).ladd()
+                    .aload(L_CPU).getfield(CD_CPU, "icountLimit", CD_long).lcmp().ifgt(out);
+            code.aload(0).invokevirtual(CD_TRANSLATION, "valid", MethodTypeDesc.of(CD_boolean)).ifeq(out);
+            code.goto_(label(code, t));
+            code.labelBinding(out);
+            exit(code, target);
+        } else {
+            code.goto_(label(code, t));
+        }
+    }
+
+    /** Goes on at the next instruction: falls through, jumps to it, or exits if it is not in the region. */
+    private void flowTo(CodeBuilder code, int off, int nextOff, long next) {
+        if (!region.containsKey(nextOff)) {
+            exit(code, next);
+            return;
+        }
+        Integer after = region.higherKey(off);
+        if (after == null || after != nextOff) {
+            code.goto_(label(code, nextOff));
+        }
+    }
+
+    /** Leaves the region with RIP = {@code rip}. */
+    private static void exit(CodeBuilder code, long rip) {
+        addDone(code);
+        code.aload(L_CPU).loadConstant(rip).putfield(CD_CPU, "rip", CD_long);
+        code.return_();
+    }
+
+    /** Emits {@code icount += done}. */
+    private static void addDone(CodeBuilder code) {
+        code.aload(L_CPU).dup().getfield(CD_CPU, "icount", CD_long).iload(L_DONE).i2l().ladd()
+                .putfield(CD_CPU, "icount", CD_long);
+    }
+
+    /**
+     * Emits a call of the handler of {@code i} (class-data entries {@code data} and
+     * {@code data + 1} are the handler and the {@code Insn}), with the effective address
+     * stored in the {@code Insn} first as {@link Decoder#execute} does.
+     */
+    private static void emitHandlerCall(CodeBuilder code, Insn i, int data, long next) {
+        if (i.isMem) {
+            code.ldc(classData(CD_INSN, data + 1));
+            emitEa(code, i, next);
+            code.putfield(CD_INSN, "ea", CD_long);
+        }
+        code.ldc(classData(CD_EXEC, data)).aload(L_CPU).ldc(classData(CD_INSN, data + 1))
+                .invokeinterface(CD_EXEC, "exec", MTD_EXEC);
+    }
+}

@@ -1,0 +1,39 @@
+package dev.jemu.core.x86;
+
+/**
+ * One translated region of guest code: a hidden class made by {@link BlockTranslator} whose
+ * {@link #run} executes the region's instructions as JVM code. A translation belongs to one
+ * guest-physical code page and one entry RIP; it is valid while its {@link #stamp} equals
+ * its {@link CodeCache.CodePage}'s epoch and the page is unwritten, and it is entered only at
+ * {@link #rip}.
+ *
+ * <p>Contract of {@link #run}: it executes instructions until one leaves the region (a
+ * branch out of it, an instruction that ends a block, a store that went through the MMU's
+ * slow path, which may have hit this very code) or a backward branch finds something
+ * pending ({@code attention}), the page changed, or no room for {@link #count} more
+ * instructions before {@code icountLimit}. It leaves RIP and {@code icount} exactly as the
+ * interpreter would after the same instructions. A guest exception leaves RIP at the
+ * faulting instruction, counts the instructions before it, and propagates as the
+ * {@link CpuFault}, so the caller delivers it as the interpreter would.
+ *
+ * <p>Threading: used only by its vCPU thread.
+ */
+abstract class Translation {
+    /** The guest RIP of the entry instruction. */
+    long rip;
+    /** The {@link CodeCache.CodePage#epoch} the translation was made in. */
+    int stamp;
+    /** The number of guest instructions in the region (at least one): the most run between two checks. */
+    int count;
+    /** The code page holding the region. */
+    CodeCache.CodePage page;
+
+    /** Whether the region may still run: its page is unwritten and still in the epoch it was translated in. */
+    final boolean valid() {
+        CodeCache.CodePage p = page;
+        return p.epoch == stamp && p.unwritten();
+    }
+
+    /** Runs the region on {@code c}. */
+    abstract void run(Cpu c);
+}
