@@ -29,7 +29,7 @@ import java.util.stream.Stream;
 final class QmpCommands {
     private static final JsonNodeFactory JSON = JsonNodeFactory.instance;
     /** The events jemu emits, for the schema. */
-    private static final List<String> EVENTS = List.of("SHUTDOWN", "RESET", "STOP", "RESUME", "BLOCK_IO_ERROR");
+    private static final List<String> EVENTS = List.of("SHUTDOWN", "RESET", "STOP", "RESUME", "BLOCK_IO_ERROR", "POWERDOWN");
     /** The {@code reason}s of SHUTDOWN and RESET that jemu gives. */
     private static final List<String> SHUTDOWN_CAUSES = List.of("host-qmp-quit", "host-qmp-system-reset",
             "guest-shutdown", "guest-reset");
@@ -94,8 +94,8 @@ final class QmpCommands {
             return JSON.objectNode();
         });
         add("system_powerdown", List.of(), (s, a) -> {
-            throw QmpError.generic("system_powerdown: jemu's pc machine has no ACPI tables that give the guest a "
-                    + "power button yet");
+            vm.systemPowerdown();
+            return JSON.objectNode();
         });
         add("quit", List.of(), (s, a) -> {
             vm.quit();

@@ -227,6 +227,12 @@ public final class QmpVm {
         board.loop().requestReset();
     }
 
+    /** {@code system_powerdown}: POWERDOWN, and the board's ACPI power button is pressed. */
+    void systemPowerdown() {
+        emit("POWERDOWN", null);
+        board.bql().run(board::powerButton);
+    }
+
     /** {@code quit}: SHUTDOWN, then the run ends with status 0. */
     void quit() {
         emitShutdown(false, "host-qmp-quit");

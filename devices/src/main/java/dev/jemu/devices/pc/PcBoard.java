@@ -386,6 +386,16 @@ public final class PcBoard {
     }
 
     /** Resets every device and the CPU (the machine loop calls it, with the big lock held). */
+    /**
+     * Presses the ACPI power button (PM1 PWRBTN_STS, the SCI if the guest enabled it), as a
+     * monitor's {@code system_powerdown} does; what happens next is the guest's choice. Under
+     * the big lock.
+     */
+    public void powerButton() {
+        bql.assertHeld("PcBoard.powerButton");
+        pm.powerButton();
+    }
+
     public void reset() {
         bql.assertHeld("PcBoard.reset");
         for (Serial16550 s : serials) {

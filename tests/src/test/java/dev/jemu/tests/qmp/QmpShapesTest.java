@@ -92,6 +92,7 @@ class QmpShapesTest {
             new Step("{\"execute\":\"cont\"}", Compare.SHAPE),
             new Step("{\"execute\":\"stop\"}", Compare.SHAPE),
             new Step("{\"execute\":\"system_reset\"}", Compare.SHAPE),
+            new Step("{\"execute\":\"system_powerdown\"}", Compare.SHAPE),
             new Step("{\"execute\":\"human-monitor-command\",\"arguments\":{\"command-line\":\"frobnicate\"}}", Compare.TEXT),
             new Step("{\"execute\":\"nope\"}", Compare.ERROR_TEXT),
             new Step("{\"execute\":\"stop\",\"arguments\":{\"a\":1}}", Compare.ERROR_TEXT),
