@@ -5,6 +5,7 @@ import dev.jemu.cli.vm.OptionException;
 import dev.jemu.cli.vm.PcVm;
 import dev.jemu.core.log.Log;
 import dev.jemu.core.machine.MachineLoop;
+import dev.jemu.core.x86.HostDebug;
 
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -18,7 +19,8 @@ import java.util.Optional;
  * {@link MachineBuilder}. Building opens the machine's files; {@link #start()} runs the guest;
  * {@link #pause()}, {@link #resume()}, {@link #reset()} and {@link #stop()} control it;
  * {@link #console()} is its serial console; while it is paused or after it stopped,
- * {@link #readMemory} and {@link #registers()} look inside; {@link #exitStatus()} and
+ * {@link #readMemory}, {@link #writeMemory}, {@link #readVirtual}, {@link #writeVirtual} and
+ * {@link #registers()} look inside; {@link #exitStatus()} and
  * {@link #stopReason()} tell how it ended. {@link #close()} stops it and releases its threads,
  * files and native buffers.
  *
@@ -405,6 +407,73 @@ public final class Machine implements AutoCloseable {
         byte[] b = new byte[length];
         vm.board().bql().run(() -> vm.board().memory().readBytes(address, b, 0, length));
         return b;
+    }
+
+    /**
+     * Writes {@code bytes} into guest physical memory at {@code address} (as a DMA would: the
+     * CPU's decoded code of those pages is dropped). Paused, stopped or not yet started.
+     */
+    public void writeMemory(long address, byte[] bytes) {
+        requireStill("writeMemory");
+        vm.board().bql().run(() -> vm.board().memory().writeBytes(address, bytes, 0, bytes.length));
+    }
+
+    /**
+     * {@code length} bytes of guest virtual memory from linear address {@code address},
+     * translated through the page tables the vCPU's CR0, CR3, CR4 and EFER select now (no
+     * accessed or dirty bits are set, access rights are not checked). Paused, stopped or not
+     * yet started.
+     *
+     * @throws MachineException if a page of the range is not mapped
+     */
+    public byte[] readVirtual(long address, int length) {
+        requireStill("readVirtual");
+        byte[] b = new byte[length];
+        virtualAccess("readVirtual", address, length, d -> d.read(address, b, 0, length));
+        return b;
+    }
+
+    /**
+     * Writes {@code bytes} at guest virtual (linear) address {@code address} through the
+     * vCPU's current paging, as {@link #readVirtual} translates. Paused, stopped or not yet
+     * started.
+     *
+     * @throws MachineException if a page of the range is not mapped (then nothing is written)
+     */
+    public void writeVirtual(long address, byte[] bytes) {
+        requireStill("writeVirtual");
+        virtualAccess("writeVirtual", address, bytes.length, d -> {
+            for (long page = address; page - address < bytes.length; page = (page | 0xFFF) + 1) {
+                if (d.translate(page) < 0) {
+                    return false;
+                }
+            }
+            return d.write(address, bytes, 0, bytes.length);
+        });
+    }
+
+    /**
+     * Runs {@code access} with a debugger's view of the CPU under the big lock: on the vCPU
+     * thread while the machine is paused (CPU state belongs to it), on this thread when no
+     * vCPU runs.
+     */
+    private void virtualAccess(String what, long address, int length, java.util.function.Predicate<HostDebug> access) {
+        HostDebug d = new HostDebug(vm.board().cpu());
+        java.util.concurrent.Callable<Boolean> task = () -> vm.board().bql().call(() -> access.test(d));
+        boolean live;
+        synchronized (state) {
+            live = startRequested && !ended;
+        }
+        boolean mapped;
+        try {
+            mapped = live ? vm.board().loop().callOnVcpu(task) : task.call();
+        } catch (Exception e) {
+            throw new MachineException(what + ": " + e.getMessage(), e);
+        }
+        if (!mapped) {
+            throw new MachineException(String.format("%s: guest virtual address range 0x%x+%d is not mapped", what,
+                    address, length));
+        }
     }
 
     /** The vCPU's registers. Paused, stopped or not yet started. */
