@@ -138,6 +138,8 @@ public final class Cpu {
     private CodeCache.CodePage codePage;
     private long codeLo;
     final Interrupts interrupts = new Interrupts(this);
+    /** The opcodes {@code -d unimp} has reported for this CPU (each once: {@link Decoder}). */
+    final boolean[] unimpLogged = new boolean[Decoder.OPCODES];
     final DebugRegisters debug = new DebugRegisters(this);
     private volatile int attention;
     private IntSupplier interruptAcknowledge = () -> 0;
