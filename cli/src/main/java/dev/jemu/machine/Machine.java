@@ -18,7 +18,8 @@ import java.util.Optional;
  * A virtual PC in this JVM, built from QEMU command-line words ({@link #fromArgs}) or a
  * {@link MachineBuilder}. Building opens the machine's files; {@link #start()} runs the guest;
  * {@link #pause()}, {@link #resume()}, {@link #reset()} and {@link #stop()} control it;
- * {@link #console()} is its serial console; while it is paused or after it stopped,
+ * {@link #console()} is its serial console ({@link #console(int)} that of each serial port on
+ * {@code stdio}); while it is paused or after it stopped,
  * {@link #readMemory}, {@link #writeMemory}, {@link #readVirtual}, {@link #writeVirtual} and
  * {@link #registers()} look inside; {@link #exitStatus()} and
  * {@link #stopReason()} tell how it ended. {@link #close()} stops it and releases its threads,
@@ -39,6 +40,10 @@ public final class Machine implements AutoCloseable {
     private static final int LOG_LINES = 200;
 
     private final Console console;
+    /** The Console of each serial port whose back-end is {@code stdio}, by port (0 is COM1). */
+    private final java.util.Map<Integer, Console> serialConsoles = new java.util.concurrent.ConcurrentHashMap<>();
+    /** Every Console of the machine: {@link #console} and those of further stdio character devices. */
+    private final List<Console> consoles = new java.util.concurrent.CopyOnWriteArrayList<>();
     private final LogTail logTail;
     private final Log.Scope log;
     private final Thread main;
@@ -53,13 +58,19 @@ public final class Machine implements AutoCloseable {
     private StopReason reason;
     private Throwable failure;
     private volatile boolean hostStop;
+    /** Whether a stdio character device has taken {@link #console}; main-loop thread. */
+    private boolean consoleTaken;
 
     private Machine(List<String> args, Console console, InputStream in, OutputStream out, PrintStream logOut,
                     boolean ownsInput) {
         this.console = console;
+        if (console != null) {
+            consoles.add(console);
+        }
         this.logTail = new LogTail(LOG_LINES, logOut);
         this.log = new Log.Scope(logTail.stream());
-        main = new Thread(() -> mainLoop(args, in, out, ownsInput), "jemu-main");
+        java.util.function.IntFunction<PcVm.StdioStreams> stdio = console == null ? PcVm.onceStdio(in, out) : this::consoleFor;
+        main = new Thread(() -> mainLoop(args, in, out, stdio, ownsInput), "jemu-main");
         main.setDaemon(true);
         main.start();
         synchronized (state) {
@@ -106,10 +117,27 @@ public final class Machine implements AutoCloseable {
         return new MachineBuilder();
     }
 
-    private void mainLoop(List<String> args, InputStream in, OutputStream out, boolean ownsInput) {
+    /**
+     * The streams of a {@code stdio} character device (for serial port {@code port}, or -1):
+     * the first one is {@link #console}, each further one a Console of its own. Main-loop thread.
+     */
+    private PcVm.StdioStreams consoleFor(int port) {
+        Console c = consoleTaken ? new Console() : console;
+        consoleTaken = true;
+        if (c != console) {
+            consoles.add(c);
+        }
+        if (port >= 0) {
+            serialConsoles.put(port, c);
+        }
+        return new PcVm.StdioStreams(c.guestInput(), c.sink);
+    }
+
+    private void mainLoop(List<String> args, InputStream in, OutputStream out,
+                          java.util.function.IntFunction<PcVm.StdioStreams> stdio, boolean ownsInput) {
         PcVm v;
         try {
-            v = PcVm.create(args, in, out, log, ownsInput);
+            v = PcVm.create(args, in, out, stdio, log, ownsInput);
         } catch (OptionException | RuntimeException e) {
             releaseHalfBuilt();
             synchronized (state) {
@@ -187,8 +215,8 @@ public final class Machine implements AutoCloseable {
     }
 
     private void endConsole(String why) {
-        if (console != null) {
-            console.end(why);
+        for (Console c : consoles) {
+            c.end(why);
         }
     }
 
@@ -374,6 +402,24 @@ public final class Machine implements AutoCloseable {
             throw new MachineException("this machine's stdio is attached to host streams; it has no Console");
         }
         return console;
+    }
+
+    /**
+     * The Console of serial port {@code port} (0 is COM1, 1 is COM2; the order of
+     * {@code -serial}), for a port whose back-end is {@code stdio} ({@code -serial stdio},
+     * {@code -nographic}'s COM1, or {@link MachineBuilder#serial(String)}). In a machine of this
+     * API each serial port may have a {@code stdio} of its own; {@link #console()} is the first.
+     *
+     * @throws MachineException if that port does not exist or is not on {@code stdio}
+     */
+    public Console console(int port) {
+        Console c = serialConsoles.get(port);
+        if (c == null) {
+            throw new MachineException(port == 0 || port == 1
+                    ? "COM" + (port + 1) + " has no Console: give it -serial stdio"
+                    : "there is no serial port " + port + " (jemu has COM1 and COM2: ports 0 and 1)");
+        }
+        return c;
     }
 
     /** The last lines (at most 200) of the machine's {@code -d} log, oldest first. */

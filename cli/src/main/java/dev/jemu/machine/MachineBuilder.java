@@ -91,7 +91,11 @@ public final class MachineBuilder {
         return arg("-d", items);
     }
 
-    /** A {@code -serial} back-end for the next serial port, instead of the default console on COM1. */
+    /**
+     * A {@code -serial} back-end for the next serial port, instead of the default console on
+     * COM1; {@code "stdio"} makes the port a {@link Console} of its own ({@link Machine#console(int)}),
+     * so {@code serial("stdio").serial("stdio")} gives COM1 and COM2 one each.
+     */
     public MachineBuilder serial(String backend) {
         serials.add(backend);
         return this;

@@ -8,8 +8,6 @@ import dev.jemu.devices.virtio.blk.VirtioBlk;
 import dev.jemu.devices.virtio.blk.VirtioBlkOptions;
 import dev.jemu.devices.serial.Serial16550;
 
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -39,8 +37,6 @@ final class Devices {
 
     private final PcVm vm;
     private final VmOptions options;
-    private final InputStream stdin;
-    private final OutputStream stdout;
     private final Map<String, CharBackend> chardevs = new HashMap<>();
     private final Map<String, DriveSpec> drivesById = new LinkedHashMap<>();
     private final Map<String, String> driveUsers = new HashMap<>();
@@ -48,20 +44,17 @@ final class Devices {
     private final DriveSpec[] ide = new DriveSpec[4];
     /** Which IDE positions are taken, by {@code -drive if=ide} or {@code -device ide-hd}. */
     private final boolean[] ideTaken = new boolean[4];
-    private boolean stdioUsed;
     /** virtio-blk-pci devices made without an id so far (numbering their QOM-style path). */
     private int anonymousVirtio;
     private int ideCount;
 
-    private Devices(PcVm vm, VmOptions options, InputStream stdin, OutputStream stdout) {
+    private Devices(PcVm vm, VmOptions options) {
         this.vm = vm;
         this.options = options;
-        this.stdin = stdin;
-        this.stdout = stdout;
     }
 
-    static void build(PcVm vm, VmOptions options, InputStream stdin, OutputStream stdout) throws OptionException {
-        Devices d = new Devices(vm, options, stdin, stdout);
+    static void build(PcVm vm, VmOptions options) throws OptionException {
+        Devices d = new Devices(vm, options);
         d.chardevs();
         d.serials();
         d.drives();
@@ -80,7 +73,7 @@ final class Devices {
         for (Map.Entry<String, QemuOpts> e : options.chardevs.entrySet()) {
             QemuOpts c = e.getValue();
             CharBackend b = switch (c.get("backend")) {
-                case "stdio" -> stdio(c.option());
+                case "stdio" -> stdio(c.option(), -1);
                 case "null" -> CharBackend.nullBackend();
                 case "file" -> {
                     String path = c.get("path");
@@ -101,12 +94,12 @@ final class Devices {
         }
     }
 
-    private CharBackend stdio(String option) throws OptionException {
-        if (stdioUsed) {
+    private CharBackend stdio(String option, int port) throws OptionException {
+        PcVm.StdioStreams s = vm.stdio(port);
+        if (s == null) {
             throw new OptionException(option, "cannot use stdio by multiple character devices");
         }
-        stdioUsed = true;
-        return CharBackend.stdio(stdin, stdout, vm.stopsConsoleInput());
+        return CharBackend.stdio(s.in(), s.out(), vm.stopsConsoleInput());
     }
 
     private CharBackend socket(QemuOpts c) throws OptionException {
@@ -125,11 +118,11 @@ final class Devices {
         return CharBackend.listen(c.option(), host, (int) c.parseNumber("port", port, 65535), null);
     }
 
-    /** The back-end of a {@code -serial} argument (QEMU's legacy chardev syntax). */
-    private CharBackend legacy(String text) throws OptionException {
+    /** The back-end of the {@code -serial} argument of port {@code port} (QEMU's legacy chardev syntax). */
+    private CharBackend legacy(String text, int port) throws OptionException {
         String opt = "-serial " + text;
         if (text.equals("stdio") || text.equals("mon:stdio")) {
-            return stdio(opt);
+            return stdio(opt, port);
         }
         if (text.equals("null")) {
             return CharBackend.nullBackend();
@@ -179,7 +172,7 @@ final class Devices {
             if (index >= 2) {
                 throw new OptionException("-serial " + spec, "jemu has two serial ports (COM1 and COM2)");
             }
-            CharBackend b = legacy(spec);
+            CharBackend b = legacy(spec, index);
             if (!spec.startsWith("chardev:")) {
                 vm.addChardev(b);
             }
