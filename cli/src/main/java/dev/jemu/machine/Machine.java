@@ -61,8 +61,8 @@ public final class Machine implements AutoCloseable {
     /** Whether a stdio character device has taken {@link #console}; main-loop thread. */
     private boolean consoleTaken;
 
-    private Machine(List<String> args, Console console, InputStream in, OutputStream out, PrintStream logOut,
-                    boolean ownsInput) {
+    private Machine(List<String> args, List<PcVm.NodeDrive> nodeDrives, Console console, InputStream in, OutputStream out,
+                    PrintStream logOut, boolean ownsInput) {
         this.console = console;
         if (console != null) {
             consoles.add(console);
@@ -70,7 +70,7 @@ public final class Machine implements AutoCloseable {
         this.logTail = new LogTail(LOG_LINES, logOut);
         this.log = new Log.Scope(logTail.stream());
         java.util.function.IntFunction<PcVm.StdioStreams> stdio = console == null ? PcVm.onceStdio(in, out) : this::consoleFor;
-        main = new Thread(() -> mainLoop(args, in, out, stdio, ownsInput), "jemu-main");
+        main = new Thread(() -> mainLoop(args, nodeDrives, in, out, stdio, ownsInput), "jemu-main");
         main.setDaemon(true);
         main.start();
         synchronized (state) {
@@ -98,8 +98,13 @@ public final class Machine implements AutoCloseable {
 
     /** {@link #fromArgs(String...)} with the words in a list. */
     public static Machine fromArgs(List<String> args) {
+        return build(args, List.of());
+    }
+
+    /** A machine of {@code args} with disks on the embedding program's block nodes too. */
+    static Machine build(List<String> args, List<PcVm.NodeDrive> nodeDrives) {
         Console c = new Console();
-        return new Machine(List.copyOf(args), c, c.guestInput(), c.sink, System.err, true);
+        return new Machine(List.copyOf(args), List.copyOf(nodeDrives), c, c.guestInput(), c.sink, System.err, true);
     }
 
     /**
@@ -109,7 +114,7 @@ public final class Machine implements AutoCloseable {
      * thread that reads {@code in} is left to end with it.
      */
     public static Machine attachedTo(InputStream in, OutputStream out, PrintStream logOut, List<String> args) {
-        return new Machine(List.copyOf(args), null, in, out, logOut, false);
+        return new Machine(List.copyOf(args), List.of(), null, in, out, logOut, false);
     }
 
     /** A builder for a machine; see {@link MachineBuilder}. */
@@ -133,11 +138,11 @@ public final class Machine implements AutoCloseable {
         return new PcVm.StdioStreams(c.guestInput(), c.sink);
     }
 
-    private void mainLoop(List<String> args, InputStream in, OutputStream out,
+    private void mainLoop(List<String> args, List<PcVm.NodeDrive> nodeDrives, InputStream in, OutputStream out,
                           java.util.function.IntFunction<PcVm.StdioStreams> stdio, boolean ownsInput) {
         PcVm v;
         try {
-            v = PcVm.create(args, in, out, stdio, log, ownsInput);
+            v = PcVm.create(args, in, out, stdio, nodeDrives, log, ownsInput);
         } catch (OptionException | RuntimeException e) {
             releaseHalfBuilt();
             synchronized (state) {

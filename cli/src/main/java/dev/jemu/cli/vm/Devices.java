@@ -1,6 +1,8 @@
 package dev.jemu.cli.vm;
 
 import dev.jemu.aio.IOThread;
+import dev.jemu.block.BlockDriverState;
+import dev.jemu.block.BlockOptions;
 import dev.jemu.devices.ide.IdeDrive;
 import dev.jemu.devices.virtio.VirtioPciDevice;
 import dev.jemu.devices.virtio.blk.BlockErrorAction;
@@ -39,6 +41,8 @@ final class Devices {
     private final VmOptions options;
     private final Map<String, CharBackend> chardevs = new HashMap<>();
     private final Map<String, DriveSpec> drivesById = new LinkedHashMap<>();
+    /** The embedding program's nodes, by the id of the drive on them. */
+    private final Map<String, BlockDriverState> nodes = new HashMap<>();
     private final Map<String, String> driveUsers = new HashMap<>();
     /** The drives of {@code -drive if=ide}, by IDE position (bus * 2 + unit), attached after the {@code -device}s. */
     private final DriveSpec[] ide = new DriveSpec[4];
@@ -187,44 +191,66 @@ final class Devices {
     private final java.util.List<DriveSpec> virtioDrives = new java.util.ArrayList<>();
 
     private void drives() throws OptionException {
-        int next = 0;
         for (DriveSpec d : options.drives) {
-            String id = d.id();
-            if (d.iface().equals("ide")) {
-                int index = d.index();
-                if (index < 0) {
-                    while (next < 4 && ideTaken[next]) {
-                        next++;
-                    }
-                    if (next == 4) {
-                        throw new OptionException(d.option(), "no free IDE position (jemu's IDE has 2 buses x 2 units)");
-                    }
-                    index = next;
-                }
-                if (ideTaken[index]) {
-                    throw new OptionException(d.option(), String.format("drive with bus=%d, unit=%d (index=%d) exists",
-                            index / 2, index % 2, index));
-                }
-                if (id == null) {
-                    id = "ide" + index / 2 + "-hd" + index % 2;
-                }
-                d = new DriveSpec(d.option(), id, d.iface(), index, d.readOnly(), d.snapshot(), d.werror(), d.rerror(),
-                        d.discard(), d.block());
-                ide[index] = d;
-                ideTaken[index] = true;
-            } else if (d.iface().equals("virtio")) {
-                if (id == null) {
-                    id = "virtio" + virtioDrives.size();
-                }
-                d = new DriveSpec(d.option(), id, d.iface(), d.index(), d.readOnly(), d.snapshot(), d.werror(), d.rerror(),
-                        d.discard(), d.block());
-                virtioDrives.add(d);
-            } else if (id == null) {
-                throw new OptionException(d.option(), "an if=none drive needs an id (id=NAME)");
+            addDrive(d);
+        }
+        for (PcVm.NodeDrive n : vm.nodeDrives()) {
+            String option = "drive " + n.id();
+            if (!n.iface().equals("ide") && !n.iface().equals("virtio")) {
+                throw new OptionException(option, "interface '" + n.iface() + "' is not ide or virtio");
             }
-            if (drivesById.putIfAbsent(id, d) != null) {
-                throw new OptionException(d.option(), "Duplicate ID '" + id + "' for drive");
+            addDrive(new DriveSpec(option, n.id(), n.iface(), -1, n.node().isReadOnly(), false, "enospc", "report", false,
+                    BlockOptions.empty()));
+            nodes.put(n.id(), n.node());
+        }
+    }
+
+    /** Opens the drive {@code spec} describes, or attaches to the embedding program's node of that id. */
+    private Drives.Drive open(DriveSpec spec) throws OptionException {
+        BlockDriverState node = nodes.get(spec.id());
+        return node != null ? Drives.attach(spec, node) : Drives.open(spec, spec.id());
+    }
+
+    /** Where IDE drives without a position go next. */
+    private int nextIde;
+
+    /** Gives {@code d} its IDE position or virtio place and its id, and records it by id. */
+    private void addDrive(DriveSpec d) throws OptionException {
+        String id = d.id();
+        if (d.iface().equals("ide")) {
+            int index = d.index();
+            if (index < 0) {
+                while (nextIde < 4 && ideTaken[nextIde]) {
+                    nextIde++;
+                }
+                if (nextIde == 4) {
+                    throw new OptionException(d.option(), "no free IDE position (jemu's IDE has 2 buses x 2 units)");
+                }
+                index = nextIde;
             }
+            if (ideTaken[index]) {
+                throw new OptionException(d.option(), String.format("drive with bus=%d, unit=%d (index=%d) exists",
+                        index / 2, index % 2, index));
+            }
+            if (id == null) {
+                id = "ide" + index / 2 + "-hd" + index % 2;
+            }
+            d = new DriveSpec(d.option(), id, d.iface(), index, d.readOnly(), d.snapshot(), d.werror(), d.rerror(),
+                    d.discard(), d.block());
+            ide[index] = d;
+            ideTaken[index] = true;
+        } else if (d.iface().equals("virtio")) {
+            if (id == null) {
+                id = "virtio" + virtioDrives.size();
+            }
+            d = new DriveSpec(d.option(), id, d.iface(), d.index(), d.readOnly(), d.snapshot(), d.werror(), d.rerror(),
+                    d.discard(), d.block());
+            virtioDrives.add(d);
+        } else if (id == null) {
+            throw new OptionException(d.option(), "an if=none drive needs an id (id=NAME)");
+        }
+        if (drivesById.putIfAbsent(id, d) != null) {
+            throw new OptionException(d.option(), "Duplicate ID '" + id + "' for drive");
         }
     }
 
@@ -241,7 +267,7 @@ final class Devices {
         if (spec.readOnly()) {
             throw new OptionException("Block node is read-only");
         }
-        Drives.Drive drive = Drives.open(spec, spec.id());
+        Drives.Drive drive = open(spec);
         vm.addDrive(drive);
         ideCount++;
         IdeDrive ide = new IdeDrive(drive.backend(), vm.mainContext(), serial != null ? serial : IdeDrive.defaultSerial(ideCount),
@@ -381,7 +407,7 @@ final class Devices {
         if (disableModern && legacy.equals("on")) {
             throw d.error("device has neither a legacy nor a modern interface (disable-legacy=on,disable-modern=on)");
         }
-        Drives.Drive drive = Drives.open(spec, spec.id());
+        Drives.Drive drive = open(spec);
         vm.addDrive(drive);
         VirtioBlk blk;
         try {

@@ -57,6 +57,8 @@ public final class PcVm implements AutoCloseable {
     private final PcBoard board;
     private final List<CharBackend> chardevs = new ArrayList<>();
     private final List<Drives.Drive> drives = new ArrayList<>();
+    /** Drives on nodes the embedding program opened (see {@link #create}). */
+    private final List<NodeDrive> nodeDrives;
     private final java.util.Map<String, IOThread> iothreads = new java.util.LinkedHashMap<>();
     private final List<VirtioBlk> virtioBlks = new ArrayList<>();
     private final java.util.Map<dev.jemu.block.BlockBackend, QmpVm.Device> attachments = new java.util.IdentityHashMap<>();
@@ -74,12 +76,13 @@ public final class PcVm implements AutoCloseable {
      * @param manualClock whether guest time moves only when a test steps it (device tests)
      */
     PcVm(VmOptions options, InputStream stdin, OutputStream stdout, boolean manualClock) throws OptionException {
-        this(options, stdin, stdout, onceStdio(stdin, stdout), manualClock, false);
+        this(options, stdin, stdout, onceStdio(stdin, stdout), List.of(), manualClock, false);
     }
 
     private PcVm(VmOptions options, InputStream stdin, OutputStream stdout, java.util.function.IntFunction<StdioStreams> stdio,
-                 boolean manualClock, boolean stopsConsoleInput) throws OptionException {
+                 List<NodeDrive> nodeDrives, boolean manualClock, boolean stopsConsoleInput) throws OptionException {
         this.options = options;
+        this.nodeDrives = List.copyOf(nodeDrives);
         this.stdio = stdio;
         this.stopsConsoleInput = stopsConsoleInput;
         AioContext ctx = AioContext.current();
@@ -241,14 +244,17 @@ public final class PcVm implements AutoCloseable {
      * Builds a machine from QEMU-style command-line words for the embedding API
      * ({@code dev.jemu.machine}): monitors on {@code stdio} read {@code console} and write
      * {@code consoleOut}; each {@code stdio} character device takes the streams {@code stdio}
-     * gives for its serial port (see {@link #stdio(int)}); {@code -d} and {@code -D} configure {@code log}. The calling
+     * gives for its serial port (see {@link #stdio(int)}); {@code nodeDrives} are disks on block
+     * nodes the program opened, after those of the command line; {@code -d} and {@code -D}
+     * configure {@code log}. The calling
      * thread becomes the machine's main loop; it binds {@code log} to itself, so that the
      * machine's threads log there. With {@code ownsConsole}, {@link #close()} interrupts the
      * thread that reads {@code console} and waits for it (the stream must answer an
      * interrupt). Words that ask for help or the version are refused.
      */
     public static PcVm create(List<String> args, InputStream console, OutputStream consoleOut,
-                              java.util.function.IntFunction<StdioStreams> stdio, Log.Scope log, boolean ownsConsole)
+                              java.util.function.IntFunction<StdioStreams> stdio, List<NodeDrive> nodeDrives,
+                              Log.Scope log, boolean ownsConsole)
             throws OptionException {
         VmOptions options = VmOptions.parse(args.toArray(new String[0]));
         if (options.action != VmOptions.Action.RUN) {
@@ -263,7 +269,20 @@ public final class PcVm implements AutoCloseable {
             }
         }
         log.enable(options.log.toArray(new LogCategory[0]));
-        return new PcVm(options, console, consoleOut, stdio, false, ownsConsole);
+        return new PcVm(options, console, consoleOut, stdio, nodeDrives, false, ownsConsole);
+    }
+
+    /**
+     * A disk on a block node the embedding program opened: a drive {@code id} on
+     * {@code iface} ({@code ide}: the next free IDE position; {@code virtio}: a virtio-blk-pci
+     * device). The machine drains and flushes the node when it closes; the program closes it.
+     */
+    public record NodeDrive(String id, dev.jemu.block.BlockDriverState node, String iface) {
+    }
+
+    /** The drives on the embedding program's nodes. */
+    List<NodeDrive> nodeDrives() {
+        return nodeDrives;
     }
 
     /** The host side of one {@code stdio} character device: what it reads and where it writes. */
@@ -421,7 +440,7 @@ public final class PcVm implements AutoCloseable {
         }
         for (Drives.Drive d : drives) {
             try {
-                d.backend().close();
+                d.release();
             } catch (IOException e) {
                 System.err.println("jemu: drive " + d.id() + ": " + OsErrors.reason(e));
             }
