@@ -11,8 +11,9 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * A machine's serial console: the {@code stdio} character device of its command line
- * ({@code -serial stdio}, {@code -nographic}, or the {@link MachineBuilder}'s default COM1).
+ * A machine's serial console: a {@code stdio} character device of its command line
+ * ({@code -serial stdio}, {@code -nographic}, or the {@link MachineBuilder}'s default COM1);
+ * each serial port on {@code stdio} has one ({@link Machine#console(int)}).
  * Everything the guest writes is kept in a transcript; {@link #expect(String)} and
  * {@link #waitForLine(String, Duration)} wait for text after a cursor and move the cursor
  * past it, as {@code expect} does; {@link #send(String)} types to the guest. A wait fails at

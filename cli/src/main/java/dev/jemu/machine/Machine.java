@@ -5,6 +5,7 @@ import dev.jemu.cli.vm.OptionException;
 import dev.jemu.cli.vm.PcVm;
 import dev.jemu.core.log.Log;
 import dev.jemu.core.machine.MachineLoop;
+import dev.jemu.core.x86.HostDebug;
 
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -17,8 +18,10 @@ import java.util.Optional;
  * A virtual PC in this JVM, built from QEMU command-line words ({@link #fromArgs}) or a
  * {@link MachineBuilder}. Building opens the machine's files; {@link #start()} runs the guest;
  * {@link #pause()}, {@link #resume()}, {@link #reset()} and {@link #stop()} control it;
- * {@link #console()} is its serial console; while it is paused or after it stopped,
- * {@link #readMemory} and {@link #registers()} look inside; {@link #exitStatus()} and
+ * {@link #console()} is its serial console ({@link #console(int)} that of each serial port on
+ * {@code stdio}); while it is paused or after it stopped,
+ * {@link #readMemory}, {@link #writeMemory}, {@link #readVirtual}, {@link #writeVirtual} and
+ * {@link #registers()} look inside; {@link #exitStatus()} and
  * {@link #stopReason()} tell how it ended. {@link #close()} stops it and releases its threads,
  * files and native buffers.
  *
@@ -37,6 +40,10 @@ public final class Machine implements AutoCloseable {
     private static final int LOG_LINES = 200;
 
     private final Console console;
+    /** The Console of each serial port whose back-end is {@code stdio}, by port (0 is COM1). */
+    private final java.util.Map<Integer, Console> serialConsoles = new java.util.concurrent.ConcurrentHashMap<>();
+    /** Every Console of the machine: {@link #console} and those of further stdio character devices. */
+    private final List<Console> consoles = new java.util.concurrent.CopyOnWriteArrayList<>();
     private final LogTail logTail;
     private final Log.Scope log;
     private final Thread main;
@@ -51,13 +58,19 @@ public final class Machine implements AutoCloseable {
     private StopReason reason;
     private Throwable failure;
     private volatile boolean hostStop;
+    /** Whether a stdio character device has taken {@link #console}; main-loop thread. */
+    private boolean consoleTaken;
 
-    private Machine(List<String> args, Console console, InputStream in, OutputStream out, PrintStream logOut,
-                    boolean ownsInput) {
+    private Machine(List<String> args, List<PcVm.NodeDrive> nodeDrives, Console console, InputStream in, OutputStream out,
+                    PrintStream logOut, boolean ownsInput) {
         this.console = console;
+        if (console != null) {
+            consoles.add(console);
+        }
         this.logTail = new LogTail(LOG_LINES, logOut);
         this.log = new Log.Scope(logTail.stream());
-        main = new Thread(() -> mainLoop(args, in, out, ownsInput), "jemu-main");
+        java.util.function.IntFunction<PcVm.StdioStreams> stdio = console == null ? PcVm.onceStdio(in, out) : this::consoleFor;
+        main = new Thread(() -> mainLoop(args, nodeDrives, in, out, stdio, ownsInput), "jemu-main");
         main.setDaemon(true);
         main.start();
         synchronized (state) {
@@ -85,8 +98,13 @@ public final class Machine implements AutoCloseable {
 
     /** {@link #fromArgs(String...)} with the words in a list. */
     public static Machine fromArgs(List<String> args) {
+        return build(args, List.of());
+    }
+
+    /** A machine of {@code args} with disks on the embedding program's block nodes too. */
+    static Machine build(List<String> args, List<PcVm.NodeDrive> nodeDrives) {
         Console c = new Console();
-        return new Machine(List.copyOf(args), c, c.guestInput(), c.sink, System.err, true);
+        return new Machine(List.copyOf(args), List.copyOf(nodeDrives), c, c.guestInput(), c.sink, System.err, true);
     }
 
     /**
@@ -96,7 +114,7 @@ public final class Machine implements AutoCloseable {
      * thread that reads {@code in} is left to end with it.
      */
     public static Machine attachedTo(InputStream in, OutputStream out, PrintStream logOut, List<String> args) {
-        return new Machine(List.copyOf(args), null, in, out, logOut, false);
+        return new Machine(List.copyOf(args), List.of(), null, in, out, logOut, false);
     }
 
     /** A builder for a machine; see {@link MachineBuilder}. */
@@ -104,10 +122,27 @@ public final class Machine implements AutoCloseable {
         return new MachineBuilder();
     }
 
-    private void mainLoop(List<String> args, InputStream in, OutputStream out, boolean ownsInput) {
+    /**
+     * The streams of a {@code stdio} character device (for serial port {@code port}, or -1):
+     * the first one is {@link #console}, each further one a Console of its own. Main-loop thread.
+     */
+    private PcVm.StdioStreams consoleFor(int port) {
+        Console c = consoleTaken ? new Console() : console;
+        consoleTaken = true;
+        if (c != console) {
+            consoles.add(c);
+        }
+        if (port >= 0) {
+            serialConsoles.put(port, c);
+        }
+        return new PcVm.StdioStreams(c.guestInput(), c.sink);
+    }
+
+    private void mainLoop(List<String> args, List<PcVm.NodeDrive> nodeDrives, InputStream in, OutputStream out,
+                          java.util.function.IntFunction<PcVm.StdioStreams> stdio, boolean ownsInput) {
         PcVm v;
         try {
-            v = PcVm.create(args, in, out, log, ownsInput);
+            v = PcVm.create(args, in, out, stdio, nodeDrives, log, ownsInput);
         } catch (OptionException | RuntimeException e) {
             releaseHalfBuilt();
             synchronized (state) {
@@ -185,8 +220,8 @@ public final class Machine implements AutoCloseable {
     }
 
     private void endConsole(String why) {
-        if (console != null) {
-            console.end(why);
+        for (Console c : consoles) {
+            c.end(why);
         }
     }
 
@@ -374,6 +409,24 @@ public final class Machine implements AutoCloseable {
         return console;
     }
 
+    /**
+     * The Console of serial port {@code port} (0 is COM1, 1 is COM2; the order of
+     * {@code -serial}), for a port whose back-end is {@code stdio} ({@code -serial stdio},
+     * {@code -nographic}'s COM1, or {@link MachineBuilder#serial(String)}). In a machine of this
+     * API each serial port may have a {@code stdio} of its own; {@link #console()} is the first.
+     *
+     * @throws MachineException if that port does not exist or is not on {@code stdio}
+     */
+    public Console console(int port) {
+        Console c = serialConsoles.get(port);
+        if (c == null) {
+            throw new MachineException(port == 0 || port == 1
+                    ? "COM" + (port + 1) + " has no Console: give it -serial stdio"
+                    : "there is no serial port " + port + " (jemu has COM1 and COM2: ports 0 and 1)");
+        }
+        return c;
+    }
+
     /** The last lines (at most 200) of the machine's {@code -d} log, oldest first. */
     public List<String> logLines() {
         return logTail.lines();
@@ -405,6 +458,73 @@ public final class Machine implements AutoCloseable {
         byte[] b = new byte[length];
         vm.board().bql().run(() -> vm.board().memory().readBytes(address, b, 0, length));
         return b;
+    }
+
+    /**
+     * Writes {@code bytes} into guest physical memory at {@code address} (as a DMA would: the
+     * CPU's decoded code of those pages is dropped). Paused, stopped or not yet started.
+     */
+    public void writeMemory(long address, byte[] bytes) {
+        requireStill("writeMemory");
+        vm.board().bql().run(() -> vm.board().memory().writeBytes(address, bytes, 0, bytes.length));
+    }
+
+    /**
+     * {@code length} bytes of guest virtual memory from linear address {@code address},
+     * translated through the page tables the vCPU's CR0, CR3, CR4 and EFER select now (no
+     * accessed or dirty bits are set, access rights are not checked). Paused, stopped or not
+     * yet started.
+     *
+     * @throws MachineException if a page of the range is not mapped
+     */
+    public byte[] readVirtual(long address, int length) {
+        requireStill("readVirtual");
+        byte[] b = new byte[length];
+        virtualAccess("readVirtual", address, length, d -> d.read(address, b, 0, length));
+        return b;
+    }
+
+    /**
+     * Writes {@code bytes} at guest virtual (linear) address {@code address} through the
+     * vCPU's current paging, as {@link #readVirtual} translates. Paused, stopped or not yet
+     * started.
+     *
+     * @throws MachineException if a page of the range is not mapped (then nothing is written)
+     */
+    public void writeVirtual(long address, byte[] bytes) {
+        requireStill("writeVirtual");
+        virtualAccess("writeVirtual", address, bytes.length, d -> {
+            for (long page = address; page - address < bytes.length; page = (page | 0xFFF) + 1) {
+                if (d.translate(page) < 0) {
+                    return false;
+                }
+            }
+            return d.write(address, bytes, 0, bytes.length);
+        });
+    }
+
+    /**
+     * Runs {@code access} with a debugger's view of the CPU under the big lock: on the vCPU
+     * thread while the machine is paused (CPU state belongs to it), on this thread when no
+     * vCPU runs.
+     */
+    private void virtualAccess(String what, long address, int length, java.util.function.Predicate<HostDebug> access) {
+        HostDebug d = new HostDebug(vm.board().cpu());
+        java.util.concurrent.Callable<Boolean> task = () -> vm.board().bql().call(() -> access.test(d));
+        boolean live;
+        synchronized (state) {
+            live = startRequested && !ended;
+        }
+        boolean mapped;
+        try {
+            mapped = live ? vm.board().loop().callOnVcpu(task) : task.call();
+        } catch (Exception e) {
+            throw new MachineException(what + ": " + e.getMessage(), e);
+        }
+        if (!mapped) {
+            throw new MachineException(String.format("%s: guest virtual address range 0x%x+%d is not mapped", what,
+                    address, length));
+        }
     }
 
     /** The vCPU's registers. Paused, stopped or not yet started. */

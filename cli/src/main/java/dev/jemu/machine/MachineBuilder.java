@@ -1,5 +1,8 @@
 package dev.jemu.machine;
 
+import dev.jemu.block.BlockDriverState;
+import dev.jemu.cli.vm.PcVm;
+
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -7,7 +10,8 @@ import java.util.List;
 /**
  * Builds a {@link Machine} from named settings instead of command-line words; each setting
  * adds the words {@code jemu} takes for it ({@link #args()} shows them), so a builder and
- * {@link Machine#fromArgs} make the same machine. COM1 is the machine's {@link Console}
+ * {@link Machine#fromArgs} make the same machine, except for disks on block nodes the program
+ * opened ({@link #drive(String, BlockDriverState, String)}), which only a builder attaches. COM1 is the machine's {@link Console}
  * ({@code -serial stdio}) unless {@link #serial(String)} says otherwise, and there is no
  * display ({@code -display none}).
  *
@@ -16,6 +20,7 @@ import java.util.List;
 public final class MachineBuilder {
     private final List<String> words = new ArrayList<>(List.of("-display", "none"));
     private final List<String> serials = new ArrayList<>();
+    private final List<PcVm.NodeDrive> nodeDrives = new ArrayList<>();
 
     MachineBuilder() {
     }
@@ -48,6 +53,19 @@ public final class MachineBuilder {
     /** A drive in {@code -drive} syntax, e.g. {@code "file=disk.qcow2,if=virtio,cache=none"}. */
     public MachineBuilder drive(String driveOptions) {
         return arg("-drive", driveOptions);
+    }
+
+    /**
+     * A disk on a block node the embedding program opened ({@link dev.jemu.block.BlockGraph#open}),
+     * as drive {@code id} on {@code iface}: {@code "ide"} (the next free IDE position, after the
+     * command line's) or {@code "virtio"} (a virtio-blk-pci device). The guest writes the node
+     * unless it is read-only (an IDE disk must not be). The machine's main-loop thread issues
+     * the node's requests while it runs, so the program must not use the node until the machine
+     * is closed; closing drains and flushes it, and the program closes it afterwards.
+     */
+    public MachineBuilder drive(String id, BlockDriverState node, String iface) {
+        nodeDrives.add(new PcVm.NodeDrive(id, node, iface));
+        return this;
     }
 
     /** A device in {@code -device} syntax, e.g. {@code "virtio-blk-pci,drive=d0"}. */
@@ -91,7 +109,11 @@ public final class MachineBuilder {
         return arg("-d", items);
     }
 
-    /** A {@code -serial} back-end for the next serial port, instead of the default console on COM1. */
+    /**
+     * A {@code -serial} back-end for the next serial port, instead of the default console on
+     * COM1; {@code "stdio"} makes the port a {@link Console} of its own ({@link Machine#console(int)}),
+     * so {@code serial("stdio").serial("stdio")} gives COM1 and COM2 one each.
+     */
     public MachineBuilder serial(String backend) {
         serials.add(backend);
         return this;
@@ -119,6 +141,6 @@ public final class MachineBuilder {
      * @throws MachineException a one-line error naming the option
      */
     public Machine build() {
-        return Machine.fromArgs(args());
+        return Machine.build(args(), nodeDrives);
     }
 }

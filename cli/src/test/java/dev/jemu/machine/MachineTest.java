@@ -233,4 +233,26 @@ class MachineTest {
             assertFalse(b.logLines().contains("CPU Reset"), "machine b has no -d: " + b.logLines());
         }
     }
+
+    @Test
+    void eachMachineReportsItsOwnUnimplementedOpcodes(@TempDir Path dir) throws Exception {
+        // GETSEC (0F 37, SMX) is not implemented; with no IDT its #UD ends in a triple fault
+        Path kernel = Guests.kernel(dir, "getsec", """
+                %include "boot32.inc"
+                main32:
+                        lidt [no_idt]
+                        getsec
+                no_idt: dw 0
+                        dd 0
+                image_end:
+                """);
+        for (String name : List.of("first", "second")) {
+            try (Machine m = Machine.fromArgs(args(kernel, "-no-reboot", "-d", "unimp"))) {
+                assertEquals(0, m.start().waitForExit(WAIT));
+                List<String> unimp = m.logLines().stream().filter(l -> l.startsWith("unimplemented instruction")).toList();
+                assertEquals(1, unimp.size(), name + " machine: " + m.logLines());
+                assertTrue(unimp.get(0).endsWith(": 0f 37"), unimp.get(0));
+            }
+        }
+    }
 }

@@ -1,6 +1,8 @@
 package dev.jemu.cli.vm;
 
 import dev.jemu.aio.IOThread;
+import dev.jemu.block.BlockDriverState;
+import dev.jemu.block.BlockOptions;
 import dev.jemu.devices.ide.IdeDrive;
 import dev.jemu.devices.virtio.VirtioPciDevice;
 import dev.jemu.devices.virtio.blk.BlockErrorAction;
@@ -8,8 +10,6 @@ import dev.jemu.devices.virtio.blk.VirtioBlk;
 import dev.jemu.devices.virtio.blk.VirtioBlkOptions;
 import dev.jemu.devices.serial.Serial16550;
 
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -39,29 +39,26 @@ final class Devices {
 
     private final PcVm vm;
     private final VmOptions options;
-    private final InputStream stdin;
-    private final OutputStream stdout;
     private final Map<String, CharBackend> chardevs = new HashMap<>();
     private final Map<String, DriveSpec> drivesById = new LinkedHashMap<>();
+    /** The embedding program's nodes, by the id of the drive on them. */
+    private final Map<String, BlockDriverState> nodes = new HashMap<>();
     private final Map<String, String> driveUsers = new HashMap<>();
     /** The drives of {@code -drive if=ide}, by IDE position (bus * 2 + unit), attached after the {@code -device}s. */
     private final DriveSpec[] ide = new DriveSpec[4];
     /** Which IDE positions are taken, by {@code -drive if=ide} or {@code -device ide-hd}. */
     private final boolean[] ideTaken = new boolean[4];
-    private boolean stdioUsed;
     /** virtio-blk-pci devices made without an id so far (numbering their QOM-style path). */
     private int anonymousVirtio;
     private int ideCount;
 
-    private Devices(PcVm vm, VmOptions options, InputStream stdin, OutputStream stdout) {
+    private Devices(PcVm vm, VmOptions options) {
         this.vm = vm;
         this.options = options;
-        this.stdin = stdin;
-        this.stdout = stdout;
     }
 
-    static void build(PcVm vm, VmOptions options, InputStream stdin, OutputStream stdout) throws OptionException {
-        Devices d = new Devices(vm, options, stdin, stdout);
+    static void build(PcVm vm, VmOptions options) throws OptionException {
+        Devices d = new Devices(vm, options);
         d.chardevs();
         d.serials();
         d.drives();
@@ -80,7 +77,7 @@ final class Devices {
         for (Map.Entry<String, QemuOpts> e : options.chardevs.entrySet()) {
             QemuOpts c = e.getValue();
             CharBackend b = switch (c.get("backend")) {
-                case "stdio" -> stdio(c.option());
+                case "stdio" -> stdio(c.option(), -1);
                 case "null" -> CharBackend.nullBackend();
                 case "file" -> {
                     String path = c.get("path");
@@ -101,12 +98,12 @@ final class Devices {
         }
     }
 
-    private CharBackend stdio(String option) throws OptionException {
-        if (stdioUsed) {
+    private CharBackend stdio(String option, int port) throws OptionException {
+        PcVm.StdioStreams s = vm.stdio(port);
+        if (s == null) {
             throw new OptionException(option, "cannot use stdio by multiple character devices");
         }
-        stdioUsed = true;
-        return CharBackend.stdio(stdin, stdout, vm.stopsConsoleInput());
+        return CharBackend.stdio(s.in(), s.out(), vm.stopsConsoleInput());
     }
 
     private CharBackend socket(QemuOpts c) throws OptionException {
@@ -125,11 +122,11 @@ final class Devices {
         return CharBackend.listen(c.option(), host, (int) c.parseNumber("port", port, 65535), null);
     }
 
-    /** The back-end of a {@code -serial} argument (QEMU's legacy chardev syntax). */
-    private CharBackend legacy(String text) throws OptionException {
+    /** The back-end of the {@code -serial} argument of port {@code port} (QEMU's legacy chardev syntax). */
+    private CharBackend legacy(String text, int port) throws OptionException {
         String opt = "-serial " + text;
         if (text.equals("stdio") || text.equals("mon:stdio")) {
-            return stdio(opt);
+            return stdio(opt, port);
         }
         if (text.equals("null")) {
             return CharBackend.nullBackend();
@@ -179,7 +176,7 @@ final class Devices {
             if (index >= 2) {
                 throw new OptionException("-serial " + spec, "jemu has two serial ports (COM1 and COM2)");
             }
-            CharBackend b = legacy(spec);
+            CharBackend b = legacy(spec, index);
             if (!spec.startsWith("chardev:")) {
                 vm.addChardev(b);
             }
@@ -194,44 +191,66 @@ final class Devices {
     private final java.util.List<DriveSpec> virtioDrives = new java.util.ArrayList<>();
 
     private void drives() throws OptionException {
-        int next = 0;
         for (DriveSpec d : options.drives) {
-            String id = d.id();
-            if (d.iface().equals("ide")) {
-                int index = d.index();
-                if (index < 0) {
-                    while (next < 4 && ideTaken[next]) {
-                        next++;
-                    }
-                    if (next == 4) {
-                        throw new OptionException(d.option(), "no free IDE position (jemu's IDE has 2 buses x 2 units)");
-                    }
-                    index = next;
-                }
-                if (ideTaken[index]) {
-                    throw new OptionException(d.option(), String.format("drive with bus=%d, unit=%d (index=%d) exists",
-                            index / 2, index % 2, index));
-                }
-                if (id == null) {
-                    id = "ide" + index / 2 + "-hd" + index % 2;
-                }
-                d = new DriveSpec(d.option(), id, d.iface(), index, d.readOnly(), d.snapshot(), d.werror(), d.rerror(),
-                        d.discard(), d.block());
-                ide[index] = d;
-                ideTaken[index] = true;
-            } else if (d.iface().equals("virtio")) {
-                if (id == null) {
-                    id = "virtio" + virtioDrives.size();
-                }
-                d = new DriveSpec(d.option(), id, d.iface(), d.index(), d.readOnly(), d.snapshot(), d.werror(), d.rerror(),
-                        d.discard(), d.block());
-                virtioDrives.add(d);
-            } else if (id == null) {
-                throw new OptionException(d.option(), "an if=none drive needs an id (id=NAME)");
+            addDrive(d);
+        }
+        for (PcVm.NodeDrive n : vm.nodeDrives()) {
+            String option = "drive " + n.id();
+            if (!n.iface().equals("ide") && !n.iface().equals("virtio")) {
+                throw new OptionException(option, "interface '" + n.iface() + "' is not ide or virtio");
             }
-            if (drivesById.putIfAbsent(id, d) != null) {
-                throw new OptionException(d.option(), "Duplicate ID '" + id + "' for drive");
+            addDrive(new DriveSpec(option, n.id(), n.iface(), -1, n.node().isReadOnly(), false, "enospc", "report", false,
+                    BlockOptions.empty()));
+            nodes.put(n.id(), n.node());
+        }
+    }
+
+    /** Opens the drive {@code spec} describes, or attaches to the embedding program's node of that id. */
+    private Drives.Drive open(DriveSpec spec) throws OptionException {
+        BlockDriverState node = nodes.get(spec.id());
+        return node != null ? Drives.attach(spec, node) : Drives.open(spec, spec.id());
+    }
+
+    /** Where IDE drives without a position go next. */
+    private int nextIde;
+
+    /** Gives {@code d} its IDE position or virtio place and its id, and records it by id. */
+    private void addDrive(DriveSpec d) throws OptionException {
+        String id = d.id();
+        if (d.iface().equals("ide")) {
+            int index = d.index();
+            if (index < 0) {
+                while (nextIde < 4 && ideTaken[nextIde]) {
+                    nextIde++;
+                }
+                if (nextIde == 4) {
+                    throw new OptionException(d.option(), "no free IDE position (jemu's IDE has 2 buses x 2 units)");
+                }
+                index = nextIde;
             }
+            if (ideTaken[index]) {
+                throw new OptionException(d.option(), String.format("drive with bus=%d, unit=%d (index=%d) exists",
+                        index / 2, index % 2, index));
+            }
+            if (id == null) {
+                id = "ide" + index / 2 + "-hd" + index % 2;
+            }
+            d = new DriveSpec(d.option(), id, d.iface(), index, d.readOnly(), d.snapshot(), d.werror(), d.rerror(),
+                    d.discard(), d.block());
+            ide[index] = d;
+            ideTaken[index] = true;
+        } else if (d.iface().equals("virtio")) {
+            if (id == null) {
+                id = "virtio" + virtioDrives.size();
+            }
+            d = new DriveSpec(d.option(), id, d.iface(), d.index(), d.readOnly(), d.snapshot(), d.werror(), d.rerror(),
+                    d.discard(), d.block());
+            virtioDrives.add(d);
+        } else if (id == null) {
+            throw new OptionException(d.option(), "an if=none drive needs an id (id=NAME)");
+        }
+        if (drivesById.putIfAbsent(id, d) != null) {
+            throw new OptionException(d.option(), "Duplicate ID '" + id + "' for drive");
         }
     }
 
@@ -248,7 +267,7 @@ final class Devices {
         if (spec.readOnly()) {
             throw new OptionException("Block node is read-only");
         }
-        Drives.Drive drive = Drives.open(spec, spec.id());
+        Drives.Drive drive = open(spec);
         vm.addDrive(drive);
         ideCount++;
         IdeDrive ide = new IdeDrive(drive.backend(), vm.mainContext(), serial != null ? serial : IdeDrive.defaultSerial(ideCount),
@@ -388,7 +407,7 @@ final class Devices {
         if (disableModern && legacy.equals("on")) {
             throw d.error("device has neither a legacy nor a modern interface (disable-legacy=on,disable-modern=on)");
         }
-        Drives.Drive drive = Drives.open(spec, spec.id());
+        Drives.Drive drive = open(spec);
         vm.addDrive(drive);
         VirtioBlk blk;
         try {

@@ -6,6 +6,7 @@ import dev.jemu.block.BlockException;
 import dev.jemu.block.BlockGraph;
 import dev.jemu.block.BlockOptions;
 import dev.jemu.block.CacheMode;
+import dev.jemu.block.SyncIo;
 import dev.jemu.block.raw.RawDriver;
 import dev.jemu.block.tools.ImageCreator;
 
@@ -22,8 +23,26 @@ import java.nio.file.Path;
  * <p>Threading: the main loop thread, whose AioContext the nodes then live in.
  */
 final class Drives {
-    /** An opened drive. */
-    record Drive(DriveSpec spec, String id, BlockBackend backend) {
+    /**
+     * An opened drive.
+     *
+     * @param ownsNode whether the drive opened its node (else the embedding program did, and closes it)
+     */
+    record Drive(DriveSpec spec, String id, BlockBackend backend, boolean ownsNode) {
+        /**
+         * Waits for the node's requests and flushes it; closes it if the drive opened it. On the
+         * main loop's thread.
+         */
+        void release() throws IOException {
+            if (ownsNode) {
+                backend.close();
+                return;
+            }
+            backend.root().drain();
+            if (!backend.root().isReadOnly()) {
+                SyncIo.run(backend::coFlush);
+            }
+        }
     }
 
     private Drives() {
@@ -49,7 +68,7 @@ final class Drives {
                         + "         Specify the 'raw' format explicitly to remove the restrictions.");
             }
             int perms = BlockBackend.PERM_READ | (spec.readOnly() ? 0 : BlockBackend.PERM_WRITE);
-            return new Drive(spec, id, new BlockBackend(root, perms, cache.writethrough()));
+            return new Drive(spec, id, new BlockBackend(root, perms, cache.writethrough()), true);
         } catch (BlockException e) {
             throw new OptionException(spec.option(), e.getMessage());
         } catch (IOException e) {
@@ -62,6 +81,19 @@ final class Drives {
                     System.err.println("jemu: could not remove the snapshot overlay " + overlay + ": " + OsErrors.reason(e));
                 }
             }
+        }
+    }
+
+    /**
+     * A drive on a node the embedding program opened: its own backend on {@code node}, with
+     * write permission unless the node is read-only; the node stays the program's to close.
+     */
+    static Drive attach(DriveSpec spec, BlockDriverState node) throws OptionException {
+        int perms = BlockBackend.PERM_READ | (node.isReadOnly() ? 0 : BlockBackend.PERM_WRITE);
+        try {
+            return new Drive(spec, spec.id(), new BlockBackend(node, perms, false), false);
+        } catch (BlockException e) {
+            throw new OptionException(spec.option(), e.getMessage());
         }
     }
 

@@ -51,11 +51,15 @@ public final class PcVm implements AutoCloseable {
     private final boolean ownsContext;
     /** Whether {@link #close()} stops the thread that reads the stdio input (see {@link #create}). */
     private final boolean stopsConsoleInput;
+    /** The host streams of each {@code stdio} character device (see {@link #create}). */
+    private final java.util.function.IntFunction<StdioStreams> stdio;
     /** What escaped the vCPU thread, or null. */
     private volatile Throwable vcpuFailure;
     private final PcBoard board;
     private final List<CharBackend> chardevs = new ArrayList<>();
     private final List<Drives.Drive> drives = new ArrayList<>();
+    /** Drives on nodes the embedding program opened (see {@link #create}). */
+    private final List<NodeDrive> nodeDrives;
     private final java.util.Map<String, IOThread> iothreads = new java.util.LinkedHashMap<>();
     private final List<VirtioBlk> virtioBlks = new ArrayList<>();
     private final java.util.Map<dev.jemu.block.BlockBackend, QmpVm.Device> attachments = new java.util.IdentityHashMap<>();
@@ -73,12 +77,14 @@ public final class PcVm implements AutoCloseable {
      * @param manualClock whether guest time moves only when a test steps it (device tests)
      */
     PcVm(VmOptions options, InputStream stdin, OutputStream stdout, boolean manualClock) throws OptionException {
-        this(options, stdin, stdout, manualClock, false);
+        this(options, stdin, stdout, onceStdio(stdin, stdout), List.of(), manualClock, false);
     }
 
-    private PcVm(VmOptions options, InputStream stdin, OutputStream stdout, boolean manualClock, boolean stopsConsoleInput)
-            throws OptionException {
+    private PcVm(VmOptions options, InputStream stdin, OutputStream stdout, java.util.function.IntFunction<StdioStreams> stdio,
+                 List<NodeDrive> nodeDrives, boolean manualClock, boolean stopsConsoleInput) throws OptionException {
         this.options = options;
+        this.nodeDrives = List.copyOf(nodeDrives);
+        this.stdio = stdio;
         this.stopsConsoleInput = stopsConsoleInput;
         AioContext ctx = AioContext.current();
         this.ownsContext = ctx == null;
@@ -105,7 +111,7 @@ public final class PcVm implements AutoCloseable {
                     board.loop().pause();
                 });
             }
-            Devices.build(this, options, stdin, stdout);
+            Devices.build(this, options);
             board.realize(options.bootOrder, options.bootMenu, options.nographic);
             kernelImage = options.kernel != null ? readFile("-kernel " + options.kernel, options.kernel) : null;
             if (kernelImage != null) {
@@ -240,15 +246,20 @@ public final class PcVm implements AutoCloseable {
 
     /**
      * Builds a machine from QEMU-style command-line words for the embedding API
-     * ({@code dev.jemu.machine}): {@code stdio} character devices read {@code console} and
-     * write {@code consoleOut}; {@code -d} and {@code -D} configure {@code log}. The calling
+     * ({@code dev.jemu.machine}): monitors on {@code stdio} read {@code console} and write
+     * {@code consoleOut}; each {@code stdio} character device takes the streams {@code stdio}
+     * gives for its serial port (see {@link #stdio(int)}); {@code nodeDrives} are disks on block
+     * nodes the program opened, after those of the command line; {@code -d} and {@code -D}
+     * configure {@code log}. The calling
      * thread becomes the machine's main loop; it binds {@code log} to itself, so that the
      * machine's threads log there. With {@code ownsConsole}, {@link #close()} interrupts the
      * thread that reads {@code console} and waits for it (the stream must answer an
      * interrupt). Words that ask for help or the version are refused.
      */
-    public static PcVm create(List<String> args, InputStream console, OutputStream consoleOut, Log.Scope log,
-                              boolean ownsConsole) throws OptionException {
+    public static PcVm create(List<String> args, InputStream console, OutputStream consoleOut,
+                              java.util.function.IntFunction<StdioStreams> stdio, List<NodeDrive> nodeDrives,
+                              Log.Scope log, boolean ownsConsole)
+            throws OptionException {
         VmOptions options = VmOptions.parse(args.toArray(new String[0]));
         if (options.action != VmOptions.Action.RUN) {
             throw new OptionException("help and version options are for the jemu launcher, not for a machine");
@@ -262,7 +273,44 @@ public final class PcVm implements AutoCloseable {
             }
         }
         log.enable(options.log.toArray(new LogCategory[0]));
-        return new PcVm(options, console, consoleOut, false, ownsConsole);
+        return new PcVm(options, console, consoleOut, stdio, nodeDrives, false, ownsConsole);
+    }
+
+    /**
+     * A disk on a block node the embedding program opened: a drive {@code id} on
+     * {@code iface} ({@code ide}: the next free IDE position; {@code virtio}: a virtio-blk-pci
+     * device). The machine drains and flushes the node when it closes; the program closes it.
+     */
+    public record NodeDrive(String id, dev.jemu.block.BlockDriverState node, String iface) {
+    }
+
+    /** The drives on the embedding program's nodes. */
+    List<NodeDrive> nodeDrives() {
+        return nodeDrives;
+    }
+
+    /** The host side of one {@code stdio} character device: what it reads and where it writes. */
+    public record StdioStreams(InputStream in, OutputStream out) {
+    }
+
+    /** A process's stdio: {@code in} and {@code out} for the first stdio character device, null (refused) after. */
+    public static java.util.function.IntFunction<StdioStreams> onceStdio(InputStream in, OutputStream out) {
+        boolean[] used = {false};
+        return port -> {
+            if (used[0]) {
+                return null;
+            }
+            used[0] = true;
+            return new StdioStreams(in, out);
+        };
+    }
+
+    /**
+     * The host streams of a {@code stdio} character device, for serial port {@code port} (0 is
+     * COM1) or -1 for one that is not a serial port's own; null when stdio may not be used again.
+     */
+    StdioStreams stdio(int port) {
+        return stdio.apply(port);
     }
 
     /** Whether {@link #close()} stops the thread that reads the stdio input. */
@@ -399,7 +447,7 @@ public final class PcVm implements AutoCloseable {
         }
         for (Drives.Drive d : drives) {
             try {
-                d.backend().close();
+                d.release();
             } catch (IOException e) {
                 System.err.println("jemu: drive " + d.id() + ": " + OsErrors.reason(e));
             }

@@ -153,6 +153,8 @@ public final class Cpu {
     private CodeCache.CodePage codePage;
     private long codeLo;
     final Interrupts interrupts = new Interrupts(this);
+    /** The opcodes {@code -d unimp} has reported for this CPU (each once: {@link Decoder}). */
+    final boolean[] unimpLogged = new boolean[Decoder.OPCODES];
     final DebugRegisters debug = new DebugRegisters(this);
     /** Pending stop, NMI or INTR bits; read by translated blocks at their back edges. */
     volatile int attention;

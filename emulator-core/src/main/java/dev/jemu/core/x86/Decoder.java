@@ -9,13 +9,14 @@ import dev.jemu.core.log.LogCategory;
  * length. Decoding depends only on the instruction bytes and the CPU's decode mode
  * ({@code code64}, {@code defaultSize}), never on register values, so a decoded instruction
  * can be run again by {@link #execute} as long as its bytes and the mode are unchanged.
- * Unknown opcodes raise #UD in the guest and are logged once per opcode under
- * {@code -d unimp} with their bytes and address when executed (not when a translator
- * decodes ahead).
+ * Unknown opcodes raise #UD in the guest and are logged once per opcode and CPU under
+ * {@code -d unimp} with their bytes and address when executed (not when a translator decodes
+ * ahead), so each machine reports its own.
  */
 final class Decoder {
     private static final int MAX_LENGTH = 15;
-    private static final boolean[] LOGGED = new boolean[4 * 256];
+    /** How many opcode numbers there are (one-, two- and the two three-byte maps); see {@link Cpu#unimpLogged}. */
+    static final int OPCODES = 4 * 256;
 
     private Decoder() {
     }
@@ -281,8 +282,8 @@ final class Decoder {
     }
 
     private static CpuFault unimplemented(Cpu c, Insn i, long start) {
-        if (!c.translating && !LOGGED[i.op] && Log.enabled(LogCategory.UNIMP)) {
-            LOGGED[i.op] = true;
+        if (!c.translating && !c.unimpLogged[i.op] && Log.enabled(LogCategory.UNIMP)) {
+            c.unimpLogged[i.op] = true;
             StringBuilder sb = new StringBuilder("unimplemented instruction at ")
                     .append(Long.toHexString(c.segs[Cpu.CS].selector)).append(':').append(Long.toHexString(start))
                     .append(':');
