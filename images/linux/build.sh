@@ -10,7 +10,8 @@
 #
 # /init loads the virtio, ata_piix/sd_mod and ext4 modules, mounts /dev/vda and /dev/sda,
 # prints "JEMU-LINUX: <disk> <sha256>  known.txt" for each, writes guest.txt to each, unmounts,
-# syncs and ends with `reboot -f` (give the VM -no-reboot). Run it on the minimal board:
+# syncs and ends with `reboot -f` (give the VM -no-reboot), or with `poweroff -f` when the
+# kernel command line has jemu.end=poweroff. Run it on the minimal board:
 #
 #   qemu-system-x86_64 -machine pc,hpet=off,smm=off -m 256M -display none -serial stdio \
 #     -no-reboot -kernel bzImage -initrd initramfs.cpio.gz \
@@ -111,7 +112,10 @@ for disk in vda sda; do
 done
 sync
 echo "JEMU-LINUX: done"
-reboot -f
+case " \$(cat /proc/cmdline) " in
+    *" jemu.end=poweroff "*) poweroff -f ;;
+    *) reboot -f ;;
+esac
 EOF
 chmod 755 "$ROOT/init"
 

@@ -25,8 +25,8 @@ public final class JemuMain {
         Standard options:
           -h, -help              display this help and exit
           -version               display version information and exit
-          -machine pc[,accel=tcg][,hpet=off][,smm=off]
-                                 the machine type (the only one; no HPET and no SMM yet)
+          -machine pc[,accel=tcg][,hpet=on|off][,smm=off]
+                                 the machine type (the only one; no SMM yet)
           -accel tcg             the accelerator (jemu's own interpreter)
           -cpu qemu64|max|help   the CPU model
           -smp 1                 one vCPU (the only choice)

@@ -20,16 +20,24 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * Debian 12's kernel on the minimal board ({@code -machine pc,hpet=off,smm=off}, kernel
- * arguments {@code acpi=off noapic nolapic}) by {@code -kernel bzImage -initrd}, on QEMU and
- * then on jemu, each with fresh copies of the two ext4 disks (virtio-blk and IDE) that
- * {@code images/linux/build.sh} makes: the guest must print the checksums of the known files
- * that the build script computed on the host, QEMU and jemu must print the same checksum
- * lines, and afterwards both images must pass {@code e2fsck -fn} and hold the file the guest
- * wrote ({@code debugfs -R 'cat /guest.txt'}). The guest ends with {@code reboot -f}, which
- * {@code -no-reboot} turns into an exit with status 0. Both boots skip the crypto manager's
- * self-tests ({@code cryptomgr.notests}): 0.3 s on QEMU, a fifth of the boot on jemu's
- * interpreter.
+ * Debian 12's kernel by {@code -kernel bzImage -initrd}, on QEMU and then on jemu, each with
+ * fresh copies of the two ext4 disks (virtio-blk and IDE) that {@code images/linux/build.sh}
+ * makes: the guest must print the checksums of the known files that the build script
+ * computed on the host, QEMU and jemu must print the same checksum lines, and afterwards both
+ * images must pass {@code e2fsck -fn} and hold the file the guest wrote
+ * ({@code debugfs -R 'cat /guest.txt'}). Both boots skip the crypto manager's self-tests
+ * ({@code cryptomgr.notests}): 0.3 s on QEMU, a fifth of the boot on jemu's interpreter.
+ *
+ * <p>Rows (each jemu boot costs about two minutes on the interpreter, so the dimensions are
+ * combined):
+ * <ul>
+ *   <li>the minimal board ({@code -machine pc,hpet=off,smm=off}, kernel arguments
+ *       {@code acpi=off noapic nolapic}), virtio-blk in the main loop; the guest ends with
+ *       {@code reboot -f}, which {@code -no-reboot} turns into an exit with status 0;</li>
+ *   <li>QEMU's default board ({@code -machine pc}: ACPI, IO-APIC, local APIC, HPET, MSI-X),
+ *       virtio-blk in an IOThread; the guest ends with {@code poweroff -f}, which the ACPI
+ *       S5 sleep state turns into an exit with status 0 (no {@code -no-reboot}).</li>
+ * </ul>
  */
 class LinuxBootTest {
     private static final Duration BUILD_TIMEOUT = Duration.ofMinutes(5);
@@ -38,9 +46,14 @@ class LinuxBootTest {
     private static final Duration JEMU_TIMEOUT = Duration.ofMinutes(6);
     private static final String MARKER = "JEMU-LINUX: ";
     private static final List<String> DISKS = List.of("vda", "sda");
+    private static final String COMMON_APPEND = "console=ttyS0 panic=-1 cryptomgr.notests";
 
     private static Workspace workspace;
     private static Path images;
+
+    /** One boot-test row: the machine, the kernel's extra arguments, and how the virtio disk is attached. */
+    private record Row(String name, String machine, String append, boolean iothread, boolean noReboot) {
+    }
 
     @BeforeAll
     static void buildTheGuest() throws Exception {
@@ -56,13 +69,25 @@ class LinuxBootTest {
     }
 
     @Test
-    void debianKernelReadsAndWritesVirtioAndIdeDisksLikeQemu() throws Exception {
+    void minimalBoardReadsAndWritesVirtioAndIdeDisksLikeQemu() throws Exception {
+        bootRow(new Row("minimal", "pc,hpet=off,smm=off", "acpi=off noapic nolapic", false, true));
+    }
+
+    @Test
+    void defaultBoardWithVirtioInAnIothreadPowersOffLikeQemu() throws Exception {
+        List<String> jemu = bootRow(new Row("default", "pc", "jemu.end=poweroff", true, false));
+        assertTrue(jemu.stream().anyMatch(l -> l.contains("ACPI: PM: Preparing to enter system sleep state S5")),
+                "jemu: poweroff -f went through ACPI S5");
+    }
+
+    private static List<String> bootRow(Row row) throws Exception {
         List<String> expected = Files.readAllLines(images.resolve("expected.txt"), StandardCharsets.UTF_8);
         assertEquals(DISKS.size(), expected.size(), "expected.txt: " + expected);
-        List<String> qemu = boot(Emulator.QEMU, QEMU_TIMEOUT);
+        List<String> qemu = boot(Emulator.QEMU, row, QEMU_TIMEOUT);
         assertEquals(expected, checksumLines(qemu), "QEMU's guest read other data than the build script wrote");
-        List<String> jemu = boot(Emulator.JEMU, JEMU_TIMEOUT);
+        List<String> jemu = boot(Emulator.JEMU, row, JEMU_TIMEOUT);
         assertEquals(checksumLines(qemu), checksumLines(jemu), "jemu's guest printed other checksums than QEMU's");
+        return jemu;
     }
 
     private static List<String> checksumLines(List<String> serial) {
@@ -77,23 +102,34 @@ class LinuxBootTest {
         return lines;
     }
 
-    /** Boots the guest on {@code emulator} with fresh disks, checks the run and the disks, returns its serial lines. */
-    private static List<String> boot(Emulator emulator, Duration timeout) throws Exception {
-        Path dir = workspace.buildDir("linux/" + emulator.displayName());
-        List<String> options = new ArrayList<>(List.of("-machine", "pc,hpet=off,smm=off", "-m", "256M", "-nodefaults",
-                "-display", "none", "-serial", "stdio", "-no-reboot",
+    /** Boots the guest of {@code row} on {@code emulator} with fresh disks, checks the run and the disks, returns its serial lines. */
+    private static List<String> boot(Emulator emulator, Row row, Duration timeout) throws Exception {
+        Path dir = workspace.buildDir("linux/" + row.name() + "/" + emulator.displayName());
+        List<String> options = new ArrayList<>(List.of("-machine", row.machine(), "-m", "256M", "-nodefaults",
+                "-display", "none", "-serial", "stdio",
                 "-kernel", images.resolve("bzImage").toString(),
                 "-initrd", images.resolve("initramfs.cpio.gz").toString(),
-                "-append", "acpi=off noapic nolapic console=ttyS0 panic=-1 cryptomgr.notests"));
+                "-append", row.append() + " " + COMMON_APPEND));
+        if (row.noReboot()) {
+            options.add("-no-reboot");
+        }
+        if (row.iothread()) {
+            options.addAll(List.of("-object", "iothread,id=io0"));
+        }
         for (String disk : DISKS) {
             Path copy = dir.resolve(disk + ".ext4");
             Files.copy(images.resolve(disk + ".ext4"), copy, StandardCopyOption.REPLACE_EXISTING);
-            options.add("-drive");
-            options.add("file=" + copy + ",format=raw,if=" + (disk.equals("vda") ? "virtio" : "ide"));
+            boolean virtio = disk.equals("vda");
+            if (virtio && row.iothread()) {
+                options.addAll(List.of("-drive", "file=" + copy + ",format=raw,if=none,id=" + disk,
+                        "-device", "virtio-blk-pci,drive=" + disk + ",iothread=io0"));
+            } else {
+                options.addAll(List.of("-drive", "file=" + copy + ",format=raw,if=" + (virtio ? "virtio" : "ide")));
+            }
         }
         GuestRun run = GuestProcess.run(emulator.command(workspace, options), emulator.environment(), timeout,
                 dir, emulator.displayName());
-        String who = emulator.displayName();
+        String who = emulator.displayName() + " (" + row.name() + " board)";
         String tail = String.join("\n", run.serialLines().subList(Math.max(0, run.serialLines().size() - 30),
                 run.serialLines().size()));
         assertFalse(run.timedOut(), who + ": " + run.summary() + " (" + run.elapsed().toSeconds() + " s)\n" + tail);
