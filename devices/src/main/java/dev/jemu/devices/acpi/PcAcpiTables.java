@@ -80,13 +80,15 @@ public final class PcAcpiTables {
      * @param hpet whether the board has the HPET (and so its table)
      * @param hpetCapabilitiesLow the HPET's capabilities register, low half
      * @param pciHoleStart where the 32-bit PCI memory window starts (the end of RAM below 4 GiB)
+     * @param comPorts the UARTs' ports, 0 for an absent one
+     * @param comIrqs the UARTs' ISA IRQs
      */
-    public PcAcpiTables(boolean hpet, int hpetCapabilitiesLow, long pciHoleStart) {
+    public PcAcpiTables(boolean hpet, int hpetCapabilitiesLow, long pciHoleStart, int[] comPorts, int[] comIrqs) {
         ByteArrayOutputStream blob = new ByteArrayOutputStream();
         List<Integer> rsdtEntries = new ArrayList<>();
         blob.writeBytes(facs());
         int dsdtAt = blob.size();
-        blob.writeBytes(table("DSDT", 1, PcDsdt.aml(pciHoleStart)));
+        blob.writeBytes(table("DSDT", 1, PcDsdt.aml(pciHoleStart, comPorts, comIrqs, hpet)));
         int fadtAt = blob.size();
         byte[] fadt = fadt(dsdtAt);
         blob.writeBytes(fadt);

@@ -36,11 +36,15 @@ import static dev.jemu.devices.acpi.Aml.store;
  *       PCI hole) and a {@code _PRT} that maps INTA–INTD of every slot to the link devices
  *       by the board's swizzle (PIRQ = (slot + pin − 1) mod 4);</li>
  *   <li>{@code \_SB.PCI0.ISA}, the PIIX3 at 01.0, whose PIRQ route registers (config
- *       0x60–0x63) the links read and write;</li>
+ *       0x60–0x63) the links read and write, with the ISA devices: RTC (PNP0B00), keyboard
+ *       (PNP0303) and mouse (PNP0F13) of the i8042, the UARTs present (PNP0501) and the HPET
+ *       (PNP0103) when present;</li>
  *   <li>{@code \_SB.LNKA}–{@code LNKD} (PNP0C0F): level, active-high, shared, on ISA IRQ 5,
  *       10 or 11; {@code _STA}, {@code _CRS}, {@code _SRS} and {@code _DIS} through the
  *       route registers (bit 7 = disabled);</li>
- *   <li>{@code \_S5}: sleep type 0 for PM1a and PM1b, the value the PIIX4 PM powers off on.</li>
+ *   <li>{@code \_SB.LNKS}, the SCI's fixed link on IRQ 9;</li>
+ *   <li>{@code \_S4} and {@code \_S5}: sleep types 2 and 0, which the PIIX4 PM powers off on
+ *       (no {@code \_S3}: suspend to RAM is not supported).</li>
  * </ul>
  *
  * <p>Pure function; any thread.
@@ -52,8 +56,14 @@ final class PcDsdt {
     static final int PIRQ_ROUTE = 0x60;
     static final int PIRQ_DISABLED = 0x80;
     static final int SLOTS = 32;
+    /** PM1 SLP_TYP of S4, which the PIIX4 PM turns into power-off as QEMU's does. */
+    static final int SLP_TYP_S4 = 2;
 
+    static final int TAG_IRQ_NO_FLAGS = 0x22;
     static final int TAG_IO = 0x47;
+    static final int TAG_MEMORY32_FIXED = 0x86;
+    static final byte[] END = {(byte) 0x79, 0};
+    static final int HPET_SIZE = 0x400;
     static final int TAG_END = 0x79;
     static final int TAG_DWORD_ADDRESS = 0x87;
     static final int TAG_WORD_ADDRESS = 0x88;
@@ -71,19 +81,51 @@ final class PcDsdt {
     private PcDsdt() {
     }
 
-    /** The DSDT's AML body (after the table header) for a PCI hole from {@code pciHoleStart} to 0xFEBFFFFF. */
-    static byte[] aml(long pciHoleStart) {
+    /**
+     * The DSDT's AML body (after the table header) for a PCI hole from {@code pciHoleStart} to
+     * 0xFEBFFFFF, with the UARTs whose ports and IRQs are {@code comPorts[i]}/{@code comIrqs[i]}
+     * (0 for an absent one) and the HPET if {@code hpet}.
+     */
+    static byte[] aml(long pciHoleStart, int[] comPorts, int[] comIrqs, boolean hpet) {
         List<byte[]> sb = new ArrayList<>();
-        sb.add(pciRoot(pciHoleStart));
+        sb.add(pciRoot(pciHoleStart, isaDevices(comPorts, comIrqs, hpet)));
         for (int i = 0; i < LINKS.length; i++) {
             sb.add(link(i));
         }
+        sb.add(sciLink());
         return cat(
                 scope("\\_SB", sb.toArray(new byte[0][])),
+                nameDecl("\\_S4", pkg(integer(SLP_TYP_S4), integer(SLP_TYP_S4), integer(0), integer(0))),
                 nameDecl("\\_S5", pkg(integer(0), integer(0), integer(0), integer(0))));
     }
 
-    private static byte[] pciRoot(long pciHoleStart) {
+    /** The ISA devices under the PIIX3 (PNP IDs and resources as the PC's ports are). */
+    private static byte[] isaDevices(int[] comPorts, int[] comIrqs, boolean hpet) {
+        List<byte[]> devices = new ArrayList<>();
+        devices.add(device("RTC", nameDecl("_HID", eisaId("PNP0B00")),
+                nameDecl("_CRS", buffer(cat(io(0x70, 8), irqNoFlags(8), END)))));
+        devices.add(device("KBD", nameDecl("_HID", eisaId("PNP0303")),
+                nameDecl("_CRS", buffer(cat(io(0x60, 1), io(0x64, 1), irqNoFlags(1), END)))));
+        devices.add(device("MOU", nameDecl("_HID", eisaId("PNP0F13")),
+                nameDecl("_CRS", buffer(cat(irqNoFlags(12), END)))));
+        for (int i = 0; i < comPorts.length; i++) {
+            if (comPorts[i] != 0) {
+                devices.add(device("COM" + (i + 1), nameDecl("_HID", eisaId("PNP0501")),
+                        nameDecl("_UID", integer(i + 1)),
+                        nameDecl("_CRS", buffer(cat(io(comPorts[i], 8), irqNoFlags(comIrqs[i]), END)))));
+            }
+        }
+        if (hpet) {
+            byte[] mem = new byte[12];
+            ByteBuffer.wrap(mem).order(ByteOrder.LITTLE_ENDIAN).put((byte) TAG_MEMORY32_FIXED).putShort((short) 9)
+                    .put((byte) 0).putInt((int) PcAcpiTables.HPET_BASE).putInt(HPET_SIZE);
+            devices.add(device("HPET", nameDecl("_HID", eisaId("PNP0103")), nameDecl("_UID", integer(0)),
+                    nameDecl("_CRS", buffer(cat(mem, END)))));
+        }
+        return cat(devices.toArray(new byte[0][]));
+    }
+
+    private static byte[] pciRoot(long pciHoleStart, byte[] isaDevices) {
         byte[] crs = cat(
                 wordAddress(ADDRESS_BUS, 0, 0, 0xFF),
                 io(0xCF8, 8),
@@ -102,7 +144,8 @@ final class PcDsdt {
                         nameDecl("_ADR", integer(PIIX3_ADR)),
                         opRegion("PIRQ", Aml.SPACE_PCI_CONFIG, PIRQ_ROUTE, 4),
                         field("PIRQ", Aml.FIELD_BYTE_ACC, new String[] {"PRQ0", "PRQ1", "PRQ2", "PRQ3"},
-                                new int[] {8, 8, 8, 8})));
+                                new int[] {8, 8, 8, 8}),
+                        isaDevices));
     }
 
     /** {@code _PRT}: every slot's four pins, to the link its PIRQ line is. */
@@ -148,6 +191,21 @@ final class PcDsdt {
                         store(name("IRQ"), route)));
     }
 
+    /**
+     * {@code LNKS}, the SCI's link: fixed on IRQ 9, so its {@code _PRS} and {@code _CRS} name
+     * only that IRQ and {@code _SRS} has nothing to change.
+     */
+    private static byte[] sciLink() {
+        byte[] irq9 = extendedIrq(PcAcpiTables.SCI_IRQ);
+        return device("LNKS",
+                nameDecl("_HID", eisaId("PNP0C0F")),
+                nameDecl("_UID", integer(LINKS.length)),
+                nameDecl("_STA", integer(0x0B)),
+                nameDecl("_PRS", buffer(irq9)),
+                nameDecl("_CRS", buffer(irq9)),
+                method("_SRS", 1));
+    }
+
     /** One IRQ in an extended interrupt descriptor, then the end tag. */
     private static byte[] extendedIrq(int irq) {
         byte[] d = new byte[11];
@@ -174,7 +232,12 @@ final class PcDsdt {
         return d;
     }
 
-    /** A fixed 16-bit-decoded I/O range the bridge consumes. */
+    /** An edge-triggered, active-high ISA IRQ (small IRQ descriptor without its information byte). */
+    private static byte[] irqNoFlags(int irq) {
+        return new byte[] {(byte) TAG_IRQ_NO_FLAGS, (byte) (1 << irq), (byte) (1 << irq >> 8)};
+    }
+
+    /** A fixed 16-bit-decoded I/O range. */
     private static byte[] io(int base, int length) {
         return new byte[] {(byte) TAG_IO, 0x01, (byte) base, (byte) (base >> 8), (byte) base, (byte) (base >> 8), 1,
                 (byte) length};

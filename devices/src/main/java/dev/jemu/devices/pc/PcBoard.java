@@ -103,7 +103,7 @@ public final class PcBoard {
     private final IoApic ioapic;
     private final Hpet hpet;
     private final IrqLine[] hpetPins = new IrqLine[IoApic.PINS];
-    private final PcAcpiTables acpi;
+    private PcAcpiTables acpi;
     private final IsaIrqs isaIrqs;
     private final I8254 pit;
     private final Port61 port61;
@@ -203,7 +203,6 @@ public final class PcBoard {
         } else {
             hpet = null;
         }
-        acpi = new PcAcpiTables(withHpet, Hpet.CAPABILITIES_LOW, below4g);
 
         i8042 = new I8042(isaIrqs.source(IRQ_KEYBOARD), isaIrqs.source(IRQ_MOUSE), new IrqLine(level -> { }),
                 loop::requestReset);
@@ -414,6 +413,11 @@ public final class PcBoard {
             e820.add(new E820Entry(0x1_0000_0000L, above4g, E820Entry.RAM));
         }
         new PcFirmwareConfig(below4g + above4g, e820, 1, 1, nographic, bootMenu, List.of(), -1).install(fwCfg);
+        int[] comPorts = new int[COM_PORTS.length];
+        for (int i = 0; i < comPorts.length; i++) {
+            comPorts[i] = serials[i] != null ? COM_PORTS[i] : 0;
+        }
+        acpi = new PcAcpiTables(hpet != null, Hpet.CAPABILITIES_LOW, below4g, comPorts, COM_IRQS);
         BiosLinker linker = acpi.linker();
         for (var f : linker.files().entrySet()) {
             fwCfg.addFile(f.getKey(), f.getValue());
@@ -421,7 +425,7 @@ public final class PcBoard {
         fwCfg.addFile(PcAcpiTables.LOADER_FILE, linker.script());
     }
 
-    /** The ACPI tables and the linker/loader script that places them (the direct kernel entry runs it). */
+    /** The ACPI tables and the linker/loader script that places them (the direct kernel entry runs it); after {@link #realize}. */
     public BiosLinker acpiTables() {
         return acpi.linker();
     }

@@ -10,6 +10,7 @@ import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -21,6 +22,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * pc board gives (PM base 0x600, SCI 9, overrides 0→2 and 5, 9, 10, 11 level high).
  */
 class PcAcpiTablesTest {
+    private static final int[] COM = {0x3F8, 0};
+    private static final int[] COM_IRQ = {4, 3};
+
     private final Map<Long, Byte> memory = new HashMap<>();
 
     private Map<String, Long> load(PcAcpiTables t) {
@@ -55,7 +59,7 @@ class PcAcpiTablesTest {
 
     @Test
     void rsdpLeadsToEveryTableWithValidChecksums() {
-        Map<String, Long> where = load(new PcAcpiTables(true, 0x8086_A201, 0x1000_0000L));
+        Map<String, Long> where = load(new PcAcpiTables(true, 0x8086_A201, 0x1000_0000L, COM, COM_IRQ));
         long rsdpAt = where.get(PcAcpiTables.RSDP_FILE);
         ByteBuffer rsdp = bytes(rsdpAt, 20);
         assertEquals("RSD PTR ", new String(rsdp.array(), 0, 8, StandardCharsets.US_ASCII));
@@ -101,7 +105,7 @@ class PcAcpiTablesTest {
 
     @Test
     void withoutHpetTheRsdtHasTwoTables() {
-        Map<String, Long> where = load(new PcAcpiTables(false, 0, 0x1000_0000L));
+        Map<String, Long> where = load(new PcAcpiTables(false, 0, 0x1000_0000L, COM, COM_IRQ));
         ByteBuffer rsdp = bytes(where.get(PcAcpiTables.RSDP_FILE), 20);
         ByteBuffer rsdt = table(rsdp.getInt(16) & 0xFFFF_FFFFL, "RSDT");
         assertEquals(36 + 2 * 4, rsdt.capacity());
@@ -109,7 +113,7 @@ class PcAcpiTablesTest {
 
     @Test
     void loaderCommandsAreQemusFormat() {
-        byte[] script = new PcAcpiTables(true, 0, 0x1000_0000L).linker().script();
+        byte[] script = new PcAcpiTables(true, 0, 0x1000_0000L, COM, COM_IRQ).linker().script();
         assertEquals(0, script.length % 128, "128-byte commands");
         ByteBuffer s = ByteBuffer.wrap(script).order(ByteOrder.LITTLE_ENDIAN);
         assertEquals(1, s.getInt(0), "first: ALLOCATE");
@@ -135,12 +139,25 @@ class PcAcpiTablesTest {
 
     @Test
     void dsdtHoldsThePciRootTheLinksAndS5() {
-        byte[] aml = PcDsdt.aml(0x1000_0000L);
+        byte[] aml = PcDsdt.aml(0x1000_0000L, COM, COM_IRQ, true);
         String text = new String(aml, StandardCharsets.ISO_8859_1);
-        for (String name : new String[] {"PCI0", "_PRT", "LNKA", "LNKB", "LNKC", "LNKD", "_S5_", "_SRS", "PRQ3"}) {
+        for (String name : new String[] {"PCI0", "_PRT", "LNKA", "LNKB", "LNKC", "LNKD", "_S5_", "_SRS", "PRQ3",
+                "RTC_", "KBD_", "MOU_", "COM1", "HPET"}) {
             assertTrue(text.contains(name), name);
         }
+        assertFalse(text.contains("COM2"), "no COM2 when it is absent");
+        assertTrue(contains(aml, new byte[] {0x47, 0x01, (byte) 0xF8, 0x03, (byte) 0xF8, 0x03, 0x01, 0x08, 0x22, 0x10, 0x00}),
+                "COM1: IO(Decode16, 0x3F8, 0x3F8, 1, 8), IRQNoFlags() {4}");
         assertEquals(0x10, aml[0] & 0xFF, "ScopeOp first");
+    }
+
+    private static boolean contains(byte[] haystack, byte[] needle) {
+        for (int i = 0; i + needle.length <= haystack.length; i++) {
+            if (java.util.Arrays.equals(haystack, i, i + needle.length, needle, 0, needle.length)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static byte[] slice(ByteBuffer b, int at, int length) {
