@@ -16,7 +16,8 @@ import dev.jemu.devices.pci.PciDevice;
  * 0x3000 with a multiplier of 4) plus the PCI configuration access capability. Options as QEMU
  * spells them: {@code disable-legacy=on} makes a modern-only device (ID 0x1040 + device ID,
  * revision 1), {@code disable-modern=on} a legacy-only one. Interrupts go out on INTA with the
- * ISR read-to-clear. MSI-X as QEMU has it: the capability at config 0x98 with one vector per
+ * ISR read-to-clear. MSI-X as QEMU has it: the capability at config 0x98 (0x40 on a
+ * legacy-only device) with one vector per
  * queue plus one for configuration changes, its table and PBA in 32-bit memory BAR 1
  * ({@link MsiX}); the vector registers of both interfaces (in the legacy one at 0x14 and
  * 0x16 while MSI-X is enabled, which moves the device configuration to 0x18).
@@ -46,8 +47,9 @@ public final class VirtioPciDevice extends PciDevice implements VirtioDevice.Tra
     public static final int LEGACY_MSIX_CONFIG_VECTOR = 0x14;
     public static final int LEGACY_MSIX_QUEUE_VECTOR = 0x16;
     public static final int LEGACY_CONFIG_MSIX = 0x18;
-    /** The MSI-X capability and its BAR, where QEMU puts them. */
+    /** The MSI-X capability and its BAR, where QEMU puts them: after the vendor capabilities, or first without them. */
     public static final int CAP_MSIX = 0x98;
+    public static final int CAP_MSIX_LEGACY_ONLY = 0x40;
     public static final int MSIX_BAR = 1;
 
     // modern BAR 4 layout
@@ -153,7 +155,7 @@ public final class VirtioPciDevice extends PciDevice implements VirtioDevice.Tra
         setInterruptPin(1);
         queueVectors = new int[device.numQueues()];
         java.util.Arrays.fill(queueVectors, NO_VECTOR);
-        msix = addMsiX(CAP_MSIX, device.numQueues() + 1, MSIX_BAR);
+        msix = addMsiX(modern ? CAP_MSIX : CAP_MSIX_LEGACY_ONLY, device.numQueues() + 1, MSIX_BAR);
         if (legacy) {
             int size = Integer.highestOneBit(Math.max(LEGACY_CONFIG_MSIX + device.configSize() - 1, 3)) << 1;
             registerBar(0, BarType.IO, size, new MmioRegion(name + "-legacy", size, new Interface(true),
