@@ -99,11 +99,20 @@ final class PcDsdt {
                 nameDecl("\\_S5", pkg(integer(0), integer(0), integer(0), integer(0))));
     }
 
-    /** The ISA devices under the PIIX3 (PNP IDs and resources as the PC's ports are). */
+    /**
+     * The ISA devices under the PIIX3 (PNP IDs and resources as the PC's ports are), in the
+     * order a guest numbers them on QEMU's pc (the HPET, the i8042's keyboard and mouse, the
+     * UARTs, the RTC: Linux calls COM1 00:03 and the RTC 00:04 there).
+     */
     private static byte[] isaDevices(int[] comPorts, int[] comIrqs, boolean hpet) {
         List<byte[]> devices = new ArrayList<>();
-        devices.add(device("RTC", nameDecl("_HID", eisaId("PNP0B00")),
-                nameDecl("_CRS", buffer(cat(io(0x70, 8), irqNoFlags(8), END)))));
+        if (hpet) {
+            byte[] mem = new byte[12];
+            ByteBuffer.wrap(mem).order(ByteOrder.LITTLE_ENDIAN).put((byte) TAG_MEMORY32_FIXED).putShort((short) 9)
+                    .put((byte) 0).putInt((int) PcAcpiTables.HPET_BASE).putInt(HPET_SIZE);
+            devices.add(device("HPET", nameDecl("_HID", eisaId("PNP0103")), nameDecl("_UID", integer(0)),
+                    nameDecl("_CRS", buffer(cat(mem, END)))));
+        }
         devices.add(device("KBD", nameDecl("_HID", eisaId("PNP0303")),
                 nameDecl("_CRS", buffer(cat(io(0x60, 1), io(0x64, 1), irqNoFlags(1), END)))));
         devices.add(device("MOU", nameDecl("_HID", eisaId("PNP0F13")),
@@ -115,13 +124,8 @@ final class PcDsdt {
                         nameDecl("_CRS", buffer(cat(io(comPorts[i], 8), irqNoFlags(comIrqs[i]), END)))));
             }
         }
-        if (hpet) {
-            byte[] mem = new byte[12];
-            ByteBuffer.wrap(mem).order(ByteOrder.LITTLE_ENDIAN).put((byte) TAG_MEMORY32_FIXED).putShort((short) 9)
-                    .put((byte) 0).putInt((int) PcAcpiTables.HPET_BASE).putInt(HPET_SIZE);
-            devices.add(device("HPET", nameDecl("_HID", eisaId("PNP0103")), nameDecl("_UID", integer(0)),
-                    nameDecl("_CRS", buffer(cat(mem, END)))));
-        }
+        devices.add(device("RTC", nameDecl("_HID", eisaId("PNP0B00")),
+                nameDecl("_CRS", buffer(cat(io(0x70, 8), irqNoFlags(8), END)))));
         return cat(devices.toArray(new byte[0][]));
     }
 

@@ -146,6 +146,10 @@ class PcAcpiTablesTest {
             assertTrue(text.contains(name), name);
         }
         assertFalse(text.contains("COM2"), "no COM2 when it is absent");
+        // Linux numbers PNP devices in namespace order; on QEMU's pc COM1 is 00:03 and the RTC 00:04
+        assertTrue(text.indexOf("HPET") < text.indexOf("KBD_") && text.indexOf("KBD_") < text.indexOf("MOU_")
+                && text.indexOf("MOU_") < text.indexOf("COM1") && text.indexOf("COM1") < text.indexOf("RTC_"),
+                "HPET, KBD, MOU, COM1, RTC in QEMU's order");
         assertTrue(contains(aml, new byte[] {0x47, 0x01, (byte) 0xF8, 0x03, (byte) 0xF8, 0x03, 0x01, 0x08, 0x22, 0x10, 0x00}),
                 "COM1: IO(Decode16, 0x3F8, 0x3F8, 1, 8), IRQNoFlags() {4}");
         assertEquals(0x10, aml[0] & 0xFF, "ScopeOp first");
