@@ -7,10 +7,14 @@
 #   images/build/linux/vda.ext4           ext4 image with known.txt (for virtio-blk)
 #   images/build/linux/sda.ext4           ext4 image with known.txt (for IDE)
 #   images/build/linux/expected.txt       sha256sum lines of both known.txt files
+#   images/build/linux/boot.img           MBR + FAT16 partition with Debian's SYSLINUX, the
+#                                         kernel and the initramfs (boot it from the first IDE
+#                                         disk, with sda.ext4 as the second)
 #
 # /init loads the virtio, ata_piix/sd_mod and ext4 modules, mounts /dev/vda and /dev/sda,
 # prints "JEMU-LINUX: <disk> <sha256>  known.txt" for each, writes guest.txt to each, unmounts,
-# syncs and ends with `reboot -f` (give the VM -no-reboot). Run it on the minimal board:
+# syncs and ends with `reboot -f` (give the VM -no-reboot), or with `poweroff -f` when the
+# kernel command line has jemu.end=poweroff. Run it on the minimal board:
 #
 #   qemu-system-x86_64 -machine pc,hpet=off,smm=off -m 256M -display none -serial stdio \
 #     -no-reboot -kernel bzImage -initrd initramfs.cpio.gz \
@@ -36,7 +40,7 @@ fail() {
     exit 1
 }
 
-for tool in apt-get apt-cache dpkg-deb mkfs.ext4 gzip sha256sum; do
+for tool in apt-get apt-cache dpkg-deb mkfs.ext4 gzip sha256sum mformat mcopy truncate; do
     command -v "$tool" >/dev/null 2>&1 || fail "needs $tool"
 done
 
@@ -53,6 +57,8 @@ fetch() {
 }
 KDEB=$(fetch "$KPKG")
 BDEB=$(fetch busybox-static)
+SDEB=$(fetch syslinux)
+SCDEB=$(fetch syslinux-common)
 
 if [ ! -f "$WORK/unpacked-$KVER" ]; then
     rm -rf "$WORK/pkg"
@@ -94,14 +100,20 @@ echo "JEMU-LINUX: init started"
 for m in $(echo $MODULES); do
     insmod /lib/modules/\$m.ko || echo "JEMU-LINUX: insmod \$m failed"
 done
+ide=sda
+for word in \$(cat /proc/cmdline); do
+    case \$word in jemu.ide=*) ide=\${word#jemu.ide=} ;; esac
+done
 for disk in vda sda; do
+    dev=\$disk
+    [ \$disk = sda ] && dev=\$ide
     n=0
-    while [ ! -b /dev/\$disk ] && [ \$n -lt 100 ]; do
+    while [ ! -b /dev/\$dev ] && [ \$n -lt 100 ]; do
         sleep 0.1
         n=\$((n + 1))
     done
     mkdir -p /mnt/\$disk
-    if mount -t ext4 /dev/\$disk /mnt/\$disk; then
+    if mount -t ext4 /dev/\$dev /mnt/\$disk; then
         echo "JEMU-LINUX: \$disk \$(cd /mnt/\$disk && sha256sum known.txt)"
         echo "written by the guest on \$disk" > /mnt/\$disk/guest.txt
         umount /mnt/\$disk
@@ -111,7 +123,10 @@ for disk in vda sda; do
 done
 sync
 echo "JEMU-LINUX: done"
-reboot -f
+case " \$(cat /proc/cmdline) " in
+    *" jemu.end=poweroff "*) poweroff -f ;;
+    *) reboot -f ;;
+esac
 EOF
 chmod 755 "$ROOT/init"
 
@@ -126,4 +141,44 @@ for disk in vda sda; do
     mkfs.ext4 -q -F -d "$WORK/fs-$disk" -L "$disk" -E root_owner=0:0 "$OUT/$disk.ext4" 32M
     echo "JEMU-LINUX: $disk $(cd "$WORK/fs-$disk" && sha256sum known.txt)" >> "$OUT/expected.txt"
 done
+# The SYSLINUX chain: an MBR disk (Debian's syslinux mbr.bin) with one active FAT16 partition
+# from 1 MiB, made with mtools, holding SYSLINUX (installed by Debian's syslinux, which uses
+# mtools), the kernel and the initramfs. It is the first IDE disk; the ext4 "sda" image is
+# then the second (sdb), which jemu.ide=sdb tells /init.
+if [ ! -f "$WORK/unpacked-syslinux" ]; then
+    rm -rf "$WORK/syslinux"
+    mkdir -p "$WORK/syslinux"
+    dpkg-deb -x "$SDEB" "$WORK/syslinux"
+    dpkg-deb -x "$SCDEB" "$WORK/syslinux"
+    touch "$WORK/unpacked-syslinux"
+fi
+BOOT=$OUT/boot.img
+BOOT_MB=48
+START=2048
+SECTORS=$((BOOT_MB * 2048 - START))
+rm -f "$BOOT"
+truncate -s ${BOOT_MB}M "$BOOT"
+dd if="$WORK/syslinux/usr/lib/syslinux/mbr/mbr.bin" of="$BOOT" bs=440 count=1 conv=notrunc status=none
+le32() { # the octal escapes of a 32-bit little-endian value, for printf
+    printf '\\%03o\\%03o\\%03o\\%03o' $(($1 & 255)) $((($1 >> 8) & 255)) $((($1 >> 16) & 255)) $((($1 >> 24) & 255))
+}
+# partition 1: active, type 0x06 (FAT16), CHS fields saturated (LBA is used), LBA start and size
+printf "\\200\\376\\377\\377\\006\\376\\377\\377$(le32 $START)$(le32 $SECTORS)" |
+    dd of="$BOOT" bs=1 seek=446 conv=notrunc status=none
+printf '\125\252' | dd of="$BOOT" bs=1 seek=510 conv=notrunc status=none
+PART="$BOOT@@$((START * 512))"
+mformat -i "$PART" -T $SECTORS -h 64 -s 32 -H $START -v JEMUBOOT ::
+"$WORK/syslinux/usr/bin/syslinux" --offset $((START * 512)) --install "$BOOT"
+cat > "$WORK/syslinux.cfg" <<EOF
+SERIAL 0 115200
+DEFAULT linux
+PROMPT 0
+LABEL linux
+    KERNEL vmlinuz
+    INITRD initrd.gz
+    APPEND jemu.ide=sdb jemu.end=poweroff console=ttyS0 panic=-1 cryptomgr.notests
+EOF
+mcopy -i "$PART" "$WORK/syslinux.cfg" ::syslinux.cfg
+mcopy -i "$PART" "$OUT/bzImage" ::vmlinuz
+mcopy -i "$PART" "$OUT/initramfs.cpio.gz" ::initrd.gz
 echo "built $OUT ($KPKG)"

@@ -29,8 +29,8 @@ public final class JemuMain {
         Standard options:
           -h, -help              display this help and exit
           -version               display version information and exit
-          -machine pc[,accel=tcg][,hpet=off][,smm=off]
-                                 the machine type (the only one; no HPET and no SMM yet)
+          -machine pc[,accel=tcg][,hpet=on|off][,smm=off]
+                                 the machine type (the only one; no SMM yet)
           -accel tcg[,tier=translate|interp]
                                  the accelerator (jemu's own CPU: hot code translated
                                  to JVM bytecode, or tier=interp to only interpret)

@@ -93,7 +93,7 @@ public final class PcVm implements AutoCloseable {
         byte[] bios = readBios(biosPath, options.bios == null);
         try {
             board = new PcBoard(options.ramBytes, bios, clock(options, manualClock),
-                    options.noReboot, Mc146818Rtc.startTime(options.rtcBase, Clock.systemDefaultZone()));
+                    options.noReboot, Mc146818Rtc.startTime(options.rtcBase, Clock.systemDefaultZone()), options.hpet);
         } catch (BootImageException e) {
             throw new OptionException("-bios " + biosPath, e.getMessage());
         }
@@ -222,7 +222,7 @@ public final class PcVm implements AutoCloseable {
             if (LinuxLoader.isLinux(kernelImage)) {
                 byte[] initrd = options.initrd == null ? null : readFile("-initrd " + options.initrd, options.initrd);
                 LinuxLoader.load(kernelImage, initrd, options.append, board.memory(), board.io(), board.ramBelow4g(),
-                        board.ramAbove4g(), board.cpu());
+                        board.ramAbove4g(), board.cpu(), board.acpiTables());
                 return;
             }
             if (options.initrd != null) {

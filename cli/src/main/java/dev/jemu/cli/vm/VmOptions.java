@@ -41,6 +41,8 @@ final class VmOptions {
     String append = "";
     String initrd;
     boolean noReboot;
+    /** {@code -machine hpet=}: QEMU's pc has the HPET unless it is off. */
+    boolean hpet = true;
     boolean noShutdown;
     boolean startPaused;
     /** Where the gdb stub listens ({@code -gdb}, {@code -s}), or null. */
@@ -334,9 +336,7 @@ final class VmOptions {
             throw m.error("unsupported machine type '" + type + "' (jemu has 'pc'; see -machine help)");
         }
         checkAccel(m, m.get("accel", "tcg"));
-        if (m.bool("hpet", false)) {
-            throw m.error("Parameter 'hpet': jemu's pc machine has no HPET yet; use hpet=off");
-        }
+        hpet = m.bool("hpet", true);
         if (m.bool("smm", false)) {
             throw m.error("Parameter 'smm': jemu's pc machine has no SMM; use smm=off");
         }

@@ -13,6 +13,8 @@ public record E820Entry(long address, long length, int type) {
     public static final int RAM = 1;
     /** Reserved. */
     public static final int RESERVED = 2;
+    /** ACPI tables, reclaimable once the OS has read them. */
+    public static final int ACPI = 3;
     /** Size of one entry in {@code etc/e820}. */
     public static final int SIZE = 20;
 }

@@ -11,6 +11,7 @@ import dev.jemu.core.sync.BigLock;
 import dev.jemu.core.x86.LocalApicAccess;
 
 import java.util.Arrays;
+import java.util.function.IntConsumer;
 import java.util.function.IntSupplier;
 
 /**
@@ -108,6 +109,9 @@ public final class Lapic {
     static final long BASE_ENABLE = 1 << 11;
     /** Bits of IA32_APIC_BASE that may be set: BSP (read-only), enable, base below MAXPHYADDR (40). */
     static final long BASE_VALID = 0xFF_FFFF_F000L | BASE_ENABLE | BASE_BSP;
+    static final long MSI_ADDRESS_MASK = 0xFFFF_FFFF_FFF0_0000L;
+    static final long MSI_DEST_LOGICAL = 1 << 2;
+    static final int MSI_TRIGGER_LEVEL = 1 << 15;
     /** The timer's input clock: 1 GHz, one tick per guest nanosecond, before the divider. */
     static final long TIMER_NS_PER_TICK = 1;
 
@@ -139,6 +143,10 @@ public final class Lapic {
     private long loadTimeNs;
     private boolean lint0Level;
     private boolean lint1Level;
+    /** An ExtINT message from the IO-APIC waits for the CPU's acknowledge. */
+    private boolean extIntMessage;
+    /** Told the vector of every EOI of a level-triggered interrupt (the IO-APIC's remote IRR). */
+    private IntConsumer eoiBroadcast = vector -> { };
 
     /**
      * Creates the APIC in its reset state.
@@ -189,6 +197,51 @@ public final class Lapic {
     /** The LINT1 input. */
     public IrqLine.Sink lint1() {
         return level -> setLint(LVT_LINT1, level);
+    }
+
+    /** Sets who hears the EOI of a level-triggered interrupt (SDM "EOI Register": the broadcast to the IO-APICs). */
+    public void setEoiBroadcast(IntConsumer listener) {
+        this.eoiBroadcast = listener;
+    }
+
+    /**
+     * An interrupt message from the IO-APIC or an MSI: {@code mode} fixed or lowest priority
+     * sets {@code vector} pending (level-triggered if {@code level}), NMI raises an NMI, ExtINT
+     * takes the 8259's vector at acknowledge; the message is dropped unless {@code dest}
+     * (physical or {@code logical}) names this APIC. INIT, SMI and the reserved modes are
+     * logged under {@code -d unimp}.
+     */
+    public void deliver(int vector, int mode, int dest, boolean logical, boolean level) {
+        bql.assertHeld("apic interrupt message");
+        if ((apicBase & BASE_ENABLE) == 0 || !matchesDestination(dest, logical)) {
+            return;
+        }
+        switch (mode) {
+            case MODE_FIXED, MODE_LOWEST -> accept(vector, level);
+            case MODE_NMI -> nmi.run();
+            case MODE_EXTINT -> {
+                extIntMessage = true;
+                update();
+            }
+            default -> unimplemented("interrupt message delivery mode " + mode);
+        }
+    }
+
+    /**
+     * An MSI message (Intel SDM "Message Signalled Interrupts": address 0xFEExxxxx with the
+     * destination ID in bits 19:12 and the destination mode in bit 2; data with the vector,
+     * delivery mode and trigger mode). A message to another address is dropped and logged.
+     */
+    public void receiveMsi(long address, int data) {
+        if ((address & MSI_ADDRESS_MASK) != DEFAULT_BASE) {
+            if (Log.enabled(LogCategory.GUEST_ERRORS)) {
+                String line = "apic: MSI to 0x" + Long.toHexString(address) + ", outside 0xFEExxxxx";
+                Log.logOnce(LogCategory.GUEST_ERRORS, line, line);
+            }
+            return;
+        }
+        deliver(data & 0xFF, (data >> 8) & 7, (int) (address >> 12) & 0xFF, (address & MSI_DEST_LOGICAL) != 0,
+                (data & MSI_TRIGGER_LEVEL) != 0);
     }
 
     /** Whether the APIC asserts the CPU's INTR. */
@@ -374,6 +427,9 @@ public final class Lapic {
 
     /** Whether the 8259's INTR reaches the CPU: through LINT0 in ExtINT mode, or with the APIC globally disabled. */
     private boolean extIntPasses() {
+        if (extIntMessage) {
+            return true;
+        }
         if (!lint0Level) {
             return false;
         }
@@ -402,6 +458,7 @@ public final class Lapic {
             return vector;
         }
         if (extIntPasses() || !enabled()) {
+            extIntMessage = false;
             vector = extIntAcknowledge.getAsInt();
             update();
             return vector;
@@ -414,6 +471,9 @@ public final class Lapic {
         if (v >= 0) {
             isr[v >> 5] &= ~(1 << (v & 31));
             update();
+            if ((tmr[v >> 5] & (1 << (v & 31))) != 0) {
+                eoiBroadcast.accept(v);
+            }
         }
     }
 
@@ -560,6 +620,7 @@ public final class Lapic {
         divideConfig = 0;
         countShift = 1;
         loadTimeNs = 0;
+        extIntMessage = false;
         update();
     }
 

@@ -21,7 +21,10 @@ import dev.jemu.devices.fwcfg.PcFirmwareConfig;
 import dev.jemu.devices.ide.IdeDrive;
 import dev.jemu.devices.ide.PiixIde;
 import dev.jemu.devices.input.I8042;
+import dev.jemu.devices.acpi.BiosLinker;
+import dev.jemu.devices.acpi.PcAcpiTables;
 import dev.jemu.devices.intc.I8259Pair;
+import dev.jemu.devices.intc.IoApic;
 import dev.jemu.devices.intc.Lapic;
 import dev.jemu.devices.isa.IsaDma;
 import dev.jemu.devices.isa.Port92;
@@ -36,6 +39,7 @@ import dev.jemu.devices.serial.Serial16550;
 import dev.jemu.devices.testdev.PcTestdev;
 import dev.jemu.devices.testdev.PciTestdev;
 import dev.jemu.devices.timer.AcpiPmTimer;
+import dev.jemu.devices.timer.Hpet;
 import dev.jemu.devices.timer.I8254;
 import dev.jemu.devices.timer.Mc146818Rtc;
 import dev.jemu.devices.timer.Port61;
@@ -96,6 +100,10 @@ public final class PcBoard {
     private final Serial16550[] serials = new Serial16550[COM_PORTS.length];
     private final I8259Pair pic;
     private final Lapic lapic;
+    private final IoApic ioapic;
+    private final Hpet hpet;
+    private final IrqLine[] hpetPins = new IrqLine[IoApic.PINS];
+    private PcAcpiTables acpi;
     private final IsaIrqs isaIrqs;
     private final I8254 pit;
     private final Port61 port61;
@@ -119,10 +127,11 @@ public final class PcBoard {
      * @param clock guest time: host-driven for a VM, manual for device tests
      * @param noReboot shut down instead of resetting on a triple fault or reset request
      * @param rtcStart the RTC's time at guest time 0 (see {@link Mc146818Rtc#startTime})
+     * @param withHpet whether the board has the HPET ({@code -machine hpet=on}, QEMU's default)
      * @throws BootImageException if the firmware image is unusable
      */
-    public PcBoard(long ramBytes, byte[] bios, GuestClock clock, boolean noReboot, LocalDateTime rtcStart)
-            throws BootImageException {
+    public PcBoard(long ramBytes, byte[] bios, GuestClock clock, boolean noReboot, LocalDateTime rtcStart,
+            boolean withHpet) throws BootImageException {
         this.clock = clock;
         this.timers = new DeviceTimers(clock, bql);
         ram = RamRegion.ram("pc.ram", ramBytes);
@@ -152,23 +161,48 @@ public final class PcBoard {
         io.root().addSubregion(I8259Pair.MASTER_PORT, pic.masterRegion());
         io.root().addSubregion(I8259Pair.SLAVE_PORT, pic.slaveRegion());
         io.root().addSubregion(I8259Pair.ELCR_PORT, pic.elcrRegion());
+        ioapic = new IoApic(lapic);
+        lapic.setEoiBroadcast(ioapic::eoi);
+        system.addSubregion(IoApic.DEFAULT_BASE, ioapic.region());
+        resets.add(ioapic::reset);
         IrqLine.Sink[] inputs = new IrqLine.Sink[16];
         for (int i = 0; i < 16; i++) {
-            inputs[i] = i == I8259Pair.CASCADE_IRQ ? null : pic.input(i);
+            // ISA IRQ n reaches 8259 input n and IO-APIC pin n, except IRQ 0 which is on pin 2
+            // (the MADT's override); IRQ 2 is the 8259 cascade and has no source.
+            if (i != I8259Pair.CASCADE_IRQ) {
+                IrqLine.Sink picInput = pic.input(i);
+                IrqLine.Sink apicInput = ioapic.input(i == IRQ_PIT ? 2 : i);
+                inputs[i] = level -> {
+                    picInput.setLevel(level);
+                    apicInput.setLevel(level);
+                };
+            }
         }
         isaIrqs = new IsaIrqs(inputs);
         resets.add(pic::reset);
 
-        pit = new I8254(timers, isaIrqs.source(IRQ_PIT));
+        GatedIrq pitGate = new GatedIrq(isaIrqs.source(IRQ_PIT));
+        GatedIrq rtcGate = new GatedIrq(isaIrqs.source(IRQ_RTC));
+        pit = new I8254(timers, pitGate.input());
         io.root().addSubregion(PIT_PORT, pit.region());
         port61 = new Port61(pit, clock);
         io.root().addSubregion(PORT61, port61.region());
         resets.add(pit::reset);
         resets.add(port61::reset);
 
-        rtc = new Mc146818Rtc(timers, isaIrqs.source(IRQ_RTC), rtcStart);
+        rtc = new Mc146818Rtc(timers, rtcGate.input(), rtcStart);
         io.root().addSubregion(Mc146818Rtc.PORT, rtc.region());
         resets.add(rtc::reset);
+        if (withHpet) {
+            hpet = new Hpet(timers, this::hpetPin, isaIrqs.source(IRQ_PIT), isaIrqs.source(IRQ_RTC), on -> {
+                pitGate.setConnected(!on);
+                rtcGate.setConnected(!on);
+            });
+            system.addSubregion(Hpet.DEFAULT_BASE, hpet.region());
+            resets.add(hpet::reset);
+        } else {
+            hpet = null;
+        }
 
         i8042 = new I8042(isaIrqs.source(IRQ_KEYBOARD), isaIrqs.source(IRQ_MOUSE), new IrqLine(level -> { }),
                 loop::requestReset);
@@ -213,6 +247,7 @@ public final class PcBoard {
         piix3 = new Piix3Isa((irq, level) -> pciIrqs.get(irq).set(level), loop::requestReset);
         pci.plug(piix3, PIIX_DEVFN);
         pci.setIntxRouter(piix3);
+        pci.setMsiSink(lapic::receiveMsi);
         conf1.setResetControl(piix3.resetControl());
         ide = new PiixIde(bql, memory, isaIrqs.source(IRQ_IDE0), isaIrqs.source(IRQ_IDE1), loop::pause);
         pci.plug(ide, PIIX_DEVFN | 1);
@@ -225,6 +260,19 @@ public final class PcBoard {
         pm = new Piix4Pm(io.root(), isaIrqs.source(IRQ_SCI), pmTimer::ticks, timers, () -> guestPoweroff.run());
         pci.plug(pm, PIIX_DEVFN | 3);
         io.root().addSubregion(APM_PORT, pm.apmRegion());
+    }
+
+    /**
+     * The line an HPET timer routed to IO-APIC pin {@code pin} drives: the ISA IRQ of that
+     * number below 16 (so the 8259 hears it too, as on QEMU), the pin itself above; pin 2
+     * is IRQ 0's.
+     */
+    private IrqLine hpetPin(int pin) {
+        if (hpetPins[pin] == null) {
+            hpetPins[pin] = pin == 2 ? isaIrqs.source(IRQ_PIT)
+                    : pin < 16 ? isaIrqs.source(pin) : new IrqLine(ioapic.input(pin));
+        }
+        return hpetPins[pin];
     }
 
     /** The 8259s' interrupt acknowledge, for an ExtINT through the local APIC's LINT0. */
@@ -370,6 +418,21 @@ public final class PcBoard {
             e820.add(new E820Entry(0x1_0000_0000L, above4g, E820Entry.RAM));
         }
         new PcFirmwareConfig(below4g + above4g, e820, 1, 1, nographic, bootMenu, List.of(), -1).install(fwCfg);
+        int[] comPorts = new int[COM_PORTS.length];
+        for (int i = 0; i < comPorts.length; i++) {
+            comPorts[i] = serials[i] != null ? COM_PORTS[i] : 0;
+        }
+        acpi = new PcAcpiTables(hpet != null, Hpet.CAPABILITIES_LOW, below4g, comPorts, COM_IRQS);
+        BiosLinker linker = acpi.linker();
+        for (var f : linker.files().entrySet()) {
+            fwCfg.addFile(f.getKey(), f.getValue());
+        }
+        fwCfg.addFile(PcAcpiTables.LOADER_FILE, linker.script());
+    }
+
+    /** The ACPI tables and the linker/loader script that places them (the direct kernel entry runs it); after {@link #realize}. */
+    public BiosLinker acpiTables() {
+        return acpi.linker();
     }
 
     /**

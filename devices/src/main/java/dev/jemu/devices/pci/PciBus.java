@@ -1,5 +1,7 @@
 package dev.jemu.devices.pci;
 
+import dev.jemu.core.log.Log;
+import dev.jemu.core.log.LogCategory;
 import dev.jemu.core.memory.ContainerRegion;
 import dev.jemu.core.memory.MemoryRegion;
 
@@ -26,6 +28,13 @@ public final class PciBus {
         void setPirq(int pirq, boolean level);
     }
 
+    /** Receives the MSI and MSI-X messages functions send (the board's interrupt controller). */
+    @FunctionalInterface
+    public interface MsiSink {
+        /** A message write of {@code data} to {@code address}. */
+        void send(long address, int data);
+    }
+
     private static final int BAR_PRIORITY = -1;
 
     private final ContainerRegion memory;
@@ -35,6 +44,7 @@ public final class PciBus {
     /** Per function and pin: whether it asserts its PIRQ now. */
     private final boolean[] asserted = new boolean[256 * 4];
     private IntxRouter router = (pirq, level) -> { };
+    private MsiSink msiSink;
 
     /** A bus whose memory BARs go into {@code memory} and I/O BARs into {@code io}. */
     public PciBus(ContainerRegion memory, ContainerRegion io) {
@@ -45,6 +55,19 @@ public final class PciBus {
     /** Sets where PIRQ levels go (the ISA bridge). */
     public void setIntxRouter(IntxRouter router) {
         this.router = router;
+    }
+
+    /** Sets where MSI messages go; without one, functions' messages are dropped and logged. */
+    public void setMsiSink(MsiSink sink) {
+        this.msiSink = sink;
+    }
+
+    void sendMsi(PciDevice device, long address, int data) {
+        if (msiSink != null) {
+            msiSink.send(address, data);
+        } else if (Log.enabled(LogCategory.UNIMP)) {
+            Log.logOnce(LogCategory.UNIMP, "pci-msi", device.name() + ": MSI message with no interrupt controller to take it");
+        }
     }
 
     /**

@@ -75,6 +75,7 @@ public abstract class PciDevice {
     private int devfn = -1;
     private boolean intxLevel;
     private int lastCapability;
+    private MsiX msix;
 
     /** A BAR: its kind, size and the region it maps; {@code mapped} is where it is now (-1: nowhere). */
     private record Bar(BarType type, long size, MemoryRegion region, long[] mapped) {
@@ -194,6 +195,22 @@ public abstract class PciDevice {
         setWord(STATUS, word(STATUS) | STATUS_CAP_LIST);
     }
 
+    /**
+     * Adds an MSI-X capability at config offset {@code offset} with {@code vectors} entries,
+     * its table and pending bits in a 4 KiB memory BAR {@code bar} (see {@link MsiX}).
+     */
+    protected final MsiX addMsiX(int offset, int vectors, int bar) {
+        msix = new MsiX(this, offset, vectors, bar);
+        return msix;
+    }
+
+    /** Sends an MSI message (a DMA write of {@code data} to {@code address}) through the bus. */
+    final void sendMsi(long address, int data) {
+        if (bus != null && (word(COMMAND) & COMMAND_MASTER) != 0) {
+            bus.sendMsi(this, address, data);
+        }
+    }
+
     // ------------------------------------------------------------------ config space access
 
     /** Reads {@code size} (1, 2 or 4) bytes of config space at {@code offset}. */
@@ -225,6 +242,9 @@ public abstract class PciDevice {
         }
         if (offset <= COMMAND + 1 && offset + size > COMMAND + 1) {
             updateIntx();
+        }
+        if (msix != null) {
+            msix.configWritten(offset, size);
         }
         configWritten(offset, value, size);
     }
@@ -322,6 +342,9 @@ public abstract class PciDevice {
         intxLevel = false;
         updateMappings();
         updateIntx();
+        if (msix != null) {
+            msix.reset();
+        }
         resetDevice();
     }
 

@@ -3,6 +3,7 @@ package dev.jemu.devices.virtio;
 import dev.jemu.core.memory.AccessSizes;
 import dev.jemu.core.memory.MmioOps;
 import dev.jemu.core.memory.MmioRegion;
+import dev.jemu.devices.pci.MsiX;
 import dev.jemu.devices.pci.PciDevice;
 
 /**
@@ -15,8 +16,11 @@ import dev.jemu.devices.pci.PciDevice;
  * 0x3000 with a multiplier of 4) plus the PCI configuration access capability. Options as QEMU
  * spells them: {@code disable-legacy=on} makes a modern-only device (ID 0x1040 + device ID,
  * revision 1), {@code disable-modern=on} a legacy-only one. Interrupts go out on INTA with the
- * ISR read-to-clear. MSI-X is not implemented: its vectors read as NO_VECTOR, and config space
- * 0x98 (where QEMU puts its capability) is left free for it.
+ * ISR read-to-clear. MSI-X as QEMU has it: the capability at config 0x98 (0x40 on a
+ * legacy-only device) with one vector per
+ * queue plus one for configuration changes, its table and PBA in 32-bit memory BAR 1
+ * ({@link MsiX}); the vector registers of both interfaces (in the legacy one at 0x14 and
+ * 0x16 while MSI-X is enabled, which moves the device configuration to 0x18).
  *
  * <p>Threading: register and config accesses run under the big lock; each takes the device
  * lock of the {@link VirtioDevice} around its work and raises gathered interrupts afterwards.
@@ -39,6 +43,14 @@ public final class VirtioPciDevice extends PciDevice implements VirtioDevice.Tra
     public static final int LEGACY_STATUS = 0x12;
     public static final int LEGACY_ISR = 0x13;
     public static final int LEGACY_CONFIG = 0x14;
+    /** With MSI-X enabled: the configuration vector, the selected queue's vector, and the device configuration after them. */
+    public static final int LEGACY_MSIX_CONFIG_VECTOR = 0x14;
+    public static final int LEGACY_MSIX_QUEUE_VECTOR = 0x16;
+    public static final int LEGACY_CONFIG_MSIX = 0x18;
+    /** The MSI-X capability and its BAR, where QEMU puts them: after the vendor capabilities, or first without them. */
+    public static final int CAP_MSIX = 0x98;
+    public static final int CAP_MSIX_LEGACY_ONLY = 0x40;
+    public static final int MSIX_BAR = 1;
 
     // modern BAR 4 layout
     public static final int MODERN_BAR = 4;
@@ -109,6 +121,9 @@ public final class VirtioPciDevice extends PciDevice implements VirtioDevice.Tra
     /** Features offered through the legacy interface (32 bits, with the legacy-only ones). */
     private final long legacyOffered;
 
+    private final MsiX msix;
+    private int configVector = NO_VECTOR;
+    private final int[] queueVectors;
     private int isr;
     private int queueSel;
     private int deviceFeatureSel;
@@ -138,8 +153,11 @@ public final class VirtioPciDevice extends PciDevice implements VirtioDevice.Tra
         setWord(SUBSYSTEM_VENDOR_ID, VENDOR);
         setWord(SUBSYSTEM_ID, legacy ? device.deviceId() : MODERN_SUBSYSTEM_ID);
         setInterruptPin(1);
+        queueVectors = new int[device.numQueues()];
+        java.util.Arrays.fill(queueVectors, NO_VECTOR);
+        msix = addMsiX(modern ? CAP_MSIX : CAP_MSIX_LEGACY_ONLY, device.numQueues() + 1, MSIX_BAR);
         if (legacy) {
-            int size = Integer.highestOneBit(Math.max(LEGACY_CONFIG + device.configSize() - 1, 3)) << 1;
+            int size = Integer.highestOneBit(Math.max(LEGACY_CONFIG_MSIX + device.configSize() - 1, 3)) << 1;
             registerBar(0, BarType.IO, size, new MmioRegion(name + "-legacy", size, new Interface(true),
                     AccessSizes.UP_TO_DWORD));
         }
@@ -205,7 +223,17 @@ public final class VirtioPciDevice extends PciDevice implements VirtioDevice.Tra
                 case LEGACY_QUEUE_SEL -> queueSel;
                 case LEGACY_STATUS -> device.status();
                 case LEGACY_ISR -> takeIsr();
-                default -> offset >= LEGACY_CONFIG ? readDeviceConfig(offset - LEGACY_CONFIG, size) : 0;
+                default -> {
+                    int base = msix.enabled() ? LEGACY_CONFIG_MSIX : LEGACY_CONFIG;
+                    if (offset >= base) {
+                        yield readDeviceConfig(offset - base, size);
+                    } else if (offset == LEGACY_MSIX_CONFIG_VECTOR) {
+                        yield configVector;
+                    } else if (offset == LEGACY_MSIX_QUEUE_VECTOR) {
+                        yield q == null ? NO_VECTOR : queueVectors[queueSel];
+                    }
+                    yield 0;
+                }
             };
         } finally {
             device.lock().unlock();
@@ -231,8 +259,13 @@ public final class VirtioPciDevice extends PciDevice implements VirtioDevice.Tra
                 case LEGACY_QUEUE_NOTIFY -> device.notifyQueue((int) value & 0xFFFF);
                 case LEGACY_STATUS -> writeStatus((int) value & 0xFF, false);
                 default -> {
-                    if (offset >= LEGACY_CONFIG) {
-                        writeDeviceConfig(offset - LEGACY_CONFIG, value, size);
+                    int base = msix.enabled() ? LEGACY_CONFIG_MSIX : LEGACY_CONFIG;
+                    if (offset >= base) {
+                        writeDeviceConfig(offset - base, value, size);
+                    } else if (offset == LEGACY_MSIX_CONFIG_VECTOR) {
+                        configVector = vector(value);
+                    } else if (offset == LEGACY_MSIX_QUEUE_VECTOR && q != null) {
+                        queueVectors[queueSel] = vector(value);
                     }
                 }
             }
@@ -282,7 +315,8 @@ public final class VirtioPciDevice extends PciDevice implements VirtioDevice.Tra
             case COMMON_DF -> deviceFeatureSel < 2 ? offered >>> (32 * deviceFeatureSel) & 0xFFFF_FFFFL : 0;
             case COMMON_GFSELECT -> driverFeatureSel;
             case COMMON_GF -> driverFeatureSel < 2 ? device.driverFeatures() >>> (32 * driverFeatureSel) & 0xFFFF_FFFFL : 0;
-            case COMMON_MSIX, COMMON_Q_MSIX -> NO_VECTOR;
+            case COMMON_MSIX -> configVector;
+            case COMMON_Q_MSIX -> q == null ? NO_VECTOR : queueVectors[queueSel];
             case COMMON_NUMQ -> device.numQueues();
             case COMMON_STATUS -> device.status();
             case COMMON_CFGGENERATION -> device.configGeneration();
@@ -314,6 +348,12 @@ public final class VirtioPciDevice extends PciDevice implements VirtioDevice.Tra
                 }
             }
             case COMMON_STATUS -> writeStatus((int) value & 0xFF, true);
+            case COMMON_MSIX -> configVector = vector(value);
+            case COMMON_Q_MSIX -> {
+                if (q != null) {
+                    queueVectors[queueSel] = vector(value);
+                }
+            }
             case COMMON_Q_SELECT -> queueSel = (int) value & 0xFFFF;
             case COMMON_Q_SIZE -> {
                 if (q != null && !q.setSize((int) value & 0xFFFF)) {
@@ -397,12 +437,39 @@ public final class VirtioPciDevice extends PciDevice implements VirtioDevice.Tra
         }
     }
 
-    /** Sets ISR bits and raises INTA. Under the big lock, with the device lock. */
+    /** A vector register's new value: the vector if the table has it, else NO_VECTOR (what the driver reads back). */
+    private int vector(long value) {
+        int v = (int) value & 0xFFFF;
+        return v < msix.vectors() ? v : NO_VECTOR;
+    }
+
+    /**
+     * Sets ISR bits and raises INTA; with MSI-X enabled, signals the configuration vector for
+     * a configuration change and the vectors of the queues for used buffers instead (the
+     * transport is not told which queue, so every queue's vector is signalled once; a driver
+     * finds nothing new on the others). Under the big lock, with the device lock.
+     */
     @Override
     public void interrupt(int isrBits) {
         device.bql.assertHeld("virtio-pci interrupt");
-        isr |= isrBits;
-        setIntx(true);
+        if (!msix.enabled()) {
+            isr |= isrBits;
+            setIntx(true);
+            return;
+        }
+        if ((isrBits & VirtioDevice.ISR_CONFIG) != 0) {
+            isr |= VirtioDevice.ISR_CONFIG;
+            msix.notify(configVector);
+        }
+        if ((isrBits & VirtioDevice.ISR_QUEUE) != 0) {
+            long sent = 0;
+            for (int v : queueVectors) {
+                if (v != NO_VECTOR && (sent & 1L << v) == 0) {
+                    sent |= 1L << v;
+                    msix.notify(v);
+                }
+            }
+        }
     }
 
     // ------------------------------------------------------------------ PCI configuration access capability
@@ -439,6 +506,8 @@ public final class VirtioPciDevice extends PciDevice implements VirtioDevice.Tra
 
     private void resetTransport() {
         isr = 0;
+        configVector = NO_VECTOR;
+        java.util.Arrays.fill(queueVectors, NO_VECTOR);
         queueSel = 0;
         deviceFeatureSel = 0;
         driverFeatureSel = 0;

@@ -2,12 +2,15 @@ package dev.jemu.devices.pc.boot;
 
 import dev.jemu.core.memory.AddressSpace;
 import dev.jemu.core.x86.Cpu;
+import dev.jemu.devices.acpi.BiosLinker;
+import dev.jemu.devices.acpi.PcAcpiTables;
 import dev.jemu.devices.fwcfg.E820Entry;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Loads a Linux bzImage by the x86 boot protocol (Documentation/arch/x86/boot.rst, setup
@@ -51,6 +54,10 @@ public final class LinuxLoader {
     static final int OFF_E820_TABLE = 0x2D0;
     static final int E820_MAX = 128;
     static final int PAGE = 4096;
+    static final int OFF_ACPI_RSDP_ADDR = 0x070;
+    static final int RSDP_ADDR_VERSION = 0x020E;
+    /** Bytes at the top of low RAM set aside for the ACPI tables. */
+    static final long ACPI_AREA = 0x10000;
 
     /** Where the pieces went. */
     public record Loaded(long kernelEnd, long initrdAddress, long initrdSize, long zeroPage) {
@@ -72,6 +79,17 @@ public final class LinuxLoader {
      */
     public static Loaded load(byte[] image, byte[] initrd, String cmdline, AddressSpace mem, AddressSpace io,
             long belowFourGiB, long aboveFourGiB, Cpu cpu) throws BootImageException {
+        return load(image, initrd, cmdline, mem, io, belowFourGiB, aboveFourGiB, cpu, null);
+    }
+
+    /**
+     * As {@link #load(byte[], byte[], String, AddressSpace, AddressSpace, long, long, Cpu)},
+     * and, when {@code acpi} is not null, runs its linker/loader script as the BIOS would:
+     * the tables go to the top {@link #ACPI_AREA} bytes of low RAM (an e820 ACPI range), and
+     * boot_params' {@code acpi_rsdp_addr} (protocol 2.14) points the kernel at the RSDP.
+     */
+    public static Loaded load(byte[] image, byte[] initrd, String cmdline, AddressSpace mem, AddressSpace io,
+            long belowFourGiB, long aboveFourGiB, Cpu cpu, BiosLinker acpi) throws BootImageException {
         if (!isLinux(image)) {
             throw new BootImageException("not a Linux bzImage (no \"HdrS\" boot protocol header)");
         }
@@ -93,7 +111,9 @@ public final class LinuxLoader {
         int kernelSize = image.length - kernelOffset;
         long initSize = hdr.getInt(OFF_INIT_SIZE) & 0xFFFF_FFFFL;
         long kernelEnd = KERNEL_BASE + Math.max(kernelSize, initSize);
-        if (kernelEnd > belowFourGiB) {
+        long acpiBytes = acpi == null ? 0 : ACPI_AREA;
+        long usableLow = belowFourGiB - acpiBytes;
+        if (kernelEnd > usableLow) {
             throw new BootImageException(String.format("kernel needs 0x%x bytes from 1 MiB but RAM ends at 0x%x",
                     kernelEnd - KERNEL_BASE, belowFourGiB));
         }
@@ -115,7 +135,7 @@ public final class LinuxLoader {
 
         long initrdAddr = 0;
         if (initrd != null) {
-            long max = Math.min(hdr.getInt(OFF_INITRD_ADDR_MAX) & 0xFFFF_FFFFL, belowFourGiB - 1);
+            long max = Math.min(hdr.getInt(OFF_INITRD_ADDR_MAX) & 0xFFFF_FFFFL, usableLow - 1);
             initrdAddr = (max + 1 - initrd.length) & ~(long) (PAGE - 1);
             if (initrdAddr < kernelEnd) {
                 throw new BootImageException(String.format(
@@ -126,7 +146,25 @@ public final class LinuxLoader {
             zp.putInt(OFF_RAMDISK_SIZE, initrd.length);
         }
 
-        List<E820Entry> map = PcMemoryMap.entries(belowFourGiB, aboveFourGiB);
+        if (acpi != null) {
+            if (version < RSDP_ADDR_VERSION) {
+                throw new BootImageException(String.format(
+                        "Linux boot protocol %d.%02d has no acpi_rsdp_addr (2.14); boot it with acpi=off through the BIOS",
+                        version >> 8, version & 0xFF));
+            }
+            long[] next = {usableLow};
+            Map<String, Long> where = BiosLinker.execute(acpi.script(), acpi.files(), (zone, size, align) -> {
+                long a = (next[0] + align - 1) & -(long) align;
+                next[0] = a + size;
+                if (next[0] > belowFourGiB) {
+                    throw new IllegalArgumentException("ACPI tables exceed the " + ACPI_AREA + " bytes set aside");
+                }
+                return a;
+            }, (address, data) -> mem.writeBytes(address, data, 0, data.length));
+            zp.putLong(OFF_ACPI_RSDP_ADDR, where.get(PcAcpiTables.RSDP_FILE));
+        }
+
+        List<E820Entry> map = PcMemoryMap.entries(belowFourGiB, aboveFourGiB, acpiBytes);
         zp.put(OFF_E820_ENTRIES, (byte) map.size());
         int at = OFF_E820_TABLE;
         for (E820Entry e : map) {

@@ -7,7 +7,9 @@ import dev.jemu.core.memory.AddressSpace;
  * BIOS: the PIIX3 routes PIRQA–D to ISA IRQs 10, 10, 11, 11 and the ELCR makes those IRQs
  * level-triggered; every function with an interrupt pin gets the routed IRQ in its
  * Interrupt Line register (the board's swizzle: PIRQ = (slot + pin - 1) mod 4, pin 0 = INTA);
- * the PIIX IDE function's primary and secondary channels are decoded (IDETIM bit 15). BARs
+ * the PIIX IDE function's primary and secondary channels are decoded (IDETIM bit 15); the
+ * PIIX4 PM function's I/O block is at 0x600 and enabled (PMBA, PMREGMISC), where the ACPI
+ * tables place PM1 and the PM timer. BARs
  * are left to the kernel. Everything goes through configuration mechanism #1 and the ELCR
  * ports, as firmware does it.
  *
@@ -23,6 +25,10 @@ final class PciFirmwareSetup {
     static final int IDETIM_PRIMARY = 0x40;
     static final int IDETIM_SECONDARY = 0x42;
     static final int IDETIM_DECODE_ENABLE = 0x8000;
+    static final int PIIX4_PM = 0x7113_8086;
+    static final int PMBA = 0x40;
+    static final int PMREGMISC = 0x80;
+    static final int PM_BASE = 0x600;
     static final int INTERRUPT_LINE = 0x3C;
     static final int INTERRUPT_PIN = 0x3D;
     /** ISA IRQ of PIRQA–D. */
@@ -49,6 +55,9 @@ final class PciFirmwareSetup {
             } else if (id == PIIX_IDE) {
                 write(io, devfn, IDETIM_PRIMARY, IDETIM_DECODE_ENABLE, 2);
                 write(io, devfn, IDETIM_SECONDARY, IDETIM_DECODE_ENABLE, 2);
+            } else if (id == PIIX4_PM) {
+                write(io, devfn, PMBA, PM_BASE | 1, 4);
+                write(io, devfn, PMREGMISC, 1, 1);
             }
             int pin = (int) read(io, devfn, INTERRUPT_PIN, 1);
             if (pin >= 1 && pin <= 4) {

@@ -19,23 +19,24 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
  * PCI configuration space, BARs, features and device configuration of virtio-blk-pci, against
  * what qemu-system-x86_64 7.2 shows for {@code -device virtio-blk-pci} on a 64 MiB raw drive
  * (read through qtest with {@code outl 0xcf8}/{@code inl 0xcfc}, {@code inl} of BAR 0 and
- * {@code readl} of BAR 4). jemu has no MSI-X yet, so QEMU's MSI-X BAR 1 and its capability at
- * 0x98 (the head of QEMU's list) are absent and the list starts at 0x84; QEMU 7.2 also offers
+ * {@code readl} of BAR 4), including the MSI-X capability (two vectors) at 0x98, the head of
+ * the list, or at 0x40 on a legacy-only device, and its 4 KiB BAR 1; QEMU 7.2 also offers
  * VIRTIO_F_RING_RESET (bit 40), which jemu does not implement.
  */
 class VirtioBlkPciConfigTest {
-    /** QEMU's config space dwords 0x00..0xA0 for the transitional device, MSI-X parts removed. */
+    /** QEMU's config space dwords 0x00..0xA0 for the transitional device. */
     private static final long[] TRANSITIONAL = {
         0x10011af4L, 0x00100000L, 0x01000000L, 0x00000000L,
         0x00000001L, 0x00000000L, 0x00000000L, 0x00000000L,
         0x0000000cL, 0x00000000L, 0x00000000L, 0x00021af4L,
-        0x00000000L, 0x00000084L, 0x00000000L, 0x00000100L,
+        0x00000000L, 0x00000098L, 0x00000000L, 0x00000100L,
         0x01100009L, 0x00000004L, 0x00000000L, 0x00001000L,
         0x03104009L, 0x00000004L, 0x00001000L, 0x00001000L,
         0x04105009L, 0x00000004L, 0x00002000L, 0x00001000L,
         0x02146009L, 0x00000004L, 0x00003000L, 0x00001000L,
         0x00000004L, 0x05147009L, 0x00000000L, 0x00000000L,
-        0x00000000L, 0x00000000L, 0x00000000L, 0x00000000L,
+        0x00000000L, 0x00000000L, 0x00018411L, 0x00000001L,
+        0x00000801L,
     };
 
     /** QEMU's device configuration dwords (capacity 0x20000 sectors, seg_max 254, CHS 130/16/63...). */
@@ -65,6 +66,8 @@ class VirtioBlkPciConfigTest {
             }
             h.drv.cfgWrite(0x10, 0xFFFF_FFFFL, 4);
             assertEquals(0xffffff81L, h.drv.cfgRead(0x10, 4), "BAR 0: 128 bytes of I/O");
+            h.drv.cfgWrite(0x14, 0xFFFF_FFFFL, 4);
+            assertEquals(0xfffff000L, h.drv.cfgRead(0x14, 4), "BAR 1: the MSI-X table and PBA, 4 KiB of memory");
             h.drv.cfgWrite(0x20, 0xFFFF_FFFFL, 4);
             h.drv.cfgWrite(0x24, 0xFFFF_FFFFL, 4);
             assertEquals(0xffffc00cL, h.drv.cfgRead(0x20, 4), "BAR 4: 16 KiB, 64-bit, prefetchable");
@@ -84,10 +87,13 @@ class VirtioBlkPciConfigTest {
     }
 
     @Test
-    void legacyOnlyDeviceHasNoCapabilities() throws IOException {
+    void legacyOnlyDeviceHasOnlyMsiX() throws IOException {
         try (BlkHarness h = harness(Kind.LEGACY, VirtioBlkOptions.defaults(), false, true)) {
             assertEquals(0x10011af4L, h.drv.cfgRead(0x00, 4));
-            assertEquals(0, h.drv.cfgRead(0x06, 2) & 0x10, "no capability list");
+            assertEquals(0x10, h.drv.cfgRead(0x06, 2) & 0x10, "a capability list");
+            assertEquals(0x40, h.drv.cfgRead(0x34, 1), "MSI-X first, at 0x40");
+            assertEquals(0x00010011L, h.drv.cfgRead(0x40, 4), "MSI-X, the last capability, two vectors");
+            assertEquals(0, h.drv.cfgRead(0x98, 4));
             assertEquals(0, h.drv.cfgRead(0x20, 4));
         }
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,

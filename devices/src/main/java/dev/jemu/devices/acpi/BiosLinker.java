@@ -1,0 +1,214 @@
+package dev.jemu.devices.acpi;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The BIOS linker/loader script QEMU hands its firmware as the fw_cfg file
+ * {@code etc/table-loader} (QEMU's "BIOS linker/loader" interface, which SeaBIOS executes in
+ * {@code romfile_loader_execute}): 128-byte commands that allocate fw_cfg files in guest
+ * memory, patch pointers from one file into another, and fix checksums. The same script is
+ * also {@linkplain #execute executed here} for a kernel started without the BIOS.
+ *
+ * <p>Commands (little-endian; file names are 56-byte NUL-padded fields):
+ * <ul>
+ *   <li>1 ALLOCATE: file, u32 alignment, u8 zone (1 = high memory, 2 = the F segment);</li>
+ *   <li>2 ADD_POINTER: destination file, source file, u32 offset, u8 size: the size-byte
+ *       value at the offset in the destination gets the source's address added;</li>
+ *   <li>3 ADD_CHECKSUM: file, u32 offset of the checksum byte, u32 start, u32 length: the
+ *       byte is decreased by the sum of the range, so that the range sums to zero.</li>
+ * </ul>
+ *
+ * <p>Threading: built and read by one thread (the board's, before the guest runs).
+ */
+public final class BiosLinker {
+    static final int COMMAND_SIZE = 128;
+    static final int NAME_SIZE = 56;
+    static final int ALLOCATE = 1;
+    static final int ADD_POINTER = 2;
+    static final int ADD_CHECKSUM = 3;
+    /** Allocation zones. */
+    public static final int ZONE_HIGH = 1;
+    public static final int ZONE_FSEG = 2;
+
+    /** Where to put the files when the script runs without the BIOS: a base per zone. */
+    public interface Placement {
+        /** The guest address of a {@code size}-byte allocation in {@code zone} aligned to {@code align}. */
+        long allocate(int zone, int size, int align);
+    }
+
+    /** A guest-memory writer, for {@link #execute}. */
+    public interface MemoryWriter {
+        /** Writes {@code data} at {@code address}. */
+        void write(long address, byte[] data);
+    }
+
+    private final Map<String, byte[]> files = new LinkedHashMap<>();
+    private final List<ByteBuffer> commands = new ArrayList<>();
+
+    /** Adds a file and the command that allocates it. */
+    public void allocate(String file, byte[] data, int align, int zone) {
+        files.put(file, data);
+        ByteBuffer c = command(ALLOCATE);
+        putName(c, 4, file);
+        c.putInt(4 + NAME_SIZE, align);
+        c.put(4 + NAME_SIZE + 4, (byte) zone);
+    }
+
+    /** Adds the command that adds {@code source}'s address to the pointer at {@code offset} in {@code dest}. */
+    public void addPointer(String dest, int offset, int size, String source) {
+        check(dest, offset, size);
+        check(source, 0, 0);
+        ByteBuffer c = command(ADD_POINTER);
+        putName(c, 4, dest);
+        putName(c, 4 + NAME_SIZE, source);
+        c.putInt(4 + 2 * NAME_SIZE, offset);
+        c.put(4 + 2 * NAME_SIZE + 4, (byte) size);
+    }
+
+    /** Adds the command that sets the checksum byte at {@code offset} in {@code file} over {@code [start, start + length)}. */
+    public void addChecksum(String file, int offset, int start, int length) {
+        check(file, offset, 1);
+        check(file, start, length);
+        ByteBuffer c = command(ADD_CHECKSUM);
+        putName(c, 4, file);
+        c.putInt(4 + NAME_SIZE, offset);
+        c.putInt(4 + NAME_SIZE + 4, start);
+        c.putInt(4 + NAME_SIZE + 8, length);
+    }
+
+    /** The files to publish over fw_cfg, by name, in allocation order. */
+    public Map<String, byte[]> files() {
+        return files;
+    }
+
+    /** The script's bytes: the contents of {@code etc/table-loader}. */
+    public byte[] script() {
+        byte[] out = new byte[commands.size() * COMMAND_SIZE];
+        for (int i = 0; i < commands.size(); i++) {
+            commands.get(i).get(0, out, i * COMMAND_SIZE, COMMAND_SIZE);
+        }
+        return out;
+    }
+
+    /**
+     * Runs {@code script} over {@code files} as firmware does: allocates each file where
+     * {@code placement} says, patches and checksums copies of them, and writes them with
+     * {@code memory}. Returns the address each file was given.
+     *
+     * @throws IllegalArgumentException if the script names an unknown file or reaches outside one
+     */
+    public static Map<String, Long> execute(byte[] script, Map<String, byte[]> files, Placement placement,
+            MemoryWriter memory) {
+        Map<String, Long> where = new LinkedHashMap<>();
+        Map<String, byte[]> copies = new LinkedHashMap<>();
+        ByteBuffer s = ByteBuffer.wrap(script).order(ByteOrder.LITTLE_ENDIAN);
+        for (int at = 0; at + COMMAND_SIZE <= script.length; at += COMMAND_SIZE) {
+            int kind = s.getInt(at);
+            String file = name(script, at + 4);
+            switch (kind) {
+                case ALLOCATE -> {
+                    byte[] data = files.get(file);
+                    if (data == null) {
+                        throw new IllegalArgumentException("table-loader allocates the unknown file " + file);
+                    }
+                    int align = s.getInt(at + 4 + NAME_SIZE);
+                    copies.put(file, data.clone());
+                    where.put(file, placement.allocate(s.get(at + 4 + NAME_SIZE + 4), data.length, align));
+                }
+                case ADD_POINTER -> {
+                    byte[] dest = loaded(copies, file);
+                    String source = name(script, at + 4 + NAME_SIZE);
+                    loaded(copies, source);
+                    int offset = s.getInt(at + 4 + 2 * NAME_SIZE);
+                    int size = s.get(at + 4 + 2 * NAME_SIZE + 4);
+                    if (offset < 0 || offset + size > dest.length || size < 1 || size > 8) {
+                        throw new IllegalArgumentException("table-loader pointer outside " + file);
+                    }
+                    ByteBuffer d = ByteBuffer.wrap(dest).order(ByteOrder.LITTLE_ENDIAN);
+                    long value = 0;
+                    for (int i = size - 1; i >= 0; i--) {
+                        value = value << 8 | (d.get(offset + i) & 0xFF);
+                    }
+                    value += where.get(source);
+                    for (int i = 0; i < size; i++) {
+                        d.put(offset + i, (byte) (value >>> (8 * i)));
+                    }
+                }
+                case ADD_CHECKSUM -> {
+                    byte[] data = loaded(copies, file);
+                    int offset = s.getInt(at + 4 + NAME_SIZE);
+                    int start = s.getInt(at + 4 + NAME_SIZE + 4);
+                    int length = s.getInt(at + 4 + NAME_SIZE + 8);
+                    if (offset < 0 || offset >= data.length || start < 0 || length < 0 || start + length > data.length) {
+                        throw new IllegalArgumentException("table-loader checksum outside " + file);
+                    }
+                    data[offset] -= sum(data, start, length);
+                }
+                default -> {
+                    // firmware ignores commands it does not know, and so does this
+                }
+            }
+        }
+        for (Map.Entry<String, byte[]> e : copies.entrySet()) {
+            memory.write(where.get(e.getKey()), e.getValue());
+        }
+        return where;
+    }
+
+    /** The byte sum of {@code data[start, start + length)}. */
+    public static byte sum(byte[] data, int start, int length) {
+        byte sum = 0;
+        for (int i = start; i < start + length; i++) {
+            sum += data[i];
+        }
+        return sum;
+    }
+
+    private static byte[] loaded(Map<String, byte[]> copies, String file) {
+        byte[] data = copies.get(file);
+        if (data == null) {
+            throw new IllegalArgumentException("table-loader uses " + file + " before allocating it");
+        }
+        return data;
+    }
+
+    private ByteBuffer command(int kind) {
+        ByteBuffer c = ByteBuffer.allocate(COMMAND_SIZE).order(ByteOrder.LITTLE_ENDIAN);
+        c.putInt(0, kind);
+        commands.add(c);
+        return c;
+    }
+
+    private void check(String file, int offset, int length) {
+        byte[] data = files.get(file);
+        if (data == null) {
+            throw new IllegalArgumentException(file + " is not allocated");
+        }
+        if (offset < 0 || length < 0 || offset + length > data.length) {
+            throw new IllegalArgumentException(file + ": bytes " + offset + "+" + length + " outside its "
+                    + data.length);
+        }
+    }
+
+    private static void putName(ByteBuffer c, int at, String file) {
+        byte[] b = file.getBytes(StandardCharsets.US_ASCII);
+        if (b.length >= NAME_SIZE) {
+            throw new IllegalArgumentException("fw_cfg file name " + file + " longer than " + (NAME_SIZE - 1));
+        }
+        c.put(at, b);
+    }
+
+    private static String name(byte[] script, int at) {
+        int end = at;
+        while (end < at + NAME_SIZE && script[end] != 0) {
+            end++;
+        }
+        return new String(script, at, end - at, StandardCharsets.US_ASCII);
+    }
+}
