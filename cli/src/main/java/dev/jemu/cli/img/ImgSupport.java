@@ -6,10 +6,13 @@ import dev.jemu.block.BlockException;
 import dev.jemu.block.BlockGraph;
 import dev.jemu.block.BlockOptions;
 import dev.jemu.block.CacheMode;
+import dev.jemu.block.nbd.NbdAddress;
 import dev.jemu.block.tools.ImageFiles;
 
 import java.io.IOException;
 import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
 
 /** Shared pieces of the jemu-img commands: opening images, qemu-img's number formats, progress. */
 final class ImgSupport {
@@ -38,14 +41,14 @@ final class ImgSupport {
      */
     static BlockDriverState openWithoutBacking(String filename, String format, boolean readOnly, String cache,
                                                boolean forceShare) throws IOException {
-        return BlockGraph.open(options(filename, format, readOnly, cache, forceShare).put("backing", ""));
+        return openGraph(filename, options(filename, format, readOnly, cache, forceShare).put("backing", ""));
     }
 
     /** As {@link #open(String, String, boolean, String, boolean)}, with the file's {@code aio=} mode (qemu-img's {@code -i}). */
     static BlockDriverState open(String filename, String format, boolean readOnly, String cache, boolean forceShare,
                                  String aio) throws IOException {
         BlockOptions o = options(filename, format, readOnly, cache, forceShare);
-        if (!dev.jemu.block.nbd.NbdAddress.isUri(filename)) {
+        if (!NbdAddress.isUri(filename)) {
             o.put("file.aio", aio);
         }
         return openGraph(filename, o);
@@ -63,19 +66,29 @@ final class ImgSupport {
     }
 
     /**
-     * Opens the graph {@code o} describes; as qemu-img, a backing file that cannot be opened is
-     * reported under the image's name: {@code Could not open 'top.qcow2': Could not open backing
-     * file: ...}.
+     * Opens the graph {@code o} describes; as qemu-img, an error of a layer whose message does not
+     * name the image is reported under the image's name: a backing file that cannot be opened
+     * ({@code Could not open 'top.qcow2': Could not open backing file: ...}) and a missing image
+     * file, whose file driver's message qemu-img names the image before ({@code Could not open
+     * 'x': Could not open 'x': No such file or directory}).
      */
     private static BlockDriverState openGraph(String filename, BlockOptions o) throws IOException {
         try {
             return BlockGraph.open(o);
         } catch (BlockException e) {
-            if (e.getMessage() != null && e.getMessage().startsWith("Could not open backing file")) {
-                throw new BlockException("Could not open '" + filename + "': " + e.getMessage(), e);
+            String m = String.valueOf(e.getMessage());
+            String named = "Could not open '" + filename + "': ";
+            if (m.startsWith("Could not open backing file")
+                    || (m.equals(named + "No such file or directory") && missing(filename))) {
+                throw new BlockException(named + m, e);
             }
             throw e;
         }
+    }
+
+    /** Whether the local file {@code filename} does not exist (an NBD URI is no local file). */
+    private static boolean missing(String filename) {
+        return !NbdAddress.isUri(filename) && Files.notExists(Path.of(filename));
     }
 
     private static BlockOptions options(String filename, String format, boolean readOnly, String cache, boolean forceShare)
