@@ -3,8 +3,6 @@ package dev.jemu.cli.img;
 import dev.jemu.block.BlockBackend;
 import dev.jemu.block.BlockDriverState;
 import dev.jemu.block.BlockException;
-import dev.jemu.block.SyncIo;
-import dev.jemu.block.qcow2.Qcow2SnapshotView;
 import dev.jemu.block.tools.ImageConverter;
 import dev.jemu.block.tools.ImageCreator;
 import picocli.CommandLine.Command;
@@ -65,7 +63,7 @@ final class ConvertCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        String[] snapshotIdName = snapshot == null ? null : parseSnapshot(snapshot);
+        ImgSupport.Snapshot snapshotParam = snapshot == null ? null : ImgSupport.Snapshot.parse(snapshot);
         if (snapshot != null && files.size() > 2) {
             throw new BlockException("No support for concatenating multiple snapshot");
         }
@@ -89,8 +87,8 @@ final class ConvertCommand implements Callable<Integer> {
         long sparseSize = ImgSupport.size("-S", sparse);
         BlockDriverState src = ImgSupport.open(source, format, true, srcCache, forceShare.forceShare);
         try {
-            if (snapshot != null) {
-                loadSnapshot(src, snapshotIdName);
+            if (snapshotParam != null) {
+                snapshotParam.load(src);
             }
             BlockBackend in = ImgSupport.backend(src, false, srcCache);
             checkBacking();
@@ -118,47 +116,6 @@ final class ConvertCommand implements Callable<Integer> {
             src.close();
         }
         return 0;
-    }
-
-    /**
-     * {@code -l}'s {@code snapshot.id=ID,snapshot.name=NAME} as {id, name} (null where not
-     * given); null for a plain argument, an id or else a name. qemu-img's two lines for a
-     * parameter it does not know.
-     */
-    private static String[] parseSnapshot(String param) throws BlockException {
-        if (!param.startsWith("snapshot.")) {
-            return null;
-        }
-        String[] idName = new String[2];
-        for (String kv : param.split(",")) {
-            int eq = kv.indexOf('=');
-            String key = eq < 0 ? kv : kv.substring(0, eq);
-            String value = eq < 0 ? "" : kv.substring(eq + 1);
-            switch (key) {
-                case "snapshot.id" -> idName[0] = value;
-                case "snapshot.name" -> idName[1] = value;
-                default -> {
-                    System.err.println("jemu-img: Invalid parameter '" + key + "'");
-                    throw new BlockException("Failed in parsing snapshot param '" + param + "'");
-                }
-            }
-        }
-        return idName;
-    }
-
-    /** Makes {@code src} read as the snapshot {@code -l} names, as qemu-img's bdrv_snapshot_load_tmp. */
-    private void loadSnapshot(BlockDriverState src, String[] idName) throws java.io.IOException {
-        try {
-            SyncIo.run(() -> {
-                if (idName == null) {
-                    Qcow2SnapshotView.loadByIdOrName(src, snapshot);
-                } else {
-                    Qcow2SnapshotView.load(src, idName[0], idName[1]);
-                }
-            });
-        } catch (BlockException e) {
-            throw new BlockException("Failed to load snapshot: " + e.getMessage(), e);
-        }
     }
 
     /** qemu-img's checks of {@code -B} and {@code -F}, made once the source is open. */

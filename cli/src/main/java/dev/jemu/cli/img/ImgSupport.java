@@ -6,6 +6,8 @@ import dev.jemu.block.BlockException;
 import dev.jemu.block.BlockGraph;
 import dev.jemu.block.BlockOptions;
 import dev.jemu.block.CacheMode;
+import dev.jemu.block.SyncIo;
+import dev.jemu.block.qcow2.Qcow2SnapshotView;
 import dev.jemu.block.nbd.NbdAddress;
 import dev.jemu.block.tools.ImageFiles;
 
@@ -114,6 +116,51 @@ final class ImgSupport {
         String prefix = path + ": ";
         String reason = e.getMessage().startsWith(prefix) ? e.getMessage().substring(prefix.length()) : e.getMessage();
         return new BlockException(prefix + doing + ": " + reason, e);
+    }
+
+    /**
+     * qemu-img's {@code -l snapshot_param} of convert and measure: {@code ID_OR_NAME} (an id if
+     * a snapshot has it, else a name; {@code idOrName} set) or {@code snapshot.id=ID,snapshot.name=NAME}
+     * (either may be null).
+     */
+    record Snapshot(String idOrName, String id, String name) {
+        /** Parses {@code param}; for a parameter qemu-img does not know, its two error lines. */
+        static Snapshot parse(String param) throws BlockException {
+            if (!param.startsWith("snapshot.")) {
+                return new Snapshot(param, null, null);
+            }
+            String id = null;
+            String name = null;
+            for (String kv : param.split(",")) {
+                int eq = kv.indexOf('=');
+                String key = eq < 0 ? kv : kv.substring(0, eq);
+                String value = eq < 0 ? "" : kv.substring(eq + 1);
+                switch (key) {
+                    case "snapshot.id" -> id = value;
+                    case "snapshot.name" -> name = value;
+                    default -> {
+                        System.err.println("jemu-img: Invalid parameter '" + key + "'");
+                        throw new BlockException("Failed in parsing snapshot param '" + param + "'");
+                    }
+                }
+            }
+            return new Snapshot(null, id, name);
+        }
+
+        /** Makes {@code bs} (open read-only) read as this snapshot, as qemu-img's bdrv_snapshot_load_tmp. */
+        void load(BlockDriverState bs) throws IOException {
+            try {
+                SyncIo.run(() -> {
+                    if (idOrName != null) {
+                        Qcow2SnapshotView.loadByIdOrName(bs, idOrName);
+                    } else {
+                        Qcow2SnapshotView.load(bs, id, name);
+                    }
+                });
+            } catch (BlockException e) {
+                throw new BlockException("Failed to load snapshot: " + e.getMessage(), e);
+            }
+        }
     }
 
     /** A backend over {@code bs} with read (and optionally write and resize) permission. */

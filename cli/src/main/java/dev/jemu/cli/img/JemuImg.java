@@ -71,7 +71,7 @@ public final class JemuImg implements Callable<Integer> {
             Map.entry("snapshot", List.of("--object", "--image-opts")),
             Map.entry("rebase", List.of("--object", "--image-opts", "-T")),
             Map.entry("resize", List.of("--object", "--image-opts")),
-            Map.entry("measure", List.of("--object", "--image-opts", "-l")),
+            Map.entry("measure", List.of("--object", "--image-opts")),
             Map.entry("dd", List.of("--object", "--image-opts")));
 
     @Option(names = {"-h", "--help"}, usageHelp = true, scope = ScopeType.INHERIT,

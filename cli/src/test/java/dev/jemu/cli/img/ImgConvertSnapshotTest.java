@@ -12,7 +12,8 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 
 /**
  * Issue 17 item 8: {@code convert -l} reads the source as one of its internal snapshots, byte
- * for byte as qemu-img convert -l, and refuses what qemu-img refuses with its words.
+ * for byte as qemu-img convert -l, and refuses what qemu-img refuses with its words; {@code
+ * measure -l} measures a snapshot as qemu-img's does.
  */
 class ImgConvertSnapshotTest {
     @TempDir
@@ -96,5 +97,24 @@ class ImgConvertSnapshotTest {
             assertNotEquals(0, qemu.status());
             assertEquals(qemu.asJemu(), ImgRun.jemu(c), String.join(" ", c));
         }
+    }
+
+    @Test
+    void measureOfASnapshotIsQemuImgs() throws Exception {
+        String img = imageWithSnapshots();
+        Path raw = Files.write(dir.resolve("r.raw"), new byte[4096]);
+        String[][] cases = {
+            {"measure", "-O", "qcow2", "-l", "one", img},
+            {"measure", "-O", "qcow2", "-l", "snapshot.id=2", img},
+            {"measure", "--output=json", "-O", "raw", "-l", "two", img},
+            {"measure", "-O", "qcow2", "-l", "nope", img},
+            {"measure", "-O", "qcow2", "-l", "snapshot.x=1", img},
+            {"measure", "-O", "qcow2", "-l", "one", raw.toString()},
+        };
+        for (String[] c : cases) {
+            assertEquals(ImgRun.qemu(dir, c).asJemu(), ImgRun.jemu(c), String.join(" ", c));
+        }
+        assertNotEquals(ImgRun.qemuOk(dir, "measure", "-O", "qcow2", "-l", "one", img),
+                ImgRun.qemuOk(dir, "measure", "-O", "qcow2", "-l", "two", img));
     }
 }
