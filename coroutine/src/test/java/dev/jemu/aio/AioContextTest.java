@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.jemu.coroutine.Coroutine;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -143,22 +144,42 @@ class AioContextTest {
     @Test
     void blockingPollWakesForABottomHalfScheduledByAnotherThread() throws InterruptedException {
         int[] runs = {0};
+        boolean[] gaveUp = {false};
         BottomHalf bh = ctx.newBottomHalf(() -> runs[0]++);
+        // A backstop: a poll that the schedule fails to wake ends here, and the test fails.
+        Timer backstop = ctx.newTimer(ClockType.REALTIME, () -> gaveUp[0] = true);
+        backstop.modNs(ClockType.REALTIME.nowNs() + TimeUnit.SECONDS.toNanos(20));
+        Thread home = Thread.currentThread();
+        boolean[] sawWaiting = {false};
         Thread other = new Thread(() -> {
-            try {
-                Thread.sleep(50);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
+            // Schedules once the home thread waits in the event loop, inside poll(true).
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (!(sawWaiting[0] = waitsInEventLoop(home)) && System.nanoTime() < deadline) {
+                Thread.onSpinWait();
             }
             bh.schedule();
         });
         other.start();
-        while (runs[0] == 0) {
+        while (runs[0] == 0 && !gaveUp[0]) {
             ctx.poll(true);
         }
         other.join();
+        assertTrue(sawWaiting[0], "the home thread waited in poll(true)");
+        assertFalse(gaveUp[0], "the schedule woke the waiting poll");
         assertEquals(1, runs[0]);
+        backstop.del();
         bh.delete();
+    }
+
+    /** Whether {@code t} is inside Netty's event loop wait, called from {@link AioContext#poll}. */
+    private static boolean waitsInEventLoop(Thread t) {
+        StackTraceElement[] stack = t.getStackTrace();
+        for (int i = 1; i < stack.length; i++) {
+            if (stack[i].getClassName().equals(AioContext.class.getName()) && stack[i].getMethodName().equals("poll")) {
+                return stack[i - 1].getClassName().startsWith("io.netty.");
+            }
+        }
+        return false;
     }
 
     @Test

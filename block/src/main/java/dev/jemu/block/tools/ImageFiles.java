@@ -1,5 +1,6 @@
 package dev.jemu.block.tools;
 
+import dev.jemu.block.BlockDriverState;
 import dev.jemu.block.BlockException;
 import dev.jemu.block.nbd.NbdAddress;
 
@@ -10,7 +11,8 @@ import java.nio.file.Path;
 /**
  * Checks an image name given on the tools' command line before it is opened, with qemu's
  * messages: an empty name and a directory are refused (a directory would otherwise be opened
- * and fail on its first read). NBD URIs are left to the NBD driver. Stateless; any thread.
+ * and fail on its first read). NBD URIs are left to the NBD driver. Also the size qemu's
+ * block layer shows for an image. Stateless; any thread.
  */
 public final class ImageFiles {
     private ImageFiles() {
@@ -34,5 +36,15 @@ public final class ImageFiles {
             throw new BlockException("Could not open '" + filename + "': 'file' driver requires '" + filename
                     + "' to be a regular file");
         }
+    }
+
+    /**
+     * The virtual size of {@code bs} as qemu's block layer reports it: a raw image's length
+     * rounded up to whole 512-byte sectors (qemu counts lengths in sectors; the tail of the last
+     * one reads as zeros), every other format's length as it is.
+     */
+    public static long virtualSize(BlockDriverState bs) {
+        long length = bs.length();
+        return bs.driver().formatName().equals("raw") ? (length + 511) & ~511L : length;
     }
 }

@@ -28,29 +28,41 @@ public final class ImageMapper {
         }
     }
 
-    /** Maps {@code [start, start + length)} of {@code top}. Not in a coroutine. */
+    /**
+     * Maps {@code [start, start + length)} of {@code top}. The tail of the last 512-byte sector
+     * beyond the end of a raw image is a zero extent, as qemu reports it (see
+     * {@link ImageFiles#virtualSize}). Not in a coroutine.
+     */
     public static List<Extent> map(BlockDriverState top, long start, long length) throws IOException {
         return SyncIo.call(() -> {
             List<Extent> out = new ArrayList<>();
             BlockStatus st = new BlockStatus();
-            long end = Math.min(top.length(), start + length);
+            long end = Math.min(ImageFiles.virtualSize(top), start + length);
+            long dataEnd = Math.min(top.length(), end);
             long pos = start;
-            while (pos < end) {
-                int depth = ChainStatus.query(top, pos, end - pos, st);
+            while (pos < dataEnd) {
+                int depth = ChainStatus.query(top, pos, dataEnd - pos, st);
                 BlockDriverState layer = ChainStatus.layer(top, depth);
                 boolean valid = st.has(BlockStatus.OFFSET_VALID);
-                Extent e = new Extent(pos, st.pnum, depth, st.has(BlockStatus.ALLOCATED),
+                add(out, new Extent(pos, st.pnum, depth, st.has(BlockStatus.ALLOCATED),
                         st.has(BlockStatus.ZERO), st.has(BlockStatus.DATA), valid ? st.hostOffset : -1,
-                        layer.filename());
-                if (!out.isEmpty() && out.get(out.size() - 1).continues(e)) {
-                    Extent last = out.remove(out.size() - 1);
-                    e = new Extent(last.start(), last.length() + e.length(), last.depth(), last.present(),
-                            last.zero(), last.data(), last.offset(), last.filename());
-                }
-                out.add(e);
+                        layer.filename()));
                 pos += st.pnum;
+            }
+            if (pos < end) {
+                add(out, new Extent(pos, end - pos, 0, true, true, false, pos, top.filename()));
             }
             return out;
         });
+    }
+
+    /** Appends {@code e} to {@code out}, merged into the last extent where it continues it. */
+    private static void add(List<Extent> out, Extent e) {
+        if (!out.isEmpty() && out.get(out.size() - 1).continues(e)) {
+            Extent last = out.remove(out.size() - 1);
+            e = new Extent(last.start(), last.length() + e.length(), last.depth(), last.present(),
+                    last.zero(), last.data(), last.offset(), last.filename());
+        }
+        out.add(e);
     }
 }

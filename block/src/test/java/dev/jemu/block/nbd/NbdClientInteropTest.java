@@ -14,8 +14,12 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardWatchEventKinds;
+import java.nio.file.WatchKey;
+import java.nio.file.WatchService;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -52,7 +56,6 @@ class NbdClientInteropTest {
         }
     }
 
-    /** Starts a server that listens on {@code sock} and waits (at most 10 s) until it does. */
     /**
      * Starts a qemu-nbd or nbdkit server and waits until it accepts connections. The socket file
      * appears when the socket is bound, before listen(), so the signal is the PID file, which both
@@ -63,18 +66,26 @@ class NbdClientInteropTest {
         Path pidFile = dir.resolve("server-" + servers.size() + ".pid");
         List<String> command = new ArrayList<>(List.of(cmd));
         command.add(1, cmd[0].equals("qemu-nbd") ? "--pid-file=" + pidFile : "--pidfile=" + pidFile);
-        Process p = new ProcessBuilder(command).redirectErrorStream(true)
-                .redirectOutput(dir.resolve("server-" + servers.size() + ".log").toFile()).start();
-        servers.add(p);
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (!Files.exists(sock) || !Files.exists(pidFile) || Files.size(pidFile) == 0) {
-            if (!p.isAlive() || System.nanoTime() > deadline) {
-                fail(String.join(" ", cmd) + " did not start: "
-                        + Files.readString(dir.resolve("server-" + (servers.size() - 1) + ".log")));
+        try (WatchService watch = FileSystems.getDefault().newWatchService()) {
+            // Woken when a file of the directory appears or changes (the socket, the PID file).
+            dir.register(watch, StandardWatchEventKinds.ENTRY_CREATE, StandardWatchEventKinds.ENTRY_MODIFY);
+            Process p = new ProcessBuilder(command).redirectErrorStream(true)
+                    .redirectOutput(dir.resolve("server-" + servers.size() + ".log").toFile()).start();
+            servers.add(p);
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (!Files.exists(sock) || !Files.exists(pidFile) || Files.size(pidFile) == 0) {
+                if (!p.isAlive() || System.nanoTime() > deadline) {
+                    fail(String.join(" ", cmd) + " did not start: "
+                            + Files.readString(dir.resolve("server-" + (servers.size() - 1) + ".log")));
+                }
+                WatchKey key = watch.poll(100, TimeUnit.MILLISECONDS);
+                if (key != null) {
+                    key.pollEvents();
+                    key.reset();
+                }
             }
-            Thread.sleep(20);
+            return p;
         }
-        return p;
     }
 
     private BlockDriverState open(String uri, boolean readOnly) throws IOException {

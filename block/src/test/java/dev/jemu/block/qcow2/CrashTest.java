@@ -6,12 +6,16 @@ import dev.jemu.block.TestImages;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -20,26 +24,33 @@ class CrashTest {
     @TempDir
     Path dir;
 
-    /** The writer's first output line, waiting at most 30 s (the process is killed on timeout). */
-    private static String firstLine(Process p) throws IOException, InterruptedException {
-        StringBuilder sb = new StringBuilder();
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        var in = p.getInputStream();
-        while (System.nanoTime() < deadline) {
-            while (in.available() > 0) {
-                int c = in.read();
-                if (c == '\n') {
-                    return sb.toString();
+    /**
+     * Reads the writer's lines until it reports {@code writes} writes done; false if it ends or
+     * says anything else first, or 60 s pass (the process is killed then, which ends the read).
+     */
+    private static boolean awaitWrites(Process p, int writes) throws Exception {
+        BufferedReader in = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
+        CompletableFuture<Boolean> reached = CompletableFuture.supplyAsync(() -> {
+            try {
+                for (String line = in.readLine(); line != null; line = in.readLine()) {
+                    if (!line.startsWith("written ")) {
+                        return false;
+                    }
+                    if (Integer.parseInt(line.substring(8)) >= writes) {
+                        return true;
+                    }
                 }
-                sb.append((char) c);
+                return false;
+            } catch (IOException e) {
+                return false;
             }
-            if (!p.isAlive() && in.available() == 0) {
-                break;
-            }
-            Thread.sleep(10);
+        });
+        try {
+            return reached.get(60, TimeUnit.SECONDS);
+        } catch (TimeoutException e) {
+            p.destroyForcibly();
+            return false;
         }
-        p.destroyForcibly();
-        return sb.toString();
     }
 
     @Test
@@ -55,8 +66,8 @@ class CrashTest {
                     "-D" + AioEngine.PROPERTY + "=" + AioEngine.selected().propertyValue(),
                     CrashWriter.class.getName(), img.toString(), Integer.toString(run)))
                     .redirectErrorStream(true).start();
-            assertEquals("writing", firstLine(p), "the writer got going");
-            Thread.sleep(150L + 200L * run);
+            // Killed at a different point of its work in each run.
+            assertTrue(awaitWrites(p, 100 + 300 * run), "the writer got going");
             p.destroyForcibly();
             assertTrue(p.waitFor(10, TimeUnit.SECONDS));
             TestImages.Run check = TestImages.exec("qemu-img", "check", img.toString());

@@ -11,7 +11,8 @@ import java.util.Random;
 
 /**
  * A process for {@link CrashTest}: opens a qcow2 image and does allocating writes from several
- * coroutines, with a flush now and then, until it is killed. Prints "writing" once under way.
+ * coroutines, with a flush now and then, until it is killed. Prints "written N" after every
+ * hundredth write, so that the test can kill it at a point it chooses.
  */
 public final class CrashWriter {
     private CrashWriter() {
@@ -36,8 +37,8 @@ public final class CrashWriter {
                         if (done % 50 == 0) {
                             bs.coFlush();
                         }
-                        if (done == 100) {
-                            System.out.println("writing");
+                        if (done % 100 == 0) {
+                            System.out.println("written " + done);
                             System.out.flush();
                         }
                     }

@@ -15,8 +15,9 @@ import java.util.concurrent.Callable;
 
 /**
  * {@code convert [-c] [-p] [-q] [-n [--target-is-zero]] [-W] [-f fmt] [-O fmt] [-B backing_file -F backing_fmt]
- * [-o options] [-S size] [-m n] [-t cache] [-T cache] source output}. With {@code -B} the output
- * gets that backing file and only what the source's top image holds is copied.
+ * [-o options] [-S size] [-m n] [-t cache] [-T cache] [-l snapshot_param] source output}. With
+ * {@code -B} the output gets that backing file and only what the source's top image holds is
+ * copied; with {@code -l} the source is read as one of its internal snapshots.
  */
 @Command(name = "convert", description = "Convert an image to another format.")
 final class ConvertCommand implements Callable<Integer> {
@@ -52,6 +53,9 @@ final class ConvertCommand implements Callable<Integer> {
     String cache;
     @Option(names = "-T", description = "source cache mode", defaultValue = "writeback")
     String srcCache;
+    @Option(names = "-l", paramLabel = "snapshot_param",
+            description = "read the source as its internal snapshot: ID_OR_NAME, or snapshot.id=ID,snapshot.name=NAME")
+    String snapshot;
     @Mixin
     ImgOptions.ForceShare forceShare;
     @Parameters(paramLabel = "filename output_filename", description = "source image, then output image")
@@ -59,6 +63,10 @@ final class ConvertCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        ImgSupport.Snapshot snapshotParam = snapshot == null ? null : ImgSupport.Snapshot.parse(snapshot);
+        if (snapshot != null && files.size() > 2) {
+            throw new BlockException("No support for concatenating multiple snapshot");
+        }
         if (files.size() < 2) {
             throw new BlockException("Must specify image file name");
         }
@@ -79,6 +87,9 @@ final class ConvertCommand implements Callable<Integer> {
         long sparseSize = ImgSupport.size("-S", sparse);
         BlockDriverState src = ImgSupport.open(source, format, true, srcCache, forceShare.forceShare);
         try {
+            if (snapshotParam != null) {
+                snapshotParam.load(src);
+            }
             BlockBackend in = ImgSupport.backend(src, false, srcCache);
             checkBacking();
             if (!noCreate) {

@@ -6,10 +6,15 @@ import dev.jemu.block.BlockException;
 import dev.jemu.block.BlockGraph;
 import dev.jemu.block.BlockOptions;
 import dev.jemu.block.CacheMode;
+import dev.jemu.block.SyncIo;
+import dev.jemu.block.qcow2.Qcow2SnapshotView;
+import dev.jemu.block.nbd.NbdAddress;
 import dev.jemu.block.tools.ImageFiles;
 
 import java.io.IOException;
 import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
 
 /** Shared pieces of the jemu-img commands: opening images, qemu-img's number formats, progress. */
 final class ImgSupport {
@@ -38,14 +43,14 @@ final class ImgSupport {
      */
     static BlockDriverState openWithoutBacking(String filename, String format, boolean readOnly, String cache,
                                                boolean forceShare) throws IOException {
-        return BlockGraph.open(options(filename, format, readOnly, cache, forceShare).put("backing", ""));
+        return openGraph(filename, options(filename, format, readOnly, cache, forceShare).put("backing", ""));
     }
 
     /** As {@link #open(String, String, boolean, String, boolean)}, with the file's {@code aio=} mode (qemu-img's {@code -i}). */
     static BlockDriverState open(String filename, String format, boolean readOnly, String cache, boolean forceShare,
                                  String aio) throws IOException {
         BlockOptions o = options(filename, format, readOnly, cache, forceShare);
-        if (!dev.jemu.block.nbd.NbdAddress.isUri(filename)) {
+        if (!NbdAddress.isUri(filename)) {
             o.put("file.aio", aio);
         }
         return openGraph(filename, o);
@@ -63,19 +68,29 @@ final class ImgSupport {
     }
 
     /**
-     * Opens the graph {@code o} describes; as qemu-img, a backing file that cannot be opened is
-     * reported under the image's name: {@code Could not open 'top.qcow2': Could not open backing
-     * file: ...}.
+     * Opens the graph {@code o} describes; as qemu-img, an error of a layer whose message does not
+     * name the image is reported under the image's name: a backing file that cannot be opened
+     * ({@code Could not open 'top.qcow2': Could not open backing file: ...}) and a missing image
+     * file, whose file driver's message qemu-img names the image before ({@code Could not open
+     * 'x': Could not open 'x': No such file or directory}).
      */
     private static BlockDriverState openGraph(String filename, BlockOptions o) throws IOException {
         try {
             return BlockGraph.open(o);
         } catch (BlockException e) {
-            if (e.getMessage() != null && e.getMessage().startsWith("Could not open backing file")) {
-                throw new BlockException("Could not open '" + filename + "': " + e.getMessage(), e);
+            String m = String.valueOf(e.getMessage());
+            String named = "Could not open '" + filename + "': ";
+            if (m.startsWith("Could not open backing file")
+                    || (m.equals(named + "No such file or directory") && missing(filename))) {
+                throw new BlockException(named + m, e);
             }
             throw e;
         }
+    }
+
+    /** Whether the local file {@code filename} does not exist (an NBD URI is no local file). */
+    private static boolean missing(String filename) {
+        return !NbdAddress.isUri(filename) && Files.notExists(Path.of(filename));
     }
 
     private static BlockOptions options(String filename, String format, boolean readOnly, String cache, boolean forceShare)
@@ -101,6 +116,51 @@ final class ImgSupport {
         String prefix = path + ": ";
         String reason = e.getMessage().startsWith(prefix) ? e.getMessage().substring(prefix.length()) : e.getMessage();
         return new BlockException(prefix + doing + ": " + reason, e);
+    }
+
+    /**
+     * qemu-img's {@code -l snapshot_param} of convert and measure: {@code ID_OR_NAME} (an id if
+     * a snapshot has it, else a name; {@code idOrName} set) or {@code snapshot.id=ID,snapshot.name=NAME}
+     * (either may be null).
+     */
+    record Snapshot(String idOrName, String id, String name) {
+        /** Parses {@code param}; for a parameter qemu-img does not know, its two error lines. */
+        static Snapshot parse(String param) throws BlockException {
+            if (!param.startsWith("snapshot.")) {
+                return new Snapshot(param, null, null);
+            }
+            String id = null;
+            String name = null;
+            for (String kv : param.split(",")) {
+                int eq = kv.indexOf('=');
+                String key = eq < 0 ? kv : kv.substring(0, eq);
+                String value = eq < 0 ? "" : kv.substring(eq + 1);
+                switch (key) {
+                    case "snapshot.id" -> id = value;
+                    case "snapshot.name" -> name = value;
+                    default -> {
+                        System.err.println("jemu-img: Invalid parameter '" + key + "'");
+                        throw new BlockException("Failed in parsing snapshot param '" + param + "'");
+                    }
+                }
+            }
+            return new Snapshot(null, id, name);
+        }
+
+        /** Makes {@code bs} (open read-only) read as this snapshot, as qemu-img's bdrv_snapshot_load_tmp. */
+        void load(BlockDriverState bs) throws IOException {
+            try {
+                SyncIo.run(() -> {
+                    if (idOrName != null) {
+                        Qcow2SnapshotView.loadByIdOrName(bs, idOrName);
+                    } else {
+                        Qcow2SnapshotView.load(bs, id, name);
+                    }
+                });
+            } catch (BlockException e) {
+                throw new BlockException("Failed to load snapshot: " + e.getMessage(), e);
+            }
+        }
     }
 
     /** A backend over {@code bs} with read (and optionally write and resize) permission. */

@@ -1,8 +1,10 @@
 package dev.jemu.cli.img;
 
 import dev.jemu.block.BlockDriverState;
+import dev.jemu.block.BlockException;
 import dev.jemu.block.ImageInfo;
 import dev.jemu.block.file.FileDriver;
+import dev.jemu.block.tools.ImageFiles;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -13,9 +15,11 @@ import java.time.Instant;
 import java.time.ZoneId;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.Callable;
 
 /** {@code info [-f fmt] [--output=human|json] [--backing-chain] [-U] filename}. */
@@ -39,26 +43,37 @@ final class InfoCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         String filename = ImgOptions.oneImage(files);
         boolean json = output.json();
-        // As qemu-img: without --backing-chain the backing file is not opened (it may be missing).
-        BlockDriverState top = chain ? ImgSupport.open(filename, fmt.format, true, "writeback", forceShare.forceShare)
-                : ImgSupport.openWithoutBacking(filename, fmt.format, true, "writeback", forceShare.forceShare);
-        try {
-            List<Map<String, Object>> infos = new ArrayList<>();
-            for (BlockDriverState bs = top; bs != null; bs = chain ? bs.backing() : null) {
-                infos.add(describe(bs));
+        // As qemu-img, each image is opened without its backing file (which may be missing unless
+        // --backing-chain asks for it) and the chain followed by name, one image at a time.
+        List<Map<String, Object>> infos = new ArrayList<>();
+        Set<String> seen = new HashSet<>();
+        String name = filename;
+        String format = fmt.format;
+        while (name != null) {
+            if (!seen.add(name)) {
+                throw new BlockException("Backing file '" + name + "' creates an infinite loop.");
             }
-            if (json) {
-                QemuJson.print(System.out, chain ? infos : infos.get(0));
-            } else {
-                for (int i = 0; i < infos.size(); i++) {
-                    if (i > 0) {
-                        System.out.println();
-                    }
-                    printHuman(infos.get(i));
+            BlockDriverState bs = ImgSupport.openWithoutBacking(name, format, true, "writeback",
+                    forceShare.forceShare);
+            Map<String, Object> m;
+            try {
+                m = describe(bs);
+            } finally {
+                bs.close();
+            }
+            infos.add(m);
+            name = chain ? (String) m.get("full-backing-filename") : null;
+            format = (String) m.get("backing-filename-format");
+        }
+        if (json) {
+            QemuJson.print(System.out, chain ? infos : infos.get(0));
+        } else {
+            for (int i = 0; i < infos.size(); i++) {
+                if (i > 0) {
+                    System.out.println();
                 }
+                printHuman(infos.get(i));
             }
-        } finally {
-            top.close();
         }
         return 0;
     }
@@ -86,7 +101,7 @@ final class InfoCommand implements Callable<Integer> {
             }
             m.put("snapshots", snaps);
         }
-        m.put("virtual-size", info.virtualSize());
+        m.put("virtual-size", ImageFiles.virtualSize(bs));
         m.put("filename", bs.filename());
         if (info.clusterSize() > 0) {
             m.put("cluster-size", info.clusterSize());

@@ -67,16 +67,12 @@ public final class JemuImg implements Callable<Integer> {
             Map.entry("commit", List.of("--object", "--image-opts", "-b", "-r")),
             Map.entry("compare", List.of("--object", "--image-opts", "-p")),
             Map.entry("convert", List.of("--object", "--image-opts", "--target-image-opts",
-                    "--bitmaps", "--salvage", "-C", "-l", "-r")),
+                    "--bitmaps", "--salvage", "-C", "-r")),
             Map.entry("snapshot", List.of("--object", "--image-opts")),
             Map.entry("rebase", List.of("--object", "--image-opts", "-T")),
             Map.entry("resize", List.of("--object", "--image-opts")),
-            Map.entry("measure", List.of("--object", "--image-opts", "-l")),
+            Map.entry("measure", List.of("--object", "--image-opts")),
             Map.entry("dd", List.of("--object", "--image-opts")));
-
-    /** Why an option of {@link #QEMU_ONLY_OPTIONS} is missing, where that is not obvious. */
-    private static final Map<String, String> WHY_NOT = Map.of(
-            "convert -l", "jemu-img does not read internal snapshots yet");
 
     @Option(names = {"-h", "--help"}, usageHelp = true, scope = ScopeType.INHERIT,
             description = "display this help and exit")
@@ -128,8 +124,7 @@ public final class JemuImg implements Callable<Integer> {
             if (u.isUnknownOption() || arg.startsWith("-")) {
                 for (String name : QEMU_ONLY_OPTIONS.getOrDefault(command, List.of())) {
                     if (arg.equals(name) || arg.startsWith(name + "=") || (!name.startsWith("--") && arg.startsWith(name))) {
-                        String why = WHY_NOT.get(command + " " + name);
-                        return "'" + command + " " + name + "' is not supported" + (why == null ? "" : ": " + why);
+                        return "'" + command + " " + name + "' is not supported";
                     }
                 }
                 return "unrecognized option '" + arg + "'";

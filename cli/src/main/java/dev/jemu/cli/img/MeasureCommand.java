@@ -15,7 +15,7 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 
 /**
- * {@code measure [--output=ofmt] [-O output_fmt] [-o options] [--size N | [-f fmt] filename]}: the
+ * {@code measure [--output=ofmt] [-O output_fmt] [-o options] [--size N | [-f fmt] [-l snapshot_param] filename]}: the
  * size a new image needs, printed as qemu-img 7.2 does. "bitmaps size" is shown when both the
  * source and the new image are qcow2 version 3; it is 0, jemu's qcow2 driver keeping no
  * persistent bitmaps.
@@ -33,12 +33,16 @@ final class MeasureCommand implements Callable<Integer> {
     String size;
     @Mixin
     ImgOptions.Format fmt;
+    @Option(names = "-l", paramLabel = "snapshot_param",
+            description = "measure the image's internal snapshot: ID_OR_NAME, or snapshot.id=ID,snapshot.name=NAME")
+    String snapshot;
     @Parameters(paramLabel = "filename", description = "measure a conversion of this image")
     List<String> files = List.of();
 
     @Override
     public Integer call() throws Exception {
         boolean json = output.json();
+        ImgSupport.Snapshot snapshotParam = snapshot == null ? null : ImgSupport.Snapshot.parse(snapshot);
         if (files.size() > 1) {
             throw new BlockException("At most one filename argument is allowed.");
         }
@@ -63,6 +67,9 @@ final class MeasureCommand implements Callable<Integer> {
         } else {
             BlockDriverState bs = ImgSupport.open(files.get(0), fmt.format, true, "writeback");
             try {
+                if (snapshotParam != null) {
+                    snapshotParam.load(bs);
+                }
                 r = ImageMeasure.measure(outFormat, opts, bs.length(), cs -> ImageMeasure.dataBytes(bs, cs));
                 sourceBitmaps = isQcow2v3(bs.info());
             } finally {

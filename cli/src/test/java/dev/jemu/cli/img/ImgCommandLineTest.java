@@ -105,8 +105,6 @@ class ImgCommandLineTest {
             ImgRun r = ImgRun.jemu(java.util.Arrays.copyOfRange(c, 1, c.length));
             assertEquals(new ImgRun(1, "", "jemu-img: '" + c[0] + "' is not supported\n" + JemuImg.HINT + "\n"), r);
         }
-        assertEquals(new ImgRun(1, "", "jemu-img: 'convert -l' is not supported: jemu-img does not read internal"
-                + " snapshots yet\n" + JemuImg.HINT + "\n"), ImgRun.jemu("convert", "-l", "snap1", "a", "b"));
         ImgRun r = ImgRun.jemu("bitmap", "--add", "a", "b0");
         assertEquals(new ImgRun(1, "", "jemu-img: 'bitmap' is not supported\n" + JemuImg.HINT + "\n"), r);
     }

@@ -8,8 +8,12 @@ import java.io.File;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardWatchEventKinds;
+import java.nio.file.WatchKey;
+import java.nio.file.WatchService;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -48,14 +52,22 @@ class JemuNbdTest {
         Thread t = new Thread(() -> exit[0] = JemuNbd.run("-f", "qcow2", "-x", "e", "-k", sock.toString(),
                 "--pid-file=" + pidFile, "--discard=unmap", "--detect-zeroes=unmap", img.toString()));
         t.setDaemon(true);
-        t.start();
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-        // The socket file exists once bound, before listen(); the PID file only once it listens.
-        while (!Files.exists(pidFile) || Files.size(pidFile) == 0) {
-            if (System.nanoTime() > deadline || !t.isAlive()) {
-                fail("jemu-nbd did not start listening");
+        try (WatchService watch = FileSystems.getDefault().newWatchService()) {
+            // Woken when the PID file appears or is written.
+            dir.register(watch, StandardWatchEventKinds.ENTRY_CREATE, StandardWatchEventKinds.ENTRY_MODIFY);
+            t.start();
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+            // The socket file exists once bound, before listen(); the PID file only once it listens.
+            while (!Files.exists(pidFile) || Files.size(pidFile) == 0) {
+                if (System.nanoTime() > deadline || !t.isAlive()) {
+                    fail("jemu-nbd did not start listening");
+                }
+                WatchKey key = watch.poll(100, TimeUnit.MILLISECONDS);
+                if (key != null) {
+                    key.pollEvents();
+                    key.reset();
+                }
             }
-            Thread.sleep(20);
         }
         String uri = "nbd+unix:///e?socket=" + sock;
         String io = run(30, "qemu-io", "-f", "raw", "-c", "write -P 0x3c 1M 64k", "-c", "write -P 0x3c 2M 64k", "-c", "write -P 0 2M 64k",

@@ -4,11 +4,15 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -31,16 +35,25 @@ class GuestProcessTest {
 
     @Test
     void killsProcessThatOutlivesItsTimeoutTogetherWithItsChildren() throws Exception {
-        GuestRun run = GuestProcess.run(List.of("sh", "-c", "sleep 60 & echo $!; wait"),
+        // The shell and its child hold the only writing ends of a FIFO: its reader sees the end
+        // of the file once both are dead (a dead process's descriptors close even before it is reaped).
+        Path fifo = logs.resolve("alive.fifo");
+        Process mkfifo = new ProcessBuilder("mkfifo", fifo.toString()).start();
+        assertTrue(mkfifo.waitFor(10, TimeUnit.SECONDS) && mkfifo.exitValue() == 0, "mkfifo");
+        CompletableFuture<Integer> writersGone = CompletableFuture.supplyAsync(() -> {
+            try (InputStream in = Files.newInputStream(fifo)) {
+                return in.read();
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        });
+        GuestRun run = GuestProcess.run(List.of("sh", "-c", "exec 3>" + fifo + "; sleep 60 & echo $!; wait"),
                 Duration.ofMillis(500), logs, "sleeper");
 
         assertTrue(run.timedOut());
         long sleeper = Long.parseLong(run.serialLines().getFirst());
-        // SIGKILL has been sent; give the kernel a moment to take the process down.
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (isRunning(sleeper) && System.nanoTime() < deadline) {
-            Thread.sleep(10);
-        }
+        // SIGKILL has been sent; the kernel takes the processes down soon after.
+        assertEquals(-1, writersGone.get(10, TimeUnit.SECONDS), "the shell and its child " + sleeper + " are gone");
         assertFalse(isRunning(sleeper), "the killed process's child " + sleeper + " is gone too");
     }
 
