@@ -13,7 +13,8 @@ import static dev.jemu.core.x86.OpTable.group;
  */
 final class X87Control {
     private static final int FXSAVE_AREA = 512;
-    private static final int MXCSR_MASK = 0xFFBF;
+    /** The MXCSR bits that may be set (DAZ included), as FXSAVE reports them. */
+    static final int MXCSR_MASK = 0xFFFF;
     static final long XCR0_X87 = 1;
     static final long XCR0_SSE = 2;
     /** The components jemu's XSAVE supports. */
