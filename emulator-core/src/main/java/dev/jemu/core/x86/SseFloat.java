@@ -16,8 +16,9 @@ import static dev.jemu.core.x86.OpTable.defPrefixed;
  * integer indefinite value when out of range. Arithmetic and conversions round as MXCSR.RC says
  * (directed rounding from the round-to-nearest result and the sign of its exact error term), read
  * denormal operands as zeros under DAZ, flush tiny results to zero under FTZ (with UE and PE), and
- * set MXCSR's exception flags (IE, DE, ZE, OE, UE, PE) as the SDM says; an unmasked exception only
- * sets its flag (no #XM is raised). Runs on the vCPU's thread.
+ * set MXCSR's exception flags (IE, DE, ZE, OE, UE, PE) as the SDM says. An instruction that raises
+ * an unmasked exception leaves its destination unchanged and raises #XM, or #UD when
+ * CR4.OSXMMEXCPT is clear. Runs on the vCPU's thread.
  */
 final class SseFloat {
     static final int ADD = 0;
@@ -157,7 +158,8 @@ final class SseFloat {
     /**
      * Completes a single-precision result {@code r} rounded to nearest, where {@code err} is the sign
      * of (exact - r): flushes a tiny result to zero under FTZ, applies MXCSR.RC, and sets PE, OE and
-     * UE. Tininess for FTZ is judged on the exact result, for UE on the rounded one.
+     * UE (an exact tiny result sets UE only when UE is unmasked). Tininess for FTZ is judged on the
+     * exact result, for UE on the rounded one.
      */
     private static float finish32(Cpu c, float r, int err, int flags) {
         int m = c.fpu.mxcsr;
@@ -180,6 +182,8 @@ final class SseFloat {
             } else if (Math.abs(r) < Float.MIN_NORMAL) {
                 flags |= MX_UE;
             }
+        } else if ((m & MX_UM) == 0 && r != 0 && mag < Float.MIN_NORMAL) {
+            flags |= MX_UE;
         }
         c.fpu.mxcsr = m | flags;
         return r;
@@ -207,6 +211,8 @@ final class SseFloat {
             } else if (Math.abs(r) < Double.MIN_NORMAL) {
                 flags |= MX_UE;
             }
+        } else if ((m & MX_UM) == 0 && r != 0 && mag < Double.MIN_NORMAL) {
+            flags |= MX_UE;
         }
         c.fpu.mxcsr = m | flags;
         return r;
@@ -287,40 +293,78 @@ final class SseFloat {
         return lo | (hi << 32);
     }
 
+    /** Where a guarded instruction writes its result: an XMM, MMX or general register. */
+    private static final int TO_XMM = 0;
+    private static final int TO_MMX = 1;
+    private static final int TO_GPR = 2;
+    private static final int FLAGS = 0x3F;
+
+    /**
+     * Wraps an instruction that may raise SIMD floating-point exceptions: runs it with MXCSR's flags
+     * cleared so that the ones it raises are known, merges the earlier flags back, and when it
+     * raised an unmasked one restores its destination register and raises #XM (#UD when
+     * CR4.OSXMMEXCPT is clear). The flags it raised stay set.
+     */
+    private static Exec guarded(int dest, Exec body) {
+        return (c, i) -> {
+            long[] file = dest == TO_XMM ? c.fpu.xmm : dest == TO_MMX ? c.fpu.st : c.regs;
+            int at = dest == TO_GPR ? i.reg : 2 * (dest == TO_MMX ? i.reg & 7 : i.reg);
+            long lo = file[at];
+            long hi = dest == TO_GPR ? 0 : file[at + 1];
+            int sticky = c.fpu.mxcsr & FLAGS;
+            c.fpu.mxcsr &= ~FLAGS;
+            try {
+                body.exec(c, i);
+            } catch (CpuFault f) {
+                c.fpu.mxcsr |= sticky;
+                throw f;
+            }
+            int m = c.fpu.mxcsr;
+            c.fpu.mxcsr = m | sticky;
+            if ((m & FLAGS & ~(m >> 7)) != 0) {
+                file[at] = lo;
+                if (dest != TO_GPR) {
+                    file[at + 1] = hi;
+                }
+                throw (c.cr4 & Cpu.CR4_OSXMMEXCPT) != 0 ? c.fault(Vectors.XM) : c.ud();
+            }
+        };
+    }
+
     /** Registers ps, pd, ss and sd forms of an arithmetic opcode. */
     private static void arith(int op, int kind, boolean withDouble) {
-        Exec ps = (c, i) -> {
+        Exec ps = guarded(TO_XMM, (c, i) -> {
             SseOps.checkSse(c);
             long[] a = c.fpu.opA;
             long[] b = c.fpu.opB;
             SseOps.loadReg(c, i.reg, 16, a);
             SseOps.loadRm(c, i, 16, true, b);
             SseOps.storeReg(c, i.reg, 16, packed32(c, a[0], b[0], kind), packed32(c, a[1], b[1], kind));
-        };
-        Exec ss = (c, i) -> {
+        });
+        Exec ss = guarded(TO_XMM, (c, i) -> {
             SseOps.checkSse(c);
             long b = i.isMem ? c.read(i.seg, i.ea, 4) : c.fpu.xmm[2 * i.rm];
             long a = c.fpu.xmm[2 * i.reg];
             c.fpu.xmm[2 * i.reg] = (a & ~0xFFFF_FFFFL) | (f32(c, (int) a, (int) b, kind) & 0xFFFF_FFFFL);
-        };
+        });
         defPrefixed(0x100 | op, P_NONE, 0, ps, ps);
         defPrefixed(0x100 | op, P_F3, 0, ss, ss);
         if (!withDouble) {
             return;
         }
-        Exec pd = (c, i) -> {
+        Exec pd = guarded(TO_XMM, (c, i) -> {
             SseOps.checkSse(c);
             long[] a = c.fpu.opA;
             long[] b = c.fpu.opB;
             SseOps.loadReg(c, i.reg, 16, a);
             SseOps.loadRm(c, i, 16, true, b);
             SseOps.storeReg(c, i.reg, 16, f64(c, a[0], b[0], kind), f64(c, a[1], b[1], kind));
-        };
-        Exec sd = (c, i) -> {
+        });
+        Exec sd = guarded(TO_XMM, (c, i) -> {
             SseOps.checkSse(c);
             long b = i.isMem ? c.read(i.seg, i.ea, 8) : c.fpu.xmm[2 * i.rm];
             c.fpu.xmm[2 * i.reg] = f64(c, c.fpu.xmm[2 * i.reg], b, kind);
-        };
+        });
         defPrefixed(0x100 | op, P_66, 0, pd, pd);
         defPrefixed(0x100 | op, P_F2, 0, sd, sd);
     }
@@ -479,30 +523,30 @@ final class SseFloat {
         defPrefixed(0x12A, P_F2, 0, cvtsi2(true), cvtsi2(true));
         for (int op : new int[] {0x2C, 0x2D}) {
             boolean truncate = op == 0x2C;
-            Exec fromSingle = (c, i) -> {
+            Exec fromSingle = guarded(TO_GPR, (c, i) -> {
                 SseOps.checkSse(c);
                 long b = i.isMem ? c.read(i.seg, i.ea, 4) : c.fpu.xmm[2 * i.rm];
                 int bits = i.rexW ? 64 : 32;
                 c.setReg(i.reg, bits / 8, toInt(c, single(c, b), bits, truncate));
-            };
-            Exec fromDouble = (c, i) -> {
+            });
+            Exec fromDouble = guarded(TO_GPR, (c, i) -> {
                 SseOps.checkSse(c);
                 long b = i.isMem ? c.read(i.seg, i.ea, 8) : c.fpu.xmm[2 * i.rm];
                 int bits = i.rexW ? 64 : 32;
                 c.setReg(i.reg, bits / 8, toInt(c, dbl(c, b), bits, truncate));
-            };
+            });
             defPrefixed(0x100 | op, P_F3, 0, fromSingle, fromSingle);
             defPrefixed(0x100 | op, P_F2, 0, fromDouble, fromDouble);
         }
         // CVTPI2PS, CVTPI2PD, CVT(T)PS2PI, CVT(T)PD2PI: conversions with an MMX register.
-        Exec pi2ps = (c, i) -> {
+        Exec pi2ps = guarded(TO_XMM, (c, i) -> {
             SseOps.checkSse(c);
             SseOps.checkMmx(c);
             long b = i.isMem ? c.read(i.seg, i.ea, 8) : c.fpu.st[2 * (i.rm & 7)];
             long lo = intToSingle(c, (int) b);
             long hi = intToSingle(c, (int) (b >>> 32));
             c.fpu.xmm[2 * i.reg] = lo | (hi << 32);
-        };
+        });
         Exec pi2pd = (c, i) -> {
             SseOps.checkSse(c);
             SseOps.checkMmx(c);
@@ -513,15 +557,15 @@ final class SseFloat {
         defPrefixed(0x12A, P_66, 0, pi2pd, pi2pd);
         for (int op : new int[] {0x2C, 0x2D}) {
             boolean truncate = op == 0x2C;
-            Exec ps2pi = (c, i) -> {
+            Exec ps2pi = guarded(TO_MMX, (c, i) -> {
                 SseOps.checkSse(c);
                 SseOps.checkMmx(c);
                 long b = i.isMem ? c.read(i.seg, i.ea, 8) : c.fpu.xmm[2 * i.rm];
                 long lo = toInt(c, single(c, b), 32, truncate);
                 long hi = toInt(c, single(c, b >>> 32), 32, truncate);
                 SseOps.storeReg(c, i.reg, 8, lo | (hi << 32), 0);
-            };
-            Exec pd2pi = (c, i) -> {
+            });
+            Exec pd2pi = guarded(TO_MMX, (c, i) -> {
                 SseOps.checkSse(c);
                 SseOps.checkMmx(c);
                 long[] b = c.fpu.opB;
@@ -529,38 +573,38 @@ final class SseFloat {
                 long lo = toInt(c, dbl(c, b[0]), 32, truncate);
                 long hi = toInt(c, dbl(c, b[1]), 32, truncate);
                 SseOps.storeReg(c, i.reg, 8, lo | (hi << 32), 0);
-            };
+            });
             defPrefixed(0x100 | op, P_NONE, 0, ps2pi, ps2pi);
             defPrefixed(0x100 | op, P_66, 0, pd2pi, pd2pi);
         }
         // CVTPS2PD, CVTPD2PS, CVTSS2SD, CVTSD2SS.
-        Exec ps2pd = (c, i) -> {
+        Exec ps2pd = guarded(TO_XMM, (c, i) -> {
             SseOps.checkSse(c);
             long b = i.isMem ? c.read(i.seg, i.ea, 8) : c.fpu.xmm[2 * i.rm];
             SseOps.storeReg(c, i.reg, 16, widen(c, b), widen(c, b >>> 32));
-        };
-        Exec pd2ps = (c, i) -> {
+        });
+        Exec pd2ps = guarded(TO_XMM, (c, i) -> {
             SseOps.checkSse(c);
             long[] b = c.fpu.opB;
             SseOps.loadRm(c, i, 16, true, b);
             SseOps.storeReg(c, i.reg, 16, narrow(c, b[0]) | (narrow(c, b[1]) << 32), 0);
-        };
-        Exec ss2sd = (c, i) -> {
+        });
+        Exec ss2sd = guarded(TO_XMM, (c, i) -> {
             SseOps.checkSse(c);
             long b = i.isMem ? c.read(i.seg, i.ea, 4) : c.fpu.xmm[2 * i.rm];
             c.fpu.xmm[2 * i.reg] = widen(c, b);
-        };
-        Exec sd2ss = (c, i) -> {
+        });
+        Exec sd2ss = guarded(TO_XMM, (c, i) -> {
             SseOps.checkSse(c);
             long b = i.isMem ? c.read(i.seg, i.ea, 8) : c.fpu.xmm[2 * i.rm];
             c.fpu.xmm[2 * i.reg] = (c.fpu.xmm[2 * i.reg] & ~0xFFFF_FFFFL) | narrow(c, b);
-        };
+        });
         defPrefixed(0x15A, P_NONE, 0, ps2pd, ps2pd);
         defPrefixed(0x15A, P_66, 0, pd2ps, pd2ps);
         defPrefixed(0x15A, P_F3, 0, ss2sd, ss2sd);
         defPrefixed(0x15A, P_F2, 0, sd2ss, sd2ss);
         // CVTDQ2PS, CVTPS2DQ, CVTTPS2DQ.
-        Exec dq2ps = (c, i) -> {
+        Exec dq2ps = guarded(TO_XMM, (c, i) -> {
             SseOps.checkSse(c);
             long[] b = c.fpu.opB;
             SseOps.loadRm(c, i, 16, true, b);
@@ -570,7 +614,7 @@ final class SseFloat {
                 b[k] = lo | (hi << 32);
             }
             SseOps.storeReg(c, i.reg, 16, b[0], b[1]);
-        };
+        });
         defPrefixed(0x15B, P_NONE, 0, dq2ps, dq2ps);
         defPrefixed(0x15B, P_66, 0, ps2dq(false), ps2dq(false));
         defPrefixed(0x15B, P_F3, 0, ps2dq(true), ps2dq(true));
@@ -620,7 +664,7 @@ final class SseFloat {
     }
 
     private static Exec cvtsi2(boolean toDouble) {
-        return (c, i) -> {
+        return guarded(TO_XMM, (c, i) -> {
             SseOps.checkSse(c);
             int s = i.rexW ? 8 : 4;
             long v = IntegerOps.rmRead(c, i, s);
@@ -635,11 +679,11 @@ final class SseFloat {
                 f = finish32(c, f, err, 0);
                 c.fpu.xmm[2 * i.reg] = (c.fpu.xmm[2 * i.reg] & ~0xFFFF_FFFFL) | (Float.floatToRawIntBits(f) & 0xFFFF_FFFFL);
             }
-        };
+        });
     }
 
     private static Exec ps2dq(boolean truncate) {
-        return (c, i) -> {
+        return guarded(TO_XMM, (c, i) -> {
             SseOps.checkSse(c);
             long[] b = c.fpu.opB;
             SseOps.loadRm(c, i, 16, true, b);
@@ -649,18 +693,18 @@ final class SseFloat {
                 b[k] = lo | (hi << 32);
             }
             SseOps.storeReg(c, i.reg, 16, b[0], b[1]);
-        };
+        });
     }
 
     private static Exec pd2dq(boolean truncate) {
-        return (c, i) -> {
+        return guarded(TO_XMM, (c, i) -> {
             SseOps.checkSse(c);
             long[] b = c.fpu.opB;
             SseOps.loadRm(c, i, 16, true, b);
             long lo = toInt(c, dbl(c, b[0]), 32, truncate);
             long hi = toInt(c, dbl(c, b[1]), 32, truncate);
             SseOps.storeReg(c, i.reg, 16, lo | (hi << 32), 0);
-        };
+        });
     }
 
     private static void registerSse3() {
@@ -706,7 +750,7 @@ final class SseFloat {
     }
 
     private static Exec sse3(Packed f) {
-        return (c, i) -> {
+        return guarded(TO_XMM, (c, i) -> {
             SseOps.checkSse(c);
             long[] a = c.fpu.opA;
             long[] b = c.fpu.opB;
@@ -714,6 +758,6 @@ final class SseFloat {
             SseOps.loadRm(c, i, 16, true, b);
             f.apply(c, a, b, a);
             SseOps.storeReg(c, i.reg, 16, a[0], a[1]);
-        };
+        });
     }
 }
