@@ -1,5 +1,6 @@
 ; SSE test kernel (long mode): SSE2 integer and floating-point instructions, conversions under
-; each MXCSR rounding mode, compare flags, MXCSR exception flags, SSE3, MMX, x87 control words,
+; each MXCSR rounding mode, arithmetic under each rounding mode and DAZ/FTZ, compare flags, MXCSR
+; exception flags, SSE3, MMX, x87 control words and last-instruction pointers,
 ; FXSAVE/FXRSTOR, and the faults of misaligned MOVDQA and of CR0.TS (#NM).
 
 %include "boot32.inc"
