@@ -1,5 +1,6 @@
 ; SSE test kernel (long mode): SSE2 integer and floating-point instructions, conversions under
-; each MXCSR rounding mode, compare flags, MXCSR exception flags, SSE3, MMX, x87 control words,
+; each MXCSR rounding mode, arithmetic under each rounding mode and DAZ/FTZ, compare flags, MXCSR
+; exception flags, SSE3, MMX, x87 control words and last-instruction pointers,
 ; FXSAVE/FXRSTOR, and the faults of misaligned MOVDQA and of CR0.TS (#NM).
 
 %include "boot32.inc"
@@ -29,6 +30,19 @@ fx_area:        times 512 db 0
 unaligned:      times 32 db 0x5A
 mmx_a:          dw 0x7FFF, 0x0001, 0x8000, 0xFFFF
 control_word:   dw 0
+        align 16
+; Operands of the rounding-control, DAZ and FTZ tests.
+rc_one_tiny:    dq 1.0, 0x3C30000000000000          ; 1.0 and 2^-60
+rc_thirds:      dq 1.0, -3.0
+rc_two:         dq 2.0, 0x8000000000000001          ; 2.0 and the negative smallest denormal
+rc_sub_a:       dq 0x0010000000000003, 0x3FE0000000000001   ; just above 2^-1022, just above 0.5
+rc_big:         dq 1.0e300, -1.0e300
+rc_max:         dq 0x7FEFFFFFFFFFFFFF, 0x3CA0000000000001   ; DBL_MAX, just above 2^-53
+rc_floats:      dd 1.0, 0x33800000, 0x3F800001, 0x7F7FFFFF ; 1.0, 2^-24, 1 + 2^-23, FLT_MAX
+rc_floats_b:    dd 3.0, -7.0, 0x33800000, 2.0       ; lane 2 sums to a halfway case
+rc_denormal:    dd 0x00400001, 0, 0, 0
+rc_ints:        dd 0x7FFFFFFF, 0x80000001, 16777217, -16777219
+rc_long:        dq 0x7FFFFFFFFFFFFDFF
 
 main64:
         call idt64_install

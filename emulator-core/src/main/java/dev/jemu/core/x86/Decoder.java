@@ -180,6 +180,7 @@ final class Decoder {
             i.isMem = false;
             return;
         }
+        i.rm = rm;
         i.isMem = true;
         int defSeg = Cpu.DS;
         int base = -1;

@@ -167,7 +167,7 @@ public final class HostDebug {
             c.fpu.xmm[2 * x] = v;
             c.fpu.xmm[2 * x + 1] = get(value, 8, 8);
         } else if (n == MXCSR) {
-            c.fpu.mxcsr = (int) v & 0xFFBF;
+            c.fpu.mxcsr = (int) v & X87Control.MXCSR_MASK;
         } else if (n == FS_BASE || n == GS_BASE) {
             int seg = n == FS_BASE ? Cpu.FS : Cpu.GS;
             c.segs[seg].base = v;

@@ -27,7 +27,10 @@ final class Insn {
     int mod;
     /** ModRM.reg, extended by REX.R. */
     int reg;
-    /** ModRM.rm extended by REX.B (register forms), or the register of opcode-embedded forms. */
+    /**
+     * ModRM.rm extended by REX.B (register forms), the plain ModRM.rm bits (memory forms, for the
+     * x87 FOP), or the register of opcode-embedded forms.
+     */
     int rm;
     boolean isMem;
     /** Effective address, masked to the address size: computed before each execution. */

@@ -189,7 +189,7 @@ final class SseOps {
         group(0x1AE, 0, 2, SystemOps.fsGsBase(2), (c, i) -> {
             checkSse(c);
             int v = (int) c.read(i.seg, i.ea, 4);
-            if ((v & ~0xFFBF) != 0) {
+            if ((v & ~X87Control.MXCSR_MASK) != 0) {
                 throw c.gp(0);
             }
             c.fpu.mxcsr = v;

@@ -13,7 +13,8 @@ import static dev.jemu.core.x86.OpTable.group;
  */
 final class X87Control {
     private static final int FXSAVE_AREA = 512;
-    private static final int MXCSR_MASK = 0xFFBF;
+    /** The MXCSR bits that may be set (DAZ included), as FXSAVE reports them. */
+    static final int MXCSR_MASK = 0xFFFF;
     static final long XCR0_X87 = 1;
     static final long XCR0_SSE = 2;
     /** The components jemu's XSAVE supports. */
@@ -26,9 +27,13 @@ final class X87Control {
     int fsw;
     /** Abridged tag word as FXSAVE stores it: one bit per physical register, 1 = not empty. */
     int ftwAbridged;
+    /** The last non-control instruction: its opcode (11 bits), address, code segment selector. */
     int fop;
     long fip;
+    int fcs;
+    /** That instruction's memory operand, if it had one: offset and segment selector. */
     long fdp;
+    int fds;
     int mxcsr;
     /** XCR0: the state components XSAVE and XRSTOR manage (bit 0 x87, always set; bit 1 SSE). */
     long xcr0 = XCR0_X87;
@@ -46,6 +51,18 @@ final class X87Control {
     /** The soft-float unit of the x87 instructions. */
     final X87Float fl = new X87Float();
 
+    /** FNINIT: the x87 control state's initial values (the registers keep their contents). */
+    void init() {
+        fcw = 0x37F;
+        fsw = 0;
+        ftwAbridged = 0;
+        fop = 0;
+        fip = 0;
+        fdp = 0;
+        fcs = 0;
+        fds = 0;
+    }
+
     void reset() {
         fcw = 0x40;
         fsw = 0;
@@ -53,6 +70,8 @@ final class X87Control {
         fop = 0;
         fip = 0;
         fdp = 0;
+        fcs = 0;
+        fds = 0;
         mxcsr = 0x1F80;
         xcr0 = XCR0_X87;
         Arrays.fill(st, 0);
@@ -98,15 +117,7 @@ final class X87Control {
             checkDevice(c);
             switch (i.rm & 7) {
                 case 2 -> c.fpu.fsw &= 0x7F00;
-                case 3 -> {
-                    X87Control f = c.fpu;
-                    f.fcw = 0x37F;
-                    f.fsw = 0;
-                    f.ftwAbridged = 0;
-                    f.fop = 0;
-                    f.fip = 0;
-                    f.fdp = 0;
-                }
+                case 3 -> c.fpu.init();
                 default -> throw c.ud();
             }
         }, null);
@@ -135,7 +146,7 @@ final class X87Control {
             throw c.gp(0);
         }
         c.linear(i.seg, i.ea, FXSAVE_AREA);
-        saveX87(c, i.seg, i.ea);
+        saveX87(c, i.seg, i.ea, i.rexW);
         saveMxcsr(c, i.seg, i.ea);
         if ((c.cr4 & Cpu.CR4_OSFXSR) != 0) {
             saveXmm(c, i.seg, i.ea);
@@ -149,23 +160,27 @@ final class X87Control {
         }
         c.linear(i.seg, i.ea, FXSAVE_AREA);
         int mxcsr = readMxcsr(c, i.seg, i.ea);
-        loadX87(c, i.seg, i.ea);
+        loadX87(c, i.seg, i.ea, i.rexW);
         c.fpu.mxcsr = mxcsr;
         if ((c.cr4 & Cpu.CR4_OSFXSR) != 0) {
             loadXmm(c, i.seg, i.ea);
         }
     }
 
-    /** The x87 part of the legacy region: control, status, abridged tag, FOP, FIP, FDP and ST0-ST7. */
-    private static void saveX87(Cpu c, int seg, long a) {
+    /**
+     * The x87 part of the legacy region: control, status, abridged tag, FOP, FIP, FDP and ST0-ST7;
+     * the 64-bit format ({@code wide}, REX.W) holds 64-bit FIP and FDP, the 32-bit format 32-bit
+     * offsets each followed by its selector (FCS, FDS).
+     */
+    private static void saveX87(Cpu c, int seg, long a, boolean wide) {
         X87Control f = c.fpu;
         c.write(seg, a, f.fcw, 2);
         c.write(seg, a + 2, f.fsw, 2);
         c.write(seg, a + 4, f.ftwAbridged, 1);
         c.write(seg, a + 5, 0, 1);
         c.write(seg, a + 6, f.fop, 2);
-        c.write(seg, a + 8, f.fip, 8);
-        c.write(seg, a + 16, f.fdp, 8);
+        c.write(seg, a + 8, wide ? f.fip : (f.fip & 0xFFFF_FFFFL) | (long) f.fcs << 32, 8);
+        c.write(seg, a + 16, wide ? f.fdp : (f.fdp & 0xFFFF_FFFFL) | (long) f.fds << 32, 8);
         for (int r = 0; r < 8; r++) {
             int p = X87Ops.phys(f, r);
             c.write(seg, a + 32 + 16L * r, f.st[2 * p], 8);
@@ -173,14 +188,18 @@ final class X87Control {
         }
     }
 
-    private static void loadX87(Cpu c, int seg, long a) {
+    private static void loadX87(Cpu c, int seg, long a, boolean wide) {
         X87Control f = c.fpu;
         f.fcw = (int) c.read(seg, a, 2);
         f.fsw = (int) c.read(seg, a + 2, 2);
         f.ftwAbridged = (int) c.read(seg, a + 4, 1);
         f.fop = (int) c.read(seg, a + 6, 2) & 0x7FF;
-        f.fip = c.read(seg, a + 8, 8);
-        f.fdp = c.read(seg, a + 16, 8);
+        long ip = c.read(seg, a + 8, 8);
+        long dp = c.read(seg, a + 16, 8);
+        f.fip = wide ? ip : ip & 0xFFFF_FFFFL;
+        f.fdp = wide ? dp : dp & 0xFFFF_FFFFL;
+        f.fcs = wide ? 0 : (int) (ip >>> 32) & 0xFFFF;
+        f.fds = wide ? 0 : (int) (dp >>> 32) & 0xFFFF;
         for (int r = 0; r < 8; r++) {
             int p = X87Ops.phys(f, r);
             f.st[2 * p] = c.read(seg, a + 32 + 16L * r, 8);
@@ -246,7 +265,7 @@ final class X87Control {
         long rfbm = rfbm(c);
         long a = i.ea;
         if ((rfbm & XCR0_X87) != 0) {
-            saveX87(c, i.seg, a);
+            saveX87(c, i.seg, a, i.rexW);
         }
         if ((rfbm & XCR0_SSE) != 0) {
             saveMxcsr(c, i.seg, a);
@@ -278,14 +297,9 @@ final class X87Control {
         X87Control f = c.fpu;
         if ((rfbm & XCR0_X87) != 0) {
             if ((bv & XCR0_X87) != 0) {
-                loadX87(c, i.seg, a);
+                loadX87(c, i.seg, a, i.rexW);
             } else {
-                f.fcw = 0x37F;
-                f.fsw = 0;
-                f.ftwAbridged = 0;
-                f.fop = 0;
-                f.fip = 0;
-                f.fdp = 0;
+                f.init();
                 Arrays.fill(f.st, 0);
             }
         }

@@ -53,9 +53,9 @@ final class X87Env {
         c.write(i.seg, a + w, f.fsw, w);
         c.write(i.seg, a + 2L * w, fullTag(f), w);
         c.write(i.seg, a + 3L * w, f.fip, w);
-        c.write(i.seg, a + 4L * w, (long) f.fop << 16 | c.segs[Cpu.CS].selector, w);
+        c.write(i.seg, a + 4L * w, (long) f.fop << 16 | f.fcs, w);
         c.write(i.seg, a + 5L * w, f.fdp, w);
-        c.write(i.seg, a + 6L * w, c.segs[Cpu.DS].selector, w);
+        c.write(i.seg, a + 6L * w, f.fds, w);
     }
 
     private static void loadEnv(Cpu c, Insn i) {
@@ -74,8 +74,11 @@ final class X87Env {
         }
         f.ftwAbridged = abridged;
         f.fip = c.read(i.seg, a + 3L * w, w);
-        f.fop = (int) (c.read(i.seg, a + 4L * w, w) >>> 16) & 0x7FF;
+        long csOp = c.read(i.seg, a + 4L * w, w);
+        f.fcs = (int) csOp & 0xFFFF;
+        f.fop = (int) (csOp >>> 16) & 0x7FF;
         f.fdp = c.read(i.seg, a + 5L * w, w);
+        f.fds = (int) c.read(i.seg, a + 6L * w, 2);
         f.updateErrorSummary();
     }
 
@@ -102,12 +105,7 @@ final class X87Env {
             c.write(i.seg, a, f.st[2 * p], 8);
             c.write(i.seg, a + 8, f.st[2 * p + 1], 2);
         }
-        f.fcw = 0x37F;
-        f.fsw = 0;
-        f.ftwAbridged = 0;
-        f.fop = 0;
-        f.fip = 0;
-        f.fdp = 0;
+        f.init();
     }
 
     static void frstor(Cpu c, Insn i) {

@@ -98,16 +98,23 @@ final class X87Ops {
 
     // ------------------------------------------------------------------ prologue and epilogue
 
-    /** Device checks, pending #MF, instruction pointers; returns the soft-float unit ready for use. */
+    /**
+     * Device checks, pending #MF, the last-instruction pointers (FOP from the opcode's low three
+     * bits and the ModRM byte, FIP and FCS, and FDP and FDS for a memory operand); returns the
+     * soft-float unit ready for use.
+     */
     static X87Float begin(Cpu c, Insn i) {
         X87Control.checkDevice(c);
         X87Control f = c.fpu;
         if ((f.fsw & ES_B) != 0 && (c.cr0 & Cpu.CR0_NE) != 0) {
             throw c.fault(Vectors.MF);
         }
+        f.fop = (i.op & 7) << 8 | i.mod << 6 | (i.reg & 7) << 3 | (i.rm & 7);
         f.fip = i.startRip;
+        f.fcs = c.segs[Cpu.CS].selector;
         if (i.isMem) {
             f.fdp = i.ea;
+            f.fds = c.segs[i.seg].selector;
         }
         X87Float fl = f.fl;
         fl.exc = 0;

@@ -237,4 +237,98 @@ class SseTest {
         assertEquals(0x1f80, r.reg(Cpu.RDX) & 0xFFFF, "sqrt(4) is exact");
         assertEquals(0x1f80 | 0x20, r.reg(Cpu.RSI) & 0xFFFF, "sqrt(2) is inexact");
     }
+
+    /**
+     * Runs {@code body} with handlers for #UD and #XM that put their vector in EBX (the body ends with
+     * EBX = 1); CR4.OSXMMEXCPT as {@code osxmmexcpt} says.
+     */
+    private static CpuRig runTrapping(String body, boolean osxmmexcpt) {
+        StringBuilder gates = new StringBuilder();
+        for (int vector : new int[] {Vectors.UD, Vectors.XM}) {
+            gates.append("""
+                    lea rax, [rel handler%1$d]
+                    mov [0x3000 + %1$d*16], ax
+                    mov word [0x3000 + %1$d*16 + 2], 0x18
+                    mov word [0x3000 + %1$d*16 + 4], 0x8E00
+                    shr rax, 16
+                    mov [0x3000 + %1$d*16 + 6], ax
+                    shr rax, 16
+                    mov [0x3000 + %1$d*16 + 8], rax
+                """.formatted(vector));
+        }
+        CpuRig r = new CpuRig().long64(CpuRig.nasm("BITS 64\nORG 0x1000\n" + gates + """
+                lidt [rel idtr]
+            """ + body + """
+                mov ebx, 1
+                hlt
+            handler6:
+                mov ebx, 6
+                hlt
+            handler19:
+                mov ebx, 19
+                hlt
+            idtr: dw 16*32-1
+                  dq 0x3000
+            """));
+        r.cpu.cr4 |= Cpu.CR4_OSFXSR | (osxmmexcpt ? Cpu.CR4_OSXMMEXCPT : 0);
+        return r.run();
+    }
+
+    /** SDM 11.5: an unmasked SIMD exception leaves the destination alone and raises #XM or #UD. */
+    @Test
+    void unmaskedDivideByZeroRaisesXmOrUdAndKeepsTheDestination() {
+        String body = """
+                mov dword [0x2000], 0x1f80 & ~0x200
+                ldmxcsr [0x2000]
+                mov rax, 0x3ff0000000000000
+                movq xmm0, rax
+                pxor xmm1, xmm1
+                divpd xmm0, xmm1
+            """;
+        CpuRig xm = runTrapping(body, true);
+        assertEquals(19, xm.reg(Cpu.RBX), "#XM with CR4.OSXMMEXCPT");
+        assertEquals(0x3ff0000000000000L, xlo(xm, 0), "destination unchanged");
+        assertEquals((0x1f80 & ~0x200) | 0x04 | 0x01, xm.cpu.fpu.mxcsr, "1/0 sets ZE, 0/0 in the high lane IE");
+        CpuRig ud = runTrapping(body, false);
+        assertEquals(6, ud.reg(Cpu.RBX), "#UD without CR4.OSXMMEXCPT");
+        assertEquals(0x3ff0000000000000L, xlo(ud, 0));
+    }
+
+    /** Only exceptions the instruction itself raises fault; earlier sticky flags do not. */
+    @Test
+    void stickyFlagsDoNotFaultButAnUnmaskedInexactConversionDoes() {
+        CpuRig r = runTrapping("""
+                mov dword [0x2000], (0x1f80 & ~0x1200) | 0x24
+                ldmxcsr [0x2000]
+                mov rax, 0x4004000000000000
+                movq xmm0, rax
+                addsd xmm0, xmm0
+                mov edx, 7
+                cvtsd2si edx, xmm0
+                mov rax, 0x4004000000000001
+                movq xmm1, rax
+                cvttsd2si edx, xmm1
+            """, true);
+        assertEquals(19, r.reg(Cpu.RBX), "2.5000000000000004 truncated is inexact: PE unmasked");
+        assertEquals(5, r.reg(Cpu.RDX), "the exact conversion of 5.0 completed; the faulting one left EDX");
+        assertEquals(0x4014000000000000L, xlo(r, 0), "2.5 + 2.5 is exact and ran despite sticky ZE and PE");
+        assertEquals((0x1f80 & ~0x1200) | 0x24, r.cpu.fpu.mxcsr);
+    }
+
+    /** SDM 11.5.2.2: with UM unmasked an exact tiny result signals underflow. */
+    @Test
+    void unmaskedUnderflowFaultsEvenWhenExact() {
+        CpuRig r = runTrapping("""
+                mov dword [0x2000], 0x1f80 & ~0x800
+                ldmxcsr [0x2000]
+                mov rax, 0x0010000000000000
+                movq xmm0, rax
+                mov rax, 0x3fe0000000000000
+                movq xmm1, rax
+                mulsd xmm0, xmm1
+            """, true);
+        assertEquals(19, r.reg(Cpu.RBX));
+        assertEquals(0x0010000000000000L, xlo(r, 0));
+        assertEquals((0x1f80 & ~0x800) | 0x10, r.cpu.fpu.mxcsr, "UE without PE: the result is exact");
+    }
 }

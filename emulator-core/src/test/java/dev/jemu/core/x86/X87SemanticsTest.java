@@ -284,4 +284,44 @@ class X87SemanticsTest {
         assertTrue((r.reg(Cpu.RDX) & Cpuid.FPU) != 0);
         assertTrue((r.reg(Cpu.RCX) & Cpuid.PNI) != 0);
     }
+
+    /**
+     * SDM vol. 1 8.1.8-8.1.10: FOP is the last non-control instruction's opcode (low 3 bits of the
+     * first byte, then the ModRM byte), FIP/FCS its address, FDP/FDS its memory operand's; a
+     * register operand and a control instruction leave FDP alone. FXSAVE's 32-bit format puts FCS
+     * and FDS after the 32-bit offsets; FLDENV loads all of them back.
+     */
+    @Test
+    void lastInstructionPointersAndOpcodeAsFnstenvFxsaveAndFldenvKeepThem() {
+        CpuRig r = run("""
+                fninit
+                fld dword [three]
+                insn: db 0xD8, 0xC8     ; fmul st0, st0
+                fldcw [cw_down]
+                fnstenv [sav]
+                fxsave [sav + 32]
+                mov dword [sav + 64 + 12], 0x1234
+                mov dword [sav + 64 + 16], 0x01231234
+                mov dword [sav + 64 + 20], 0x5555
+                mov dword [sav + 64 + 24], 0x5678
+                mov word [sav + 64], 0x37f
+                fldenv [sav + 64]
+                fnstenv [sav + 128]
+                mov eax, insn
+                mov ebx, three
+                """);
+        int cs = r.cpu.segs[Cpu.CS].selector;
+        int ds = r.cpu.segs[Cpu.DS].selector;
+        assertEquals(r.reg(Cpu.RAX), r.mem.read(BUF + 12, 4), "FIP: the FMUL");
+        assertEquals(0x0C8L << 16 | cs, r.mem.read(BUF + 16, 4), "FOP D8 C8 and FCS");
+        assertEquals(r.reg(Cpu.RBX), r.mem.read(BUF + 20, 4), "FDP: the FLD's operand, kept by FMUL and FLDCW");
+        assertEquals(ds, r.mem.read(BUF + 24, 4), "FDS");
+        assertEquals(0x0C8, r.mem.read(BUF + 32 + 6, 2), "FXSAVE FOP");
+        assertEquals((long) cs << 32 | r.reg(Cpu.RAX), r.mem.read(BUF + 32 + 8, 8), "FXSAVE FIP, FCS");
+        assertEquals((long) ds << 32 | r.reg(Cpu.RBX), r.mem.read(BUF + 32 + 16, 8), "FXSAVE FDP, FDS");
+        assertEquals(0x1234, r.mem.read(BUF + 128 + 12, 4));
+        assertEquals(0x01231234, r.mem.read(BUF + 128 + 16, 4), "FLDENV loaded FOP and FCS");
+        assertEquals(0x5555, r.mem.read(BUF + 128 + 20, 4));
+        assertEquals(0x5678, r.mem.read(BUF + 128 + 24, 4), "FLDENV loaded FDS");
+    }
 }

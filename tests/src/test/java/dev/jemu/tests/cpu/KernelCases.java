@@ -28,7 +28,7 @@ public final class KernelCases {
             testKernel("pmode", "pmode.asm", List.of(), 162, OUTS_LINE),
             testKernel("pmode-pae", "pmode.asm", List.of("PAE"), 164, OUTS_LINE),
             testKernel("longmode", "longmode.asm", List.of(), 83, 0),
-            testKernel("sse", "sse.asm", List.of(), 38, 0),
+            testKernel("sse", "sse.asm", List.of(), 56, 0),
             new KernelCase("cpumax", new KernelSource.Image("cpumax.asm", List.of()), withCpuMax(), TIMEOUT, EXIT_PASS,
                     72 + 1, doneLine(72)),
             random(RandomProgram.Mode.LONG, 1), random(RandomProgram.Mode.LONG, 0x5eed),
