@@ -6,8 +6,12 @@ import static dev.jemu.block.TestImages.poke;
 import static dev.jemu.block.TestImages.pokeLong;
 import static dev.jemu.block.TestImages.qemuIo;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.jemu.block.BlockDriverState;
+import dev.jemu.block.BlockException;
 import dev.jemu.block.TestImages;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -62,5 +66,34 @@ class Qcow2OpenStrictnessTest {
         Path img = withSnapshot("tableeof.qcow2");
         pokeLong(img, 64, 1L << 32);
         assertActiveLayerReadable(img);
+    }
+
+    /**
+     * The zero flag in a version 2 L2 entry: the read fails with qemu-io's message, whose index
+     * is printed as C's {@code %#x} prints it (no {@code 0x} before a zero).
+     */
+    @Test
+    void zeroClusterFlagInAVersion2ImageIsReportedInQemusWords() throws IOException {
+        Path img = dir.resolve("v2.qcow2");
+        ok("qemu-img", "create", "-q", "-f", "qcow2", "-o", "compat=0.10", img.toString(), "4M");
+        qemuIo(img, "qcow2", "write -P 7 0 64k", "write -P 7 128k 64k");
+        long l2 = peekLong(img, peekLong(img, 40)) & Qcow2Driver.L1E_OFFSET_MASK;
+        for (int index : new int[] {0, 2}) {
+            pokeLong(img, l2 + 8L * index, peekLong(img, l2 + 8L * index) | 1);
+            TestImages.Run q = TestImages.exec("qemu-io", "-r", "-f", "qcow2", "-c",
+                    "read " + index * 65536 + " 64k", img.toString());
+            String qemu = q.out() + q.err();
+            int start = qemu.indexOf("Image is corrupt: ");
+            assertTrue(start >= 0, qemu);
+            String expected = qemu.substring(start, qemu.indexOf(')', start) + 1);
+            BlockDriverState bs = TestImages.open(img, "qcow2", true);
+            try {
+                BlockException e = assertThrows(BlockException.class,
+                        () -> TestImages.read(bs, index * 65536L, 512));
+                assertEquals(img + ": " + expected, e.getMessage());
+            } finally {
+                bs.close();
+            }
+        }
     }
 }
