@@ -12,6 +12,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.jemu.block.BlockDriverState;
 import dev.jemu.block.BlockException;
+import dev.jemu.block.BlockGraph;
+import dev.jemu.block.CacheMode;
 import dev.jemu.block.TestImages;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -95,5 +97,18 @@ class Qcow2OpenStrictnessTest {
                 bs.close();
             }
         }
+    }
+
+    /**
+     * A file name Java cannot turn into a path (a NUL here; a non-ASCII byte in a backing file
+     * name under a C locale takes the same way) is a one-line error naming the file, not an
+     * internal InvalidPathException.
+     */
+    @Test
+    void unrepresentableFileNameIsAOneLineError() {
+        String name = dir + "/nul\0name.qcow2";
+        BlockException e = assertThrows(BlockException.class,
+                () -> BlockGraph.open(name, "qcow2", true, CacheMode.WRITEBACK).close());
+        assertEquals("Could not open '" + name + "': Nul character not allowed", e.getMessage());
     }
 }
