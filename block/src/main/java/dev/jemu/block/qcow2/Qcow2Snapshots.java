@@ -187,7 +187,10 @@ final class Qcow2Snapshots {
         d.header.nbSnapshots = table.size();
         d.header.snapshotsOffset = offset;
         d.snapshots = List.copyOf(written);
-        if (oldBytes > 0 && oldOffset >= d.clusterSize && (oldOffset & (d.clusterSize - 1)) == 0) {
+        // A damaged old table that runs past the end of the file (it was read as zeros there) is
+        // left leaked rather than freed: its clusters past the end were never allocated.
+        if (oldBytes > 0 && oldOffset >= d.clusterSize && (oldOffset & (d.clusterSize - 1)) == 0
+                && oldOffset + oldBytes <= d.file.length()) {
             d.refcounts.free(oldOffset, clustersFor(oldBytes));
         }
     }
