@@ -16,6 +16,7 @@ import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.FileSystemException;
+import java.nio.file.InvalidPathException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.OpenOption;
@@ -120,12 +121,19 @@ public final class FileDriver implements BlockDriver {
         if (direct) {
             options.add(ExtendedOpenOption.DIRECT);
         }
-        if (Files.isDirectory(Path.of(path))) {
+        Path file;
+        try {
+            file = Path.of(path);
+        } catch (InvalidPathException e) {
+            // A NUL, or a name the platform charset cannot encode (a non-ASCII byte in a C locale).
+            throw new BlockException("Could not open '" + path + "': " + e.getReason());
+        }
+        if (Files.isDirectory(file)) {
             throw new BlockException("'file' driver requires '" + path + "' to be a regular file");
         }
         FileChannel channel;
         try {
-            channel = FileChannel.open(Path.of(path), options.toArray(new OpenOption[0]));
+            channel = FileChannel.open(file, options.toArray(new OpenOption[0]));
         } catch (NoSuchFileException e) {
             throw new BlockException("Could not open '" + path + "': No such file or directory");
         } catch (AccessDeniedException e) {
@@ -142,7 +150,7 @@ public final class FileDriver implements BlockDriver {
         long len;
         try {
             len = channel.size();
-            if (len == 0 && !Files.isRegularFile(Path.of(path))) {
+            if (len == 0 && !Files.isRegularFile(file)) {
                 try (NativeFile nf = NativeFile.open(path, false)) {
                     len = nf.lseek(0, NativeFile.SEEK_END);
                 }

@@ -82,7 +82,7 @@ final class Qcow2ClusterMap {
         } else if (type == Qcow2Driver.TYPE_ZERO && d.header.version < 3) {
             throw new BlockException(d.name + ": Image is corrupt: Zero cluster entry found in pre-v3 image"
                     + " (L2 offset: 0x" + Long.toHexString(d.l1[l1i] & Qcow2Driver.L1E_OFFSET_MASK)
-                    + ", L2 index: 0x" + Integer.toHexString(l2i) + ")");
+                    + ", L2 index: " + (l2i == 0 ? "0" : "0x" + Integer.toHexString(l2i)) + ")");
         }
         long n = d.clusterSize - inCluster;
         long host0 = e0 & Qcow2Driver.L2E_OFFSET_MASK;

@@ -156,9 +156,10 @@ public final class Qcow2Header {
      * @param buf the first bytes of the file (up to one cluster; fewer if the file is shorter)
      * @param fileSize the file's length
      * @param name the image name for messages
-     * @param forCheck the open of {@code check}: as in qemu-img check, tables that lie past the end
-     *                 of the file (they read as zeros), a refcount table of no clusters or at
-     *                 offset 0 and a snapshot table over the header are left for the check to report
+     * @param forCheck the open of {@code check}: as in qemu-img check, L1 and refcount tables that
+     *                 lie past the end of the file (they read as zeros), a refcount table of no
+     *                 clusters or at offset 0 and a snapshot table over the header are left for the
+     *                 check to report
      */
     static Qcow2Header parse(ByteBuffer buf, long fileSize, String name, boolean forCheck) throws BlockException {
         String pre = "Could not open '" + name + "': ";
@@ -274,7 +275,9 @@ public final class Qcow2Header {
             throw new BlockException(pre + "Too many snapshots: " + Integer.toUnsignedString(h.nbSnapshots));
         }
         if (h.nbSnapshots > 0) {
-            checkTable(pre, "snapshot table", h.snapshotsOffset, 1, cs, limit, true, forCheck);
+            // The snapshot table belongs to inactive snapshots: as in QEMU, it reads as zeros past
+            // the end of the file rather than stopping the active layer from opening.
+            checkTable(pre, "snapshot table", h.snapshotsOffset, 1, cs, Long.MAX_VALUE, true, forCheck);
         } else if ((h.snapshotsOffset & (cs - 1)) != 0) {
             // qemu-img refuses an unaligned table offset even when the table is empty.
             throw new BlockException(pre + "Image is corrupt: snapshot table offset 0x"

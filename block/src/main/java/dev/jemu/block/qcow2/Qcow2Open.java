@@ -38,7 +38,7 @@ final class Qcow2Open {
             ByteBuffer st = ByteBuffer.allocate((int) len);
             long off = d.header.snapshotsOffset;
             SyncIo.run(() -> d.file.coPreadv(off, st, 0, st.capacity()));
-            d.snapshots = Qcow2Snapshot.parseTable(st, d.header.nbSnapshots, d.name, d.forRepair,
+            d.snapshots = Qcow2Snapshot.parseTable(st, d.header.nbSnapshots, d.name,
                     d.forRepair && !d.readOnly);
         }
         d.lazyRefcounts = lazyOverride != null ? lazyOverride

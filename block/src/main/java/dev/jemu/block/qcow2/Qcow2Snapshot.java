@@ -46,20 +46,17 @@ record Qcow2Snapshot(long l1Offset, int l1Size, String id, String name, long dat
 
     /**
      * Parses {@code count} entries from {@code table} (the bytes from the table's offset to at
-     * most the end of the file). With {@code forCheck} (the check's open) the table reads as
-     * zeros past the end of the file, as in qemu-img check, instead of being refused; with
-     * {@code repair} (the open of {@code check -r}) an entry with too much extra data is kept,
-     * for the check to report.
+     * most the end of the file). The table reads as zeros past the end of the file, as in QEMU: a
+     * damaged inactive snapshot does not stop the active layer from opening. With {@code repair}
+     * (the open of {@code check -r}) an entry with too much extra data is kept, for the check to
+     * report.
      */
-    static List<Qcow2Snapshot> parseTable(ByteBuffer table, int count, String image, boolean forCheck,
-                                          boolean repair) throws BlockException {
+    static List<Qcow2Snapshot> parseTable(ByteBuffer table, int count, String image, boolean repair)
+            throws BlockException {
         List<Qcow2Snapshot> out = new ArrayList<>(count);
         long pos = 0;
         String pre = "Could not open '" + image + "': Image is corrupt: snapshot table ";
         for (int i = 0; i < count; i++) {
-            if (pos + 40 > table.limit() && !forCheck) {
-                throw new BlockException(pre + "entry " + i + " extends beyond the end of the file");
-            }
             byte[] head = bytes(table, pos, 40);
             ByteBuffer h = ByteBuffer.wrap(head);
             long l1Offset = h.getLong(0);
@@ -76,9 +73,6 @@ record Qcow2Snapshot(long l1Offset, int l1Size, String id, String name, long dat
                         + Integer.toUnsignedString(extra) + " bytes)");
             }
             int entryLen = 40 + extra + idLen + nameLen;
-            if (pos + entryLen > table.limit() && !forCheck) {
-                throw new BlockException(pre + "entry " + i + " extends beyond the end of the file");
-            }
             ByteBuffer ex = ByteBuffer.wrap(bytes(table, pos + 40, Math.min(extra, KNOWN_EXTRA)));
             long icount = -1;
             long diskSize = -1;

@@ -187,7 +187,11 @@ final class Qcow2Snapshots {
         d.header.nbSnapshots = table.size();
         d.header.snapshotsOffset = offset;
         d.snapshots = List.copyOf(written);
-        if (oldBytes > 0 && oldOffset >= d.clusterSize && (oldOffset & (d.clusterSize - 1)) == 0) {
+        // A damaged old table that runs past the end of the file's last cluster (it was read as
+        // zeros there) is left leaked rather than freed: its clusters past the end were never
+        // allocated. (The last entry of a table at the end of the file may lack its padding.)
+        if (oldBytes > 0 && oldOffset >= d.clusterSize && (oldOffset & (d.clusterSize - 1)) == 0
+                && oldOffset + oldBytes <= Qcow2Header.roundUp(d.file.length(), d.clusterSize)) {
             d.refcounts.free(oldOffset, clustersFor(oldBytes));
         }
     }
