@@ -63,15 +63,10 @@ final class X87Control {
         fds = 0;
     }
 
+    /** Power-on state: FNINIT's but FCW 0x0040 (SDM vol. 3A 9.1.2), MXCSR 0x1F80, XCR0 x87 only, registers cleared. */
     void reset() {
+        init();
         fcw = 0x40;
-        fsw = 0;
-        ftwAbridged = 0;
-        fop = 0;
-        fip = 0;
-        fdp = 0;
-        fcs = 0;
-        fds = 0;
         mxcsr = 0x1F80;
         xcr0 = XCR0_X87;
         Arrays.fill(st, 0);
