@@ -19,26 +19,7 @@ class CpuModelTest {
      * R15 and halt.
      */
     private static CpuRig run(CpuModel model, String body) {
-        String source = IdtPrelude.long64() + """
-                GATE 6, ud
-                GATE 13, gp
-                mov r15, -1
-                mov rax, cr4
-                or rax, 0x200
-                mov cr4, rax
-                or rax, 0x10000
-                BODY
-                hlt
-            ud: mov r15, 6
-                hlt
-            gp: mov r15, 13
-                hlt
-            """;
-        CpuRig rig = new CpuRig();
-        rig.cpu.setModel(model);
-        rig.long64(CpuRig.nasm(source.replace("BODY", body)));
-        rig.run();
-        return rig;
+        return CpuRig.runFaultProbe(model, "or rax, 0x10000\n" + body);
     }
 
     @Test

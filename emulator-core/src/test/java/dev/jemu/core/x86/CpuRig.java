@@ -102,6 +102,32 @@ final class CpuRig {
         return this;
     }
 
+    /**
+     * Runs {@code body} on a CPU of {@code model} in 64-bit mode with CR4.OSFXSR set, RAX
+     * holding that CR4, and #UD and #GP handlers that put the vector (6, 13) in R15 and halt;
+     * R15 is -1 if neither was raised.
+     */
+    static CpuRig runFaultProbe(CpuModel model, String body) {
+        String source = IdtPrelude.long64() + """
+                GATE 6, ud
+                GATE 13, gp
+                mov r15, -1
+                mov rax, cr4
+                or rax, 0x200
+                mov cr4, rax
+                BODY
+                hlt
+            ud: mov r15, 6
+                hlt
+            gp: mov r15, 13
+                hlt
+            """;
+        CpuRig rig = new CpuRig();
+        rig.cpu.setModel(model);
+        rig.long64(nasm(source.replace("BODY", body)));
+        return rig.run();
+    }
+
     void load(long addr, byte[] bytes) {
         mem.writeBytes(addr, bytes, 0, bytes.length);
     }

@@ -35,25 +35,9 @@ class Sse4ModelTest {
             "pcmpestri xmm1, xmm2, 0", "pcmpestrm xmm1, [rbx], 0x40", "pcmpistri xmm1, xmm2, 0x0C",
             "pcmpistrm xmm1, xmm2, 0x04");
 
-    /** Runs {@code body} in 64-bit mode with CR4.OSFXSR set and a #UD handler that puts 6 in R15. */
+    /** {@link CpuRig#runFaultProbe} with RBX pointing at scratch memory (0x5000) for memory operands. */
     private static CpuRig run(CpuModel model, String body) {
-        String source = IdtPrelude.long64() + """
-                GATE 6, ud
-                mov r15, -1
-                mov rax, cr4
-                or rax, 0x200
-                mov cr4, rax
-                mov ebx, 0x5000
-                BODY
-                hlt
-            ud: mov r15, 6
-                hlt
-            """;
-        CpuRig rig = new CpuRig();
-        rig.cpu.setModel(model);
-        rig.long64(CpuRig.nasm(source.replace("BODY", body)));
-        rig.run();
-        return rig;
+        return CpuRig.runFaultProbe(model, "mov ebx, 0x5000\n" + body);
     }
 
     @Test
