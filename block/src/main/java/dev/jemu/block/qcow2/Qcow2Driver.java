@@ -130,10 +130,10 @@ public final class Qcow2Driver implements BlockDriver {
             int n = (int) Math.min(fileSize, 1L << cb);
             ByteBuffer full = ByteBuffer.allocate(n);
             SyncIo.run(() -> file.coPreadv(0, full, 0, n));
-            return openWith(file, Qcow2Header.parse(full, fileSize, name, forRepair), readOnly, opener, lazyOverride,
+            return openWith(file, Qcow2Header.parse(full, fileSize, name, forRepair, readOnly), readOnly, opener, lazyOverride,
                     forRepair);
         }
-        return openWith(file, Qcow2Header.parse(head, fileSize, name, forRepair), readOnly, opener, lazyOverride, forRepair);
+        return openWith(file, Qcow2Header.parse(head, fileSize, name, forRepair, readOnly), readOnly, opener, lazyOverride, forRepair);
     }
 
     private static Qcow2Driver openWith(BlockDriverState file, Qcow2Header h, boolean readOnly,

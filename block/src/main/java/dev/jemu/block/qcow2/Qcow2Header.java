@@ -160,12 +160,14 @@ public final class Qcow2Header {
      *                 lie past the end of the file (they read as zeros), a refcount table of no
      *                 clusters or at offset 0 and a snapshot table over the header are left for the
      *                 check to report
+     * @param readOnly a read-only open: as in QEMU, tables past the end of the file (read as
+     *                 zeros), over the header or overlapping each other do not stop the open
      */
-    static Qcow2Header parse(ByteBuffer buf, long fileSize, String name, boolean forCheck) throws BlockException {
+    static Qcow2Header parse(ByteBuffer buf, long fileSize, String name, boolean forCheck, boolean readOnly)
+            throws BlockException {
         String pre = "Could not open '" + name + "': ";
         if (buf.limit() < V2_HEADER_LENGTH) {
-            throw new BlockException(pre + "Image is truncated: the qcow2 header needs "
-                    + V2_HEADER_LENGTH + " bytes, the file has " + buf.limit());
+            throw new BlockException(pre + "qcow2 header too short");
         }
         if (buf.getInt(0) != MAGIC) {
             throw new BlockException(pre + "Image is not in qcow2 format");
@@ -179,8 +181,7 @@ public final class Qcow2Header {
         h.backingFileSize = buf.getInt(16);
         h.clusterBits = buf.getInt(20);
         if (h.clusterBits < MIN_CLUSTER_BITS || h.clusterBits > MAX_CLUSTER_BITS) {
-            throw new BlockException(pre + "Unsupported cluster size: 2^" + Integer.toUnsignedString(h.clusterBits)
-                    + " (cluster_bits must be between " + MIN_CLUSTER_BITS + " and " + MAX_CLUSTER_BITS + ")");
+            throw new BlockException(pre + "Unsupported cluster size: 2^" + Integer.toUnsignedString(h.clusterBits));
         }
         int cs = 1 << h.clusterBits;
         h.size = buf.getLong(24);
@@ -193,16 +194,18 @@ public final class Qcow2Header {
         h.snapshotsOffset = buf.getLong(64);
         if (h.version == 3) {
             if (buf.limit() < 104) {
-                throw new BlockException(pre + "Image is truncated: the qcow2 v3 header needs 104 bytes");
+                throw new BlockException(pre + "qcow2 header too short");
             }
             h.incompatible = buf.getLong(72);
             h.compatible = buf.getLong(80);
             h.autoclear = buf.getLong(88);
             h.refcountOrder = buf.getInt(96);
             h.headerLength = buf.getInt(100);
-            if (h.headerLength < 104 || (h.headerLength & 7) != 0 || h.headerLength > cs) {
-                throw new BlockException(pre + "Invalid header length " + Integer.toUnsignedString(h.headerLength)
-                        + " (must be a multiple of 8, at least 104 and at most the cluster size)");
+            if (Integer.compareUnsigned(h.headerLength, 104) < 0) {
+                throw new BlockException(pre + "qcow2 header too short");
+            }
+            if (Integer.compareUnsigned(h.headerLength, cs) > 0) {
+                throw new BlockException(pre + "qcow2 header exceeds cluster size");
             }
             if (h.headerLength > buf.limit()) {
                 throw new BlockException(pre + "Image is truncated: header length " + h.headerLength
@@ -215,13 +218,12 @@ public final class Qcow2Header {
             }
         }
         if (h.refcountOrder < 0 || h.refcountOrder > 6) {
-            throw new BlockException(pre + "Invalid refcount order " + Integer.toUnsignedString(h.refcountOrder)
-                    + " (must be 0 to 6)");
+            throw new BlockException(pre + "Reference count entry width too large; may not exceed 64 bits");
         }
         long unknownIncompat = h.incompatible & ~(INCOMPAT_DIRTY | INCOMPAT_CORRUPT | INCOMPAT_DATA_FILE
                 | INCOMPAT_COMPRESSION | INCOMPAT_EXTL2);
         if (unknownIncompat != 0) {
-            throw new BlockException(pre + "Unsupported qcow2 feature(s): unknown incompatible feature bits 0x"
+            throw new BlockException(pre + "Unsupported qcow2 feature(s): Unknown incompatible feature: "
                     + Long.toHexString(unknownIncompat));
         }
         if ((h.incompatible & INCOMPAT_DATA_FILE) != 0) {
@@ -243,57 +245,57 @@ public final class Qcow2Header {
             throw new BlockException(pre + "data-file-raw requires a data file");
         }
         if (h.cryptMethod != 0) {
-            throw new BlockException(pre + "Unsupported encryption method " + Integer.toUnsignedString(h.cryptMethod)
-                    + " (encrypted qcow2 images are not supported)");
+            throw new BlockException(pre + "Unsupported encryption method " + Integer.toUnsignedString(h.cryptMethod));
         }
-        if (h.size < 0 || h.size > MAX_VIRTUAL_SIZE) {
-            throw new BlockException(pre + "Image size too large: " + Long.toUnsignedString(h.size) + " bytes");
+        if (h.size < 0 || h.size > MAX_VIRTUAL_SIZE || l1EntriesFor(h.size, h.clusterBits) > Integer.MAX_VALUE) {
+            throw new BlockException(pre + "Image is too big");
         }
         // QEMU counts the disk in 512-byte sectors: a size between two multiples rounds down.
         h.size &= ~511L;
         if (h.l1Size < 0 || (long) h.l1Size * 8 > MAX_L1_BYTES) {
-            throw new BlockException(pre + "Active L1 table too large: " + Integer.toUnsignedString(h.l1Size)
-                    + " entries");
+            throw new BlockException(pre + "Active L1 table too large");
         }
         if (l1EntriesFor(h.size, h.clusterBits) > h.l1Size) {
-            throw new BlockException(pre + "L1 table is too small: " + h.l1Size + " entries for a virtual size of "
-                    + h.size + " bytes");
+            throw new BlockException(pre + "L1 table is too small");
         }
-        long limit = forCheck ? Long.MAX_VALUE : fileSize;
-        checkTable(pre, "L1 table", h.l1TableOffset, (long) h.l1Size * 8, cs, limit, h.l1Size > 0, forCheck);
-        if (h.refcountTableClusters < (forCheck ? 0 : 1)
-                || (long) h.refcountTableClusters * cs > MAX_REFTABLE_BYTES) {
-            throw new BlockException(pre + "Invalid refcount table size: " + Integer.toUnsignedString(
-                    h.refcountTableClusters) + " clusters");
+        // Where tables lie is checked strictly only for a writable open: jemu has no run-time
+        // guard against allocating over misplaced metadata, so it refuses to write such an image.
+        // Read-only, as in QEMU, tables past the end of the file read as zeros and overlaps only
+        // make reads fail.
+        boolean placementChecked = !forCheck && !readOnly;
+        long limit = placementChecked ? fileSize : Long.MAX_VALUE;
+        checkTable(pre, "Active L1 table", "L1 table", h.l1TableOffset, (long) h.l1Size * 8, cs, limit,
+                h.l1Size > 0, !placementChecked);
+        if (h.refcountTableClusters == 0 && !forCheck) {
+            throw new BlockException(pre + "Image does not contain a reference count table");
         }
-        if (h.refcountTableOffset == 0 && !forCheck) {
+        if (Integer.compareUnsigned(h.refcountTableClusters, (int) (MAX_REFTABLE_BYTES / cs)) > 0) {
+            throw new BlockException(pre + "Reference count table too large");
+        }
+        if (h.refcountTableOffset == 0 && placementChecked) {
             throw new BlockException(pre + "Image is corrupt: refcount table offset is 0");
         }
-        checkTable(pre, "refcount table", h.refcountTableOffset, (long) h.refcountTableClusters * cs, cs,
-                limit, true, forCheck);
+        checkTable(pre, "Reference count table", "refcount table", h.refcountTableOffset,
+                (long) h.refcountTableClusters * cs, cs, limit, true, !placementChecked);
         if (Integer.compareUnsigned(h.nbSnapshots, MAX_SNAPSHOTS) > 0) {
-            throw new BlockException(pre + "Too many snapshots: " + Integer.toUnsignedString(h.nbSnapshots));
+            throw new BlockException(pre + "Snapshot table too large");
         }
-        if (h.nbSnapshots > 0) {
-            // The snapshot table belongs to inactive snapshots: as in QEMU, it reads as zeros past
-            // the end of the file rather than stopping the active layer from opening.
-            checkTable(pre, "snapshot table", h.snapshotsOffset, 1, cs, Long.MAX_VALUE, true, forCheck);
-        } else if ((h.snapshotsOffset & (cs - 1)) != 0) {
-            // qemu-img refuses an unaligned table offset even when the table is empty.
-            throw new BlockException(pre + "Image is corrupt: snapshot table offset 0x"
-                    + Long.toHexString(h.snapshotsOffset) + " unaligned");
+        // The snapshot table belongs to inactive snapshots: as in QEMU, it reads as zeros past the
+        // end of the file rather than stopping the active layer from opening, and qemu-img refuses
+        // an unaligned table offset even when the table is empty.
+        checkTable(pre, "Snapshot table", "snapshot table", h.snapshotsOffset, 1, cs, Long.MAX_VALUE, true,
+                !placementChecked || h.nbSnapshots == 0);
+        if (placementChecked) {
+            overlapCheck(pre, h, cs);
         }
-        overlapCheck(pre, h, cs);
         h.parseExtensions(buf, pre, cs);
         if (h.backingFileOffset != 0) {
             if (Integer.compareUnsigned(h.backingFileSize, MAX_BACKING_NAME) > 0) {
-                throw new BlockException(pre + "Backing file name too long: " + Integer.toUnsignedString(
-                        h.backingFileSize) + " bytes (at most " + MAX_BACKING_NAME + ")");
+                throw new BlockException(pre + "Backing file name too long");
             }
             if (h.backingFileOffset < 0 || h.backingFileOffset + h.backingFileSize > cs
                     || h.backingFileOffset + h.backingFileSize > buf.limit()) {
-                throw new BlockException(pre + "Invalid backing file offset 0x" + Long.toHexString(
-                        h.backingFileOffset) + ": the name must lie inside the first cluster");
+                throw new BlockException(pre + "Backing file name too long");
             }
             byte[] nameBytes = new byte[h.backingFileSize];
             buf.get((int) h.backingFileOffset, nameBytes);
@@ -310,14 +312,17 @@ public final class Qcow2Header {
         return h;
     }
 
-    private static void checkTable(String pre, String what, long offset, long bytes, int cs, long fileSize,
-                                   boolean present, boolean headerAllowed) throws BlockException {
+    /**
+     * Checks where a table lies. An unaligned offset is QEMU's "{@code qemuName} offset invalid";
+     * a table over the header or past {@code fileSize} is jemu's own refusal, naming {@code what}.
+     */
+    private static void checkTable(String pre, String qemuName, String what, long offset, long bytes, int cs,
+                                   long fileSize, boolean present, boolean headerAllowed) throws BlockException {
         if (!present) {
             return;
         }
         if ((offset & (cs - 1)) != 0) {
-            throw new BlockException(pre + "Image is corrupt: " + what + " offset 0x" + Long.toHexString(offset)
-                    + " unaligned");
+            throw new BlockException(pre + qemuName + " offset invalid");
         }
         if (offset == 0 && !headerAllowed) {
             throw new BlockException(pre + "Image is corrupt: " + what + " overlaps the image header");
@@ -364,8 +369,7 @@ public final class Qcow2Header {
                 return;
             }
             if (pos + 8 + length > end) {
-                throw new BlockException(pre + "Header extension too large: extension 0x" + Integer.toHexString(type)
-                        + " at 0x" + Integer.toHexString(pos) + " has length " + length + ", past the header area");
+                throw new BlockException(pre + "Header extension too large");
             }
             if (type == EXT_BITMAPS && length != BITMAPS_EXT_LENGTH) {
                 throw new BlockException(pre + "bitmaps_ext: Invalid extension length");

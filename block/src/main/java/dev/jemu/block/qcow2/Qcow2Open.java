@@ -120,7 +120,7 @@ final class Qcow2Open {
             return t;
         }
         ByteBuffer b = ByteBuffer.allocate(entries * 8);
-        int n = d.forRepair ? (int) Math.max(0, Math.min(b.capacity(), d.file.length() - offset)) : b.capacity();
+        int n = d.forRepair || d.readOnly ? (int) Math.max(0, Math.min(b.capacity(), d.file.length() - offset)) : b.capacity();
         SyncIo.run(() -> d.file.coPreadv(offset, b, 0, n));
         b.asLongBuffer().get(t);
         return t;

@@ -60,7 +60,7 @@ class BadImageTest {
         try (RandomAccessFile f = new RandomAccessFile(img.toFile(), "rw")) {
             f.setLength(50);
         }
-        assertTrue(openError(img, true).contains("truncated"));
+        assertTrue(openError(img, true).contains("qcow2 header too short"));
     }
 
     @Test
@@ -69,7 +69,7 @@ class BadImageTest {
         try (RandomAccessFile f = new RandomAccessFile(img.toFile(), "rw")) {
             f.setLength(0x18000);
         }
-        assertTrue(openError(img, true).contains("beyond the end of the file"));
+        assertTrue(openError(img, false).contains("beyond the end of the file"));
     }
 
     @Test
@@ -86,11 +86,11 @@ class BadImageTest {
         Path img = fresh("l1.qcow2");
         long l1 = peekLong(img, 40);
         pokeLong(img, 40, l1 + 8);
-        assertTrue(openError(img, true).contains("L1 table offset 0x30008 unaligned"));
+        assertTrue(openError(img, true).contains("Active L1 table offset invalid"));
         pokeLong(img, 40, 0x10000);
-        assertTrue(openError(img, true).contains("overlaps the refcount table"));
+        assertTrue(openError(img, false).contains("overlaps the refcount table"));
         pokeLong(img, 40, 0);
-        assertTrue(openError(img, true).contains("overlaps the image header"));
+        assertTrue(openError(img, false).contains("overlaps the image header"));
     }
 
     /** Issue 16 mutant "snapshots_offset 0x0->0x8" with no snapshots: qemu-img refuses it too. */
@@ -99,7 +99,7 @@ class BadImageTest {
         Path img = fresh("snapoff.qcow2");
         pokeLong(img, 64, 8);
         assertEquals(1, TestImages.exec("qemu-img", "check", img.toString()).exit());
-        assertTrue(openError(img, true).contains("snapshot table offset 0x8 unaligned"), openError(img, true));
+        assertTrue(openError(img, true).contains("Snapshot table offset invalid"), openError(img, true));
     }
 
     @Test
@@ -128,9 +128,9 @@ class BadImageTest {
     void rejectsVirtualSizeNear2To63() throws IOException {
         Path img = fresh("big.qcow2");
         pokeLong(img, 24, Long.MAX_VALUE);
-        assertTrue(openError(img, true).contains("too large"));
+        assertTrue(openError(img, true).contains("Image is too big"));
         pokeLong(img, 24, 0x7fffffffffff0000L);
-        assertTrue(openError(img, true).contains("L1 table is too small"));
+        assertTrue(openError(img, true).contains("Image is too big"));
         BlockException e = assertThrows(BlockException.class, () -> Qcow2Create.create(
                 dir.resolve("huge.qcow2").toString(), new Qcow2Create.Options(Long.MAX_VALUE - 511, 512, 3, 16,
                         false, Preallocation.OFF, null, null)));
@@ -210,7 +210,7 @@ class BadImageTest {
     void rejectsInvalidHeaderLengthAndLongBackingName() throws IOException {
         Path img = fresh("h.qcow2");
         pokeInt(img, 100, 101);
-        assertTrue(openError(img, true).contains("Invalid header length"));
+        assertTrue(openError(img, true).contains("qcow2 header too short"));
         Path img2 = fresh("bn.qcow2");
         pokeLong(img2, 8, 0x200);
         pokeInt(img2, 16, 5000);
