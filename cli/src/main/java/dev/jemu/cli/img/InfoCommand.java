@@ -89,7 +89,10 @@ final class InfoCommand implements Callable<Integer> {
             List<Object> snaps = new ArrayList<>();
             for (ImageInfo.SnapshotInfo s : info.snapshots()) {
                 Map<String, Object> sm = new LinkedHashMap<>();
-                sm.put("icount", Math.max(s.icount(), 0));
+                if (s.icount() >= 0) {
+                    // As in qemu-img, a snapshot without the icount field (-1) has no "icount" key.
+                    sm.put("icount", s.icount());
+                }
                 sm.put("vm-clock-nsec", s.vmClockNsec() % 1_000_000_000L);
                 sm.put("name", s.name());
                 sm.put("date-sec", s.dateSec());
@@ -171,7 +174,7 @@ final class InfoCommand implements Callable<Integer> {
                     clockNs / 1_000_000);
             String date = DATE.format(Instant.ofEpochSecond((Long) s.get("date-sec")));
             System.out.printf("%-9s %-16s %8s%20s%13s%11s%n", s.get("id"), s.get("name"),
-                    ImgSupport.humanSize((Long) s.get("vm-state-size")), date, clock, s.get("icount"));
+                    ImgSupport.humanSize((Long) s.get("vm-state-size")), date, clock, s.getOrDefault("icount", ""));
         }
     }
 }

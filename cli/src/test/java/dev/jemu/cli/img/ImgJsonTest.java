@@ -56,6 +56,30 @@ class ImgJsonTest {
         sameOutput("info", "-f", "raw", "r.raw");
     }
 
+    /**
+     * A snapshot written before QEMU 5.0 has 16 bytes of extra data and no instruction count:
+     * qemu-img prints no "icount" key and an empty ICOUNT column.
+     */
+    @Test
+    void snapshotWithoutInstructionCountMatchesQemuImg() throws Exception {
+        Path image = dir.resolve("top.qcow2");
+        try (FileChannel ch = FileChannel.open(image, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+            long table = read64(ch, 64);
+            ByteBuffer entry = ByteBuffer.allocate(4096);
+            ch.read(entry, table);
+            int extra = entry.getInt(36);
+            int names = Short.toUnsignedInt(entry.getShort(12)) + Short.toUnsignedInt(entry.getShort(14));
+            assertEquals(24, extra, "QEMU 7.2 writes 24 bytes of extra data");
+            // Drop the 8-byte icount at the end of the extra data: the id and name move up.
+            System.arraycopy(entry.array(), 40 + extra, entry.array(), 40 + 16, names);
+            entry.putInt(36, 16);
+            ch.write(ByteBuffer.wrap(entry.array(), 0, 40 + 16 + names), table);
+        }
+        sameOutput("info", "--output=json", "top.qcow2");
+        sameOutput("info", "top.qcow2");
+        sameOutput("snapshot", "-l", "top.qcow2");
+    }
+
     @Test
     void infoOfAnNbdExportHasNoDiskSizeAndNoDirtyFlag() throws Exception {
         Path sock = dir.resolve("n.sock");
