@@ -39,6 +39,8 @@ final class VmOptions {
     String bios;
     String kernel;
     String append = "";
+    /** Whether {@code -append} was given (QEMU refuses it without {@code -kernel}). */
+    private boolean appendGiven;
     String initrd;
     boolean noReboot;
     /** {@code -machine hpet=}: QEMU's pc has the HPET unless it is off. */
@@ -116,7 +118,10 @@ final class VmOptions {
             o.withArgument(arg, name, args[++k]);
         }
         if (o.action == Action.RUN && o.initrd != null && o.kernel == null) {
-            throw new OptionException("-initrd", "only allowed with -kernel option");
+            throw new OptionException("-initrd only allowed with -kernel option");
+        }
+        if (o.action == Action.RUN && o.appendGiven && o.kernel == null) {
+            throw new OptionException("-append only allowed with -kernel option");
         }
         for (QemuOpts mon : o.mons) {
             o.monitors.add(o.controlMonitor(mon));
@@ -162,7 +167,10 @@ final class VmOptions {
             case "smp" -> smp(arg, value);
             case "bios" -> bios = value;
             case "kernel" -> kernel = value;
-            case "append" -> append = value;
+            case "append" -> {
+                append = value;
+                appendGiven = true;
+            }
             case "initrd" -> initrd = value;
             case "drive" -> drives.add(drive(QemuOpts.parse(arg, value, null)));
             case "hda" -> drives.add(hdDrive(arg, value, 0));
@@ -465,6 +473,14 @@ final class VmOptions {
         }
         String aio = block.remove("aio");
         if (aio != null) {
+            if (!List.of("threads", "native", "io_uring").contains(aio)) {
+                throw d.error("invalid aio option");
+            }
+            // aio= belongs to the protocol node: file=PATH becomes file.filename=PATH beside it.
+            String file = block.remove("file");
+            if (file != null) {
+                block.put("file.filename", file);
+            }
             block.put("file.aio", aio);
         }
         return new DriveSpec(d.option(), id, iface, index, readOnly, snapshot, werror, rerror,

@@ -66,6 +66,9 @@ class LauncherErrorsTest {
         "-icount shift=11",
         "-icount shift=x",
         "-icount shift=3,foo=1",
+        "-drive file=@RAW@,format=raw,aio=bogus",
+        "-append console=ttyS0",
+        "-initrd @RAW@",
     })
     void failsWithQemusErrorLine(String line) throws Exception {
         Path raw = dir.resolve("disk.raw");

@@ -1,8 +1,13 @@
 package dev.jemu.cli.vm;
 
+import dev.jemu.block.BlockGraph;
 import dev.jemu.core.log.LogCategory;
 import dev.jemu.core.x86.jit.Tier;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
 
 import java.util.List;
 
@@ -73,7 +78,7 @@ class VmOptionsTest {
         assertEquals("-vga: not supported by jemu", error("-vga std"));
         assertEquals("-usb: not supported by jemu", error("-usb"));
         assertEquals("-enable-kvm: not supported by jemu", error("-enable-kvm"));
-        assertEquals("-initrd: only allowed with -kernel option", error("-initrd rd.img"));
+        assertEquals("-initrd only allowed with -kernel option", error("-initrd rd.img"));
         assertEquals("-monitor: not supported by jemu", error("-monitor stdio"));
     }
 
@@ -139,6 +144,16 @@ class VmOptionsTest {
         assertEquals("-drive if=ide: a drive needs a file (file=PATH)", error("-drive if=ide"));
         assertEquals("-drive file=x,media=cdrom: media=cdrom: jemu has no CD-ROM drive yet", error("-drive file=x,media=cdrom"));
         assertEquals("-blockdev driver=raw,file=x: A -blockdev needs a node-name", error("-blockdev driver=raw,file=x"));
+    }
+
+    /** {@code aio=} on a -drive goes to the file node beside {@code file=PATH}, and the drive opens. */
+    @Test
+    void driveAioOpensTheFileNodeWithThatEngine(@TempDir Path dir) throws Exception {
+        Path raw = Files.write(dir.resolve("d.raw"), new byte[65536]);
+        DriveSpec d = parse("-drive file=" + raw + ",format=raw,aio=threads").drives.getFirst();
+        assertEquals(raw.toString(), d.block().child("file").get("filename"));
+        assertEquals("threads", d.block().child("file").get("aio"));
+        BlockGraph.open(d.block()).close();
     }
 
     @Test
