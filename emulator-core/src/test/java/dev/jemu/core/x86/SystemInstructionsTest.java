@@ -197,13 +197,14 @@ class SystemInstructionsTest {
             mov esi, 2
             hlt
             align 8
-            gdt: dq 0, 0x00CF9A000000FFFF, 0x00CF92000000FFFF, 0x0040920000000000
+            gdt: dq 0, 0x00CF9A000000FFFF, 0x00CF92000000FFFF, 0x0040920000000FFF
             gdtr: dw 31
                   dd gdt
             idtr: dw 255
                   dd idt
             idt: times 32*8 db 0
             """);
+        assertEquals(1, rig.mem.read(0x0FFF, 1), "the write at the limit (0xFFF, byte granular) went through");
         assertEquals(2, rig.reg(Cpu.RSI), "the write past the 4 KiB limit faulted");
         assertEquals(0, rig.reg(Cpu.RDI), "#GP(0)");
     }
