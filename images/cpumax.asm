@@ -2,13 +2,17 @@
 ; QEMU and jemu alike: SSSE3 on XMM and MMX registers, SSE4.1 (every instruction, with
 ; saturation, NaN and infinity, out-of-range selectors and MXCSR flags), SSE4.2 (PCMPGTQ,
 ; CRC32 in every form, and PCMPESTRI/PCMPISTRI with every imm8 on two data sets each, the
-; mask forms on chosen ones), LZCNT, RDTSCP with TSC_AUX,
-; RDFSBASE/RDGSBASE/WRFSBASE/WRGSBASE and their #UD without CR4.FSGSBASE, XSAVE/XRSTOR/
-; XGETBV/XSETBV with the x87 and SSE components and their faults, UMIP, and the CPUID bits
-; that announce them. (A non-canonical WRFSBASE is #GP(0) by the SDM and on jemu; QEMU 7.2
-; TCG takes it without a fault, so it is a unit test, not a line here; so are PCID and
-; INVPCID, which QEMU 7.2's TCG does not have, and PCMPESTRI/M's 64-bit lengths with REX.W,
-; which QEMU 7.2 reads as 32-bit ones.)
+; mask forms on chosen ones), LZCNT, TZCNT, RDTSCP with TSC_AUX, RDRAND's flags and widths,
+; RDFSBASE/RDGSBASE/WRFSBASE/WRGSBASE and their #UD without CR4.FSGSBASE, XSAVE/XSAVEOPT/
+; XRSTOR/XGETBV/XSETBV with the x87 and SSE components and their faults, UMIP, CLFLUSHOPT,
+; CLWB, CMPXCHG16B's alignment fault, 1 GiB pages, SMEP and SMAP (with STAC/CLAC, POPF's AC,
+; an implicit LDT read, and their #PF error codes), and the CPUID bits that announce them.
+; (A non-canonical WRFSBASE is #GP(0) by the SDM and on jemu; QEMU 7.2 TCG takes it without
+; a fault, so it is a unit test, not a line here; so are a non-canonical CLWB, which QEMU
+; does not check either, an implicit supervisor access under SMAP with EFLAGS.AC set, which
+; QEMU lets through at CPL 0, the reserved-bit #PF of a 1 GiB page, which QEMU reports with
+; P clear, PCID and INVPCID, which QEMU 7.2's TCG does not have, and PCMPESTRI/M's 64-bit
+; lengths with REX.W, which QEMU 7.2 reads as 32-bit ones.)
 
 %include "boot32.inc"
 %include "boot64.inc"
@@ -23,6 +27,8 @@ CR0_NE          equ 0x20
 CR4_FSGSBASE    equ 0x10000
 CR4_OSXSAVE     equ 0x40000
 CR4_UMIP        equ 0x800
+CR4_SMEP        equ 1 << 20
+CR4_SMAP        equ 1 << 21
 MSR_TSC_AUX     equ 0xC0000103
 MSR_FS_BASE     equ 0xC0000100
 
@@ -70,6 +76,10 @@ s42_table:      times 256 db 0
 table_image:    times 10 db 0
         align 64
 xarea:          times 576 db 0
+        align 16
+smap_gdt:       times GDT_LIMIT + 1 + 16 db 0
+smap_gdt_desc:  dw GDT_LIMIT + 16
+                dq smap_gdt
 
 main64:
         call idt64_install
@@ -261,6 +271,22 @@ FTEST "xsave_misaligned_gp"
         mov eax, 3
         xor edx, edx
         xsave [rel xarea + 16]
+ENDF
+XTEST "xsaveopt_saves_x87_sse"
+        mov qword [rel xarea + 512], 0
+        mov dword [rel xarea + 24], 0
+        movdqa xmm0, [rel s41_qwords]
+        mov eax, 3
+        xor edx, edx
+        xsaveopt [rel xarea]
+        movdqa xmm1, [rel xarea + 160]
+        movdqa xmm2, [rel xarea + 512]
+        movd xmm3, [rel xarea + 24]
+ENDX
+FTEST "xsaveopt_misaligned_gp"
+        mov eax, 3
+        xor edx, edx
+        xsaveopt [rel xarea + 16]
 ENDF
 FTEST "xsetbv_without_x87_gp"
         xor ecx, ecx
@@ -633,7 +659,191 @@ FTEST "movbe_f3_ud"
         dd crc_data - $ - 4
 ENDF
 
+; ---- TZCNT (BMI1 on QEMU's max; jemu runs it with max)
+TEST "tzcnt_values", FL_CF | FL_ZF
+        mov eax, 0xF0
+        tzcnt ebx, eax
+        tzcnt rcx, rax
+        mov ax, 0x8000
+        tzcnt dx, ax
+        mov rsi, 0x8000000000000000
+        tzcnt rdi, rsi
+        tzcnt r8d, [rel crc_data + 4]
+        tzcnt r9w, [rel crc_data + 2]
+ENDT
+TEST "tzcnt_zero_sets_cf", FL_CF | FL_ZF
+        xor eax, eax
+        tzcnt ebx, eax
+        tzcnt cx, ax
+        tzcnt rdx, rax
+ENDT
+TEST "tzcnt_bit0_sets_zf", FL_CF | FL_ZF
+        mov eax, 0x80000001
+        tzcnt ebx, eax
+ENDT
+
+; ---- RDRAND: CF set, the other flags clear; the number itself is not compared, its width is
+TEST "rdrand_flags_and_width"
+        rdrand cx
+        rdrand eax
+        rdrand rbx
+        pushfq
+        mov cx, 0
+        shr rax, 32
+        xor ebx, ebx
+        popfq
+ENDT
+FTEST "rdrand_memory_ud"
+        db 0x0F, 0xC7, 0x30
+ENDF
+
+; ---- CLFLUSHOPT and CLWB: only the access is checked
+TEST "clflushopt_clwb", FL_NONE
+        clflushopt [rel crc_data]
+        clwb [rel crc_data + 8]
+ENDT
+
+; ---- CMPXCHG16B wants a 16-byte aligned operand
+FTEST "cmpxchg16b_misaligned_gp"
+        lea rsi, [rel crc_data + 8]
+        cmpxchg16b [rsi]
+ENDF
+
+; ---- 1 GiB pages (PDPE1GB): PDPT entry 1 maps physical 0 .. 1 GiB at 1 GiB
+TEST "page_1g_reads", FL_NONE
+        mov qword [PDPT + 8], 0x87
+        mov rax, cr3
+        mov cr3, rax
+        mov eax, [0x40100000]
+        mov ebx, [0x40000000 + PD]
+ENDT
+TEST "page_1g_unmapped", FL_NONE
+        mov qword [PDPT + 8], 0
+        mov rax, cr3
+        mov cr3, rax
+ENDT
+
+; ---- STAC and CLAC are #UD at CPL 3
+UTEST "stac_user_ud"
+        stac
+ENDU
+UTEST "clac_user_ud"
+        clac
+ENDU
+
+; ---- SMEP and SMAP. The kernel's first 2 MiB (code, data, stacks, tables) become a
+; supervisor page; 0x3F2000 and 0x3F6000 stay user pages, 0x3F1000 a read-only user page.
+SMAP_USER       equ 0x3F2000
+SMAP_LDT        equ 0x3F6000
+SMAP_USER_RO    equ 0x3F1000
+TEST "cr4_smep_smap_set", FL_NONE
+        mov byte [SMAP_USER], 0xC3                 ; ret
+        mov dword [SMAP_USER + 8], 0x5A5A1234
+        mov rax, 0x00CF92000000FFFF
+        mov [SMAP_LDT], rax                        ; LDT entry 0: a flat data segment
+        and byte [PD], ~4
+        mov rax, cr3
+        mov cr3, rax
+        mov rax, cr4
+        or rax, CR4_SMEP | CR4_SMAP
+        mov cr4, rax
+        mov rbx, cr4
+        and ebx, CR4_SMEP | CR4_SMAP
+        xor eax, eax
+ENDT
+TEST "smap_stac_allows_user_data", FL_NONE
+        stac
+        pushfq
+        pop rdx
+        and edx, 1 << 18
+        mov eax, [SMAP_USER + 8]
+        mov [SMAP_USER + 12], eax
+        mov ecx, [SMAP_USER + 12]
+        clac
+        pushfq
+        pop rsi
+        and esi, 1 << 18
+ENDT
+FTEST "smap_read_after_clac_pf"
+        stac
+        mov eax, [SMAP_USER + 8]
+        clac
+        mov eax, [SMAP_USER + 8]
+ENDF
+FTEST "smap_write_pf"
+        mov [SMAP_USER + 16], eax
+ENDF
+TEST "smap_popf_ac_allows", FL_NONE
+        push qword 0x40002
+        popfq
+        mov eax, [SMAP_USER + 8]
+        push qword 2
+        popfq
+ENDT
+FTEST "smap_ac_read_only_user_page_pf"
+        stac
+        mov [SMAP_USER_RO], eax
+ENDF
+FTEST "smap_implicit_ldt_read_pf"
+        clac
+        lea rsi, [rel gdt]
+        lea rdi, [rel smap_gdt]
+        mov ecx, GDT_LIMIT + 1
+        rep movsb
+        mov word [rel smap_gdt + 0x70], 0xFFFF
+        mov dword [rel smap_gdt + 0x72], SMAP_LDT & 0xFFFFFF
+        mov byte [rel smap_gdt + 0x75], 0x82
+        lgdt [rel smap_gdt_desc]
+        mov ax, 0x70
+        lldt ax
+        mov ax, 0x04
+        mov fs, ax
+ENDF
+FTEST "smep_fetch_pf"
+        clac
+        mov eax, SMAP_USER
+        call rax
+ENDF
+TEST "smep_smap_off", FL_NONE
+        xor eax, eax
+        lldt ax
+        mov fs, ax
+        lgdt [rel gdt_desc]
+        mov rax, cr4
+        and rax, ~(CR4_SMEP | CR4_SMAP)
+        mov cr4, rax
+        or byte [PD], 4
+        mov rax, cr3
+        mov cr3, rax
+        mov eax, [SMAP_USER + 12]
+ENDT
+
 ; ---- CPUID announces them
+TEST "cpuid_bits_max_rest", FL_NONE
+        mov eax, 1
+        cpuid
+        and ecx, 1 << 30
+        mov r8d, ecx
+        mov eax, 7
+        xor ecx, ecx
+        cpuid
+        and ebx, (1 << 7) | (1 << 20) | (1 << 23) | (1 << 24)
+        mov r9d, ebx
+        mov eax, 0x80000001
+        cpuid
+        and edx, 1 << 26
+        mov r10d, edx
+        mov eax, 0xD
+        mov ecx, 1
+        cpuid
+        and eax, 1
+        mov r11d, eax
+        xor eax, eax
+        xor ebx, ebx
+        xor ecx, ecx
+        xor edx, edx
+ENDT
+; ---- CPUID announces the earlier ones
 TEST "cpuid_bits", FL_NONE
         mov eax, 1
         cpuid

@@ -78,7 +78,8 @@ final class ControlRegisters {
 
     static void writeCr4(Cpu c, long v) {
         long valid = CR4_VALID
-                | (c.model.extended ? Cpu.CR4_UMIP | Cpu.CR4_FSGSBASE | Cpu.CR4_PCIDE | Cpu.CR4_OSXSAVE : 0);
+                | (c.model.extended ? Cpu.CR4_UMIP | Cpu.CR4_FSGSBASE | Cpu.CR4_PCIDE | Cpu.CR4_OSXSAVE
+                        | Cpu.CR4_SMEP | Cpu.CR4_SMAP : 0);
         if ((v & ~valid) != 0 || (c.longMode() && (v & Cpu.CR4_PAE) == 0)) {
             throw c.gp(0);
         }
@@ -88,7 +89,8 @@ final class ControlRegisters {
             throw c.gp(0);
         }
         c.cr4 = v;
-        if (((old ^ v) & (Cpu.CR4_PAE | Cpu.CR4_PSE | Cpu.CR4_PGE | Cpu.CR4_PCIDE)) != 0) {
+        // the TLB holds permissions as checked under SMEP and SMAP: a change of either flushes it
+        if (((old ^ v) & (Cpu.CR4_PAE | Cpu.CR4_PSE | Cpu.CR4_PGE | Cpu.CR4_PCIDE | Cpu.CR4_SMEP | Cpu.CR4_SMAP)) != 0) {
             c.mmu.flush();
         }
     }

@@ -80,6 +80,8 @@ public final class Cpu {
     static final long CR4_FSGSBASE = 1 << 16;
     static final long CR4_PCIDE = 1 << 17;
     static final long CR4_OSXSAVE = 1 << 18;
+    static final long CR4_SMEP = 1 << 20;
+    static final long CR4_SMAP = 1 << 21;
     static final long EFER_SCE = 1;
     static final long EFER_LME = 1 << 8;
     static final long EFER_LMA = 1 << 10;

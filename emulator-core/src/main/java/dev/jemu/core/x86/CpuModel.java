@@ -11,13 +11,17 @@ public enum CpuModel {
     QEMU64(false),
     /**
      * {@code qemu64} plus what jemu implements of QEMU TCG's {@code max}: SSSE3, SSE4.1, SSE4.2, LZCNT (ABM),
-     * RDTSCP, RDFSBASE/RDGSBASE/WRFSBASE/WRGSBASE with CR4.FSGSBASE, XSAVE/XRSTOR/XGETBV/
-     * XSETBV for the x87 and SSE components with CR4.OSXSAVE, PCID (CR4.PCIDE) with INVPCID,
-     * and UMIP.
+     * TZCNT, RDTSCP, RDRAND, RDFSBASE/RDGSBASE/WRFSBASE/WRGSBASE with CR4.FSGSBASE,
+     * XSAVE/XSAVEOPT/XRSTOR/XGETBV/XSETBV for the x87 and SSE components with CR4.OSXSAVE,
+     * PCID (CR4.PCIDE) with INVPCID, SMEP and SMAP (CR4 bits 20 and 21) with STAC/CLAC,
+     * CLFLUSHOPT, CLWB, 1 GiB pages and UMIP ({@link Cpuid} lists what QEMU's max has beyond).
      */
     MAX(true);
 
-    /** SSSE3, SSE4.1, SSE4.2, ABM (LZCNT), RDTSCP, FSGSBASE, XSAVE, PCID, INVPCID and UMIP. */
+    /**
+     * SSSE3, SSE4.1, SSE4.2, ABM (LZCNT), TZCNT, RDTSCP, RDRAND, FSGSBASE, XSAVE, XSAVEOPT,
+     * PCID, INVPCID, SMEP, SMAP, CLFLUSHOPT, CLWB, 1 GiB pages and UMIP.
+     */
     final boolean extended;
 
     CpuModel(boolean extended) {

@@ -3,11 +3,16 @@ package dev.jemu.core.x86;
 /**
  * CPUID of jemu's models: the feature bits are exactly what the interpreter implements (for
  * {@code qemu64} a subset of QEMU's, plus POPCNT, MOVBE and VME (with PVI), which it also
- * implements; for {@code max} also SSSE3, SSE4.1, SSE4.2, ABM, RDTSCP, FSGSBASE, PCID, INVPCID,
- * UMIP and XSAVE with the x87 and SSE components), and APIC while the board's local APIC is
- * globally enabled. Not advertised because not complete:
- * MCE/MCA. The vendor, family, model and stepping
- * are those of {@code qemu64}.
+ * implements; for {@code max} also SSSE3, SSE4.1, SSE4.2, ABM, RDTSCP, RDRAND, FSGSBASE, PCID,
+ * INVPCID, SMEP, SMAP, CLFLUSHOPT, CLWB, UMIP, 1 GiB pages, and XSAVE with XSAVEOPT for the
+ * x87 and SSE components), and APIC while the board's local APIC is globally enabled. Not
+ * advertised because not complete: MCE/MCA. Of what QEMU 7.2 TCG's {@code max} announces,
+ * {@code max} leaves out what jemu lacks: PCLMULQDQ, MONITOR, FMA, AES, AVX, F16C, the
+ * hypervisor bit and leaf, ACPI, SS, BMI1 (TZCNT runs, as on QEMU's max, but ANDN, BEXTR
+ * and BLS* are VEX-encoded and absent), AVX2, BMI2, ERMS, MPX, ADX, PCOMMIT, PKU, VAES, LA57,
+ * PKS, SVM, CR8LEGACY, SSE4A, MMXEXT, 3DNow! and its extensions, XGETBV with ECX = 1, and the
+ * cache (0x80000005/6), topology (0xB) and power (6) leaves. The vendor, family, model and
+ * stepping are those of {@code qemu64}.
  */
 final class Cpuid {
     /** Family 15, model 107, stepping 1: also the value of EDX after reset. */
@@ -45,17 +50,25 @@ final class Cpuid {
     static final int CX16 = 1 << 13;
     static final int MOVBE = 1 << 22;
     static final int POPCNT = 1 << 23;
+    static final int RDRAND = 1 << 30;
     // Leaf 0x80000001 EDX / ECX.
     static final int SYSCALL = 1 << 11;
     static final int NX = 1 << 20;
     static final int LM = 1 << 29;
     static final int LAHF_LM = 1;
     static final int ABM = 1 << 5;
+    static final int PDPE1GB = 1 << 26;
     static final int RDTSCP = 1 << 27;
     // Leaf 7 EBX / ECX.
     static final int FSGSBASE = 1;
+    static final int SMEP = 1 << 7;
     static final int INVPCID = 1 << 10;
+    static final int SMAP = 1 << 20;
+    static final int CLFLUSHOPT = 1 << 23;
+    static final int CLWB = 1 << 24;
     static final int UMIP = 1 << 2;
+    // Leaf 0xD, ECX 1, EAX.
+    static final int XSAVEOPT = 1;
     /** MAXPHYADDR: physical addresses are 40 bits wide, as on {@code qemu64}. */
     static final int PHYS_ADDR_BITS = 40;
     /** Linear addresses are 48 bits wide (4-level paging). */
@@ -91,13 +104,13 @@ final class Cpuid {
             case 1 -> {
                 a = SIGNATURE;
                 b = 8 << 8;
-                cx = LEAF1_ECX | (c.model.extended ? SSSE3 | SSE4_1 | SSE4_2 | PCID | XSAVE : 0)
+                cx = LEAF1_ECX | (c.model.extended ? SSSE3 | SSE4_1 | SSE4_2 | PCID | XSAVE | RDRAND : 0)
                         | ((c.cr4 & Cpu.CR4_OSXSAVE) != 0 ? OSXSAVE : 0);
                 d = LEAF1_EDX | apicBit(c);
             }
             case 7 -> {
                 if (c.model.extended && (int) c.regs[Cpu.RCX] == 0) {
-                    b = FSGSBASE | INVPCID;
+                    b = FSGSBASE | SMEP | INVPCID | SMAP | CLFLUSHOPT | CLWB;
                     cx = UMIP;
                 }
             }
@@ -107,6 +120,8 @@ final class Cpuid {
                     a = (int) X87Control.XCR0_SUPPORTED;
                     b = X87Control.XSAVE_AREA;
                     cx = X87Control.XSAVE_AREA;
+                } else if (c.model.extended && (int) c.regs[Cpu.RCX] == 1) {
+                    a = XSAVEOPT;
                 }
             }
             case 0x8000_0000 -> {
@@ -118,7 +133,7 @@ final class Cpuid {
             case 0x8000_0001 -> {
                 a = SIGNATURE;
                 cx = LAHF_LM | (c.model.extended ? ABM : 0);
-                d = SYSCALL | NX | LM | (c.model.extended ? RDTSCP : 0) | ((LEAF1_EDX | apicBit(c)) & 0x0183_F3FF);
+                d = SYSCALL | NX | LM | (c.model.extended ? RDTSCP | PDPE1GB : 0) | ((LEAF1_EDX | apicBit(c)) & 0x0183_F3FF);
             }
             case 0x8000_0002, 0x8000_0003, 0x8000_0004 -> {
                 int base = (leaf - 0x8000_0002) * 16;

@@ -5,8 +5,11 @@ import java.util.Collections;
 import java.util.List;
 
 /**
- * What a host debugger (the gdb stub) sees of one CPU: the register file in the order of
- * gdb's x86-64 target description, guest memory through the current paging, breakpoints and
+ * What a host debugger (the gdb stub) sees of one CPU: the register file in the order and
+ * the widths of QEMU 7.2's x86-64 target description (which {@code qemu-system-x86_64} sends
+ * in every mode), outside 64-bit code with QEMU's view of it (the eight legacy general
+ * registers and RIP cut to 32 bits, R8-R15 reading as zero and ignoring writes), guest
+ * memory through the current paging, breakpoints and
  * watchpoints that stop the machine instead of raising guest exceptions, and single steps.
  * A hit makes {@link Cpu#run} return {@link Cpu.StopReason#DEBUG}.
  *
@@ -30,12 +33,8 @@ public final class HostDebug {
         }
     }
 
-    /** Feature names gdb knows for x86-64. */
+    /** The feature every register belongs to, as in QEMU's description. */
     public static final String CORE = "org.gnu.gdb.i386.core";
-    public static final String SSE = "org.gnu.gdb.i386.sse";
-    public static final String SEGMENTS = "org.gnu.gdb.i386.segments";
-    /** jemu's own feature: the control registers and EFER, read-only. */
-    public static final String SYSTEM = "org.jemu.gdb.x86.sys";
 
     /** Watchpoint kinds (bit 0 write, bit 1 read). */
     public static final int WATCH_WRITE = 1;
@@ -53,17 +52,19 @@ public final class HostDebug {
     private static final int[] SEG_INDEX = {Cpu.CS, Cpu.SS, Cpu.DS, Cpu.ES, Cpu.FS, Cpu.GS};
     private static final String[] FPU_CONTROL = {"fctrl", "fstat", "ftag", "fiseg", "fioff", "foseg", "fooff", "fop"};
     private static final String[] SYSTEM_NAMES = {"cr0", "cr2", "cr3", "cr4", "cr8", "efer"};
+    private static final String[] SYSTEM_TYPES = {"x64_cr0", "int64", "x64_cr3", "x64_cr4", "int64", "x64_efer"};
 
     private static final int RIP = 16;
     private static final int EFLAGS = 17;
     private static final int FIRST_SEG = 18;
-    private static final int FIRST_ST = 24;
-    private static final int FIRST_FPU_CONTROL = 32;
-    private static final int FIRST_XMM = 40;
-    private static final int MXCSR = 56;
-    private static final int FS_BASE = 57;
-    private static final int GS_BASE = 58;
-    private static final int FIRST_SYSTEM = 59;
+    private static final int FS_BASE = 24;
+    private static final int GS_BASE = 25;
+    private static final int K_GS_BASE = 26;
+    private static final int FIRST_SYSTEM = 27;
+    private static final int FIRST_ST = 33;
+    private static final int FIRST_FPU_CONTROL = 41;
+    private static final int FIRST_XMM = 49;
+    private static final int MXCSR = 65;
 
     static {
         List<Register> r = new ArrayList<>();
@@ -71,25 +72,26 @@ public final class HostDebug {
             r.add(new Register(n, 64, n.equals("rbp") || n.equals("rsp") ? "data_ptr" : "int64", CORE));
         }
         r.add(new Register("rip", 64, "code_ptr", CORE));
-        r.add(new Register("eflags", 32, "i386_eflags", CORE));
+        r.add(new Register("eflags", 32, "x64_eflags", CORE));
         for (String n : SEG_NAMES) {
             r.add(new Register(n, 32, "int32", CORE));
         }
+        for (String n : List.of("fs_base", "gs_base", "k_gs_base")) {
+            r.add(new Register(n, 64, "int64", CORE));
+        }
+        for (int k = 0; k < SYSTEM_NAMES.length; k++) {
+            r.add(new Register(SYSTEM_NAMES[k], 64, SYSTEM_TYPES[k], CORE));
+        }
         for (int k = 0; k < 8; k++) {
-            r.add(new Register("st" + k, 80, "i387_ext", CORE, "float"));
+            r.add(new Register("st" + k, 80, "i387_ext", CORE));
         }
         for (String n : FPU_CONTROL) {
             r.add(new Register(n, 32, "int", CORE, "float"));
         }
         for (int k = 0; k < 16; k++) {
-            r.add(new Register("xmm" + k, 128, "vec128", SSE, "vector"));
+            r.add(new Register("xmm" + k, 128, "vec128", CORE));
         }
-        r.add(new Register("mxcsr", 32, "i386_mxcsr", SSE, "vector"));
-        r.add(new Register("fs_base", 64, "int64", SEGMENTS));
-        r.add(new Register("gs_base", 64, "int64", SEGMENTS));
-        for (String n : SYSTEM_NAMES) {
-            r.add(new Register(n, 64, "int64", SYSTEM));
-        }
+        r.add(new Register("mxcsr", 32, "x64_mxcsr", CORE, "vector"));
         REGISTERS = Collections.unmodifiableList(r);
     }
 
@@ -144,9 +146,13 @@ public final class HostDebug {
     public boolean writeRegister(int n, byte[] value) {
         long v = get(value, 0, Math.min(8, value.length));
         if (n < 16) {
-            c.regs[GPR_INDEX[n]] = v;
+            if (c.code64) {
+                c.regs[GPR_INDEX[n]] = v;
+            } else if (n < 8) {
+                c.regs[GPR_INDEX[n]] = v & 0xFFFF_FFFFL;
+            }
         } else if (n == RIP) {
-            c.rip = v;
+            c.rip = c.code64 ? v : v & 0xFFFF_FFFFL;
             c.invalidateFetchWindow();
         } else if (n == EFLAGS) {
             int old = c.eflags();
@@ -154,8 +160,16 @@ public final class HostDebug {
                 return false;
             }
             c.setRflags(v);
-        } else if (n < FIRST_ST) {
+        } else if (n < FS_BASE) {
             return c.segs[SEG_INDEX[n - FIRST_SEG]].selector == (int) (v & 0xFFFF);
+        } else if (n == FS_BASE || n == GS_BASE) {
+            int seg = n == FS_BASE ? Cpu.FS : Cpu.GS;
+            c.segs[seg].base = v;
+            c.refreshSegment(seg);
+        } else if (n == K_GS_BASE) {
+            c.msrs.kernelGsBase = v;
+        } else if (n < FIRST_ST) {
+            return scalar(n) == v;
         } else if (n < FIRST_FPU_CONTROL) {
             int p = X87Ops.phys(c.fpu, n - FIRST_ST);
             c.fpu.st[2 * p] = v;
@@ -166,14 +180,8 @@ public final class HostDebug {
             int x = n - FIRST_XMM;
             c.fpu.xmm[2 * x] = v;
             c.fpu.xmm[2 * x + 1] = get(value, 8, 8);
-        } else if (n == MXCSR) {
-            c.fpu.mxcsr = (int) v & X87Control.MXCSR_MASK;
-        } else if (n == FS_BASE || n == GS_BASE) {
-            int seg = n == FS_BASE ? Cpu.FS : Cpu.GS;
-            c.segs[seg].base = v;
-            c.refreshSegment(seg);
         } else {
-            return scalar(n) == v;
+            c.fpu.mxcsr = (int) v & X87Control.MXCSR_MASK;
         }
         return true;
     }
@@ -205,10 +213,11 @@ public final class HostDebug {
 
     private long scalar(int n) {
         if (n < 16) {
-            return c.regs[GPR_INDEX[n]];
+            return c.code64 ? c.regs[GPR_INDEX[n]] : n < 8 ? c.regs[GPR_INDEX[n]] & 0xFFFF_FFFFL : 0;
         }
-        if (n < FIRST_ST) {
-            return n == RIP ? c.rip : n == EFLAGS ? c.eflags() : c.segs[SEG_INDEX[n - FIRST_SEG]].selector;
+        if (n < FS_BASE) {
+            return n == RIP ? (c.code64 ? c.rip : c.rip & 0xFFFF_FFFFL)
+                    : n == EFLAGS ? c.eflags() : c.segs[SEG_INDEX[n - FIRST_SEG]].selector;
         }
         if (n >= FIRST_FPU_CONTROL && n < FIRST_XMM) {
             X87Control f = c.fpu;
@@ -226,6 +235,7 @@ public final class HostDebug {
             case MXCSR -> c.fpu.mxcsr;
             case FS_BASE -> c.segs[Cpu.FS].base;
             case GS_BASE -> c.segs[Cpu.GS].base;
+            case K_GS_BASE -> c.msrs.kernelGsBase;
             default -> systemRegister(n - FIRST_SYSTEM);
         };
     }

@@ -14,6 +14,8 @@ import static dev.jemu.core.x86.OpTable.def;
 import static dev.jemu.core.x86.OpTable.defPrefixed;
 import static dev.jemu.core.x86.OpTable.group;
 
+import java.security.SecureRandom;
+
 /**
  * Integer data instructions: the eight ALU operations in all their encodings, TEST, MOV,
  * XCHG, LEA, INC/DEC, NOT/NEG, multiply and divide, sign and zero extension, CMOVcc,
@@ -460,6 +462,7 @@ final class IntegerOps {
                 setZf(c, eq);
             }
         });
+        group(0x1C7, 0, 6, IntegerOps::rdrand, null);
         def(0x1B8, MODRM, (c, i) -> {
             if (i.rep != 0xF3) {
                 throw c.ud();
@@ -486,5 +489,23 @@ final class IntegerOps {
 
     static void setZf(Cpu c, boolean zf) {
         c.setEflags(zf ? Eflags.ZF : 0, Eflags.ZF);
+    }
+
+    /** The source of RDRAND: the host's, created when a guest first asks. */
+    private static final class RandomSource {
+        static final SecureRandom RANDOM = new SecureRandom();
+    }
+
+    /**
+     * RDRAND (0F C7 /6, register form, with {@code max}): a random number from the host's
+     * generator, which never runs dry, so CF is always set and OF, SF, ZF, AF and PF cleared
+     * (SDM RDRAND).
+     */
+    private static void rdrand(Cpu c, Insn i) {
+        if (!c.model.extended) {
+            throw c.ud();
+        }
+        c.setReg(i.rm, i.opSize, RandomSource.RANDOM.nextLong());
+        c.flags.load(Eflags.CF);
     }
 }

@@ -12,12 +12,14 @@ import java.util.Arrays;
 
 /**
  * Linear-to-physical translation and linear memory access for one CPU: the page walker
- * (2-level with PSE, PAE, 4-level; NX, WP, U/S, accessed and dirty bits, reserved-bit
- * faults) and a direct-mapped soft TLB with one compare on the fast path. The TLB has
+ * (2-level with PSE, PAE, 4-level; NX, WP, U/S, SMEP, SMAP, accessed and dirty bits,
+ * reserved-bit faults) and a direct-mapped soft TLB with one compare on the fast path. The TLB has
  * separate sets for reads, writes and fetches, each for supervisor and user mode; an entry
  * exists only for RAM that may be accessed that way (MMIO, ROM writes and writes to code
  * pages always take the slow path, and so do pages holding a data breakpoint), so a hit is a
- * tag compare and an array access.
+ * tag compare and an array access. Under CR4.SMAP the supervisor sets hold no data entry for
+ * a user page, as the outcome of such an access depends on EFLAGS.AC, which changes without a
+ * TLB flush.
  *
  * <p>Threading: used only by its vCPU thread.
  */
@@ -56,6 +58,8 @@ final class Mmu {
     private static final long RSVD_PAE_PDPTE = ABOVE_MAXPHYADDR;
     /** Reserved in a PDE mapping a 2 MiB page: bits 20:13. */
     private static final long RSVD_2M = 0x1F_E000L;
+    /** Reserved in a PDPTE mapping a 1 GiB page: bits 29:13. */
+    private static final long RSVD_1G = 0x3FFF_E000L;
     /**
      * Reserved in a 32-bit PDE mapping a 4 MiB page: bits 21:(MAXPHYADDR - 19); bits 20:13
      * hold physical address bits 39:32 (PSE-36).
@@ -86,6 +90,10 @@ final class Mmu {
     private int[] wOff;
     private boolean user;
     private long slowWrites;
+    /** Set around the implicit supervisor accesses ({@link #readSystem}, {@link #writeSystem}). */
+    private boolean implicitAccess;
+    /** Set by {@link #translate}: whether the page it translated is a user-mode page. */
+    private boolean translatedUser;
 
     Mmu(Cpu cpu, AddressSpace mem) {
         this.cpu = cpu;
@@ -220,14 +228,27 @@ final class Mmu {
         return arrays[set][idx];
     }
 
-    /** Reads with supervisor rights whatever the CPL (descriptor tables, TSS). */
+    /**
+     * Reads with supervisor rights whatever the CPL (descriptor tables, TSS): an implicit
+     * supervisor access, which SMAP checks whatever EFLAGS.AC.
+     */
     long readSystem(long lin, int size) {
-        return slowRead(lin, size, READ, false);
+        implicitAccess = true;
+        try {
+            return slowRead(lin, size, READ, false);
+        } finally {
+            implicitAccess = false;
+        }
     }
 
-    /** Writes with supervisor rights whatever the CPL. */
+    /** Writes with supervisor rights whatever the CPL: an implicit supervisor access. */
     void writeSystem(long lin, long value, int size) {
-        slowWrite(lin, value, size, false);
+        implicitAccess = true;
+        try {
+            slowWrite(lin, value, size, false);
+        } finally {
+            implicitAccess = false;
+        }
     }
 
     private long slowRead(long lin, int size, int kind, boolean asUser) {
@@ -283,6 +304,9 @@ final class Mmu {
         if (cpu.debug.watching && kind != FETCH && cpu.debug.watchesPage(lin & ~PAGE_MASK, kind == WRITE)) {
             return;
         }
+        if (!asUser && kind != FETCH && translatedUser && (cpu.cr4 & Cpu.CR4_SMAP) != 0) {
+            return;
+        }
         int set = kind * 2 + (asUser ? 1 : 0);
         int idx = (int) (lin >>> 12) & TLB_MASK;
         tags[set][idx] = lin >>> 12;
@@ -297,6 +321,7 @@ final class Mmu {
     /** Walks the page tables; raises #PF with CR2 set on failure. */
     long translate(long lin, int kind, boolean asUser) {
         if ((cpu.cr0 & Cpu.CR0_PG) == 0) {
+            translatedUser = false;
             return lin & 0xFFFF_FFFFL;
         }
         boolean write = kind == WRITE;
@@ -369,9 +394,11 @@ final class Mmu {
             if ((entry & PTE_P) == 0) {
                 throw pageFault(lin, false, write, asUser, kind, false);
             }
-            // PS is reserved in PML4Es, and in PDPTEs as 1 GiB pages are not advertised.
-            boolean large = level == 2 && (entry & PTE_PS) != 0;
-            long bad = reserved | (level > 2 ? PTE_PS : 0) | (large ? RSVD_2M : 0);
+            // PS is reserved in PML4Es, and in PDPTEs unless 1 GiB pages are advertised (max).
+            boolean hugeAllowed = level == 3 && cpu.model.extended;
+            boolean large = (level == 2 || hugeAllowed) && (entry & PTE_PS) != 0;
+            long bad = reserved | (level > 2 && !hugeAllowed ? PTE_PS : 0)
+                    | (large ? (level == 3 ? RSVD_1G : RSVD_2M) : 0);
             if ((entry & bad) != 0) {
                 throw pageFault(lin, true, write, asUser, kind, true);
             }
@@ -389,11 +416,22 @@ final class Mmu {
         }
     }
 
+    /**
+     * The access rights of SDM 4.6: U/S, R/W under CR0.WP, NX, and for supervisor accesses
+     * to user pages SMEP (fetches) and SMAP (data: allowed only to explicit accesses with
+     * EFLAGS.AC set).
+     */
     private void checkAccess(long lin, boolean allUser, boolean allWrite, boolean noExec,
                              boolean write, boolean asUser, int kind) {
+        translatedUser = allUser;
         boolean ok = !(asUser && !allUser)
                 && !(write && !allWrite && (asUser || (cpu.cr0 & Cpu.CR0_WP) != 0))
                 && !(kind == FETCH && noExec);
+        if (ok && !asUser && allUser) {
+            ok = kind == FETCH
+                    ? (cpu.cr4 & Cpu.CR4_SMEP) == 0
+                    : (cpu.cr4 & Cpu.CR4_SMAP) == 0 || (!implicitAccess && (cpu.eflagsRest & Eflags.AC) != 0);
+        }
         if (!ok) {
             throw pageFault(lin, true, write, asUser, kind, false);
         }
@@ -409,8 +447,10 @@ final class Mmu {
 
     private CpuFault pageFault(long lin, boolean present, boolean write, boolean asUser, int kind, boolean reserved) {
         cpu.cr2 = lin;
+        // I/D: a fetch, reported under SMEP or EFER.NXE (also in 32-bit paging, as QEMU does)
+        boolean reportsFetch = (cpu.cr4 & Cpu.CR4_SMEP) != 0 || (cpu.efer & Cpu.EFER_NXE) != 0;
         int code = (present ? 1 : 0) | (write ? 2 : 0) | (asUser ? 4 : 0) | (reserved ? 8 : 0)
-                | (kind == FETCH && (cpu.efer & Cpu.EFER_NXE) != 0 ? 16 : 0);
+                | (kind == FETCH && reportsFetch ? 16 : 0);
         return cpu.fault(Vectors.PF, code);
     }
 }

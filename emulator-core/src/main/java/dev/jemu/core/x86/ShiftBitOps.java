@@ -202,6 +202,10 @@ final class ShiftBitOps {
         }
         def(0x1BC, MODRM, (c, i) -> {
             long v = rmRead(c, i, i.opSize);
+            if (i.rep == 0xF3 && c.model.extended) {
+                tzcnt(c, i, v);
+                return;
+            }
             if (v != 0) {
                 c.setReg(i.reg, i.opSize, Long.numberOfTrailingZeros(v));
             } else if (i.opSize == 4) {
@@ -222,6 +226,18 @@ final class ShiftBitOps {
             }
             c.flags.logic(v, i.opSize);
         });
+    }
+
+    /**
+     * TZCNT (F3 0F BC, with {@code max}, as on QEMU's max with BMI1): the number of trailing
+     * zero bits of the operand; CF set when the operand is zero, ZF when the result is; OF,
+     * SF, AF and PF undefined (left as cleared here).
+     */
+    private static void tzcnt(Cpu c, Insn i, long v) {
+        int bits = i.opSize * 8;
+        int n = v == 0 ? bits : Long.numberOfTrailingZeros(v);
+        c.setReg(i.reg, i.opSize, n);
+        c.flags.load((n == bits ? Eflags.CF : 0) | (n == 0 ? Eflags.ZF : 0));
     }
 
     /**

@@ -212,7 +212,7 @@ final class SystemOps {
             requireUmipAllows(c);
             storeTable(c, i, c.gdtLimit, c.gdtBase);
         });
-        group(0x101, 0, 1, null, (c, i) -> {
+        group(0x101, 0, 1, SystemOps::clacStac, (c, i) -> {
             requireUmipAllows(c);
             storeTable(c, i, c.idtLimit, c.idtBase);
         });
@@ -264,7 +264,9 @@ final class SystemOps {
             long desc = accessibleDescriptor(c, sel, true);
             IntegerOps.setZf(c, desc != 0);
             if (desc != 0) {
-                c.setReg(i.reg, i.opSize, (desc >>> 32) & 0x00FF_FF00L);
+                // bits 23:20 and 15:8 of the descriptor's high dword; 19:16 (the limit's top),
+                // which the SDM leaves undefined, read as zero, as on QEMU
+                c.setReg(i.reg, i.opSize, (desc >>> 32) & 0x00F0_FF00L);
             }
         };
         Exec lsl = (c, i) -> {
@@ -278,6 +280,19 @@ final class SystemOps {
         };
         def(0x102, MODRM, lar);
         def(0x103, MODRM, lsl);
+    }
+
+    /**
+     * CLAC (0F 01 CA) and STAC (0F 01 CB), with SMAP: clear or set EFLAGS.AC; #UD at CPL > 0
+     * (so in virtual-8086 mode) and without SMAP. The rest of 0F 01 /1's register forms
+     * (MONITOR, MWAIT, ENCLS) are #UD.
+     */
+    private static void clacStac(Cpu c, Insn i) {
+        int which = i.rm & 7;
+        if ((which != 2 && which != 3) || !c.model.extended || c.cpl != 0) {
+            throw c.ud();
+        }
+        c.eflagsRest = which == 3 ? c.eflagsRest | Eflags.AC : c.eflagsRest & ~Eflags.AC;
     }
 
     private static void storeTable(Cpu c, Insn i, int limit, long base) {
@@ -438,7 +453,19 @@ final class SystemOps {
         }
         group(0x1AE, 0, 4, null, X87Control::xsave);
         group(0x1AE, 0, 5, (c, i) -> { }, X87Control::xrstor);
-        group(0x1AE, 0, 6, (c, i) -> { }, null);
+        // with max: CLWB (66 0F AE /6) writes a cache line back, which checks the access only;
+        // XSAVEOPT (0F AE /6) is XSAVE, which saves every requested component (as XSAVE
+        // does here, the modified optimization is left out, which the SDM permits)
+        group(0x1AE, 0, 6, (c, i) -> { }, (c, i) -> {
+            if (!c.model.extended) {
+                throw c.ud();
+            }
+            if (i.opPrefix) {
+                c.read(i.seg, i.ea, 1);
+            } else {
+                X87Control.xsave(c, i);
+            }
+        });
         group(0x1AE, 0, 7, (c, i) -> { }, (c, i) -> c.read(i.seg, i.ea, 1));
     }
 

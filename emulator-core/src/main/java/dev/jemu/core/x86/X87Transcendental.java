@@ -1,15 +1,17 @@
 package dev.jemu.core.x86;
 
+import java.math.BigDecimal;
+
 /**
  * The x87 transcendental instructions: FSIN, FCOS, FSINCOS, FPTAN, FPATAN, F2XM1, FYL2X and
- * FYL2XP1. Unlike the rest of the x87 these are <em>not bit-exact with real hardware</em>:
- * the trigonometric ones compute in double precision exactly as QEMU 7.2 does (operand
- * rounded to double under the rounding control, {@link StrictMath}, result widened without
- * rounding and without raising PE), so they match QEMU wherever its host libm and StrictMath
- * agree; the others round their operands to double, use StrictMath and round the result to
- * the precision control with PE, giving about 53 correct bits where QEMU gives 64. Special
- * operands (NaN, unsupported encodings, infinities, zeros, angles of 2^63 or more with C2)
- * follow the x87 rules exactly.
+ * FYL2XP1. The trigonometric ones compute in double precision exactly as QEMU 7.2 does
+ * (operand rounded to double under the rounding control, {@link StrictMath}, result widened
+ * without rounding and without raising PE), so they match QEMU wherever its host libm and
+ * StrictMath agree. F2XM1 (|x| <= 1), FYL2X (x > 0), FYL2XP1 (|x| < 1) and FPATAN of finite
+ * nonzero operands are correctly rounded to the precision and rounding control
+ * ({@link X87Precise}), as QEMU's soft-float gives them; outside those domains they round
+ * their operands to double and use StrictMath. Special operands (NaN, unsupported
+ * encodings, infinities, zeros, angles of 2^63 or more with C2) follow the x87 rules exactly.
  */
 final class X87Transcendental {
     private static final int SIN = 0;
@@ -116,6 +118,8 @@ final class X87Transcendental {
                 return;
             }
             boolean zero = X87Float.isZero(m, s);
+            boolean precise = fn == EXP2M1 && !zero && !X87Float.isInf(m, s)
+                    && X87Precise.value(m, s).abs().compareTo(BigDecimal.ONE) <= 0;
             double x = toDouble(fl, m, s, fn == EXP2M1);
             double r = switch (fn) {
                 case SIN, SINCOS -> StrictMath.sin(x);
@@ -126,6 +130,10 @@ final class X87Transcendental {
             if (zero && fn != COS) {
                 rm = m;
                 rs = s;
+            } else if (precise) {
+                X87Precise.round(fl, X87Precise.exp2m1(X87Precise.value(m, s)));
+                rm = fl.rMan;
+                rs = fl.rSe;
             } else {
                 fromDouble(fl, r, zero || fn != EXP2M1);
                 rm = fl.rMan;
@@ -173,7 +181,7 @@ final class X87Transcendental {
         int xs = X87Ops.se(f, 0);
         long ym = X87Ops.man(f, 1);
         int ys = X87Ops.se(f, 1);
-        if (!nanOperand(fl, xm, xs, ym, ys)) {
+        if (!nanOperand(fl, xm, xs, ym, ys) && !precise(fl, fn, xm, xs, ym, ys)) {
             double x = toDouble(fl, xm, xs, true);
             double y = toDouble(fl, ym, ys, true);
             double r;
@@ -199,5 +207,34 @@ final class X87Transcendental {
             X87Ops.set(f, 1, fl.rMan, fl.rSe);
             X87Ops.pop(f);
         }
+    }
+
+    /**
+     * FPATAN, FYL2X and FYL2XP1 correctly rounded where both operands are finite and nonzero
+     * and x is in the domain ({@code fn} 1: x > 0 and not 1; 2: |x| < 1); returns false to
+     * leave the other cases to the double-precision path.
+     */
+    private static boolean precise(X87Float fl, int fn, long xm, int xs, long ym, int ys) {
+        if (X87Float.isZero(xm, xs) || X87Float.isZero(ym, ys) || X87Float.isInf(xm, xs) || X87Float.isInf(ym, ys)) {
+            return false;
+        }
+        BigDecimal x = X87Precise.value(xm, xs);
+        BigDecimal y = X87Precise.value(ym, ys);
+        BigDecimal r;
+        if (fn == 0) {
+            r = X87Precise.atan2(y, x);
+        } else if (fn == 1) {
+            if (x.signum() < 0 || x.compareTo(BigDecimal.ONE) == 0) {
+                return false;
+            }
+            r = y.multiply(X87Precise.log2(xm, xs));
+        } else {
+            if (x.abs().compareTo(BigDecimal.ONE) >= 0) {
+                return false;
+            }
+            r = y.multiply(X87Precise.log2p1(x));
+        }
+        X87Precise.round(fl, r);
+        return true;
     }
 }

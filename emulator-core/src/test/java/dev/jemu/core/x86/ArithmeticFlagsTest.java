@@ -7,7 +7,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /**
  * Known vectors for the integer instructions: result and all six arithmetic flags, from the
- * Intel SDM's definitions. Each case runs in 32-bit protected mode; the snippet leaves its
+ * Intel SDM's definitions; the flags the SDM leaves undefined (AF of shifts, SF/ZF/AF/PF of
+ * MUL and IMUL, OF of DAA/DAS, all but ZF of BSF/BSR, all but CF of BT, ...) as QEMU 7.2 TCG
+ * gives them: every row was run as a test of a 32-bit kernel (the test32.inc framework) on
+ * {@code qemu-system-x86_64 -cpu max} (POPCNT is #UD on QEMU's {@code qemu64}) and agrees
+ * in result and flags. Each case runs in 32-bit protected mode; the snippet leaves its
  * result in EAX (or AL) and the code here captures EFLAGS right after it with PUSHFD.
  */
 class ArithmeticFlagsTest {

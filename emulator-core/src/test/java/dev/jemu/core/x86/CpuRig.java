@@ -108,9 +108,18 @@ final class CpuRig {
      * R15 is -1 if neither was raised.
      */
     static CpuRig runFaultProbe(CpuModel model, String body) {
+        return faultProbe(model, body).run();
+    }
+
+    /**
+     * {@link #runFaultProbe}'s CPU before it runs; besides #UD and #GP, #PF puts 14 in R15,
+     * and #GP and #PF leave their error code in R14, #PF CR2 in R13.
+     */
+    static CpuRig faultProbe(CpuModel model, String body) {
         String source = IdtPrelude.long64() + """
                 GATE 6, ud
                 GATE 13, gp
+                GATE 14, pf
                 mov r15, -1
                 mov rax, cr4
                 or rax, 0x200
@@ -119,13 +128,18 @@ final class CpuRig {
                 hlt
             ud: mov r15, 6
                 hlt
-            gp: mov r15, 13
+            gp: pop r14
+                mov r15, 13
+                hlt
+            pf: pop r14
+                mov r13, cr2
+                mov r15, 14
                 hlt
             """;
         CpuRig rig = new CpuRig();
         rig.cpu.setModel(model);
         rig.long64(nasm(source.replace("BODY", body)));
-        return rig.run();
+        return rig;
     }
 
     void load(long addr, byte[] bytes) {

@@ -100,4 +100,28 @@ class HostDebugTest {
         int size = HostDebug.REGISTERS.stream().mapToInt(HostDebug.Register::bytes).sum();
         assertEquals(size, d.readRegisters().length);
     }
+
+    /**
+     * Outside 64-bit code the debugger sees what {@code qemu-system-x86_64} 7.2 shows (checked
+     * with gdb against QEMU in compatibility mode by the tests module's GdbStubTest): RAX-RDI
+     * and RIP cut to 32 bits, R8-R15 as zero; writes keep 32 bits and leave R8-R15 alone.
+     * The layout is QEMU's: k_gs_base after fs_base and gs_base, the control registers next.
+     */
+    @Test
+    void registersOutside64BitCodeAreCutTo32Bits() {
+        CpuRig rig = new CpuRig().prot32(CpuRig.nasm("BITS 32\nORG 0x1000\njmp $\n"));
+        rig.cpu.regs[Cpu.RAX] = 0x1122334455667788L;
+        rig.cpu.regs[8] = 0x8888;
+        HostDebug d = new HostDebug(rig.cpu);
+        assertArrayEquals(new byte[] {(byte) 0x88, 0x77, 0x66, 0x55, 0, 0, 0, 0}, d.readRegister(0));
+        assertArrayEquals(new byte[8], d.readRegister(8));
+        assertTrue(d.writeRegister(1, new byte[] {1, 0, 0, 0, 2, 0, 0, 0}));
+        assertEquals(1, rig.reg(Cpu.RBX), "the upper half of a 32-bit write is dropped");
+        assertTrue(d.writeRegister(8, new byte[] {9, 0, 0, 0, 0, 0, 0, 0}));
+        assertEquals(0x8888, rig.reg(8), "R8 is out of reach outside 64-bit code");
+        assertEquals("k_gs_base", HostDebug.REGISTERS.get(26).name());
+        assertEquals("cr0", HostDebug.REGISTERS.get(27).name());
+        assertEquals("st0", HostDebug.REGISTERS.get(33).name());
+        assertEquals("mxcsr", HostDebug.REGISTERS.get(65).name());
+    }
 }

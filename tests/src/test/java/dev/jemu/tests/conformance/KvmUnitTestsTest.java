@@ -10,6 +10,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
@@ -34,6 +35,8 @@ class KvmUnitTestsTest {
      * test requires them to fail on jemu, so that a fix shows up as a failure to update the list.
      */
     static final Map<String, String> KNOWN_JEMU_FAILURES = Map.of();
+    /** A kernel's own options from x86/unittests.cfg ({@code qemu_params}) where it needs a CPU model. */
+    private static final Map<String, List<String>> KERNEL_OPTIONS = Map.of("smap", List.of("-cpu", "max"));
     /** QEMU's bound for sieve (unittests.cfg) is 180 s; the others take it a second or two. */
     private static final Duration QEMU_TIMEOUT = Duration.ofMinutes(5);
     /** The other kernels take jemu seconds. */
@@ -66,13 +69,16 @@ class KvmUnitTestsTest {
     }
 
     private static GuestRun run(Emulator emulator, String name, Duration timeout) throws Exception {
-        List<String> command = emulator.command(workspace, OPTIONS, kernels.resolve(name + ".flat"));
+        List<String> options = new ArrayList<>(OPTIONS);
+        options.addAll(KERNEL_OPTIONS.getOrDefault(name, List.of()));
+        List<String> command = emulator.command(workspace, options, kernels.resolve(name + ".flat"));
         return GuestProcess.run(command, emulator.environment(), timeout, workspace.buildDir("conformance-runs"),
                 name + "." + emulator.displayName());
     }
 
     @ParameterizedTest(name = "{0}")
-    @ValueSource(strings = {"realmode", "setjmp", "memory", "syscall", "umip", "eventinj", "rmap_chain", "smptest", "sieve"})
+    @ValueSource(strings = {"realmode", "setjmp", "memory", "syscall", "umip", "smap", "eventinj", "rmap_chain", "smptest",
+        "sieve"})
     void passesWhereQemuPasses(String name) throws Exception {
         GuestRun qemu = run(Emulator.QEMU, name, QEMU_TIMEOUT);
         GuestRun jemu = run(Emulator.JEMU, name, name.equals("sieve") ? JEMU_SIEVE_TIMEOUT : JEMU_TIMEOUT);

@@ -30,7 +30,7 @@ public final class KernelCases {
             testKernel("longmode", "longmode.asm", List.of(), 83, 0),
             testKernel("sse", "sse.asm", List.of(), 56, 0),
             new KernelCase("cpumax", new KernelSource.Image("cpumax.asm", List.of()), withCpuMax(), TIMEOUT, EXIT_PASS,
-                    72 + 1, doneLine(72)),
+                    95 + 1, doneLine(95)),
             random(RandomProgram.Mode.LONG, 1), random(RandomProgram.Mode.LONG, 0x5eed),
             random(RandomProgram.Mode.PROTECTED, 1), random(RandomProgram.Mode.PROTECTED, 2),
             random(RandomProgram.Mode.REAL, 1),

@@ -30,7 +30,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * guest's code (RCX is 1 and 2 at the first two stops, the watchpoint sees 2 become 3). QEMU
  * starts the kernel through SeaBIOS and jemu directly, so the first stop (the reset vector
  * on QEMU, the kernel's entry on jemu) is not compared; and QEMU closes the connection when
- * the guest exits where jemu tells gdb the exit status.
+ * the guest exits where jemu tells gdb the exit status. A second guest
+ * ({@code images/gdb/gdbguest32.asm}) runs in 32-bit protected mode, long mode and
+ * compatibility mode: gdb, given the 32-bit ELF and {@code set architecture i386:x86-64} as
+ * {@code qemu-system-x86_64} requires (it describes the x86-64 register file in every mode),
+ * must see the same registers on both, cut to 32 bits outside 64-bit code.
  */
 class GdbStubTest {
     private static final Duration TIMEOUT = Duration.ofSeconds(120);
@@ -60,11 +64,37 @@ class GdbStubTest {
             print $eflags
             continue
             """;
+    private static final String SCRIPT32 = """
+            set pagination off
+            set confirm off
+            set architecture i386:x86-64
+            target remote %s
+            break tick32
+            break tick64
+            break tick_compat
+            continue
+            info registers
+            x/2i $pc
+            stepi
+            info registers rip rcx
+            x/wx &counter
+            continue
+            info registers rax rbx r8 rip cs
+            continue
+            info registers rax rbx rcx r8 rip cs efer cr0 cr4
+            set var $rbx = 0x42
+            set var $r8 = 0x99
+            print/x $rbx
+            print/x $r8
+            set {char} &exit_code = 0x20
+            continue
+            """;
 
     private static Workspace ws;
     private static Path dir;
     private static Path kernel;
     private static Path symbols;
+    private static Path kernel32;
 
     @BeforeAll
     static void build() throws Exception {
@@ -77,6 +107,11 @@ class GdbStubTest {
         tool(List.of("ld", "-m", "elf_i386", "-N", "--no-warn-rwx-segments", "-Ttext=0x100000", "-o", kernel.toString(),
                 object.toString()));
         tool(List.of("objcopy", "-O", "elf64-x86-64", kernel.toString(), symbols.toString()));
+        Path object32 = dir.resolve("gdbguest32.o");
+        kernel32 = dir.resolve("gdbguest32.elf");
+        tool(List.of("nasm", "-f", "elf32", "-o", object32.toString(), ws.images().resolve("gdb/gdbguest32.asm").toString()));
+        tool(List.of("ld", "-m", "elf_i386", "-N", "--no-warn-rwx-segments", "-Ttext=0x100000", "-o", kernel32.toString(),
+                object32.toString()));
     }
 
     private static void tool(List<String> command) throws IOException, InterruptedException {
@@ -90,29 +125,31 @@ class GdbStubTest {
     private record Session(List<String> gdb, int exitStatus) {
     }
 
-    private static Session debug(Emulator emulator) throws Exception {
-        Path sock = dir.resolve(emulator.displayName() + ".sock");
+    /** Runs {@code guest} under {@code emulator} and gdb with {@code script} (its %s the socket) and {@code symbolFile}. */
+    private static Session debug(Emulator emulator, Path guest, String script, Path symbolFile) throws Exception {
+        String name = emulator.displayName() + "-" + guest.getFileName();
+        Path sock = dir.resolve(name + ".sock");
         Files.deleteIfExists(sock);
         List<String> options = List.of("-display", "none", "-nodefaults", "-device", "isa-debug-exit,iobase=0xf4,iosize=4",
-                "-kernel", kernel.toString(), "-S", "-gdb", "unix:" + sock + ",server=on");
+                "-kernel", guest.toString(), "-S", "-gdb", "unix:" + sock + ",server=on");
         ProcessBuilder b = new ProcessBuilder(emulator.command(ws, options))
                 .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
-                .redirectOutput(dir.resolve(emulator.displayName() + ".out").toFile())
-                .redirectError(dir.resolve(emulator.displayName() + ".err").toFile());
+                .redirectOutput(dir.resolve(name + ".out").toFile())
+                .redirectError(dir.resolve(name + ".err").toFile());
         b.environment().putAll(emulator.environment());
         Process vm = b.start();
         try {
             long deadline = System.nanoTime() + TIMEOUT.toNanos();
             while (!Files.exists(sock)) {
                 assertTrue(vm.isAlive(), emulator.displayName() + " exited before listening: "
-                        + Files.readString(dir.resolve(emulator.displayName() + ".err")));
+                        + Files.readString(dir.resolve(name + ".err")));
                 assertTrue(System.nanoTime() < deadline, emulator.displayName() + " does not listen on " + sock);
                 vm.waitFor(20, TimeUnit.MILLISECONDS);
             }
-            Path script = dir.resolve(emulator.displayName() + ".gdb");
-            Files.writeString(script, SCRIPT.formatted(sock));
-            GuestRun gdb = GuestProcess.run(List.of("gdb", "-nx", "-batch", "-x", script.toString(), symbols.toString()),
-                    TIMEOUT, dir, emulator.displayName() + "-gdb");
+            Path scriptFile = dir.resolve(name + ".gdb");
+            Files.writeString(scriptFile, script.formatted(sock));
+            GuestRun gdb = GuestProcess.run(List.of("gdb", "-nx", "-batch", "-x", scriptFile.toString(), symbolFile.toString()),
+                    TIMEOUT, dir, name + "-gdb");
             assertFalse(gdb.timedOut(), "gdb timed out against " + emulator.displayName());
             assertTrue(vm.waitFor(TIMEOUT.toSeconds(), TimeUnit.SECONDS), emulator.displayName() + " did not exit");
             return new Session(gdb.serialLines(), vm.exitValue());
@@ -123,10 +160,10 @@ class GdbStubTest {
 
     @Test
     void gdbSeesTheSameGuestOnJemuAndQemu() throws Exception {
-        Session qemu = debug(Emulator.QEMU);
-        Session jemu = debug(Emulator.JEMU);
-        List<String> q = between(qemu.gdb());
-        List<String> j = between(jemu.gdb());
+        Session qemu = debug(Emulator.QEMU, kernel, SCRIPT, symbols);
+        Session jemu = debug(Emulator.JEMU, kernel, SCRIPT, symbols);
+        List<String> q = between(qemu.gdb(), "$6 = ");
+        List<String> j = between(jemu.gdb(), "$6 = ");
         assertEquals(q, j, "gdb's view of jemu differs from its view of QEMU");
         assertTrue(j.containsAll(List.of("$1 = 1", "$2 = 2", "$3 = 3", "Old value = 2", "New value = 3")), j::toString);
         assertTrue(j.stream().anyMatch(l -> l.startsWith("rip            0x10008d")), j::toString);
@@ -134,6 +171,23 @@ class GdbStubTest {
         assertEquals(65, qemu.exitStatus());
         assertEquals(65, jemu.exitStatus());
         assertEquals("[Inferior 1 (Remote target) exited with code 0101]", jemu.gdb().get(jemu.gdb().size() - 1));
+    }
+
+    @Test
+    void gdbSeesThe32BitModesAsOnQemu() throws Exception {
+        Session qemu = debug(Emulator.QEMU, kernel32, SCRIPT32, kernel32);
+        Session jemu = debug(Emulator.JEMU, kernel32, SCRIPT32, kernel32);
+        List<String> q = between(qemu.gdb(), "$2 = ");
+        List<String> j = between(jemu.gdb(), "$2 = ");
+        assertEquals(q, j, "gdb's view of jemu differs from its view of QEMU");
+        // from the guest's code: 64-bit values at tick64, their low halves (and R8 as zero) in
+        // compatibility mode, where a debugger's write of EBX takes and one of R8 does not
+        assertTrue(j.contains("rax            0x1122334455667788  1234605616436508552"), j::toString);
+        assertTrue(j.contains("rax            0x55667788          1432778632"), j::toString);
+        assertTrue(j.contains("r8             0x0                 0"), j::toString);
+        assertTrue(j.containsAll(List.of("$1 = 0x42", "$2 = 0x0")), j::toString);
+        assertEquals(65, qemu.exitStatus());
+        assertEquals(65, jemu.exitStatus());
     }
 
     /**
@@ -236,15 +290,18 @@ class GdbStubTest {
         }
     }
 
-    /** The lines from the breakpoint's creation to the output of the last command before the final continue. */
-    private static List<String> between(List<String> lines) {
+    /**
+     * The lines from the breakpoint's creation to the output of the last command before the
+     * final continue (the line starting with {@code lastPrint}).
+     */
+    private static List<String> between(List<String> lines, String lastPrint) {
         int from = -1;
         int to = -1;
         for (int k = 0; k < lines.size(); k++) {
             if (from < 0 && lines.get(k).startsWith("Breakpoint 1 at ")) {
                 from = k;
             }
-            if (lines.get(k).startsWith("$6 = ")) {
+            if (lines.get(k).startsWith(lastPrint)) {
                 to = k;
             }
         }

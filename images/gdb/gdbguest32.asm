@@ -1,0 +1,114 @@
+; The 32-bit guest of the gdb stub's test: a multiboot kernel in ELF with symbols that runs in
+; 32-bit protected mode (passing `tick32` with distinct values in the eight legacy
+; registers), then enters long mode (passing `tick64` with RAX, RBX and R8 holding 64-bit
+; values) and goes on in a 32-bit code segment of long mode, compatibility mode (passing
+; `tick_compat` with those registers unchanged), where gdb sees 32-bit registers; it ends
+; by writing `exit_code` to isa-debug-exit (port 0xf4: status exit_code * 2 + 1).
+;
+; Build: nasm -f elf32 -o gdbguest32.o gdbguest32.asm && ld -m elf_i386 -N --no-warn-rwx-segments -Ttext=0x100000 -o gdbguest32.elf gdbguest32.o
+; gdb takes the 32-bit ELF with `set architecture i386:x86-64`, as with qemu-system-x86_64.
+
+MB_MAGIC        equ 0x1BADB002
+EFER            equ 0xC0000080
+EFER_LME        equ 0x100
+CR0_PG          equ 0x80000000
+CR4_PAE         equ 0x20
+PAGE_RW_P       equ 3
+PAGE_2M         equ 0x83
+SEL_CODE32      equ 0x08
+SEL_DATA        equ 0x10
+SEL_CODE64      equ 0x18
+
+        section .text
+        bits 32
+        align 4
+mb_header:
+        dd MB_MAGIC, 0, -MB_MAGIC
+
+        global _start, tick32, tick64, tick_compat
+_start:
+        mov esp, stack_top
+        lgdt [gdt_desc]
+        jmp SEL_CODE32:protected
+protected:
+        mov ax, SEL_DATA
+        mov ds, ax
+        mov es, ax
+        mov ss, ax
+        mov eax, 0xAAAA5555
+        mov ebx, 0xBBBB0000
+        mov ecx, 1
+        mov edx, 0xD0D0D0D0
+        mov esi, 0x12345678
+        mov edi, 0x9ABCDEF0
+        mov ebp, 0x0BADF00D
+        mov [counter], ecx
+        cmp ecx, 1                      ; known flags at tick32: ZF and PF
+tick32:
+        inc ecx
+        mov [counter], ecx
+        mov dword [pml4], pdpt + PAGE_RW_P
+        mov dword [pdpt], pd + PAGE_RW_P
+        mov dword [pd], PAGE_2M
+        mov eax, pml4
+        mov cr3, eax
+        mov eax, cr4
+        or eax, CR4_PAE
+        mov cr4, eax
+        mov ecx, EFER
+        rdmsr
+        or eax, EFER_LME
+        wrmsr
+        mov eax, cr0
+        or eax, CR0_PG
+        mov cr0, eax
+        jmp SEL_CODE64:long64
+
+        bits 64
+long64:
+        mov rax, 0x1122334455667788
+        mov rbx, 0xFFFFFFFF80000000
+        mov r8, 0x8888
+tick64:
+        jmp dword far [compat_ptr]     ; m16:32 (REX.W would read an m16:64)
+
+        bits 32
+compat:
+        mov ecx, 3
+        mov [counter], ecx
+tick_compat:
+        nop
+        mov dx, 0xf4
+        mov al, [exit_code]
+        out dx, al
+        hlt
+        jmp tick_compat
+
+        section .data
+        align 8
+        global counter, exit_code
+counter:
+        dd 0
+exit_code:
+        db 0x10
+        align 8
+compat_ptr:
+        dd compat
+        dw SEL_CODE32
+        align 8
+gdt:
+        dq 0
+        dq 0x00CF9A000000FFFF           ; 32-bit code (compatibility mode in long mode)
+        dq 0x00CF92000000FFFF           ; data
+        dq 0x00209A0000000000           ; 64-bit code
+gdt_desc:
+        dw gdt_desc - gdt - 1
+        dd gdt
+
+        section .bss
+        alignb 4096
+pml4:   resb 4096
+pdpt:   resb 4096
+pd:     resb 4096
+        resb 4096
+stack_top:
