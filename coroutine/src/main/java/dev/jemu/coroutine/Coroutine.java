@@ -70,9 +70,7 @@ public final class Coroutine {
     Coroutine scheduledNext;
 
     /** State of {@link #yieldUntilFdReadable}: the fd handler, created on first use. */
-    Runnable fdWaiter;
-    int waitFd;
-    private HomeContext waitContext;
+    private FdWait fdWait;
 
     private Coroutine(CoroutineEntry entry, Object opaque, boolean leader) {
         this.entry = entry;
@@ -278,16 +276,14 @@ public final class Coroutine {
             throw new IllegalStateException("Coroutine.yieldUntilFdReadable: no AioContext on this thread");
         }
         MonitorCheck.beforeYield("Coroutine.yieldUntilFdReadable");
-        if (self.fdWaiter == null) {
-            self.fdWaiter = () -> {
-                self.waitContext.setFdHandler(self.waitFd, null, null);
-                self.enter();
-            };
+        if (self.fdWait == null) {
+            self.fdWait = new FdWait(self);
         }
-        self.waitFd = fd;
-        self.waitContext = ctx;
-        ctx.setFdHandler(fd, self.fdWaiter, null);
-        yieldFor(self.fdWaiter);
+        FdWait wait = self.fdWait;
+        wait.fd = fd;
+        wait.context = ctx;
+        ctx.setFdHandler(fd, wait, null);
+        yieldFor(wait);
     }
 
     /** Sets the scheduled tag; throws if another one is set. */
@@ -440,6 +436,36 @@ public final class Coroutine {
         caller = null;
         state = TERMINATED;
         CoroutineRegistry.unregister(registration);
+    }
+
+    /**
+     * The read handler of {@link #yieldUntilFdReadable}, made on a coroutine's first fd wait and
+     * reused: it removes itself and enters the coroutine; it is also what the coroutine waits on.
+     */
+    private static final class FdWait implements Runnable, WaitReason {
+        private final Coroutine co;
+        int fd;
+        HomeContext context;
+
+        FdWait(Coroutine co) {
+            this.co = co;
+        }
+
+        @Override
+        public void run() {
+            context.setFdHandler(fd, null, null);
+            co.enter();
+        }
+
+        @Override
+        public String waitType() {
+            return "fd";
+        }
+
+        @Override
+        public String describeWait() {
+            return "fd " + fd + " readable";
+        }
     }
 
     @Override

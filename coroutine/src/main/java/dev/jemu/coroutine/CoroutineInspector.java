@@ -109,13 +109,8 @@ public final class CoroutineInspector {
                     description = w.describeWait();
                 }
                 default -> {
-                    if (reason == co.fdWaiter) {
-                        type = "fd";
-                        description = "fd " + co.waitFd + " readable";
-                    } else {
-                        type = "other";
-                        description = reason.toString();
-                    }
+                    type = "other";
+                    description = reason.toString();
                 }
             }
         }
