@@ -57,6 +57,7 @@ public class CoroutineBench {
     @State(Scope.Thread)
     public static class BareContinuation {
         private static final ContinuationScope SCOPE = new ContinuationScope("bench");
+        private static final Runnable YIELD_ONCE = () -> Continuation.yield(SCOPE);
         Continuation continuation;
 
         @Setup
@@ -72,6 +73,14 @@ public class CoroutineBench {
     @Benchmark
     public void continuationFloor(BareContinuation state) {
         state.continuation.run();
+    }
+
+    /** What a bare JDK continuation pays for {@link #cost}: created, run, yielded, run to its end. */
+    @Benchmark
+    public void costFloor() {
+        Continuation continuation = new Continuation(BareContinuation.SCOPE, BareContinuation.YIELD_ONCE);
+        continuation.run();
+        continuation.run();
     }
 
     @Benchmark

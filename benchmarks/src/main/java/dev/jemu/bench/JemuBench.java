@@ -30,6 +30,7 @@ public final class JemuBench {
                 new Figure("yield-enter", "yieldEnter", true),
                 new Figure("lifecycle", "lifecycle", true),
                 new Figure("cost", "cost", true),
+                new Figure("cost-floor", "costFloor", false),
                 new Figure("nesting", "nesting", false),
                 new Figure("function-call", "functionCall", false),
                 new Figure("continuation-floor", "continuationFloor", false),

@@ -1,7 +1,10 @@
 package dev.jemu.aio;
 
-import dev.jemu.coroutine.ContextHooks;
 import dev.jemu.coroutine.Coroutine;
+import dev.jemu.coroutine.HomeContext;
+import dev.jemu.coroutine.ScheduleQueue;
+import dev.jemu.coroutine.SleepClock;
+import dev.jemu.coroutine.WaitReason;
 import io.netty.channel.IoEventLoop;
 import io.netty.channel.IoRegistration;
 import io.netty.channel.ManualIoEventLoop;
@@ -37,7 +40,7 @@ import java.util.concurrent.atomic.AtomicReference;
  * earliest timer or a kick; then run bottom halves (newest first), then ready fd handlers (read
  * before write), then expired timers. It returns true only if one of those made progress.
  */
-public final class AioContext implements AutoCloseable {
+public final class AioContext implements HomeContext, AutoCloseable {
     private static final Set<AioContext> LIVE = ConcurrentHashMap.newKeySet();
     private static final long IDLE_BH_WAIT_NS = 10_000_000L;
     private static final VarHandle NOTIFIED;
@@ -70,7 +73,7 @@ public final class AioContext implements AutoCloseable {
     /** The bottom halves made by {@link #newBottomHalf} and not deleted. */
     private final Set<BottomHalf> liveBottomHalves = ConcurrentHashMap.newKeySet();
 
-    private final AtomicReference<Coroutine> scheduledCoroutines = new AtomicReference<>();
+    private final ScheduleQueue scheduledCoroutines = new ScheduleQueue();
     private final BottomHalf coroutineScheduleBh;
 
     private final Timer[] timers = new Timer[ClockType.values().length];
@@ -90,7 +93,7 @@ public final class AioContext implements AutoCloseable {
         this.homeThread = homeThread;
         this.engine = engine;
         this.loop = new Loop(this, homeThread, engine.handlerFactory());
-        this.coroutineScheduleBh = new BottomHalf(this, this::enterScheduledCoroutines, 0);
+        this.coroutineScheduleBh = new BottomHalf(this, () -> scheduledCoroutines.enterAll(this), 0);
         if (engine == AioEngine.IO_URING) {
             this.ring = new Ring(this);
         }
@@ -117,7 +120,7 @@ public final class AioContext implements AutoCloseable {
         }
         engine.checkAvailable("AioContext.create");
         AioContext ctx = new AioContext(Thread.currentThread(), engine);
-        ContextHooks.setCurrentContext(ctx);
+        HomeContext.setCurrent(ctx);
         LIVE.add(ctx);
         return ctx;
     }
@@ -127,9 +130,12 @@ public final class AioContext implements AutoCloseable {
         return List.copyOf(LIVE);
     }
 
-    /** QEMU's {@code qemu_get_current_aio_context}: this thread's context, or null. */
+    /**
+     * QEMU's {@code qemu_get_current_aio_context}: this thread's context, or null (also when the
+     * thread's {@link HomeContext#current()} is some other implementation).
+     */
     public static AioContext current() {
-        return ContextHooks.currentContext();
+        return HomeContext.current() instanceof AioContext ctx ? ctx : null;
     }
 
     static void kickAll() {
@@ -150,13 +156,9 @@ public final class AioContext implements AutoCloseable {
      * QEMU's {@code aio_co_schedule}: enters {@code co} in this context's next poll, making this
      * its home. Any thread. {@code co} must have yielded, or be about to yield in this context.
      */
+    @Override
     public void schedule(Coroutine co) {
-        ContextHooks.markScheduled(co);
-        Coroutine head;
-        do {
-            head = scheduledCoroutines.get();
-            ContextHooks.setScheduledNext(co, head);
-        } while (!scheduledCoroutines.compareAndSet(head, co));
+        scheduledCoroutines.push(co);
         coroutineScheduleBh.schedule();
     }
 
@@ -165,8 +167,9 @@ public final class AioContext implements AutoCloseable {
      * {@code co}; inside a coroutine of this context, runs it once that coroutine yields or
      * terminates; otherwise enters it now.
      */
+    @Override
     public void enter(Coroutine co) {
-        ContextHooks.enterIn(this, co);
+        HomeContext.super.enter(co);
     }
 
     /** A reusable bottom half running {@code callback}; {@link BottomHalf#delete()} frees it. */
@@ -183,6 +186,22 @@ public final class AioContext implements AutoCloseable {
         kick();
     }
 
+    /** For {@link Coroutine#sleepNs}: a timer on {@code clock} (a {@link ClockType}) armed for {@code deadlineNs}. */
+    @Override
+    public WaitReason armSleep(SleepClock clock, long deadlineNs, Runnable wake) {
+        if (!(clock instanceof ClockType type)) {
+            throw new IllegalArgumentException("Coroutine.sleepNs: " + clock.name() + " is not one of the ClockType clocks");
+        }
+        Timer timer = newTimer(type, wake);
+        timer.modNs(deadlineNs);
+        return timer;
+    }
+
+    @Override
+    public void cancelSleep(WaitReason timer) {
+        ((Timer) timer).del();
+    }
+
     /** A timer on {@code clock} whose callback runs in this context's timer phase. Home thread. */
     public Timer newTimer(ClockType clock, Runnable callback) {
         checkHome("AioContext.newTimer");
@@ -197,6 +216,7 @@ public final class AioContext implements AutoCloseable {
      *
      * @throws IllegalArgumentException if the descriptor is closed or epoll cannot watch it
      */
+    @Override
     public void setFdHandler(int fd, Runnable onReadable, Runnable onWritable) {
         checkHome("AioContext.setFdHandler");
         FdWatch watch = fdWatches.get(fd);
@@ -411,37 +431,6 @@ public final class AioContext implements AutoCloseable {
         return progress;
     }
 
-    /** The BH that enters coroutines scheduled with {@link #schedule}, in scheduling order. */
-    private void enterScheduledCoroutines() {
-        Coroutine stack = scheduledCoroutines.getAndSet(null);
-        Coroutine fifo = null;
-        while (stack != null) {
-            Coroutine next = ContextHooks.scheduledNext(stack);
-            ContextHooks.setScheduledNext(stack, fifo);
-            fifo = stack;
-            stack = next;
-        }
-        RuntimeException failure = null;
-        while (fifo != null) {
-            Coroutine co = fifo;
-            fifo = ContextHooks.scheduledNext(co);
-            ContextHooks.setScheduledNext(co, null);
-            ContextHooks.clearScheduled(co);
-            try {
-                co.enter(this);
-            } catch (RuntimeException | Error e) {
-                if (failure == null) {
-                    failure = e instanceof RuntimeException r ? r : new IllegalStateException(e);
-                } else {
-                    failure.addSuppressed(e);
-                }
-            }
-        }
-        if (failure != null) {
-            throw failure;
-        }
-    }
-
     /** Called by Netty during the wait for each ready fd. */
     void fdReady(FdWatch watch, int events) {
         watch.ready |= events;
@@ -629,13 +618,14 @@ public final class AioContext implements AutoCloseable {
     }
 
     private void checkHome(String function) {
-        if (ContextHooks.currentContext() != this) {
+        if (HomeContext.current() != this) {
             throw new IllegalStateException(function + ": must be called on the context's home thread ("
                     + homeThread.getName() + "), not " + Thread.currentThread().getName());
         }
     }
 
     /** The thread that polls this context. */
+    @Override
     public Thread homeThread() {
         return homeThread;
     }
@@ -673,8 +663,8 @@ public final class AioContext implements AutoCloseable {
         while (!loop.isTerminated()) {
             loop.runNow();
         }
-        if (ContextHooks.currentContext() == this) {
-            ContextHooks.setCurrentContext(null);
+        if (HomeContext.current() == this) {
+            HomeContext.setCurrent(null);
         }
         int leaked = liveBottomHalves.size();
         if (leaked > 0) {

@@ -1,11 +1,13 @@
 package dev.jemu.aio;
 
+import dev.jemu.coroutine.SleepClock;
+
 /**
  * QEMU's {@code QEMUClockType}, in QEMU's order. {@link #VIRTUAL} (and {@link #VIRTUAL_RT},
  * which equals it without icount) is guest time: it follows the host's monotonic clock until
  * something drives it through {@link VirtualClock}, as the machine and tests do.
  */
-public enum ClockType {
+public enum ClockType implements SleepClock {
     /** Host monotonic time; runs while the VM is stopped. */
     REALTIME {
         @Override
@@ -37,5 +39,6 @@ public enum ClockType {
     };
 
     /** QEMU's {@code qemu_clock_get_ns}. */
+    @Override
     public abstract long nowNs();
 }

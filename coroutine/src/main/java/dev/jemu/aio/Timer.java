@@ -1,11 +1,14 @@
 package dev.jemu.aio;
 
+import dev.jemu.coroutine.WaitReason;
+import java.util.Locale;
+
 /**
  * A timer of one context on one clock (QEMU's {@code QEMUTimer} with scale ns). Used on the
  * context's home thread. The callback runs in the timer phase of a poll once the clock reaches
  * the expiry; it may re-arm the timer.
  */
-public final class Timer {
+public final class Timer implements WaitReason {
     final AioContext context;
     final ClockType clock;
     final Runnable callback;
@@ -52,5 +55,18 @@ public final class Timer {
 
     public ClockType clock() {
         return clock;
+    }
+
+    /** {@code timer}: what a coroutine in {@link dev.jemu.coroutine.Coroutine#sleepNs} waits on. */
+    @Override
+    public String waitType() {
+        return "timer";
+    }
+
+    /** The clock and the time left, as {@link dev.jemu.coroutine.CoroutineInspector} reports a sleep. */
+    @Override
+    public String describeWait() {
+        long left = isPending() ? expireNs - clock.nowNs() : -1;
+        return "sleep on the " + clock.name().toLowerCase(Locale.ROOT) + " clock" + (left >= 0 ? ", " + left + " ns left" : ", due");
     }
 }

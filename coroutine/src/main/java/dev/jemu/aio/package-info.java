@@ -16,7 +16,11 @@
  * newest bottom half first, BHs before fd handlers (then ring completions) before timers,
  * {@code poll} true only for progress.
  *
- * <p>Depends on: {@code dev.jemu.coroutine} and Netty's io_uring and epoll transports. Nothing
- * else.
+ * <p>{@link dev.jemu.aio.AioContext} is the {@link dev.jemu.coroutine.HomeContext} of the
+ * coroutines entered in it and {@link dev.jemu.aio.ClockType} their {@link
+ * dev.jemu.coroutine.SleepClock}; scheduling goes through {@link dev.jemu.coroutine.ScheduleQueue}.
+ *
+ * <p>Depends on: {@code dev.jemu.coroutine} (its public API only; the dependency points this way
+ * alone) and Netty's io_uring and epoll transports. Nothing else.
  */
 package dev.jemu.aio;

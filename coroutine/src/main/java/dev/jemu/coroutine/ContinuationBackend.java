@@ -6,6 +6,8 @@ import jdk.internal.vm.ContinuationScope;
 /** The default backend: each coroutine is a {@code jdk.internal.vm.Continuation}. */
 final class ContinuationBackend extends Backend {
     private static final ContinuationScope SCOPE = new ContinuationScope("jemu-coroutine");
+    /** Every stack's body, shared: it finds its coroutine through the running continuation. */
+    private static final Runnable BODY = () -> ((Stack) Continuation.getCurrentContinuation(SCOPE)).co.body();
 
     private ContinuationBackend() {
     }
@@ -62,7 +64,7 @@ final class ContinuationBackend extends Backend {
         final Coroutine co;
 
         Stack(Coroutine co) {
-            super(SCOPE, co::body);
+            super(SCOPE, BODY);
             this.co = co;
         }
 

@@ -1,8 +1,5 @@
 package dev.jemu.coroutine;
 
-import dev.jemu.aio.AioContext;
-import dev.jemu.aio.ClockType;
-import dev.jemu.aio.Timer;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.util.Objects;
@@ -14,7 +11,7 @@ import java.util.Objects;
  * that it woke meanwhile (depth-first) before returning: a loop over pending coroutines, never
  * recursion, so chains of wakeups run in constant stack depth. Create, enter and yield are
  * operations of the calling thread; a coroutine moves to another thread only by yielding and
- * being entered there (normally through {@link AioContext#schedule}).
+ * being entered there (normally through {@link HomeContext#schedule}).
  *
  * <p>Every misuse that QEMU aborts on throws {@link IllegalStateException} with a message naming
  * it: entering a running, scheduled, sleeping, queued or terminated coroutine, yielding outside a
@@ -54,7 +51,7 @@ public final class Coroutine {
     /** The state of the thread that entered it last ({@link #enterer()}). */
     private CoThread lastEnterer;
     /** The context of the last enter: where {@link #wake()} sends it. */
-    AioContext context;
+    HomeContext context;
     /** Who has queued it for a later entry ({@link #TAG_SCHEDULE}, {@link #TAG_SLEEP}), or null. */
     @SuppressWarnings("unused") // accessed through SCHEDULED
     private volatile String scheduled;
@@ -73,9 +70,7 @@ public final class Coroutine {
     Coroutine scheduledNext;
 
     /** State of {@link #yieldUntilFdReadable}: the fd handler, created on first use. */
-    Runnable fdWaiter;
-    int waitFd;
-    private AioContext waitContext;
+    private FdWait fdWait;
 
     private Coroutine(CoroutineEntry entry, Object opaque, boolean leader) {
         this.entry = entry;
@@ -106,7 +101,7 @@ public final class Coroutine {
     }
 
     /** QEMU's {@code qemu_aio_coroutine_enter}: enters, making {@code ctx} the coroutine's home. */
-    public void enter(AioContext ctx) {
+    public void enter(HomeContext ctx) {
         enterLoop(enterer(), ctx, "Coroutine.enter");
     }
 
@@ -137,7 +132,7 @@ public final class Coroutine {
     }
 
     /** The context of the coroutine's last enter (QEMU's {@code qemu_coroutine_get_aio_context}). */
-    public AioContext context() {
+    public HomeContext context() {
         return context;
     }
 
@@ -189,17 +184,17 @@ public final class Coroutine {
     /**
      * QEMU's {@code aio_co_wake}: enters the coroutine in its home context, now if that is this
      * thread's context and we are outside a coroutine, after the current coroutine yields if we
-     * are inside one, or through {@link AioContext#schedule} if its home is another thread.
+     * are inside one, or through {@link HomeContext#schedule} if its home is another thread.
      */
     public void wake() {
         enterIn(context, this);
     }
 
     /**
-     * QEMU's {@code aio_co_enter}; {@link AioContext#enter(Coroutine)} calls this. Either context
+     * QEMU's {@code aio_co_enter}; {@link HomeContext#enter(Coroutine)} calls this. Either context
      * may be null when no event loop exists (test-coroutine's mode).
      */
-    static void enterIn(AioContext ctx, Coroutine co) {
+    static void enterIn(HomeContext ctx, Coroutine co) {
         CoThread thread = CoThread.get();
         if (ctx != thread.context) {
             if (ctx == null) {
@@ -232,28 +227,33 @@ public final class Coroutine {
      * passed, on a timer of the current thread's context. A zero or negative time still yields
      * until the context's next poll runs its timers.
      */
-    public static void sleepNs(ClockType clock, long ns) {
+    public static void sleepNs(SleepClock clock, long ns) {
         CoThread thread = CoThread.get();
         Coroutine self = thread.current;
         if (self.caller == null) {
             throw new IllegalStateException("Coroutine.sleepNs: called outside a coroutine");
         }
-        AioContext ctx = thread.context;
+        HomeContext ctx = thread.context;
         if (ctx == null) {
             throw new IllegalStateException("Coroutine.sleepNs: no AioContext on this thread to run the timer");
         }
         MonitorCheck.beforeYield("Coroutine.sleepNs");
-        Timer timer = ctx.newTimer(clock, () -> {
-            if (SCHEDULED.compareAndSet(self, TAG_SLEEP, null)) {
-                self.wake();
-            }
-        });
         self.markScheduled(TAG_SLEEP, "Coroutine.sleepNs");
-        timer.modNs(clock.nowNs() + ns);
+        WaitReason timer;
+        try {
+            timer = ctx.armSleep(clock, clock.nowNs() + ns, () -> {
+                if (SCHEDULED.compareAndSet(self, TAG_SLEEP, null)) {
+                    self.wake();
+                }
+            });
+        } catch (RuntimeException e) {
+            self.clearScheduled(TAG_SLEEP);
+            throw e;
+        }
         try {
             yieldFor(timer);
         } finally {
-            timer.del();
+            ctx.cancelSleep(timer);
         }
     }
 
@@ -271,21 +271,19 @@ public final class Coroutine {
         if (self.caller == null) {
             throw new IllegalStateException("Coroutine.yieldUntilFdReadable: called outside a coroutine");
         }
-        AioContext ctx = thread.context;
+        HomeContext ctx = thread.context;
         if (ctx == null) {
             throw new IllegalStateException("Coroutine.yieldUntilFdReadable: no AioContext on this thread");
         }
         MonitorCheck.beforeYield("Coroutine.yieldUntilFdReadable");
-        if (self.fdWaiter == null) {
-            self.fdWaiter = () -> {
-                self.waitContext.setFdHandler(self.waitFd, null, null);
-                self.enter();
-            };
+        if (self.fdWait == null) {
+            self.fdWait = new FdWait(self);
         }
-        self.waitFd = fd;
-        self.waitContext = ctx;
-        ctx.setFdHandler(fd, self.fdWaiter, null);
-        yieldFor(self.fdWaiter);
+        FdWait wait = self.fdWait;
+        wait.fd = fd;
+        wait.context = ctx;
+        ctx.setFdHandler(fd, wait, null);
+        yieldFor(wait);
     }
 
     /** Sets the scheduled tag; throws if another one is set. */
@@ -302,7 +300,7 @@ public final class Coroutine {
 
     /**
      * For {@link CoroutineInspector}: {@code new}, {@code running}, {@code scheduled} (queued by
-     * {@link AioContext#schedule} or woken and due to run) or {@code suspended}.
+     * {@link HomeContext#schedule} or woken and due to run) or {@code suspended}.
      */
     String stateName() {
         if (state == NEW) {
@@ -345,7 +343,7 @@ public final class Coroutine {
      * coroutine yields without waking anyone) is one check of the coroutine's state, the switch,
      * and one test of its wakeup list and state after it.
      */
-    private void enterLoop(CoThread thread, AioContext ctx, String function) {
+    private void enterLoop(CoThread thread, HomeContext ctx, String function) {
         if (caller != null || state == ENTERED || state == TERMINATED || list != null || scheduledTag() != null) {
             String error = enterError(function);
             throw new IllegalStateException(error != null ? error
@@ -360,7 +358,7 @@ public final class Coroutine {
     }
 
     /** Runs {@code this} (checked) from {@code from} until it yields or terminates. */
-    private void switchTo(CoThread thread, Coroutine from, AioContext ctx) {
+    private void switchTo(CoThread thread, Coroutine from, HomeContext ctx) {
         caller = from;
         context = ctx;
         state = ENTERED;
@@ -373,7 +371,7 @@ public final class Coroutine {
      * The rest of the enter loop once this coroutine has run: reports its termination, then runs
      * the coroutines it woke, and those they woke, depth-first.
      */
-    private void runWoken(CoThread thread, Coroutine from, AioContext ctx, String function) {
+    private void runWoken(CoThread thread, Coroutine from, HomeContext ctx, String function) {
         Coroutine head = null;
         Throwable failures = null;
         Coroutine to = this;
@@ -440,14 +438,34 @@ public final class Coroutine {
         CoroutineRegistry.unregister(registration);
     }
 
-    /** The calling thread's current context (for dev.jemu.aio). */
-    static AioContext currentContext() {
-        return CoThread.get().context;
-    }
+    /**
+     * The read handler of {@link #yieldUntilFdReadable}, made on a coroutine's first fd wait and
+     * reused: it removes itself and enters the coroutine; it is also what the coroutine waits on.
+     */
+    private static final class FdWait implements Runnable, WaitReason {
+        private final Coroutine co;
+        int fd;
+        HomeContext context;
 
-    /** Makes {@code ctx} the calling thread's current context (for dev.jemu.aio). */
-    static void setCurrentContext(AioContext ctx) {
-        CoThread.get().context = ctx;
+        FdWait(Coroutine co) {
+            this.co = co;
+        }
+
+        @Override
+        public void run() {
+            context.setFdHandler(fd, null, null);
+            co.enter();
+        }
+
+        @Override
+        public String waitType() {
+            return "fd";
+        }
+
+        @Override
+        public String describeWait() {
+            return "fd " + fd + " readable";
+        }
     }
 
     @Override

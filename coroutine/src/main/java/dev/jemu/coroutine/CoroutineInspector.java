@@ -1,7 +1,5 @@
 package dev.jemu.coroutine;
 
-import dev.jemu.aio.AioContext;
-import dev.jemu.aio.Timer;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Comparator;
@@ -45,7 +43,7 @@ public final class CoroutineInspector {
      *
      * @throws IllegalStateException if not called on {@code ctx}'s home thread, or in a coroutine
      */
-    public static List<Info> inContext(AioContext ctx) {
+    public static List<Info> inContext(HomeContext ctx) {
         if (Thread.currentThread() != ctx.homeThread() || Coroutine.inCoroutine()) {
             throw new IllegalStateException("CoroutineInspector.inContext: must run on the context's home thread ("
                     + ctx.homeThread().getName() + ") outside coroutines");
@@ -64,8 +62,8 @@ public final class CoroutineInspector {
      * thread without a context or in a context since closed. Their frames are not walked (no
      * thread owns them), so the list gives state and wait only.
      */
-    public static List<Info> withoutContext(Collection<AioContext> contexts) {
-        Set<AioContext> known = Set.copyOf(contexts);
+    public static List<Info> withoutContext(Collection<? extends HomeContext> contexts) {
+        Set<HomeContext> known = Set.copyOf(contexts);
         List<Info> out = new ArrayList<>();
         for (Coroutine co : sorted(CoroutineRegistry.live())) {
             if (co.context == null || !known.contains(co.context)) {
@@ -106,24 +104,13 @@ public final class CoroutineInspector {
                     type = "co-rwlock";
                     description = name(l);
                 }
-                case Timer t -> {
-                    type = "timer";
-                    long left = t.isPending() ? t.expireNs() - t.clock().nowNs() : -1;
-                    description = "sleep on the " + t.clock().name().toLowerCase(java.util.Locale.ROOT) + " clock"
-                            + (left >= 0 ? ", " + left + " ns left" : ", due");
-                }
                 case WaitReason w -> {
                     type = w.waitType();
                     description = w.describeWait();
                 }
                 default -> {
-                    if (reason == co.fdWaiter) {
-                        type = "fd";
-                        description = "fd " + co.waitFd + " readable";
-                    } else {
-                        type = "other";
-                        description = reason.toString();
-                    }
+                    type = "other";
+                    description = reason.toString();
                 }
             }
         }

@@ -20,8 +20,15 @@
  * and {@code thread} (one virtual thread per coroutine with a strict hand-off), chosen with
  * {@code -Djemu.coroutine.backend=continuation|thread}.
  *
- * <p>Depends on: {@code dev.jemu.aio} (a coroutine's home {@code AioContext}, for wakeups across
- * threads, sleeping and fd waits) and the JDK. Nothing here may depend on the block layer, the
- * emulator or the CLI.
+ * <p>What a coroutine needs of its event loop (the thread's current context, scheduling into it
+ * from another thread, a timer for {@link dev.jemu.coroutine.Coroutine#sleepNs}, an fd handler for
+ * {@link dev.jemu.coroutine.Coroutine#yieldUntilFdReadable}) is the interface {@link
+ * dev.jemu.coroutine.HomeContext}, which {@code dev.jemu.aio.AioContext} implements; clocks are
+ * {@link dev.jemu.coroutine.SleepClock}s ({@code dev.jemu.aio.ClockType}); a context's queue of
+ * scheduled coroutines is {@link dev.jemu.coroutine.ScheduleQueue}. That is the whole seam: no
+ * coroutine internals are public.
+ *
+ * <p>Depends on: the JDK only. Nothing here may depend on {@code dev.jemu.aio} (which depends on
+ * this package), the block layer, the emulator or the CLI.
  */
 package dev.jemu.coroutine;

@@ -318,6 +318,33 @@ class AioContextTest {
         assertTrue(woke[0]);
     }
 
+    /** An AioContext has timers on its four clock types only; the sleeper stays usable. */
+    @Test
+    void sleepingOnAClockThatIsNoClockTypeIsRefused() {
+        dev.jemu.coroutine.SleepClock foreign = new dev.jemu.coroutine.SleepClock() {
+            @Override
+            public long nowNs() {
+                return 0;
+            }
+
+            @Override
+            public String name() {
+                return "SUNDIAL";
+            }
+        };
+        List<String> log = new ArrayList<>();
+        Coroutine co = Coroutine.create(opaque -> {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Coroutine.sleepNs(foreign, 1));
+            log.add(e.getMessage());
+            Coroutine.yield();
+            log.add("entered again");
+        }, null);
+        co.enter();
+        assertEquals(List.of("Coroutine.sleepNs: SUNDIAL is not one of the ClockType clocks"), log);
+        co.enter();
+        assertEquals("entered again", log.getLast());
+    }
+
     @Test
     void enteringASleepingCoroutineThrows() {
         VirtualClock.stop();
