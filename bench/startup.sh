@@ -18,7 +18,7 @@ command -v qemu-system-x86_64 >/dev/null || { echo "bench/startup.sh: qemu-syste
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-jemu_ensure_built cli/target/jemu-cli.jar coroutine emulator-core block devices cli
+jemu_ensure_built cli/target/jemu-cli.jar coroutine emulator-core block devices picocli cli
 jemu_aot_train jemu-img
 jemu_aot_train jemu
 qemu-img create -q -f qcow2 "$work/small.qcow2" 64M

@@ -37,8 +37,8 @@ final class AmendCommand implements Callable<Integer> {
     ImgOptions.Format fmt;
     @Option(names = "-o", paramLabel = "options", description = "options to amend (key=value,...)")
     List<String> options = new ArrayList<>();
-    @Option(names = "-t", description = "cache mode", defaultValue = "writeback")
-    String cache;
+    @Mixin
+    ImgOptions.Cache cache;
     @Option(names = "-p", description = "show progress (accepted)")
     boolean progress;
     @Option(names = "--force", description = "allow changes that may lose data (accepted)")
@@ -55,7 +55,7 @@ final class AmendCommand implements Callable<Integer> {
         }
         String filename = ImgOptions.oneImage(files);
         Map<String, String> opts = parse(String.join(",", options));
-        BlockDriverState bs = ImgSupport.openWithoutBacking(filename, fmt.format, false, cache, false);
+        BlockDriverState bs = ImgSupport.openWithoutBacking(filename, fmt.format, false, cache.cache, false);
         try {
             if (!(bs.driver() instanceof Qcow2Driver q)) {
                 throw new BlockException("Format driver '" + bs.driver().formatName()

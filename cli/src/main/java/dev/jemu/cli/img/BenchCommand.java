@@ -44,8 +44,8 @@ final class BenchCommand implements Callable<Integer> {
     String size;
     @Option(names = "-S", description = "step between requests (default: the request size)")
     String step;
-    @Option(names = "-t", description = "cache mode", defaultValue = "writeback")
-    String cache;
+    @Mixin
+    ImgOptions.Cache cache;
     @Option(names = "-w", description = "write instead of read")
     boolean write;
     @Mixin
@@ -70,7 +70,7 @@ final class BenchCommand implements Callable<Integer> {
             throw new BlockException("Invalid buffer size specified");
         }
         long stepBytes = step == null ? bytes : ImgSupport.size("-S", step);
-        String mode = nocache ? "none" : cache;
+        String mode = nocache ? "none" : cache.cache;
         BlockDriverState bs = ImgSupport.open(filename, fmt.format, !write, mode, forceShare.forceShare, aio);
         BlockBackend blk = ImgSupport.backend(bs, write, mode);
         try {

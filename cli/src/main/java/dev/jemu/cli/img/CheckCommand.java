@@ -28,8 +28,8 @@ final class CheckCommand implements Callable<Integer> {
     ImgOptions.Output output;
     @Option(names = "-r", description = "repair: leaks or all")
     String repair;
-    @Option(names = "-T", description = "cache mode", defaultValue = "writeback")
-    String cache;
+    @Mixin
+    ImgOptions.SourceCache cache;
     @Mixin
     ImgOptions.Quiet quiet;
     @Mixin
@@ -50,7 +50,7 @@ final class CheckCommand implements Callable<Integer> {
                         + repair);
             };
         }
-        BlockDriverState bs = ImgSupport.openForCheck(filename, fmt.format, fix != Qcow2Check.NO_REPAIR, cache, forceShare.forceShare);
+        BlockDriverState bs = ImgSupport.openForCheck(filename, fmt.format, fix != Qcow2Check.NO_REPAIR, cache.srcCache, forceShare.forceShare);
         Qcow2Check.Result r;
         try {
             if (!(bs.driver() instanceof Qcow2Driver q)) {

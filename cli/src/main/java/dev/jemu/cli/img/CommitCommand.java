@@ -10,18 +10,19 @@ import picocli.CommandLine.Parameters;
 
 import java.util.List;
 import java.util.concurrent.Callable;
+import java.util.function.DoubleConsumer;
 
 /** {@code commit [-f fmt] [-t cache] [-d] [-p] [-q] filename}: writes an image's changes into its backing file. */
 @Command(name = "commit", description = "Commit the changes of an image into its backing file.")
 final class CommitCommand implements Callable<Integer> {
     @Mixin
     ImgOptions.Format fmt;
-    @Option(names = "-t", description = "cache mode", defaultValue = "writeback")
-    String cache;
+    @Mixin
+    ImgOptions.Cache cache;
     @Option(names = "-d", description = "keep the image's content (do not empty it)")
     boolean keep;
-    @Option(names = "-p", description = "show progress")
-    boolean progress;
+    @Mixin
+    ImgOptions.Progress progress;
     @Mixin
     ImgOptions.Quiet quiet;
     @Parameters(paramLabel = "filename", description = "image file")
@@ -30,22 +31,18 @@ final class CommitCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         String filename = ImgOptions.oneImage(files);
-        BlockDriverState top = ImgSupport.open(filename, fmt.format, false, cache);
+        BlockDriverState top = ImgSupport.open(filename, fmt.format, false, cache.cache);
         try {
             BlockDriverState backingNode = top.backing();
             if (backingNode == null) {
                 throw new BlockException("Image does not have a backing file");
             }
             String baseName = backingNode.filename();
-            BlockDriverState base = ImgSupport.open(baseName, backingNode.driver().formatName(), false, cache);
+            BlockDriverState base = ImgSupport.open(baseName, backingNode.driver().formatName(), false, cache.cache);
             try {
-                boolean show = progress && !quiet.quiet;
-                java.util.function.DoubleConsumer bar = ImgSupport.progressPrinter(System.out);
-                ImageCommit.commit(top, base, keep, show ? bar : null);
-                if (show) {
-                    bar.accept(100.0);
-                    System.out.println();
-                }
+                DoubleConsumer bar = progress.bar(quiet);
+                ImageCommit.commit(top, base, keep, bar);
+                ImgOptions.Progress.finish(bar);
             } finally {
                 base.close();
             }

@@ -21,8 +21,8 @@ final class CompareCommand implements Callable<Integer> {
     boolean strict;
     @Mixin
     ImgOptions.Quiet quiet;
-    @Option(names = "-T", description = "cache mode", defaultValue = "writeback")
-    String cache;
+    @Mixin
+    ImgOptions.SourceCache cache;
     @Mixin
     ImgOptions.ForceShare forceShare;
     @Parameters(paramLabel = "filename1 filename2", description = "the two images")
@@ -36,9 +36,9 @@ final class CompareCommand implements Callable<Integer> {
         String first = files.get(0);
         String second = files.get(1);
         try {
-            BlockDriverState a = ImgSupport.open(first, format1, true, cache, forceShare.forceShare);
+            BlockDriverState a = ImgSupport.open(first, format1, true, cache.srcCache, forceShare.forceShare);
             try {
-                BlockDriverState b = ImgSupport.open(second, format2, true, cache, forceShare.forceShare);
+                BlockDriverState b = ImgSupport.open(second, format2, true, cache.srcCache, forceShare.forceShare);
                 try {
                     ImageComparer.Result r = ImageComparer.compare(a, b, strict);
                     if (!quiet.quiet) {

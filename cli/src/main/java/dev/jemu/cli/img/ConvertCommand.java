@@ -12,6 +12,7 @@ import picocli.CommandLine.Parameters;
 
 import java.util.List;
 import java.util.concurrent.Callable;
+import java.util.function.DoubleConsumer;
 
 /**
  * {@code convert [-c] [-p] [-q] [-n [--target-is-zero]] [-W] [-f fmt] [-O fmt] [-B backing_file -F backing_fmt]
@@ -21,12 +22,12 @@ import java.util.concurrent.Callable;
  */
 @Command(name = "convert", description = "Convert an image to another format.")
 final class ConvertCommand implements Callable<Integer> {
-    @Option(names = "-f", description = "source format")
-    String format;
-    @Option(names = "-O", description = "output format", defaultValue = "raw")
-    String outFormat;
-    @Option(names = "-o", description = "output format options")
-    List<String> options;
+    @Mixin
+    ImgOptions.Format fmt;
+    @Mixin
+    ImgOptions.OutputFormat outputFormat;
+    @Mixin
+    ImgOptions.CreationOptions options;
     @Option(names = "-B", paramLabel = "backing_file",
             description = "backing file of the output: only what the source's top image holds is copied")
     String backing;
@@ -34,8 +35,8 @@ final class ConvertCommand implements Callable<Integer> {
     String backingFormat;
     @Option(names = "-c", description = "compress the output (qcow2)")
     boolean compress;
-    @Option(names = "-p", description = "show progress")
-    boolean progress;
+    @Mixin
+    ImgOptions.Progress progress;
     @Mixin
     ImgOptions.Quiet quiet;
     @Option(names = "-n", description = "do not create the output image (it exists)")
@@ -51,8 +52,8 @@ final class ConvertCommand implements Callable<Integer> {
     boolean outOfOrder;
     @Option(names = "-t", description = "output cache mode", defaultValue = "unsafe")
     String cache;
-    @Option(names = "-T", description = "source cache mode", defaultValue = "writeback")
-    String srcCache;
+    @Mixin
+    ImgOptions.SourceCache sourceCache;
     @Option(names = "-l", paramLabel = "snapshot_param",
             description = "read the source as its internal snapshot: ID_OR_NAME, or snapshot.id=ID,snapshot.name=NAME")
     String snapshot;
@@ -78,37 +79,33 @@ final class ConvertCommand implements Callable<Integer> {
         if (coroutines < 1 || coroutines > 16) {
             throw new BlockException("Invalid number of coroutines. Allowed number of coroutines is between 1 and 16");
         }
-        if (compress && !outFormat.equals("qcow2")) {
+        if (compress && !outputFormat.outFormat.equals("qcow2")) {
             throw new BlockException("Compression not supported for this file format");
         }
         if (targetIsZero && !noCreate) {
             throw new BlockException("--target-is-zero requires use of -n flag");
         }
         long sparseSize = ImgSupport.size("-S", sparse);
-        BlockDriverState src = ImgSupport.open(source, format, true, srcCache, forceShare.forceShare);
+        BlockDriverState src = ImgSupport.open(source, fmt.format, true, sourceCache.srcCache, forceShare.forceShare);
         try {
             if (snapshotParam != null) {
                 snapshotParam.load(src);
             }
-            BlockBackend in = ImgSupport.backend(src, false, srcCache);
+            BlockBackend in = ImgSupport.backend(src, false, sourceCache.srcCache);
             checkBacking();
             if (!noCreate) {
                 create(src.length());
             }
-            BlockDriverState dst = ImgSupport.open(target, outFormat, false, cache);
+            BlockDriverState dst = ImgSupport.open(target, outputFormat.outFormat, false, cache);
             BlockBackend out = ImgSupport.backend(dst, true, cache);
             try {
                 if (dst.length() < src.length()) {
                     throw new BlockException("output file is smaller than input file");
                 }
-                boolean show = progress && !quiet.quiet;
-                java.util.function.DoubleConsumer bar = ImgSupport.progressPrinter(System.out);
+                DoubleConsumer bar = progress.bar(quiet);
                 ImageConverter.run(in, out, new ImageConverter.Options(compress, sparseSize, coroutines, outOfOrder,
-                        targetIsZero || (!noCreate && backing == null), show ? bar : null, backing != null));
-                if (show) {
-                    bar.accept(100.0);
-                    System.out.println();
-                }
+                        targetIsZero || (!noCreate && backing == null), bar, backing != null));
+                ImgOptions.Progress.finish(bar);
             } finally {
                 out.close();
             }
@@ -120,11 +117,11 @@ final class ConvertCommand implements Callable<Integer> {
 
     /** qemu-img's checks of {@code -B} and {@code -F}, made once the source is open. */
     private void checkBacking() throws BlockException {
-        if (backing != null && !outFormat.equals("qcow2")) {
-            throw new BlockException("Backing file not supported for file format '" + outFormat + "'");
+        if (backing != null && !outputFormat.outFormat.equals("qcow2")) {
+            throw new BlockException("Backing file not supported for file format '" + outputFormat.outFormat + "'");
         }
-        if (backingFormat != null && !outFormat.equals("qcow2")) {
-            throw new BlockException("Backing file format not supported for file format '" + outFormat + "'");
+        if (backingFormat != null && !outputFormat.outFormat.equals("qcow2")) {
+            throw new BlockException("Backing file format not supported for file format '" + outputFormat.outFormat + "'");
         }
         if (backing != null && backingFormat == null) {
             throw new BlockException("Use of backing file requires explicit backing format");
@@ -137,7 +134,7 @@ final class ConvertCommand implements Callable<Integer> {
      * reports one that cannot be.
      */
     private void create(long size) throws java.io.IOException {
-        String opts = options == null ? null : String.join(",", options);
+        String opts = options.joined();
         if (backing != null) {
             opts = (opts == null ? "" : opts + ",") + "backing_file=" + backing.replace(",", ",,")
                     + ",backing_fmt=" + backingFormat.replace(",", ",,");
@@ -145,9 +142,9 @@ final class ConvertCommand implements Callable<Integer> {
             opts = (opts == null ? "" : opts + ",") + "backing_fmt=" + backingFormat.replace(",", ",,");
         }
         try {
-            ImageCreator.create(target(), outFormat, size, opts, null, null, backing != null, null);
+            ImageCreator.create(target(), outputFormat.outFormat, size, opts, null, null, backing != null, null);
         } catch (BlockException e) {
-            throw ImgSupport.creationFailed(e, target(), "error while converting " + outFormat);
+            throw ImgSupport.creationFailed(e, target(), "error while converting " + outputFormat.outFormat);
         }
     }
 

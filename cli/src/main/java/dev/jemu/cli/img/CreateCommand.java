@@ -20,8 +20,8 @@ final class CreateCommand implements Callable<Integer> {
     String backingFormat;
     @Option(names = "-u", description = "do not open the backing file")
     boolean unsafe;
-    @Option(names = "-o", description = "format options, comma separated")
-    List<String> options;
+    @Mixin
+    ImgOptions.CreationOptions options;
     @Mixin
     ImgOptions.Quiet quiet;
     @Parameters(paramLabel = "filename [size]", description = "image file, then its virtual size (k, M, G, T suffixes)")
@@ -37,7 +37,7 @@ final class CreateCommand implements Callable<Integer> {
         }
         String filename = args.get(0);
         long bytes = args.size() < 2 ? -1 : ImgSupport.size("size", args.get(1));
-        String opts = options == null ? null : String.join(",", options);
+        String opts = options.joined();
         ImageCreator.create(filename, format, bytes, opts, backing, backingFormat, unsafe,
                 quiet.quiet ? null : System.out::println);
         return 0;

@@ -8,7 +8,6 @@ import dev.jemu.block.SyncIo;
 import dev.jemu.block.tools.ImageCreator;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 import java.io.IOException;
@@ -31,8 +30,8 @@ final class DdCommand implements Callable<Integer> {
 
     @Mixin
     ImgOptions.Format fmt;
-    @Option(names = "-O", paramLabel = "output_fmt", description = "output format (default raw)", defaultValue = "raw")
-    String outFormat;
+    @Mixin
+    ImgOptions.OutputFormat outputFormat;
     @Mixin
     ImgOptions.ForceShare forceShare;
     @Parameters(paramLabel = "operand", description = "if=input, of=output, bs=block_size, count=blocks, skip=blocks")
@@ -54,7 +53,7 @@ final class DdCommand implements Callable<Integer> {
         }
         BlockDriverState in = ImgSupport.open(input, fmt.format, true, "writeback", forceShare.forceShare);
         try {
-            if (!outFormat.equals("raw") && !outFormat.equals("qcow2")) {
+            if (!outputFormat.outFormat.equals("raw") && !outputFormat.outFormat.equals("qcow2")) {
                 throw new BlockException("Unknown file format");
             }
             long end = in.length();
@@ -71,7 +70,7 @@ final class DdCommand implements Callable<Integer> {
                 }
             }
             try {
-                ImageCreator.create(output, outFormat, end - start, null, null, null, false, null);
+                ImageCreator.create(output, outputFormat.outFormat, end - start, null, null, null, false, null);
             } catch (BlockException e) {
                 throw ImgSupport.creationFailed(e, output, "error while creating output image");
             }
@@ -113,7 +112,7 @@ final class DdCommand implements Callable<Integer> {
     /** Copies {@code [start, end)} of {@code in} to the start of the output, one block at a time. */
     private void copy(BlockDriverState in, long start, long end) throws IOException {
         BlockBackend src = ImgSupport.backend(in, false, "writeback");
-        BlockDriverState out = ImgSupport.open(output, outFormat, false, "writeback");
+        BlockDriverState out = ImgSupport.open(output, outputFormat.outFormat, false, "writeback");
         BlockBackend dst = ImgSupport.backend(out, true, "writeback");
         try {
             int bs = (int) Math.min(blockSize, Math.max(end - start, 1));

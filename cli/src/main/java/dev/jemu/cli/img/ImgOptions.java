@@ -4,6 +4,7 @@ import dev.jemu.block.BlockException;
 import picocli.CommandLine.Option;
 
 import java.util.List;
+import java.util.function.DoubleConsumer;
 
 /**
  * The options several jemu-img subcommands share, each declared once and mixed into the
@@ -46,6 +47,55 @@ final class ImgOptions {
     static final class ForceShare {
         @Option(names = {"-U", "--force-share"}, description = "open the image even if another process uses it")
         boolean forceShare;
+    }
+
+    /** {@code -t cache}: the cache mode of the image the command writes. */
+    static final class Cache {
+        @Option(names = "-t", description = "cache mode", defaultValue = "writeback")
+        String cache;
+    }
+
+    /** {@code -T src_cache}: the cache mode of the images the command reads. */
+    static final class SourceCache {
+        @Option(names = "-T", description = "cache mode of the images read", defaultValue = "writeback")
+        String srcCache;
+    }
+
+    /** {@code -O output_fmt}: the format of the image the command creates. */
+    static final class OutputFormat {
+        @Option(names = "-O", paramLabel = "output_fmt", description = "format of the new image (default raw)",
+                defaultValue = "raw")
+        String outFormat;
+    }
+
+    /** {@code -o options}: the creation options of the new image; repeated ones add up. */
+    static final class CreationOptions {
+        @Option(names = "-o", paramLabel = "options", description = "creation options of the new image, comma separated")
+        List<String> options;
+
+        /** The options as one comma-separated list, or null when none was given. */
+        String joined() {
+            return options == null ? null : String.join(",", options);
+        }
+    }
+
+    /** {@code -p}: a progress bar on standard output while the command copies data. */
+    static final class Progress {
+        @Option(names = "-p", description = "show progress")
+        boolean progress;
+
+        /** The bar to feed with the percentage done, or null without {@code -p} or with {@code -q}. */
+        DoubleConsumer bar(Quiet quiet) {
+            return progress && !quiet.quiet ? ImgSupport.progressPrinter(System.out) : null;
+        }
+
+        /** Ends {@code bar} (from {@link #bar}) at 100% and a new line; nothing for null. */
+        static void finish(DoubleConsumer bar) {
+            if (bar != null) {
+                bar.accept(100.0);
+                System.out.println();
+            }
+        }
     }
 
     /**

@@ -25,8 +25,14 @@ import java.util.concurrent.Callable;
 /** {@code info [-f fmt] [--output=human|json] [--backing-chain] [-U] filename}. */
 @Command(name = "info", description = "Show information about an image.")
 final class InfoCommand implements Callable<Integer> {
-    private static final DateTimeFormatter DATE = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss")
-            .withZone(ZoneId.systemDefault());
+    /**
+     * The snapshot table's dates, in the local time zone: made on first use, since reading the
+     * zone rules costs every {@code info} start-up and only images with snapshots need them.
+     */
+    private static final class Dates {
+        static final DateTimeFormatter DATE = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss")
+                .withZone(ZoneId.systemDefault());
+    }
 
     @Mixin
     ImgOptions.Format fmt;
@@ -172,7 +178,7 @@ final class InfoCommand implements Callable<Integer> {
             long clockNs = (Long) s.get("vm-clock-nsec");
             String clock = String.format("%02d:%02d:%02d.%03d", clockSec / 3600, (clockSec / 60) % 60, clockSec % 60,
                     clockNs / 1_000_000);
-            String date = DATE.format(Instant.ofEpochSecond((Long) s.get("date-sec")));
+            String date = Dates.DATE.format(Instant.ofEpochSecond((Long) s.get("date-sec")));
             System.out.printf("%-9s %-16s %8s%20s%13s%11s%n", s.get("id"), s.get("name"),
                     ImgSupport.humanSize((Long) s.get("vm-state-size")), date, clock, s.getOrDefault("icount", ""));
         }

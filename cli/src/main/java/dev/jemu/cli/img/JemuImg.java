@@ -10,6 +10,7 @@ import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.ScopeType;
 
 import java.io.IOException;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
@@ -58,21 +59,19 @@ public final class JemuImg implements Callable<Integer> {
     /** qemu-img 7.2's subcommands that jemu-img does not have. */
     private static final Set<String> QEMU_ONLY_COMMANDS = Set.of("bitmap");
 
-    /** Per subcommand, qemu-img 7.2's options that jemu-img does not have. */
-    private static final Map<String, List<String>> QEMU_ONLY_OPTIONS = Map.ofEntries(
-            Map.entry("create", List.of("--object")),
-            Map.entry("info", List.of("--object", "--image-opts")),
-            Map.entry("check", List.of("--object", "--image-opts")),
-            Map.entry("map", List.of("--object", "--image-opts")),
-            Map.entry("commit", List.of("--object", "--image-opts", "-b", "-r")),
-            Map.entry("compare", List.of("--object", "--image-opts", "-p")),
-            Map.entry("convert", List.of("--object", "--image-opts", "--target-image-opts",
-                    "--bitmaps", "--salvage", "-C", "-r")),
-            Map.entry("snapshot", List.of("--object", "--image-opts")),
-            Map.entry("rebase", List.of("--object", "--image-opts", "-T")),
-            Map.entry("resize", List.of("--object", "--image-opts")),
-            Map.entry("measure", List.of("--object", "--image-opts")),
-            Map.entry("dd", List.of("--object", "--image-opts")));
+    /**
+     * qemu-img 7.2's options of every subcommand that jemu-img does not have: user-creatable
+     * objects (secrets, TLS credentials) and images given as option strings ({@code create} has
+     * no {@code --image-opts}).
+     */
+    private static final List<String> QEMU_ONLY_COMMON = List.of("--object", "--image-opts");
+
+    /** Per subcommand, qemu-img 7.2's other options that jemu-img does not have. */
+    private static final Map<String, List<String>> QEMU_ONLY_OPTIONS = Map.of(
+            "commit", List.of("-b", "-r"),
+            "compare", List.of("-p"),
+            "convert", List.of("--target-image-opts", "--bitmaps", "--salvage", "-C", "-r"),
+            "rebase", List.of("-T"));
 
     @Option(names = {"-h", "--help"}, usageHelp = true, scope = ScopeType.INHERIT,
             description = "display this help and exit")
@@ -122,7 +121,7 @@ public final class JemuImg implements Callable<Integer> {
         if (ex instanceof CommandLine.UnmatchedArgumentException u && !u.getUnmatched().isEmpty()) {
             String arg = u.getUnmatched().get(0);
             if (u.isUnknownOption() || arg.startsWith("-")) {
-                for (String name : QEMU_ONLY_OPTIONS.getOrDefault(command, List.of())) {
+                for (String name : qemuOnlyOptions(command)) {
                     if (arg.equals(name) || arg.startsWith(name + "=") || (!name.startsWith("--") && arg.startsWith(name))) {
                         return "'" + command + " " + name + "' is not supported";
                     }
@@ -140,6 +139,16 @@ public final class JemuImg implements Callable<Integer> {
             return "missing argument for option '" + typedName(o, args) + "'";
         }
         return ex.getMessage();
+    }
+
+    /** qemu-img 7.2's options of the subcommand {@code command} that jemu-img does not have. */
+    private static List<String> qemuOnlyOptions(String command) {
+        if (!COMMANDS.contains(command)) {
+            return List.of();
+        }
+        List<String> names = new ArrayList<>(command.equals("create") ? List.of("--object") : QEMU_ONLY_COMMON);
+        names.addAll(QEMU_ONLY_OPTIONS.getOrDefault(command, List.of()));
+        return names;
     }
 
     /** The name of {@code option} as the user typed it (its last occurrence), else its longest name. */

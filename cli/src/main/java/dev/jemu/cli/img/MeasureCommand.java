@@ -24,11 +24,10 @@ import java.util.concurrent.Callable;
 final class MeasureCommand implements Callable<Integer> {
     @Mixin
     ImgOptions.Output output;
-    @Option(names = "-O", paramLabel = "output_fmt", description = "format of the new image (raw or qcow2)",
-            defaultValue = "raw")
-    String outFormat;
-    @Option(names = "-o", paramLabel = "options", description = "its creation options, comma separated")
-    List<String> options;
+    @Mixin
+    ImgOptions.OutputFormat outputFormat;
+    @Mixin
+    ImgOptions.CreationOptions options;
     @Option(names = "--size", paramLabel = "N", description = "measure an empty image of this virtual size")
     String size;
     @Mixin
@@ -52,7 +51,7 @@ final class MeasureCommand implements Callable<Integer> {
         if (size == null && files.isEmpty()) {
             throw new BlockException("Either --size N or one filename must be specified.");
         }
-        String opts = options == null ? null : String.join(",", options);
+        String opts = options.joined();
         ImageMeasure.Result r;
         boolean sourceBitmaps = false;
         if (size != null) {
@@ -63,14 +62,14 @@ final class MeasureCommand implements Callable<Integer> {
                 throw new BlockException("Invalid image size specified. You may use k, M, G, T, P or E suffixes for\n"
                         + "jemu-img: kilobytes, megabytes, gigabytes, terabytes, petabytes and exabytes.");
             }
-            r = ImageMeasure.measure(outFormat, opts, bytes, cs -> 0);
+            r = ImageMeasure.measure(outputFormat.outFormat, opts, bytes, cs -> 0);
         } else {
             BlockDriverState bs = ImgSupport.open(files.get(0), fmt.format, true, "writeback");
             try {
                 if (snapshotParam != null) {
                     snapshotParam.load(bs);
                 }
-                r = ImageMeasure.measure(outFormat, opts, bs.length(), cs -> ImageMeasure.dataBytes(bs, cs));
+                r = ImageMeasure.measure(outputFormat.outFormat, opts, bs.length(), cs -> ImageMeasure.dataBytes(bs, cs));
                 sourceBitmaps = isQcow2v3(bs.info());
             } finally {
                 bs.close();

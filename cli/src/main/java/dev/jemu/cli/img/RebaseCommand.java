@@ -26,8 +26,8 @@ final class RebaseCommand implements Callable<Integer> {
     String backingFormat;
     @Option(names = "-u", description = "unsafe: only change the name in the header")
     boolean unsafe;
-    @Option(names = "-t", description = "cache mode", defaultValue = "writeback")
-    String cache;
+    @Mixin
+    ImgOptions.Cache cache;
     @Option(names = "-p", description = "show progress (accepted)")
     boolean progress;
     @Mixin
@@ -47,8 +47,8 @@ final class RebaseCommand implements Callable<Integer> {
                     + "': backing format must be specified");
         }
         // As qemu-img: an unsafe rebase does not open the old backing file (it may be missing).
-        BlockDriverState top = unsafe ? ImgSupport.openWithoutBacking(filename, fmt.format, false, cache, false)
-                : ImgSupport.open(filename, fmt.format, false, cache);
+        BlockDriverState top = unsafe ? ImgSupport.openWithoutBacking(filename, fmt.format, false, cache.cache, false)
+                : ImgSupport.open(filename, fmt.format, false, cache.cache);
         try {
             BlockDriverState newBacking = null;
             String fmt = backingFormat;

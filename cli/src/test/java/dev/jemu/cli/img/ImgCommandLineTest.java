@@ -53,6 +53,8 @@ class ImgCommandLineTest {
         sameAsQemu("info", "--bogus", "@/x.img");
         sameAsQemu("convert", "@/a.img", "--bogus", "@/b.img");
         sameAsQemu("--bogus");
+        sameAsQemu("--object", "secret,id=s0,data=x", "info", "@/x.img");
+        sameAsQemu("create", "--image-opts", "@/x.img", "1M");
         sameAsQemu("foo");
         sameAsQemu();
         assertFalse(Files.exists(dir.resolve("x.img")));
@@ -100,6 +102,10 @@ class ImgCommandLineTest {
     void optionsJemuImgDoesNotHaveAreNamed() {
         String[][] cases = {
             {"info --image-opts", "info", "--image-opts", "driver=raw"},
+            {"amend --object", "amend", "--object", "secret,id=s0,data=x", "-o", "compat=1.1", "x.qcow2"},
+            {"bench --image-opts", "bench", "--image-opts", "driver=raw"},
+            {"create --object", "create", "--object", "secret,id=s0,data=x", "x.qcow2", "1M"},
+            {"convert --salvage", "convert", "--salvage", "a.raw", "b.raw"},
         };
         for (String[] c : cases) {
             ImgRun r = ImgRun.jemu(java.util.Arrays.copyOfRange(c, 1, c.length));
