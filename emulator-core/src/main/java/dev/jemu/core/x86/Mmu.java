@@ -86,6 +86,10 @@ final class Mmu {
     private int[] wOff;
     private boolean user;
     private long slowWrites;
+    /** Set by {@link #readHit} and {@link #writeHit}: the page's index in the returned array. */
+    int hitOffset;
+    /** Runs of string-instruction elements done as one bulk copy or fill ({@link StringOps}). */
+    long bulkRuns;
 
     Mmu(Cpu cpu, AddressSpace mem) {
         this.cpu = cpu;
@@ -142,6 +146,35 @@ final class Mmu {
     /** Stores that took the slow path (a TLB miss, MMIO, ROM, a code page) since creation. */
     long slowWrites() {
         return slowWrites;
+    }
+
+    /** String-instruction runs done as one bulk copy or fill since creation. */
+    long bulkRuns() {
+        return bulkRuns;
+    }
+
+    /**
+     * The host array of the page of {@code lin} if the read TLB maps it (then
+     * {@link #hitOffset} is the page's index in it), else null; fills nothing. A hit means a
+     * read of the page takes the fast path of {@link #read}.
+     */
+    byte[] readHit(long lin) {
+        return hit(rTag, rArr, rOff, lin);
+    }
+
+    /** As {@link #readHit} for the write TLB: plain writable RAM holding no code. */
+    byte[] writeHit(long lin) {
+        return hit(wTag, wArr, wOff, lin);
+    }
+
+    private byte[] hit(long[] tag, byte[][] arr, int[] off, long lin) {
+        long page = lin >>> 12;
+        int idx = (int) page & TLB_MASK;
+        if (tag[idx] != page) {
+            return null;
+        }
+        hitOffset = off[idx];
+        return arr[idx];
     }
 
     /** Drops the entries of the page holding {@code lin} (INVLPG). */
