@@ -19,6 +19,12 @@ import java.util.Arrays;
  * pages always take the slow path, and so do pages holding a data breakpoint), so a hit is a
  * tag compare and an array access.
  *
+ * <p>A TLB miss reads the page-table entries, and fills the entry, through two RAM windows
+ * (one for the page tables, one for the data pages): the last guest-physical range found to
+ * be RAM in the address space's {@link dev.jemu.core.memory.FlatView}, used directly while
+ * the address stays inside it, so a walk searches the flat view only when it leaves the
+ * range (never, for page tables and data in one RAM range) and after a layout change.
+ *
  * <p>Threading: used only by its vCPU thread.
  */
 final class Mmu {
@@ -69,6 +75,10 @@ final class Mmu {
     private final byte[][][] arrays = new byte[6][TLB_SIZE][];
     private final int[][] offsets = new int[6][TLB_SIZE];
     /** For the fetch sets [user]: the RAM block and the block offset of each page. */
+    /** RAM windows of the page walk and of the filled pages ({@link #ram}). */
+    private final RamWindow walkWindow = new RamWindow();
+    private final RamWindow dataWindow = new RamWindow();
+    private long flatSearches;
     private final RamBlock[][] fetchBlocks = new RamBlock[2][TLB_SIZE];
     private final long[][] fetchBlockOffsets = new long[2][TLB_SIZE];
 
@@ -96,7 +106,68 @@ final class Mmu {
         this.mem = mem;
         flush();
         setUser(false);
-        mem.addLayoutListener(this::flush);
+        mem.addLayoutListener(this::layoutChanged);
+    }
+
+    /**
+     * A guest-physical range known to be RAM: {@code [start, end)} of {@link #block} from
+     * {@link #regionOffset} on; empty while {@code end} is 0.
+     */
+    private static final class RamWindow {
+        long start;
+        long end;
+        long regionOffset;
+        RamBlock block;
+        boolean readOnly;
+    }
+
+    private void layoutChanged() {
+        walkWindow.end = 0;
+        dataWindow.end = 0;
+        flush();
+    }
+
+    /**
+     * {@code w} updated to hold {@code [phys, phys + size)} if that is RAM inside one 4 KiB
+     * page of its block, else null; searches the flat view only when {@code w} does not
+     * already hold the range.
+     */
+    private RamWindow ram(RamWindow w, long phys, int size) {
+        if (phys < w.start || phys + size > w.end) {
+            flatSearches++;
+            FlatRange r = mem.flatView().find(phys);
+            if (r == null || !(r.region() instanceof RamRegion ram) || phys + size > r.end()) {
+                return null;
+            }
+            w.start = r.start();
+            w.end = r.end();
+            w.regionOffset = r.regionOffset();
+            w.block = ram.block();
+            w.readOnly = ram.isReadOnly();
+        }
+        long off = w.regionOffset + (phys - w.start);
+        return (off & PAGE_MASK) + size <= 4096 ? w : null;
+    }
+
+    /** Reads guest-physical memory through window {@code w} when it is RAM. */
+    private long readPhys(RamWindow w, long phys, int size) {
+        RamWindow r = ram(w, phys, size);
+        return r == null ? mem.read(phys, size) : r.block.read(r.regionOffset + (phys - r.start), size);
+    }
+
+    /** Writes guest-physical memory through window {@code w} when it is RAM (ROM ignores it). */
+    private void writePhys(RamWindow w, long phys, long value, int size) {
+        RamWindow r = ram(w, phys, size);
+        if (r == null) {
+            mem.write(phys, value, size);
+        } else if (!r.readOnly) {
+            r.block.write(r.regionOffset + (phys - r.start), value, size);
+        }
+    }
+
+    /** Flat-view searches made by TLB fills and page walks since creation. */
+    long flatSearches() {
+        return flatSearches;
     }
 
     AddressSpace memory() {
@@ -276,7 +347,7 @@ final class Mmu {
             cpu.debug.dataAccess(lin, size, false);
         }
         fill(lin, phys, kind, asUser);
-        return mem.read(phys, size);
+        return readPhys(dataWindow, phys, size);
     }
 
     private void slowWrite(long lin, long value, int size, boolean asUser) {
@@ -296,21 +367,18 @@ final class Mmu {
             cpu.debug.dataAccess(lin, size, true);
         }
         fill(lin, phys, WRITE, asUser);
-        mem.write(phys, value, size);
+        writePhys(dataWindow, phys, value, size);
     }
 
     private void fill(long lin, long phys, int kind, boolean asUser) {
-        FlatRange r = mem.flatView().find(phys);
-        if (r == null || !(r.region() instanceof RamRegion ram)) {
-            return;
-        }
         long pageStart = phys & ~PAGE_MASK;
-        if (pageStart < r.start() || pageStart + 4096 > r.end()) {
+        RamWindow w = ram(dataWindow, pageStart, 4096);
+        if (w == null) {
             return;
         }
-        long off = r.offsetOf(pageStart);
-        RamBlock block = ram.block();
-        if (kind == WRITE && (ram.isReadOnly() || block.isCode(off))) {
+        long off = w.regionOffset + (pageStart - w.start);
+        RamBlock block = w.block;
+        if (kind == WRITE && (w.readOnly || block.isCode(off))) {
             return;
         }
         if (cpu.debug.watching && kind != FETCH && cpu.debug.watchesPage(lin & ~PAGE_MASK, kind == WRITE)) {
@@ -342,7 +410,7 @@ final class Mmu {
         boolean noExec = false;
         if ((cpu.cr4 & Cpu.CR4_PAE) == 0) {
             entryAddr = (cpu.cr3 & 0xFFFF_F000L) + ((lin >>> 22) & 0x3FF) * 4;
-            entry = mem.read(entryAddr, 4);
+            entry = readPhys(walkWindow, entryAddr, 4);
             if ((entry & PTE_P) == 0) {
                 throw pageFault(lin, false, write, asUser, kind, false);
             }
@@ -361,7 +429,7 @@ final class Mmu {
             long pdeAddr = entryAddr;
             long pde = entry;
             entryAddr = (entry & 0xFFFF_F000L) + ((lin >>> 12) & 0x3FF) * 4;
-            entry = mem.read(entryAddr, 4);
+            entry = readPhys(walkWindow, entryAddr, 4);
             if ((entry & PTE_P) == 0) {
                 throw pageFault(lin, false, write, asUser, kind, false);
             }
@@ -381,7 +449,7 @@ final class Mmu {
             reserved = RSVD_LONG;
         } else {
             long pdpteAddr = (cpu.cr3 & 0xFFFF_FFE0L) + ((lin >>> 30) & 3) * 8;
-            long pdpte = mem.read(pdpteAddr, 8);
+            long pdpte = readPhys(walkWindow, pdpteAddr, 8);
             if ((pdpte & PTE_P) == 0) {
                 throw pageFault(lin, false, write, asUser, kind, false);
             }
@@ -398,7 +466,7 @@ final class Mmu {
         for (int level = levels; ; level--) {
             int shift = 12 + 9 * (level - 1);
             entryAddr = table + ((lin >>> shift) & 0x1FF) * 8;
-            entry = mem.read(entryAddr, 8);
+            entry = readPhys(walkWindow, entryAddr, 8);
             if ((entry & PTE_P) == 0) {
                 throw pageFault(lin, false, write, asUser, kind, false);
             }
@@ -436,7 +504,7 @@ final class Mmu {
         long want = entry | PTE_A | (dirty ? PTE_D : 0);
         if (want != entry) {
             cpu.slowWrite = true;
-            mem.write(addr, want, size);
+            writePhys(walkWindow, addr, want, size);
         }
     }
 
