@@ -110,6 +110,10 @@ measure_c() {
     *) echo "bench/cpu.sh: $name: cbench: unexpected output: ${full#* }" >&2; return 1 ;;
   esac
   sed -n 's/^jemu: \([0-9]* translations.*\)/cpu '"$name"' cbench: \1/p' "$work/stderr" >"$work/$name.cstats"
+  if [ "${full%% *}" -le "${empty%% *}" ]; then
+    echo "bench/cpu.sh: $name: cbench ran no longer than its start-up: raise CROUNDS" >&2
+    return 1
+  fi
   echo "$(( ${full%% *} - ${empty%% *} )) ${empty%% *} ${full##*checksum=} $([ -n "$full_count" ] && echo $((full_count - empty_count)) || echo -)"
 }
 
