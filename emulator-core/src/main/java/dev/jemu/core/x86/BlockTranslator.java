@@ -147,7 +147,9 @@ final class BlockTranslator {
     /**
      * Decodes the region: from the entry, every instruction reached by falling through or
      * by a direct JMP or Jcc whose target lies in the same page, up to {@value #MAX_INSNS}
-     * instructions; an instruction that ends a block ends its path. Keyed by page offset.
+     * instructions; an instruction that ends a block ends its path, and with
+     * {@link Cpu#noChain} so does every direct branch (a region is then one block). Keyed by
+     * page offset.
      */
     private TreeMap<Integer, Insn> decodeRegion(long rip, int pageOffset) {
         TreeMap<Integer, Insn> region = new TreeMap<>();
