@@ -23,10 +23,13 @@ public final class JemuBench {
     private record Figure(String name, String method, boolean allocation) {
     }
 
-    private static final Map<String, List<Figure>> SUITES = new LinkedHashMap<>();
+    private record Suite(Class<?> type, List<Figure> figures) {
+    }
+
+    private static final Map<String, Suite> SUITES = new LinkedHashMap<>();
 
     static {
-        SUITES.put("coroutine", List.of(
+        SUITES.put("coroutine", new Suite(CoroutineBench.class, List.of(
                 new Figure("yield-enter", "yieldEnter", true),
                 new Figure("lifecycle", "lifecycle", true),
                 new Figure("cost", "cost", true),
@@ -36,7 +39,13 @@ public final class JemuBench {
                 new Figure("continuation-floor", "continuationFloor", false),
                 new Figure("mutex-uncontended", "mutexUncontended", false),
                 new Figure("mutex-handoff", "mutexHandoff", false),
-                new Figure("schedule-crossthread", "scheduleCrossthread", false)));
+                new Figure("schedule-crossthread", "scheduleCrossthread", false))));
+        // ns/op here is nanoseconds per guest instruction.
+        SUITES.put("dispatch", new Suite(DispatchBench.class, List.of(
+                new Figure("interp-short", "interpShort", true),
+                new Figure("translate-short", "translateShort", true),
+                new Figure("interp-long", "interpLong", true),
+                new Figure("translate-long", "translateLong", true))));
     }
 
     private JemuBench() {
@@ -64,8 +73,8 @@ public final class JemuBench {
                 default -> fail("unknown option " + option);
             }
         }
-        List<Figure> figures = SUITES.get(args[0]);
-        Class<?> suite = CoroutineBench.class;
+        List<Figure> figures = SUITES.get(args[0]).figures();
+        Class<?> suite = SUITES.get(args[0]).type();
         ChainedOptionsBuilder options = new OptionsBuilder()
                 .forks(1)
                 .warmupIterations(warmup)

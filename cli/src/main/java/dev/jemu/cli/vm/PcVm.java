@@ -410,8 +410,12 @@ public final class PcVm implements AutoCloseable {
         if (Boolean.getBoolean("jemu.stats")) {
             HiddenClassCache t = board.cpu().translations();
             System.err.println("jemu: " + board.cpu().instructionCount() + " guest instructions");
-            System.err.printf("jemu: %d translations in %.3f s, %d flushes, %d class bytes live%n", t.translations(),
-                    t.translationNanos() / 1e9, t.flushes(), t.liveBytes());
+            long metaspace = java.lang.management.ManagementFactory.getMemoryPoolMXBeans().stream()
+                    .filter(pool -> pool.getName().equals("Metaspace")).mapToLong(pool -> pool.getUsage().getUsed())
+                    .sum();
+            System.err.printf("jemu: %d translations in %.3f s, %d flushes, %d class bytes live, %d chained entries,"
+                            + " metaspace %.1f MiB%n", t.translations(), t.translationNanos() / 1e9, t.flushes(),
+                    t.liveBytes(), board.cpu().chainedEntries(), metaspace / 1048576.0);
         }
         return status[0];
     }

@@ -37,7 +37,10 @@ import static java.lang.constant.ConstantDescs.CD_void;
  * is pending ({@code attention}), that the budget ({@code icountLimit}) allows a full pass
  * through the region, and that the page is unchanged (DMA included); otherwise it exits.
  * Everything that leaves the region (a branch outside it, an instruction that ends a block,
- * a store that took the slow path) stores RIP and the instruction count and returns.
+ * a store that took the slow path) stores RIP and the instruction count and returns; an exit
+ * to a constant RIP (a branch or fall-through out of the region) returns its chain link (see
+ * {@link Translation}), every other exit null. With chaining off ({@link Cpu#noChain}) every
+ * taken branch leaves the region, even to an instruction inside it.
  *
  * <p>The instruction count lives in a local ({@code done}, the instructions completed since
  * it was last added to {@code icount}) and RIP is stored only where it can be observed:
@@ -57,12 +60,16 @@ final class BlockEmitter {
     private final int entry;
     private final long entryRip;
     private final boolean code64;
+    private final boolean noChain;
+    /** Constant-RIP exits emitted so far: the size of {@link Translation#links}. */
+    private int chainExits;
     private final Map<Integer, Label> labels = new HashMap<>();
     /** Offsets some path reaches by a jump rather than by falling through from the one before. */
     private final Set<Integer> jumpedTo = new HashSet<>();
 
-    BlockEmitter(TreeMap<Integer, Insn> region, int entry, long entryRip, boolean code64) {
+    BlockEmitter(TreeMap<Integer, Insn> region, int entry, long entryRip, boolean code64, boolean noChain) {
         this.region = region;
+        this.noChain = noChain;
         this.entry = entry;
         this.entryRip = entryRip;
         this.code64 = code64;
@@ -88,6 +95,11 @@ final class BlockEmitter {
 
     private int offsetOf(long rip) {
         return (int) (entry + (rip - entryRip));
+    }
+
+    /** The number of constant-RIP exits of the emitted method. */
+    int chainExits() {
+        return chainExits;
     }
 
     private Label label(CodeBuilder code, int off) {
@@ -154,13 +166,14 @@ final class BlockEmitter {
         code.iinc(L_DONE, 1);
         if (kind == InlineOps.BRANCHES) {
             addDone(code);
-            code.return_();
+            unchained(code);
             return;
         }
         if (kind == InlineOps.WRITES) {
             Label go = code.newLabel();
             code.aload(L_CPU).getfield(CD_CPU, "slowWrite", CD_boolean).ifeq(go);
             exit(code, next);
+            unchained(code);
             code.labelBinding(go);
         }
         flowTo(code, off, nextOff, next);
@@ -182,8 +195,9 @@ final class BlockEmitter {
         }
         code.iinc(L_DONE, 1);
         int t = offsetOf(target);
-        if (!region.containsKey(t) || target != region.get(t).startRip) {
+        if (noChain || !region.containsKey(t) || target != region.get(t).startRip) {
             exit(code, target);
+            chained(code);
             return;
         }
         if (t <= off) {
@@ -196,6 +210,7 @@ final class BlockEmitter {
             code.goto_(label(code, t));
             code.labelBinding(out);
             exit(code, target);
+            unchained(code);
         } else {
             code.goto_(label(code, t));
         }
@@ -205,6 +220,7 @@ final class BlockEmitter {
     private void flowTo(CodeBuilder code, int off, int nextOff, long next) {
         if (!region.containsKey(nextOff)) {
             exit(code, next);
+            chained(code);
             return;
         }
         Integer after = region.higherKey(off);
@@ -213,11 +229,24 @@ final class BlockEmitter {
         }
     }
 
-    /** Leaves the region with RIP = {@code rip}. */
+    /** Prepares to leave the region with RIP = {@code rip} (a return follows). */
     private static void exit(CodeBuilder code, long rip) {
         addDone(code);
         code.aload(L_CPU).loadConstant(rip).putfield(CD_CPU, "rip", CD_long);
-        code.return_();
+    }
+
+    /** Returns null: the exit does not chain. */
+    private static void unchained(CodeBuilder code) {
+        code.aload(L_CPU).iconst_m1().putfield(CD_CPU, "chainExit", CD_int);
+        code.aconst_null().areturn();
+    }
+
+    /** Returns the link of a new constant-RIP exit. */
+    private void chained(CodeBuilder code) {
+        int k = chainExits++;
+        code.aload(L_CPU).loadConstant(k).putfield(CD_CPU, "chainExit", CD_int);
+        code.aload(0).getfield(CD_TRANSLATION, "links", CD_TRANSLATION.arrayType())
+                .loadConstant(k).aaload().areturn();
     }
 
     /** Emits {@code icount += done}. */

@@ -46,7 +46,7 @@ final class BlockTranslator {
     static final ClassDesc CD_LONGS = CD_long.arrayType();
     private static final ClassDesc CD_TRANSLATION = desc(Translation.class);
     private static final ClassDesc CD_BLOCK = ClassDesc.of(Cpu.class.getPackageName() + ".Block");
-    private static final MethodTypeDesc MTD_RUN = MethodTypeDesc.of(CD_void, CD_CPU);
+    private static final MethodTypeDesc MTD_RUN = MethodTypeDesc.of(CD_TRANSLATION, CD_CPU);
     private static final MethodTypeDesc MTD_INIT = MethodTypeDesc.of(CD_void);
 
     /** Local variable slots of the generated {@code run}. */
@@ -126,7 +126,7 @@ final class BlockTranslator {
             data.add(i.exec);
             data.add(i);
         }
-        BlockEmitter emitter = new BlockEmitter(region, pageOffset, rip, cpu.code64);
+        BlockEmitter emitter = new BlockEmitter(region, pageOffset, rip, cpu.code64, cpu.noChain);
         byte[] bytes = classFile.build(CD_BLOCK, cb -> {
             cb.withFlags(ClassFile.ACC_FINAL | ClassFile.ACC_SUPER);
             cb.withSuperclass(CD_TRANSLATION);
@@ -138,6 +138,8 @@ final class BlockTranslator {
         });
         Translation t = (Translation) classes.define(bytes, data, t0);
         t.rip = rip;
+        t.pageRip = rip - pageOffset;
+        t.links = new Translation[emitter.chainExits()];
         t.count = region.size();
         return t;
     }
@@ -145,7 +147,9 @@ final class BlockTranslator {
     /**
      * Decodes the region: from the entry, every instruction reached by falling through or
      * by a direct JMP or Jcc whose target lies in the same page, up to {@value #MAX_INSNS}
-     * instructions; an instruction that ends a block ends its path. Keyed by page offset.
+     * instructions; an instruction that ends a block ends its path, and with
+     * {@link Cpu#noChain} so does every direct branch (a region is then one block). Keyed by
+     * page offset.
      */
     private TreeMap<Integer, Insn> decodeRegion(long rip, int pageOffset) {
         TreeMap<Integer, Insn> region = new TreeMap<>();
@@ -168,6 +172,9 @@ final class BlockTranslator {
                 }
                 region.put(off, i);
                 int next = off + i.length;
+                if (directBranch(i) && cpu.noChain) {
+                    continue;
+                }
                 if (directBranch(i)) {
                     int target = (int) (pageOffset + (branchTarget(i) - rip));
                     if (i.op != 0xEB && i.op != 0xE9) {

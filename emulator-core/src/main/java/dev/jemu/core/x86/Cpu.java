@@ -146,6 +146,15 @@ public final class Cpu {
     boolean slowWrite;
     /** Set while {@link BlockTranslator} decodes: unknown opcodes are not logged then. */
     boolean translating;
+    /**
+     * No chaining: translations are entered only through the lookup, and a region is one
+     * block (every taken branch leaves it). Set before the CPU runs ({@code -d nochain}).
+     */
+    boolean noChain;
+    /** Set by every exit of a translation: the index of its chain link, or -1 (see {@link Translation}). */
+    int chainExit;
+    /** Translations entered through a chain link rather than the lookup. */
+    private long chainedEntries;
     private final Insn scratch = new Insn();
     private final CodeCache codeCache;
     private final HiddenClassCache classes = new HiddenClassCache(MethodHandles.lookup(), 8192, 64L << 20);
@@ -193,6 +202,11 @@ public final class Cpu {
     public void setTier(Tier tier) {
         translator = tier == Tier.TRANSLATE ? new BlockTranslator(this, classes) : null;
         codeCache.dropTranslations();
+    }
+
+    /** Translations entered through a chain link, without a lookup, since creation. */
+    public long chainedEntries() {
+        return chainedEntries;
     }
 
     /** The statistics of translated code: translations made, their cost, flushes. */
@@ -325,8 +339,13 @@ public final class Cpu {
      * {@link BlockTranslator#MAX_INSNS} instructions apart).
      */
     public StopReason run(long budget) {
+        // The translation that just ran and left by a constant-RIP exit, and what it linked there.
+        Translation from = null;
+        Translation linked = null;
         for (long n = 0; n < budget; ) {
             if (attention != 0) {
+                linked = null;
+                from = null;
                 StopReason r = attend();
                 if (r != null) {
                     return r;
@@ -335,13 +354,28 @@ public final class Cpu {
             if (halted) {
                 return StopReason.HALTED;
             }
-            Translation t = translator != null ? translation() : null;
+            Translation t = linked;
+            if (t != null && t.valid()) {
+                chainedEntries++;
+            } else {
+                t = translator != null ? translation() : null;
+                if (t != null && from != null && t.page == from.page && t.pageRip == from.pageRip) {
+                    from.links[chainExit] = t;
+                }
+            }
+            from = null;
+            linked = null;
             if (t != null && t.count <= budget - n) {
                 long before = icount;
                 icountLimit = before + budget - n;
                 slowWrite = false;
                 try {
-                    t.run(this);
+                    linked = t.run(this);
+                    if (chainExit >= 0 && !noChain) {
+                        from = t;
+                    } else {
+                        linked = null;
+                    }
                 } catch (CpuFault f) {
                     faulted(rip, f);
                 }

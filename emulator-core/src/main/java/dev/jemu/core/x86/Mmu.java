@@ -21,6 +21,12 @@ import java.util.Arrays;
  * a user page, as the outcome of such an access depends on EFLAGS.AC, which changes without a
  * TLB flush.
  *
+ * <p>A TLB miss reads the page-table entries, and fills the entry, through two RAM windows
+ * (one for the page tables, one for the data pages): the last guest-physical range found to
+ * be RAM in the address space's {@link dev.jemu.core.memory.FlatView}, used directly while
+ * the address stays inside it, so a walk searches the flat view only when it leaves the
+ * range (never, for page tables and data in one RAM range) and after a layout change.
+ *
  * <p>Threading: used only by its vCPU thread.
  */
 final class Mmu {
@@ -73,6 +79,10 @@ final class Mmu {
     private final byte[][][] arrays = new byte[6][TLB_SIZE][];
     private final int[][] offsets = new int[6][TLB_SIZE];
     /** For the fetch sets [user]: the RAM block and the block offset of each page. */
+    /** RAM windows of the page walk and of the filled pages ({@link #ram}). */
+    private final RamWindow walkWindow = new RamWindow();
+    private final RamWindow dataWindow = new RamWindow();
+    private long flatSearches;
     private final RamBlock[][] fetchBlocks = new RamBlock[2][TLB_SIZE];
     private final long[][] fetchBlockOffsets = new long[2][TLB_SIZE];
 
@@ -94,13 +104,78 @@ final class Mmu {
     private boolean implicitAccess;
     /** Set by {@link #translate}: whether the page it translated is a user-mode page. */
     private boolean translatedUser;
+    /** Set by {@link #readHit} and {@link #writeHit}: the page's index in the returned array. */
+    int hitOffset;
+    /** Runs of string-instruction elements done as one bulk copy or fill ({@link StringOps}). */
+    long bulkRuns;
 
     Mmu(Cpu cpu, AddressSpace mem) {
         this.cpu = cpu;
         this.mem = mem;
         flush();
         setUser(false);
-        mem.addLayoutListener(this::flush);
+        mem.addLayoutListener(this::layoutChanged);
+    }
+
+    /**
+     * A guest-physical range known to be RAM: {@code [start, end)} of {@link #block} from
+     * {@link #regionOffset} on; empty while {@code end} is 0.
+     */
+    private static final class RamWindow {
+        long start;
+        long end;
+        long regionOffset;
+        RamBlock block;
+        boolean readOnly;
+    }
+
+    private void layoutChanged() {
+        walkWindow.end = 0;
+        dataWindow.end = 0;
+        flush();
+    }
+
+    /**
+     * {@code w} updated to hold {@code [phys, phys + size)} if that is RAM inside one 4 KiB
+     * page of its block, else null; searches the flat view only when {@code w} does not
+     * already hold the range.
+     */
+    private RamWindow ram(RamWindow w, long phys, int size) {
+        if (phys < w.start || phys + size > w.end) {
+            flatSearches++;
+            FlatRange r = mem.flatView().find(phys);
+            if (r == null || !(r.region() instanceof RamRegion ram) || phys + size > r.end()) {
+                return null;
+            }
+            w.start = r.start();
+            w.end = r.end();
+            w.regionOffset = r.regionOffset();
+            w.block = ram.block();
+            w.readOnly = ram.isReadOnly();
+        }
+        long off = w.regionOffset + (phys - w.start);
+        return (off & PAGE_MASK) + size <= 4096 ? w : null;
+    }
+
+    /** Reads guest-physical memory through window {@code w} when it is RAM. */
+    private long readPhys(RamWindow w, long phys, int size) {
+        RamWindow r = ram(w, phys, size);
+        return r == null ? mem.read(phys, size) : r.block.read(r.regionOffset + (phys - r.start), size);
+    }
+
+    /** Writes guest-physical memory through window {@code w} when it is RAM (ROM ignores it). */
+    private void writePhys(RamWindow w, long phys, long value, int size) {
+        RamWindow r = ram(w, phys, size);
+        if (r == null) {
+            mem.write(phys, value, size);
+        } else if (!r.readOnly) {
+            r.block.write(r.regionOffset + (phys - r.start), value, size);
+        }
+    }
+
+    /** Flat-view searches made by TLB fills and page walks since creation. */
+    long flatSearches() {
+        return flatSearches;
     }
 
     AddressSpace memory() {
@@ -150,6 +225,35 @@ final class Mmu {
     /** Stores that took the slow path (a TLB miss, MMIO, ROM, a code page) since creation. */
     long slowWrites() {
         return slowWrites;
+    }
+
+    /** String-instruction runs done as one bulk copy or fill since creation. */
+    long bulkRuns() {
+        return bulkRuns;
+    }
+
+    /**
+     * The host array of the page of {@code lin} if the read TLB maps it (then
+     * {@link #hitOffset} is the page's index in it), else null; fills nothing. A hit means a
+     * read of the page takes the fast path of {@link #read}.
+     */
+    byte[] readHit(long lin) {
+        return hit(rTag, rArr, rOff, lin);
+    }
+
+    /** As {@link #readHit} for the write TLB: plain writable RAM holding no code. */
+    byte[] writeHit(long lin) {
+        return hit(wTag, wArr, wOff, lin);
+    }
+
+    private byte[] hit(long[] tag, byte[][] arr, int[] off, long lin) {
+        long page = lin >>> 12;
+        int idx = (int) page & TLB_MASK;
+        if (tag[idx] != page) {
+            return null;
+        }
+        hitOffset = off[idx];
+        return arr[idx];
     }
 
     /** Drops the entries of the page holding {@code lin} (INVLPG). */
@@ -264,7 +368,7 @@ final class Mmu {
             cpu.debug.dataAccess(lin, size, false);
         }
         fill(lin, phys, kind, asUser);
-        return mem.read(phys, size);
+        return readPhys(dataWindow, phys, size);
     }
 
     private void slowWrite(long lin, long value, int size, boolean asUser) {
@@ -284,21 +388,18 @@ final class Mmu {
             cpu.debug.dataAccess(lin, size, true);
         }
         fill(lin, phys, WRITE, asUser);
-        mem.write(phys, value, size);
+        writePhys(dataWindow, phys, value, size);
     }
 
     private void fill(long lin, long phys, int kind, boolean asUser) {
-        FlatRange r = mem.flatView().find(phys);
-        if (r == null || !(r.region() instanceof RamRegion ram)) {
-            return;
-        }
         long pageStart = phys & ~PAGE_MASK;
-        if (pageStart < r.start() || pageStart + 4096 > r.end()) {
+        RamWindow w = ram(dataWindow, pageStart, 4096);
+        if (w == null) {
             return;
         }
-        long off = r.offsetOf(pageStart);
-        RamBlock block = ram.block();
-        if (kind == WRITE && (ram.isReadOnly() || block.isCode(off))) {
+        long off = w.regionOffset + (pageStart - w.start);
+        RamBlock block = w.block;
+        if (kind == WRITE && (w.readOnly || block.isCode(off))) {
             return;
         }
         if (cpu.debug.watching && kind != FETCH && cpu.debug.watchesPage(lin & ~PAGE_MASK, kind == WRITE)) {
@@ -334,7 +435,7 @@ final class Mmu {
         boolean noExec = false;
         if ((cpu.cr4 & Cpu.CR4_PAE) == 0) {
             entryAddr = (cpu.cr3 & 0xFFFF_F000L) + ((lin >>> 22) & 0x3FF) * 4;
-            entry = mem.read(entryAddr, 4);
+            entry = readPhys(walkWindow, entryAddr, 4);
             if ((entry & PTE_P) == 0) {
                 throw pageFault(lin, false, write, asUser, kind, false);
             }
@@ -353,7 +454,7 @@ final class Mmu {
             long pdeAddr = entryAddr;
             long pde = entry;
             entryAddr = (entry & 0xFFFF_F000L) + ((lin >>> 12) & 0x3FF) * 4;
-            entry = mem.read(entryAddr, 4);
+            entry = readPhys(walkWindow, entryAddr, 4);
             if ((entry & PTE_P) == 0) {
                 throw pageFault(lin, false, write, asUser, kind, false);
             }
@@ -373,7 +474,7 @@ final class Mmu {
             reserved = RSVD_LONG;
         } else {
             long pdpteAddr = (cpu.cr3 & 0xFFFF_FFE0L) + ((lin >>> 30) & 3) * 8;
-            long pdpte = mem.read(pdpteAddr, 8);
+            long pdpte = readPhys(walkWindow, pdpteAddr, 8);
             if ((pdpte & PTE_P) == 0) {
                 throw pageFault(lin, false, write, asUser, kind, false);
             }
@@ -390,7 +491,7 @@ final class Mmu {
         for (int level = levels; ; level--) {
             int shift = 12 + 9 * (level - 1);
             entryAddr = table + ((lin >>> shift) & 0x1FF) * 8;
-            entry = mem.read(entryAddr, 8);
+            entry = readPhys(walkWindow, entryAddr, 8);
             if ((entry & PTE_P) == 0) {
                 throw pageFault(lin, false, write, asUser, kind, false);
             }
@@ -441,7 +542,7 @@ final class Mmu {
         long want = entry | PTE_A | (dirty ? PTE_D : 0);
         if (want != entry) {
             cpu.slowWrite = true;
-            mem.write(addr, want, size);
+            writePhys(walkWindow, addr, want, size);
         }
     }
 

@@ -7,6 +7,14 @@ package dev.jemu.core.x86;
  * its {@link CodeCache.CodePage}'s epoch and the page is unwritten, and it is entered only at
  * {@link #rip}.
  *
+ * <p>Chaining: each exit to a constant RIP (a direct branch or a fall-through out of the
+ * region) has a slot in {@link #links}; the CPU fills it with the translation it found at
+ * that RIP when that one lies in the same code page and the same linear page, and from then
+ * on the exit returns it, so the CPU enters it without a lookup (checking only that it is
+ * still valid, that nothing is pending, and the budget). Exits that may have changed the
+ * mapping, the mode or the code (every instruction that ends a block, a slow-path store, a
+ * loop exit) return null.
+ *
  * <p>Contract of {@link #run}: it executes instructions until one leaves the region (a
  * branch out of it, an instruction that ends a block, a store that went through the MMU's
  * slow path, which may have hit this very code) or a backward branch finds something
@@ -27,6 +35,10 @@ abstract class Translation {
     int count;
     /** The code page holding the region. */
     CodeCache.CodePage page;
+    /** The RIP of the start of the linear page holding the region. */
+    long pageRip;
+    /** Per constant-RIP exit: the translation at its target, once the CPU found it (see the class comment). */
+    Translation[] links;
 
     /** Whether the region may still run: its page is unwritten and still in the epoch it was translated in. */
     final boolean valid() {
@@ -34,6 +46,9 @@ abstract class Translation {
         return p.epoch == stamp && p.unwritten();
     }
 
-    /** Runs the region on {@code c}. */
-    abstract void run(Cpu c);
+    /**
+     * Runs the region on {@code c}; returns the linked translation at the exit taken, or
+     * null. A constant-RIP exit stores its index in {@link Cpu#chainExit}, any other exit -1.
+     */
+    abstract Translation run(Cpu c);
 }

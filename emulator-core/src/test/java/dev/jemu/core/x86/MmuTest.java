@@ -133,4 +133,41 @@ class MmuTest {
         assertEquals(1, rig.ram.block().generation(0x2000));
         assertEquals(2, mmu.read(0x2004, 4));
     }
+
+    @Test
+    void tlbFillsWalkRamPageTablesWithoutSearchingTheFlatView() {
+        rig.long64(new byte[] {(byte) 0xF4});
+        for (int k = 0; k < 300; k++) {
+            rig.mem.write(0x200000 + 0x1000L * k, k, 4);
+        }
+        assertEquals(0, mmu.read(0x200000, 4));
+        long before = mmu.flatSearches();
+        for (int k = 1; k < 300; k++) {
+            assertEquals(k, mmu.read(0x200000 + 0x1000L * k, 4), "page " + k);
+        }
+        mmu.write(0x300000, 7, 8);
+        assertEquals(before, mmu.flatSearches(), "299 TLB misses and a store walked RAM without a search");
+        assertEquals(0x87 | 0x20 | 0x40, rig.mem.read(0x102008, 8) & 0xFFF, "the walks set the accessed and dirty bits");
+        assertEquals(7, rig.mem.read(0x300000, 8));
+    }
+
+    @Test
+    void aLayoutChangeMakesTheNextFillSeeTheNewRegion() {
+        rig.long64(new byte[] {(byte) 0xF4});
+        rig.mem.write(0x210000, 0x1234, 4);
+        assertEquals(0x1234, mmu.read(0x210000, 4));
+        rig.mem.root().addSubregion(0x210000, new dev.jemu.core.memory.MmioRegion("probe", 0x1000,
+                new dev.jemu.core.memory.MmioOps() {
+                    @Override
+                    public long read(long offset, int size) {
+                        return 0xABCD;
+                    }
+
+                    @Override
+                    public void write(long offset, long value, int size) {
+                    }
+                }, dev.jemu.core.memory.AccessSizes.ANY), 1);
+        assertEquals(0xABCD, mmu.read(0x210000, 4), "the MMIO region now over the page answers");
+        assertEquals(0, mmu.read(0x211000, 4), "RAM next to it is still RAM");
+    }
 }

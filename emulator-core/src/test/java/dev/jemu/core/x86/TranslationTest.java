@@ -139,6 +139,50 @@ class TranslationTest {
         assertEquals(1275, rig.reg(Cpu.RBX));
     }
 
+    private static final String LONG_LOOP = """
+        BITS 64
+        ORG 0x1000
+            xor eax, eax
+            xor ebx, ebx
+            mov ecx, 500
+        again:
+            %rep 20
+            add eax, ecx
+            xor ebx, eax
+            %endrep
+            dec ecx
+            jnz again
+            hlt
+        """;
+
+    @Test
+    void theRegionsOfALoopLongerThanARegionAreChained() {
+        // 42 instructions per pass, more than one region holds: every pass leaves a region by
+        // a constant-RIP exit at least once, and after the first passes that exit is chained.
+        CpuRig rig = onBoth(LONG_LOOP);
+        long chained = rig.cpu.chainedEntries();
+        assertTrue(chained >= 450, "entries through a chain link: " + chained);
+        CpuRig plain = on(Tier.TRANSLATE, LONG_LOOP);
+        plain.cpu.noChain = true;
+        plain.run();
+        assertEquals(0, plain.cpu.chainedEntries(), "no chaining with noChain");
+        assertTrue(plain.cpu.translations().translations() > 0);
+        for (int r = 0; r < 16; r++) {
+            assertEquals(rig.reg(r), plain.reg(r), "register " + r);
+        }
+        assertEquals(rig.cpu.instructionCount(), plain.cpu.instructionCount());
+    }
+
+    @Test
+    void aStopRequestEndsChainedRegions() {
+        CpuRig rig = on(Tier.TRANSLATE, LONG_LOOP.replace("jnz again", "jmp again"));
+        assertEquals(Cpu.StopReason.BUDGET, rig.cpu.run(100_000));
+        assertTrue(rig.cpu.chainedEntries() > 0);
+        rig.cpu.requestStop();
+        assertEquals(Cpu.StopReason.STOP_REQUESTED, rig.cpu.run(1_000_000));
+        assertEquals(100_000, rig.cpu.instructionCount());
+    }
+
     @Test
     void theBudgetIsExactInsideALoopingBlock() {
         String source = """

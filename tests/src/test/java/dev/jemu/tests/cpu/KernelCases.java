@@ -37,7 +37,11 @@ public final class KernelCases {
             new KernelCase("cpubench", new KernelSource.Image("cpubench/cpubench.asm",
                     List.of("ROUNDS=2")), Emulator.STANDARD_OPTIONS, TIMEOUT, EXIT_PASS, 1,
                     // 2 rounds x 1,835,802 instructions, counted by construction (cpubench.asm).
-                    Pattern.compile("cpubench rounds=2 insns=3671604 checksum=[0-9a-f]{16}")));
+                    Pattern.compile("cpubench rounds=2 insns=3671604 checksum=[0-9a-f]{16}")),
+            // The compiled-C guest (gcc): its checksum is compared with QEMU's line by line.
+            new KernelCase("cbench", new KernelSource.Made("cbench", List.of("CROUNDS=3")),
+                    Emulator.STANDARD_OPTIONS, TIMEOUT, EXIT_PASS, 1,
+                    Pattern.compile("cbench rounds=3 checksum=[0-9a-f]{8}")));
 
     private KernelCases() {
     }

@@ -77,6 +77,7 @@ final class KernelRuns {
         return switch (kernelCase.source()) {
             case KernelSource.Image image -> Nasm.assemble(WORKSPACE,
                     WORKSPACE.images().resolve(image.path()), image.defines(), output);
+            case KernelSource.Made made -> make(kernelCase.name(), made, dir);
             case KernelSource.Random random -> {
                 Path source = dir.resolve(kernelCase.name() + ".asm");
                 Files.writeString(source, RandomProgram.generate(random.mode(), random.seed(),
@@ -84,5 +85,21 @@ final class KernelRuns {
                 yield Nasm.assemble(WORKSPACE, source, List.of(), output);
             }
         };
+    }
+
+    /** Runs {@code make} in {@code images/} for {@code made}, in a directory of the case's own. */
+    private static Path make(String name, KernelSource.Made made, Path dir) throws IOException, InterruptedException {
+        Path out = dir.resolve(name);
+        Files.createDirectories(out);
+        List<String> command = new ArrayList<>(List.of("make", "-s", "-C", WORKSPACE.images().toString(),
+                "OUT=" + out));
+        command.addAll(made.variables());
+        command.add(out.resolve(made.kernel() + ".bin").toString());
+        GuestRun run = GuestProcess.run(command, java.time.Duration.ofSeconds(120), dir, name + ".make");
+        if (run.timedOut() || run.exitStatus() != 0) {
+            String reason = run.stderr().lines().findFirst().orElse(run.summary());
+            throw new IOException("make " + made.kernel() + ".bin: " + reason);
+        }
+        return out.resolve(made.kernel() + ".bin");
     }
 }

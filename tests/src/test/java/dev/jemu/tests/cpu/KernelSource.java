@@ -2,13 +2,23 @@ package dev.jemu.tests.cpu;
 
 import java.util.List;
 
-/** Where a test kernel comes from: a nasm source in {@code images/}, or a generated program. */
+/**
+ * Where a test kernel comes from: a nasm source in {@code images/}, a kernel that
+ * {@code images/Makefile} builds (compiled C), or a generated program.
+ */
 public sealed interface KernelSource {
 
     /** {@code path} relative to {@code images/}, assembled with the given {@code -D} definitions. */
     record Image(String path, List<String> defines) implements KernelSource {
         public Image {
             defines = List.copyOf(defines);
+        }
+    }
+
+    /** {@code images/Makefile}'s target {@code kernel}.bin, made with the given {@code NAME=VALUE} variables. */
+    record Made(String kernel, List<String> variables) implements KernelSource {
+        public Made {
+            variables = List.copyOf(variables);
         }
     }
 
