@@ -168,7 +168,7 @@ final class BlockTranslator {
                 }
                 region.put(off, i);
                 int next = off + i.length;
-                if (directBranch(i)) {
+                if (directBranch(i) && !cpu.noChain) {
                     int target = (int) (pageOffset + (branchTarget(i) - rip));
                     if (i.op != 0xEB && i.op != 0xE9) {
                         work.push(next);

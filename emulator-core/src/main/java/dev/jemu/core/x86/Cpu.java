@@ -147,6 +147,10 @@ public final class Cpu {
     private final Insn scratch = new Insn();
     private final CodeCache codeCache;
     private final HiddenClassCache classes = new HiddenClassCache(MethodHandles.lookup(), 8192, 64L << 20);
+    /** {@code -d nochain}: {@link BlockTranslator} ends a region at every branch instead of following it. */
+    boolean noChain;
+    /** The execution log ({@code -d in_asm,exec,cpu}), made when first wanted. */
+    private ExecLog execLog;
     /** The translator of hot blocks, or null on the interpreter-only tier. */
     private BlockTranslator translator;
     /** The code page under RIP, or null; valid for RIPs in [codeLo, codeLo + 4096). */
@@ -323,15 +327,17 @@ public final class Cpu {
      * {@link BlockTranslator#MAX_INSNS} instructions apart).
      */
     public StopReason run(long budget) {
-        for (long n = 0; n < budget; ) {
-            if (attention != 0) {
-                StopReason r = attend();
-                if (r != null) {
-                    return r;
-                }
+        if (ExecLog.wanted()) {
+            if (execLog == null) {
+                execLog = new ExecLog(this);
             }
-            if (halted) {
-                return StopReason.HALTED;
+            return execLog.run(budget);
+        }
+        noChain = Log.enabled(LogCategory.NOCHAIN);
+        for (long n = 0; n < budget; ) {
+            StopReason r = poll();
+            if (r != null) {
+                return r;
             }
             Translation t = translator != null ? translation() : null;
             if (t != null && t.count <= budget - n) {
@@ -353,6 +359,17 @@ public final class Cpu {
             }
         }
         return StopReason.BUDGET;
+    }
+
+    /** What to do between instructions or blocks: a pending stop, NMI or interrupt, or a halt; null to go on. */
+    StopReason poll() {
+        if (attention != 0) {
+            StopReason r = attend();
+            if (r != null) {
+                return r;
+            }
+        }
+        return halted ? StopReason.HALTED : null;
     }
 
     /** Takes a pending stop request, NMI or interrupt; returns why to stop, or null to go on. */
