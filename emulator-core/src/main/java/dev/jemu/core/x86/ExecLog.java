@@ -125,7 +125,8 @@ final class ExecLog {
         }
         StringBuilder sb = new StringBuilder(SEPARATOR).append("\nIN: \n");
         int off = 0;
-        for (int k = 0; k < count && off < len; k++) {
+        int last = (int) (starts[count - 1] - starts[0]);
+        while (off <= last && off < len) {
             Disassembler.Insn d = Disassembler.disassemble(code, off, len - off, pc + off, bits);
             int n = d == null ? 1 : d.length();
             InAsmFormat.line(sb, pc + off, code, off, n, d == null ? ".byte" : d.mnemonic(),
@@ -186,7 +187,8 @@ final class ExecLog {
 
     /** One segment line: selector, base, limit, descriptor flags, and in protected mode its description. */
     private void segment(StringBuilder sb, String name, Segment s, boolean lma) {
-        long flags = (long) s.attr << 8;
+        long rawLimit = (s.attr & Segment.ATTR_G) != 0 ? s.limit >>> 12 : s.limit;
+        long flags = (long) s.attr << 8 | (rawLimit & 0xF0000);
         sb.append(name).append(String.format("%04x " + (lma ? "%016x" : "%08x") + " %08x %08x",
                 s.selector, s.base, s.limit & 0xFFFF_FFFFL, flags));
         if ((c.cr0 & Cpu.CR0_PE) != 0 && (c.eflagsRest & Eflags.VM) == 0) {

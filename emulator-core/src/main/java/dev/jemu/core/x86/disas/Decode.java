@@ -512,8 +512,11 @@ final class Decode {
         return Long.compareUnsigned(v, 9) > 0 ? "0x" + Long.toHexString(v) : Long.toString(v);
     }
 
-    private Disassembler.Insn finish(String mnemonic, List<String> operands) {
+    private Disassembler.Insn finish(String mnemonic, List<String> operands) throws Invalid {
         String m = mnemonic;
+        if (lock && (!hasModrm || mod == 3)) {
+            throw INVALID;
+        }
         if (lock) {
             m = "lock " + m;
         }
