@@ -21,6 +21,11 @@ public enum LogCategory {
     /** Translated regions end at every branch instead of following jumps within a page. */
     NOCHAIN;
 
+    /** This category's bit in {@link Log#enabledMask()}. */
+    public int bit() {
+        return 1 << ordinal();
+    }
+
     /** The name used on the command line, e.g. {@code guest_errors}. */
     public String optionName() {
         return name().toLowerCase(Locale.ROOT);

@@ -327,13 +327,14 @@ public final class Cpu {
      * {@link BlockTranslator#MAX_INSNS} instructions apart).
      */
     public StopReason run(long budget) {
-        if (ExecLog.wanted()) {
+        int logging = Log.enabledMask();
+        if ((logging & ExecLog.CATEGORIES) != 0) {
             if (execLog == null) {
                 execLog = new ExecLog(this);
             }
             return execLog.run(budget);
         }
-        noChain = Log.enabled(LogCategory.NOCHAIN);
+        noChain = (logging & LogCategory.NOCHAIN.bit()) != 0;
         for (long n = 0; n < budget; ) {
             StopReason r = poll();
             if (r != null) {

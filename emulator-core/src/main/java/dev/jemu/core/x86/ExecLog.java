@@ -11,7 +11,7 @@ import java.util.Set;
 
 /**
  * Execution logging, QEMU's {@code -d in_asm}, {@code -d exec} and {@code -d cpu}: while any
- * of them is on, {@link Cpu#run} hands its loop to {@link #run}, which interprets (no
+ * of them is on, {@link Cpu#run} (one log-scope read per call) hands its loop to {@link #run}, which interprets (no
  * translated code) and cuts the instruction stream into blocks as the translator would
  * ({@link BlockTranslator#continues}, at most {@link BlockTranslator#MAX_INSNS} instructions,
  * one page). At each block entry it writes the block's disassembly the first time that block
@@ -19,7 +19,7 @@ import java.util.Set;
  * ({@code exec}) and the register dump ({@code cpu}), in QEMU 7.2's layout. The Trace line
  * holds the CPU index, CS base and PC; QEMU's host code pointer, hflags and cflags belong to
  * TCG and are left out. The dump leaves out QEMU's {@code CCS/CCD/CCO} line (TCG's lazy-flag
- * state). Off, it costs one check per {@link Cpu#run} call.
+ * state).
  *
  * <p>Threading: used only by its vCPU thread.
  */
@@ -41,10 +41,8 @@ final class ExecLog {
         this.mem = new HostDebug(c);
     }
 
-    /** Whether any execution log is on for the calling thread's log scope. */
-    static boolean wanted() {
-        return Log.enabled(LogCategory.IN_ASM) || Log.enabled(LogCategory.EXEC) || Log.enabled(LogCategory.CPU);
-    }
+    /** The categories that make {@link Cpu#run} log through this class, as a {@link Log#enabledMask()} mask. */
+    static final int CATEGORIES = LogCategory.IN_ASM.bit() | LogCategory.EXEC.bit() | LogCategory.CPU.bit();
 
     /** {@link Cpu#run} with logging: interprets {@code budget} instructions, logging each block entered. */
     Cpu.StopReason run(long budget) {

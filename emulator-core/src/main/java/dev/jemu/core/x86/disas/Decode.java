@@ -147,7 +147,7 @@ final class Decode {
                 return finish(rep == 0xF3 && bits != 16 ? "pause" : "nop", List.of());
             }
             if (b == 0x63 && bits == 64) {
-                entry = "movslq Gv,Ed";
+                entry = "movslq Gq,Ed";
             }
         }
         if (entry == null) {
@@ -166,6 +166,12 @@ final class Decode {
             throw INVALID;
         }
         String[] alt = entry.split(";");
+        if (bits == 16) {
+            if (alt[0].equals("-")) {
+                throw INVALID;
+            }
+            return alt[0];
+        }
         int want = rep == 0xF3 ? 2 : rep == 0xF2 ? 3 : 0;
         if (want != 0 && !alt[want].equals("-")) {
             mandatory = want;
@@ -187,7 +193,8 @@ final class Decode {
         if (!hasModrm) {
             int m = u8();
             hasModrm = true;
-            mod = m >> 6;
+            boolean controlMove = map == 1 && op >= 0x20 && op <= 0x23;
+            mod = controlMove ? 3 : m >> 6;
             reg = (m >> 3) & 7;
             rm = m & 7;
             if (mod != 3) {
@@ -236,7 +243,7 @@ final class Decode {
             String[] alt = mnemonic.split("\\|");
             mnemonic = alt[opsize == 16 && bits != 16 ? 0 : opsize == 64 ? 2 : 1];
         }
-        if (map == 0 && (op == 0x6D || op == 0x6F)) {
+        if (map == 0 && (op == 0x6D || op == 0x6F) && rep != 0) {
             opsize = bits == 16 ? 16 : 32;
         }
         List<String> texts = new ArrayList<>();
@@ -257,7 +264,18 @@ final class Decode {
             }
         }
         if (mnemonic.endsWith("%")) {
-            mnemonic = mnemonic.substring(0, mnemonic.length() - 1) + suffix(suffixFrom);
+            String sfx = flags.contains("lq") || flags.contains("l16") && bits == 16
+                    ? (rexW() ? "q" : "l") : suffix(suffixFrom);
+            if (mnemonic.startsWith("nop") && sfx.equals("q")) {
+                sfx = "l";
+            }
+            mnemonic = mnemonic.substring(0, mnemonic.length() - 1) + sfx;
+        }
+        if (map == 0 && op == 0xD1 && reg == 0 && mod == 3 && opsize == 32) {
+            mnemonic = "rol";
+        }
+        if (mnemonic.equals("cvtsd2si") && rexW() && mod != 3) {
+            mnemonic = "cvtsd2siq";
         }
         if (mnemonic.equals("aam") || mnemonic.equals("aad")) {
             if (texts.get(0).equals("$0xa")) {
@@ -334,7 +352,7 @@ final class Decode {
                 yield memText;
             }
             case 'R' -> {
-                if (mod != 3 && !(map == 1 && op >= 0x20 && op <= 0x23)) {
+                if (mod != 3) {
                     throw INVALID;
                 }
                 yield reg(rm | (rex & 1) << 3, size);
@@ -390,6 +408,7 @@ final class Decode {
             case "d" -> 32;
             case "q" -> 64;
             case "y" -> bits == 64 && (rexW() || opsize == 64) ? 64 : 32;
+            case "z" -> opsize == 16 ? 16 : 32;
             case "x" -> 128;
             default -> opsize;
         };
@@ -426,7 +445,10 @@ final class Decode {
 
     private String target(long rel) {
         long t = address + (pos - start) + rel;
-        if (opsize == 16) {
+        if (bits == 64) {
+            return unsignedNum(t);
+        }
+        if (opsize == 16 || bits == 16 && map == 1) {
             t &= 0xFFFF;
         } else if (opsize == 32) {
             t &= 0xFFFF_FFFFL;
@@ -443,7 +465,8 @@ final class Decode {
         if (adsize == 16) {
             long disp = 0;
             if (mod == 0 && rm == 6) {
-                return segPrefix() + unsignedNum(le(2));
+                long abs = le(2);
+                return segPrefix() + unsignedNum(bits == 16 ? abs : (short) abs & 0xFFFF_FFFFL);
             }
             if (mod == 1) {
                 disp = (byte) u8();
@@ -469,9 +492,9 @@ final class Decode {
         } else if (rm == 5 && mod == 0) {
             long disp = (int) le(4);
             if (bits == 64) {
-                return segPrefix() + num(disp) + "(%" + (adsize == 32 ? "eip" : "rip") + ")";
+                return segPrefix() + (disp == 0 ? "" : num(disp)) + "(%" + (adsize == 32 ? "eip" : "rip") + ")";
             }
-            return segPrefix() + unsignedNum(disp & (bits == 16 ? 0xFFFF : 0xFFFF_FFFFL));
+            return segPrefix() + absolute32(disp);
         }
         long disp = 0;
         if (mod == 1) {
@@ -480,7 +503,7 @@ final class Decode {
             disp = (int) le(4);
         }
         if (noBase && index < 0) {
-            return segPrefix() + unsignedNum(bits == 16 ? disp & 0xFFFF : adsize == 32 ? disp & 0xFFFF_FFFFL : disp);
+            return segPrefix() + (bits == 64 ? unsignedNum(disp) : absolute32(disp));
         }
         StringBuilder sb = new StringBuilder(segPrefix());
         if (disp != 0) {
@@ -497,6 +520,14 @@ final class Decode {
             }
         }
         return sb.append(')').toString();
+    }
+
+    /**
+     * An absolute 32-bit address (no base, no index) outside 64-bit code: in 16-bit code a
+     * negative one is printed truncated to 16 bits, as QEMU does.
+     */
+    private String absolute32(long disp) {
+        return unsignedNum(bits == 16 && disp < 0 ? disp & 0xFFFF : disp & 0xFFFF_FFFFL);
     }
 
     /** A signed number: decimal from -9 to 9, hexadecimal beyond. */
@@ -520,11 +551,21 @@ final class Decode {
         if (lock) {
             m = "lock " + m;
         }
+        if (rep == 0xF2 && isBranch(mnemonic) && !(bits == 16 && map == 1)) {
+            m = "bnd " + m;
+        }
         if (rep != 0 && isString(mnemonic)) {
             boolean cmp = mnemonic.startsWith("cmps") || mnemonic.startsWith("scas");
             m = (rep == 0xF3 ? (cmp ? "repe " : "rep ") : "repne ") + m;
         }
         return new Disassembler.Insn(pos - start, m, String.join(", ", operands));
+    }
+
+    /** Near and far CALL, RET and JMP and the Jcc: printed with a {@code bnd} prefix after F2, as QEMU does. */
+    private static boolean isBranch(String m) {
+        return m.startsWith("call") || m.startsWith("ret") || m.startsWith("jmp") || m.startsWith("lret")
+                || m.startsWith("j") && !m.startsWith("jmp") && !m.startsWith("jcxz") && !m.startsWith("jecxz")
+                && !m.startsWith("jrcxz");
     }
 
     private static boolean isString(String m) {
@@ -597,9 +638,10 @@ final class Decode {
         modrm();
         String w64 = rexW() ? "64" : "";
         if (mod != 3) {
-            if (rep != 0 || opPrefix) {
-                throw INVALID;
+            if (opPrefix && reg >= 6) {
+                return finish(reg == 6 ? "clwb" : "clflushopt", List.of(memText));
             }
+            rep = 0;
             String n = switch (reg) {
                 case 0 -> "fxsave" + w64;
                 case 1 -> "fxrstor" + w64;
@@ -617,7 +659,7 @@ final class Decode {
             rep = 0;
             return finish(names[reg] + (rexW() ? "q" : "l"), List.of(reg(rm | (rex & 1) << 3, rexW() ? "q" : "d")));
         }
-        if (rep != 0 || opPrefix) {
+        if (rep != 0) {
             throw INVALID;
         }
         return switch (reg) {

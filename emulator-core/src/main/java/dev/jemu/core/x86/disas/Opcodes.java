@@ -6,7 +6,9 @@ package dev.jemu.core.x86.disas;
  * {@code "mnemonic op,op,op"} with operands in Intel order (destination first; the printer
  * reverses them); a trailing {@code ;flags} may hold {@code i64} (invalid in 64-bit mode),
  * {@code d64} (operand size 64 by default in 64-bit mode), {@code f64} (always 64 there),
- * {@code nr} (operands printed in Intel order, as for ENTER). A {@code %} in the mnemonic
+ * {@code nr} (operands printed in Intel order, as for ENTER), {@code lq} (suffix {@code q}
+ * with REX.W, else {@code l}, whatever the operand size), {@code l16} (suffix {@code l} in
+ * 16-bit code, as QEMU prints the hint NOPs there). A {@code %} in the mnemonic
  * stands for the operand-size suffix (w, l, q); {@code a|b|c} chooses by operand size 16, 32,
  * 64. {@code G:NAME} refers to a ModRM.reg group; SSE entries hold four {@code ;}-separated
  * alternatives selected by no prefix, 66, F3 and F2 ({@code -} where there is none).
@@ -59,8 +61,9 @@ final class Opcodes {
             case "11v" -> new String[] {"mov% Ev,Iz", null, null, null, null, null, null, null};
             case "6" -> new String[] {"sldt% Ev", "str% Ev", "lldtw Ew", "ltrw Ew", "verr Ew", "verw Ew", null, null};
             case "8" -> new String[] {null, null, null, null, "bt% Ev,Ib", "bts% Ev,Ib", "btr% Ev,Ib", "btc% Ev,Ib"};
+            case "P" -> new String[] {null, "prefetchw M", null, null, null, null, null, null};
             case "16" -> new String[] {"prefetchnta M", "prefetcht0 M", "prefetcht1 M", "prefetcht2 M",
-                "nop% Ev", "nop% Ev", "nop% Ev", "nop% Ev"};
+                "nop% Ev;l16", "nop% Ev;l16", "nop% Ev;l16", "nop% Ev;l16"};
             default -> throw new IllegalArgumentException(name);
         };
     }
@@ -114,7 +117,7 @@ final class Opcodes {
             ONE[0x90 + r] = "xchg% rAX,Zv";
             ONE[0xB0 + r] = "movb Zb,Ib";
             ONE[0xB8 + r] = "mov% Zv,Iv";
-            TWO[0xC8 + r] = "bswap% Zv";
+            TWO[0xC8 + r] = "bswap% Zv;lq";
         }
         ONE[0x60] = "pusha%;i64";
         ONE[0x61] = "popa%;i64";
@@ -228,17 +231,19 @@ final class Opcodes {
         ONE[0xFF] = "G:5";
 
         TWO[0x00] = "G:6";
-        TWO[0x02] = "lar% Gv,Ew";
-        TWO[0x03] = "lsl% Gv,Ew";
+        TWO[0x02] = "lar% Gv,Ez";
+        TWO[0x03] = "lsl% Gv,Ez";
         TWO[0x05] = "syscall";
         TWO[0x06] = "clts";
-        TWO[0x07] = "sysret%";
+        TWO[0x07] = "sysret%;lq";
         TWO[0x08] = "invd";
         TWO[0x09] = "wbinvd";
         TWO[0x0B] = "ud2";
+        TWO[0x0D] = "G:P";
         TWO[0x18] = "G:16";
-        for (int i = 0x19; i <= 0x1F; i++) {
-            TWO[i] = "nop% Ev";
+        TWO[0x19] = "nop% M|nop Ev,Gv";
+        for (int i = 0x1A; i <= 0x1F; i++) {
+            TWO[i] = "nop% M";
         }
         TWO[0x20] = "mov% Ry,Cd;f64";
         TWO[0x21] = "mov% Ry,Dd;f64";
@@ -271,12 +276,12 @@ final class Opcodes {
         TWO[0xB4] = "lfs% Gv,Mp";
         TWO[0xB5] = "lgs% Gv,Mp";
         TWO[0xB6] = "movzb% Gv,Eb";
-        TWO[0xB7] = "movzw% Gv,Ew";
+        TWO[0xB7] = "movzw% Gv,Ew;lq";
         TWO[0xB9] = "ud2b";
         TWO[0xBA] = "G:8";
         TWO[0xBB] = "btc% Ev,Gv";
         TWO[0xBE] = "movsb% Gv,Eb";
-        TWO[0xBF] = "movsw% Gv,Ew";
+        TWO[0xBF] = "movsw% Gv,Ew;lq";
         TWO[0xC0] = "xaddb Eb,Gb";
         TWO[0xC1] = "xadd% Ev,Gv";
         TWO[0xFF] = "ud0";
@@ -301,11 +306,11 @@ final class Opcodes {
     private static void sse() {
         p(0x10, "movups Vx,Wx", "movupd Vx,Wx", "movss Vx,Wx", "movsd Vx,Wx");
         p(0x11, "movups Wx,Vx", "movupd Wx,Vx", "movss Wx,Vx", "movsd Wx,Vx");
-        p(0x12, "movlps Vx,M|movhlps Vx,Ux", "movlpd Vx,M", "movsldup Vx,Wx", "movddup Vx,Wx");
+        p(0x12, "movlps Vx,M|movhlps Vx,Ux", "movlpd Vx,M|movhlps Vx,Ux", "movsldup Vx,Wx", "movddup Vx,Wx");
         p(0x13, "movlps M,Vx", "movlpd M,Vx", "-", "-");
         p(0x14, "unpcklps Vx,Wx", "unpcklpd Vx,Wx", "-", "-");
         p(0x15, "unpckhps Vx,Wx", "unpckhpd Vx,Wx", "-", "-");
-        p(0x16, "movhps Vx,M|movlhps Vx,Ux", "movhpd Vx,M", "movshdup Vx,Wx", "-");
+        p(0x16, "movhps Vx,M|movlhps Vx,Ux", "movhpd Vx,M|movlhps Vx,Ux", "movshdup Vx,Wx", "-");
         p(0x17, "movhps M,Vx", "movhpd M,Vx", "-", "-");
         p(0x28, "movaps Vx,Wx", "movapd Vx,Wx", "-", "-");
         p(0x29, "movaps Wx,Vx", "movapd Wx,Vx", "-", "-");

@@ -76,16 +76,45 @@ final class X87Names {
         if (esc == 3 && modrm == 0xE3) {
             return "fninit";
         }
+        if (esc == 3 && modrm == 0xE0) {
+            return "feni8087_nop";
+        }
+        if (esc == 3 && modrm == 0xE1) {
+            return "fdisi8087_nop";
+        }
+        if (esc == 3 && modrm == 0xE4) {
+            return "fsetpm";
+        }
         if (esc == 4 && DC[reg] != null) {
             return DC[reg] + " %st(0), " + st;
         }
         if (esc == 6 && modrm == 0xD9) {
             return "fcompp";
         }
+        String alias = alias(esc, reg, st);
+        if (alias != null) {
+            return alias;
+        }
         if (esc == 7 && modrm == 0xE0) {
             return "fnstsw %ax";
         }
         String n = ST_I[esc][reg];
         return n == null ? null : n + " " + st;
+    }
+
+    /**
+     * The undocumented aliases the processor executes (FCOM and FCOMP in DC, FXCH in DD and
+     * DF, FSTP in D9 and DF, FFREEP), with QEMU's text; null for any other encoding.
+     */
+    private static String alias(int esc, int reg, String st) {
+        return switch (esc << 3 | reg) {
+            case 1 << 3 | 3 -> "fstpnce %st(0), " + st;
+            case 4 << 3 | 2 -> "fcom " + st + ", %st(0)";
+            case 4 << 3 | 3 -> "fcomp " + st + ", %st(0)";
+            case 5 << 3 | 1, 7 << 3 | 1 -> "fxch " + st + ", %st(0)";
+            case 7 << 3 | 0 -> "ffreep " + st;
+            case 7 << 3 | 2, 7 << 3 | 3 -> "fstp %st(0), " + st;
+            default -> null;
+        };
     }
 }
