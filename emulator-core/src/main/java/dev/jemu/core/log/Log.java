@@ -77,6 +77,11 @@ public final class Log {
         CURRENT.set(scope);
     }
 
+    /** Makes the calling thread log into the process scope again (undoes {@link #bind}). */
+    public static void unbind() {
+        CURRENT.remove();
+    }
+
     /** Enables the given categories of the process scope (in addition to those already on). */
     public static void enable(LogCategory... categories) {
         PROCESS.enable(categories);

@@ -1,15 +1,106 @@
 package dev.jemu.core.x86;
 
+import dev.jemu.core.log.Log;
+import dev.jemu.core.log.LogCategory;
+import dev.jemu.core.x86.jit.Tier;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The {@code -d cpu} register dump against QEMU 7.2's: the CPU is put in the state a QEMU
  * dump shows (its reset state; a 64-bit kernel's) and must print the same text, less QEMU's
- * {@code CCS/CCD/CCO} line (TCG's lazy-flag state, which jemu does not have).
+ * {@code CCS/CCD/CCO} line (TCG's lazy-flag state, which jemu does not have); the
+ * {@code in_asm} and {@code exec} lines of a small loop, with the instruction text QEMU
+ * prints; {@code nochain} keeps the translator from following branches.
  */
 class ExecLogTest {
+    /** MOV ECX, 3; loop: DEC ECX; JNZ loop; HLT. */
+    private static final byte[] LOOP = CpuRig.bytes(0xb9, 3, 0, 0, 0, 0xff, 0xc9, 0x75, 0xfc, 0xf4);
+
+    private final ByteArrayOutputStream logged = new ByteArrayOutputStream();
+
+    private Log.Scope scope(LogCategory... categories) {
+        Log.Scope s = new Log.Scope(new PrintStream(logged, true, StandardCharsets.UTF_8));
+        s.enable(categories);
+        Log.bind(s);
+        return s;
+    }
+
+    @AfterEach
+    void unbind() {
+        Log.unbind();
+    }
+
+    @Test
+    void inAsmListsEachBlockOnceAndExecTracesEachEntry() {
+        scope(LogCategory.IN_ASM, LogCategory.EXEC);
+        CpuRig rig = new CpuRig().long64(LOOP);
+        assertEquals(Cpu.StopReason.HALTED, rig.cpu.run(100));
+        assertEquals(8, rig.cpu.instructionCount());
+        assertEquals("""
+                ----------------
+                IN:\s
+                0x00001000:  b9 03 00 00 00           movl     $3, %ecx
+                0x00001005:  ff c9                    decl     %ecx
+                0x00001007:  75 fc                    jne      0x1005
+
+                Trace 0: [0000000000000000/0000000000001000]\s
+                ----------------
+                IN:\s
+                0x00001005:  ff c9                    decl     %ecx
+                0x00001007:  75 fc                    jne      0x1005
+
+                Trace 0: [0000000000000000/0000000000001005]\s
+                Trace 0: [0000000000000000/0000000000001005]\s
+                ----------------
+                IN:\s
+                0x00001009:  f4                       hlt     \s
+
+                Trace 0: [0000000000000000/0000000000001009]\s
+                """, logged.toString(StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void nochainEndsTranslatedRegionsAtBranches() {
+        String source = """
+            BITS 64
+            ORG 0x1000
+                mov ecx, 1000
+            again:
+                test ecx, 1
+                jz even
+                add eax, 3
+                jmp next
+            even:
+                add ebx, 5
+            next:
+                dec ecx
+                jnz again
+                hlt
+            """;
+        CpuRig chained = new CpuRig();
+        chained.cpu.setTier(Tier.TRANSLATE);
+        chained.long64(CpuRig.nasm(source)).run();
+        scope(LogCategory.NOCHAIN);
+        CpuRig unchained = new CpuRig();
+        unchained.cpu.setTier(Tier.TRANSLATE);
+        unchained.long64(CpuRig.nasm(source)).run();
+        assertEquals(1500, unchained.reg(Cpu.RAX));
+        assertEquals(2500, unchained.reg(Cpu.RBX));
+        assertEquals(chained.cpu.instructionCount(), unchained.cpu.instructionCount());
+        long regions = chained.cpu.translations().translations();
+        long blocks = unchained.cpu.translations().translations();
+        assertTrue(blocks > regions, "without chaining each block is its own translation: " + blocks + " vs " + regions);
+        assertEquals("", logged.toString(StandardCharsets.UTF_8), "nochain alone logs nothing");
+    }
+
     /** QEMU 7.2's dump at the reset vector ({@code -d cpu}, first block), CCS line removed. */
     private static final String QEMU_RESET = """
             EAX=00000000 EBX=00000000 ECX=00000000 EDX=00060fb1
