@@ -409,6 +409,7 @@ final class Decode {
             case "q" -> 64;
             case "y" -> bits == 64 && (rexW() || opsize == 64) ? 64 : 32;
             case "z" -> opsize == 16 ? 16 : 32;
+            case "n" -> bits == 64 ? 64 : 32;
             case "x" -> 128;
             default -> opsize;
         };

@@ -18,7 +18,7 @@ package dev.jemu.core.x86.disas;
  * destination, {@code A} a far pointer, {@code S}/{@code C}/{@code D} segment, control and
  * debug registers, {@code V}/{@code W}/{@code U} XMM reg, r/m and r/m register, {@code P}/
  * {@code Q}/{@code N} the same for MMX; a size letter follows ({@code b w d q v z y}, as in
- * the SDM; {@code bs}: byte sign-extended), literal registers start with {@code %}, {@code *}
+ * the SDM; {@code bs}: byte sign-extended; {@code n}: 64 bits in 64-bit code, else 32), literal registers start with {@code %}, {@code *}
  * marks an indirect branch operand and {@code rAX} the accumulator of the operand size.
  *
  * <p>Threading: immutable after class initialisation.
@@ -199,6 +199,7 @@ final class Opcodes {
         ONE[0xD3] = "G:2vc";
         ONE[0xD4] = "aam Ib;i64";
         ONE[0xD5] = "aad Ib;i64";
+        ONE[0xD6] = "salc;i64";
         ONE[0xD7] = "xlatb";
         ONE[0xE0] = "loopne Jb";
         ONE[0xE1] = "loope Jb";
@@ -414,6 +415,7 @@ final class Opcodes {
             }
         }
         THREE38[0x2A] = "-;movntdqa Vx,M;-;-";
+        THREE38[0x82] = "-;invpcid Gn,M;-;-";
         THREE38[0xF0] = "movbe% Gv,M;-;-;crc32b Gy,Eb";
         THREE38[0xF1] = "movbe% M,Gv;-;-;crc32% Gy,Ev";
         THREE3A[0x0F] = "palignr Pq,Qq,Ib;palignr Vx,Wx,Ib;-;-";
