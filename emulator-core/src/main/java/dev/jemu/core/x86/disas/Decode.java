@@ -438,9 +438,6 @@ final class Decode {
         if (v < 0 && (mnemonic.startsWith("and") || mnemonic.startsWith("or") || mnemonic.startsWith("xor"))) {
             return "$" + unsignedNum(opsize == 64 ? v : v & ((1L << opsize) - 1));
         }
-        if (size.equals("bs") && v < 0 && opsize < 64) {
-            return "$" + num(v);
-        }
         return "$" + num(v);
     }
 
