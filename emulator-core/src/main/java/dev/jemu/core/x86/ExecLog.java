@@ -5,9 +5,10 @@ import dev.jemu.core.log.LogCategory;
 import dev.jemu.core.x86.disas.Disassembler;
 import dev.jemu.core.x86.disas.InAsmFormat;
 
-import java.util.HashSet;
+import java.util.Arrays;
+import java.util.HashMap;
 import java.util.Locale;
-import java.util.Set;
+import java.util.Map;
 
 /**
  * Execution logging, QEMU's {@code -d in_asm}, {@code -d exec} and {@code -d cpu}: while any
@@ -15,8 +16,9 @@ import java.util.Set;
  * translated code) and cuts the instruction stream into blocks as the translator would
  * ({@link BlockTranslator#continues}, at most {@link BlockTranslator#MAX_INSNS} instructions,
  * one page). At each block entry it writes the block's disassembly the first time that block
- * (linear address and decode mode) is seen ({@code in_asm}), a {@code Trace} line
- * ({@code exec}) and the register dump ({@code cpu}), in QEMU 7.2's layout. The Trace line
+ * (linear address and decode mode) is seen with its current bytes ({@code in_asm}), a
+ * {@code Trace} line ({@code exec}) and the register dump ({@code cpu}), in QEMU 7.2's
+ * layout. The Trace line
  * holds the CPU index, CS base and PC; QEMU's host code pointer, hflags and cflags belong to
  * TCG and are left out. The dump leaves out QEMU's {@code CCS/CCD/CCO} line (TCG's lazy-flag
  * state).
@@ -29,12 +31,15 @@ final class ExecLog {
 
     private final Cpu c;
     private final HostDebug mem;
-    private final Set<Long> listed = new HashSet<>();
+    /** Per listed block (linear address and decode mode): a hash of the bytes it was listed with. */
+    private final Map<Long, Integer> listed = new HashMap<>();
     private final byte[] code = new byte[BlockTranslator.MAX_INSNS * Disassembler.MAX_LENGTH];
     /** The start RIPs of the current block's instructions, and how many are left to run. */
     private final long[] starts = new long[BlockTranslator.MAX_INSNS];
     private int count;
     private int next;
+    /** The current block's length in bytes (0 if its first instruction did not decode). */
+    private int length;
 
     ExecLog(Cpu c) {
         this.c = c;
@@ -71,8 +76,11 @@ final class ExecLog {
         count = decodeBlock(rip);
         next = 0;
         long pc = (csBase + rip) & c.linearMask;
-        if (Log.enabled(LogCategory.IN_ASM) && listed.add(pc ^ (long) c.decodeMode << 56)) {
-            Log.log(LogCategory.IN_ASM, inAsm(pc));
+        if (Log.enabled(LogCategory.IN_ASM)) {
+            String listing = inAsm(pc);
+            if (listing != null) {
+                Log.log(LogCategory.IN_ASM, listing);
+            }
         }
         if (Log.enabled(LogCategory.EXEC)) {
             Log.log(LogCategory.EXEC, String.format("Trace 0: [%016x/%016x] ", csBase, pc));
@@ -86,6 +94,7 @@ final class ExecLog {
     private int decodeBlock(long rip) {
         Insn i = new Insn();
         int n = 0;
+        length = 0;
         long saved = c.rip;
         c.translating = true;
         try {
@@ -99,6 +108,7 @@ final class ExecLog {
                 }
                 starts[n++] = r;
                 r += i.length;
+                length = (int) (r - rip);
                 if (!BlockTranslator.continues(i) || ((r ^ rip) & ~0xFFFL) != 0) {
                     break;
                 }
@@ -113,13 +123,21 @@ final class ExecLog {
         return n;
     }
 
-    /** The {@code -d in_asm} text of the current block, whose first instruction is at linear {@code pc}. */
+    /**
+     * The {@code -d in_asm} text of the current block, whose first instruction is at linear
+     * {@code pc}; null if it was listed before with the same bytes (a block is listed again
+     * once its code has been rewritten, as QEMU lists the new translation).
+     */
     private String inAsm(long pc) {
         int bits = c.code64 ? 64 : c.defaultSize == 4 ? 32 : 16;
         long end = starts[count - 1] + Disassembler.MAX_LENGTH;
         int len = (int) Math.min(code.length, end - starts[0]);
         while (len > 0 && !mem.read(pc, code, 0, len)) {
             len--;
+        }
+        Integer bytes = Arrays.hashCode(Arrays.copyOf(code, Math.min(len, length)));
+        if (bytes.equals(listed.put(pc ^ (long) c.decodeMode << 56, bytes))) {
+            return null;
         }
         StringBuilder sb = new StringBuilder(SEPARATOR).append("\nIN: \n");
         int off = 0;

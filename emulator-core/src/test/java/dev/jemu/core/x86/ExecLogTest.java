@@ -68,6 +68,33 @@ class ExecLogTest {
     }
 
     @Test
+    void aBlockWhoseCodeWasRewrittenIsListedAgain() {
+        scope(LogCategory.IN_ASM);
+        CpuRig rig = new CpuRig().long64(CpuRig.nasm("""
+            BITS 64
+            ORG 0x1000
+                mov ecx, 2
+            again:
+                jmp target
+            target:
+                mov eax, 1
+                inc byte [rel target + 1]
+                dec ecx
+                jnz again
+                hlt
+            """));
+        assertEquals(Cpu.StopReason.HALTED, rig.cpu.run(100));
+        String log = logged.toString(StandardCharsets.UTF_8);
+        assertEquals(2, count(log, "jmp      0x1007"), log + ": the blocks at 0x1000 and at 0x1005");
+        assertEquals(1, count(log, "movl     $1, %eax"), log);
+        assertEquals(1, count(log, "movl     $2, %eax"), log);
+    }
+
+    private static int count(String text, String part) {
+        return text.split(java.util.regex.Pattern.quote(part), -1).length - 1;
+    }
+
+    @Test
     void nochainEndsTranslatedRegionsAtBranches() {
         String source = """
             BITS 64
