@@ -83,7 +83,7 @@ public final class JemuMain {
           -no-shutdown           stop instead of exiting when the guest powers off
           -kernel FILE           boot a multiboot kernel directly
           -append TEXT           the kernel's command line
-          -d item,...            log int, cpu_reset, guest_errors, unimp
+          -d item,...|help       log in_asm, int, exec, cpu, cpu_reset, unimp, guest_errors, nochain
           -D FILE                write the log to FILE instead of standard error
           -gdb tcp:[HOST]:PORT|unix:PATH[,server=on][,wait=off]
                                  gdb's remote protocol (TCP on loopback when HOST is omitted;
@@ -128,6 +128,10 @@ public final class JemuMain {
             case CPU_HELP -> {
                 out.println("x86 qemu64             QEMU Virtual CPU version 2.5+");
                 out.println("x86 max                Enables all features supported by the accelerator in the current host");
+                return 0;
+            }
+            case LOG_HELP -> {
+                out.print(VmOptions.LOG_HELP);
                 return 0;
             }
             case RUN -> {

@@ -29,7 +29,7 @@ final class VmOptions {
     static final int MAX_ICOUNT_SHIFT = 10;
 
     /** What {@link #parse} found besides a machine to run. */
-    enum Action { RUN, HELP, VERSION, DEVICE_HELP, MACHINE_HELP, CPU_HELP }
+    enum Action { RUN, HELP, VERSION, DEVICE_HELP, MACHINE_HELP, CPU_HELP, LOG_HELP }
 
     Action action = Action.RUN;
     long ramBytes = DEFAULT_RAM;
@@ -186,7 +186,13 @@ final class VmOptions {
             case "rtc" -> rtc(QemuOpts.parse(arg, value, null));
             case "icount" -> icount(QemuOpts.parse(arg, value, "shift"));
             case "name" -> this.name = QemuOpts.parse(arg, value, "guest").get("guest");
-            case "d" -> log.addAll(parseLog(opt, value));
+            case "d" -> {
+                if (value.equals("help")) {
+                    action = Action.LOG_HELP;
+                } else {
+                    log.addAll(parseLog(opt, value));
+                }
+            }
             case "D" -> logFile = value;
             case "object" -> object(QemuOpts.parse(arg, value, "qom-type"));
             case "qmp" -> monitors.add(qmp(opt, value));
@@ -620,12 +626,31 @@ final class VmOptions {
         iothreads.add(id);
     }
 
+    /** The {@code -d help} text: jemu's log items with QEMU's descriptions, in QEMU's layout. */
+    static final String LOG_HELP = """
+            Log items (comma separated):
+            in_asm          show target assembly code for each compiled TB
+            int             show interrupts/exceptions in short format
+            exec            show trace before each executed TB (lots of logs)
+            cpu             show CPU registers before entering a TB (lots of logs)
+            cpu_reset       show CPU state before CPU resets
+            unimp           log unimplemented functionality
+            guest_errors    log when the guest OS does something invalid (eg accessing a
+            non-existent register)
+            nochain         do not chain compiled TBs so that "exec" and "cpu" show
+            complete traces
+            """;
+
     static Set<LogCategory> parseLog(String opt, String value) throws OptionException {
         Set<LogCategory> out = EnumSet.noneOf(LogCategory.class);
         for (String item : value.split(",")) {
-            LogCategory c = LogCategory.fromOptionName(item.toLowerCase(Locale.ROOT));
+            String name = item.toLowerCase(Locale.ROOT);
+            if (name.equals("op") || name.equals("op_opt") || name.equals("op_ind") || name.equals("out_asm")) {
+                throw new OptionException(opt, "log item '" + item + "' is not supported: jemu has no TCG ops or host code to show");
+            }
+            LogCategory c = LogCategory.fromOptionName(name);
             if (c == null) {
-                throw new OptionException(opt, "unknown log item '" + item + "' (int, cpu_reset, guest_errors, unimp)");
+                throw new OptionException(opt, "unknown log item '" + item + "' (see -d help)");
             }
             out.add(c);
         }

@@ -54,6 +54,13 @@ class VmOptionsTest {
         VmOptions o = parse("-d int,unimp -D log.txt");
         assertEquals(Set.of(LogCategory.INT, LogCategory.UNIMP), o.log);
         assertEquals("log.txt", o.logFile);
+        assertEquals(Set.of(LogCategory.IN_ASM, LogCategory.EXEC, LogCategory.CPU, LogCategory.NOCHAIN),
+                parse("-d in_asm,exec,cpu,nochain").log);
+        assertEquals(VmOptions.Action.LOG_HELP, parse("-d help").action);
+        assertTrue(VmOptions.LOG_HELP.startsWith("Log items (comma separated):\nin_asm          show target assembly"));
+        assertEquals("-d in_asm,op: log item 'op' is not supported: jemu has no TCG ops or host code to show",
+                error("-d in_asm,op"));
+        assertEquals("-d frob: unknown log item 'frob' (see -d help)", error("-d frob"));
     }
 
     @Test

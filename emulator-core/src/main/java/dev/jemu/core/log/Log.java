@@ -49,7 +49,7 @@ public final class Log {
         public synchronized void enable(LogCategory... categories) {
             int mask = enabledMask;
             for (LogCategory c : categories) {
-                mask |= 1 << c.ordinal();
+                mask |= c.bit();
             }
             enabledMask = mask;
         }
@@ -77,6 +77,11 @@ public final class Log {
         CURRENT.set(scope);
     }
 
+    /** Makes the calling thread log into the process scope again (undoes {@link #bind}). */
+    public static void unbind() {
+        CURRENT.remove();
+    }
+
     /** Enables the given categories of the process scope (in addition to those already on). */
     public static void enable(LogCategory... categories) {
         PROCESS.enable(categories);
@@ -94,13 +99,21 @@ public final class Log {
 
     /** Whether lines of {@code category} are being written; check before formatting. */
     public static boolean enabled(LogCategory category) {
-        return (CURRENT.get().enabledMask & (1 << category.ordinal())) != 0;
+        return (CURRENT.get().enabledMask & category.bit()) != 0;
+    }
+
+    /**
+     * The enabled categories of the calling thread's scope as a mask of
+     * {@link LogCategory#bit()}s: for a hot loop that checks several categories with one read.
+     */
+    public static int enabledMask() {
+        return CURRENT.get().enabledMask;
     }
 
     /** Writes {@code line} if {@code category} is enabled. */
     public static void log(LogCategory category, String line) {
         Scope s = CURRENT.get();
-        if ((s.enabledMask & (1 << category.ordinal())) != 0) {
+        if ((s.enabledMask & category.bit()) != 0) {
             s.out.println(line);
         }
     }
@@ -115,7 +128,7 @@ public final class Log {
      */
     public static void logOnce(LogCategory category, String key, String line) {
         Scope s = CURRENT.get();
-        if ((s.enabledMask & (1 << category.ordinal())) != 0) {
+        if ((s.enabledMask & category.bit()) != 0) {
             String written = s.repeats.record(category, key, line);
             if (written != null) {
                 s.out.println(written);

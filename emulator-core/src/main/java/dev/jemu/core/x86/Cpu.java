@@ -147,8 +147,8 @@ public final class Cpu {
     /** Set while {@link BlockTranslator} decodes: unknown opcodes are not logged then. */
     boolean translating;
     /**
-     * No chaining: translations are entered only through the lookup, and a region is one
-     * block (every taken branch leaves it). Set before the CPU runs ({@code -d nochain}).
+     * No chaining ({@code -d nochain}, set by {@link #run} from the log mask): translations are
+     * entered only through the lookup, and a region is one block (every branch leaves it).
      */
     boolean noChain;
     /** Set by every exit of a translation: the index of its chain link, or -1 (see {@link Translation}). */
@@ -158,6 +158,8 @@ public final class Cpu {
     private final Insn scratch = new Insn();
     private final CodeCache codeCache;
     private final HiddenClassCache classes = new HiddenClassCache(MethodHandles.lookup(), 8192, 64L << 20);
+    /** The execution log ({@code -d in_asm,exec,cpu}), made when first wanted. */
+    private ExecLog execLog;
     /** The translator of hot blocks, or null on the interpreter-only tier. */
     private BlockTranslator translator;
     /** The code page under RIP, or null; valid for RIPs in [codeLo, codeLo + 4096). */
@@ -339,6 +341,14 @@ public final class Cpu {
      * {@link BlockTranslator#MAX_INSNS} instructions apart).
      */
     public StopReason run(long budget) {
+        int logging = Log.enabledMask();
+        if ((logging & ExecLog.CATEGORIES) != 0) {
+            if (execLog == null) {
+                execLog = new ExecLog(this);
+            }
+            return execLog.run(budget);
+        }
+        noChain = (logging & LogCategory.NOCHAIN.bit()) != 0;
         // The translation that just ran and left by a constant-RIP exit, and what it linked there.
         Translation from = null;
         Translation linked = null;
@@ -346,13 +356,10 @@ public final class Cpu {
             if (attention != 0) {
                 linked = null;
                 from = null;
-                StopReason r = attend();
-                if (r != null) {
-                    return r;
-                }
             }
-            if (halted) {
-                return StopReason.HALTED;
+            StopReason r = poll();
+            if (r != null) {
+                return r;
             }
             Translation t = linked;
             if (t != null && t.valid()) {
@@ -389,6 +396,17 @@ public final class Cpu {
             }
         }
         return StopReason.BUDGET;
+    }
+
+    /** What to do between instructions or blocks: a pending stop, NMI or interrupt, or a halt; null to go on. */
+    StopReason poll() {
+        if (attention != 0) {
+            StopReason r = attend();
+            if (r != null) {
+                return r;
+            }
+        }
+        return halted ? StopReason.HALTED : null;
     }
 
     /** Takes a pending stop request, NMI or interrupt; returns why to stop, or null to go on. */

@@ -5,14 +5,16 @@
  * transfer, strings, system, the x87 with its 80-bit soft-float, SSE), lazy flags, the MMU
  * with its page walker and one-compare soft TLB, exception and interrupt delivery, debug
  * registers and breakpoints, segment loading, hardware task switching, virtual-8086 mode with
- * VME/PVI, MSRs and CPUID; and the translating tier's
+ * VME/PVI, MSRs and CPUID; the execution log of {@code -d in_asm,exec,cpu} ({@code ExecLog});
+ * and the translating tier's
  * x86 side: {@code BlockTranslator} (regions of hot code), {@code BlockEmitter} and
  * {@code InlineOps} (their bytecode), {@code BlockOps} (what that bytecode calls) and
  * {@code Translation} (the base of the generated hidden classes, which live in this package
  * to reach the CPU's state).
  *
  * <p>Uses {@code dev.jemu.core.memory} for physical memory and port I/O,
- * {@code dev.jemu.core.log} for diagnostics, {@code dev.jemu.core.x86.jit} for the tier
+ * {@code dev.jemu.core.log} for diagnostics, {@code dev.jemu.core.x86.disas} for the
+ * {@code -d in_asm} text, {@code dev.jemu.core.x86.jit} for the tier
  * choice and the bounded store of hidden classes, and the JDK's {@code java.lang.classfile}.
  * Not thread-safe: a {@code Cpu} belongs to its vCPU thread, except for the documented
  * cross-thread entry points.
