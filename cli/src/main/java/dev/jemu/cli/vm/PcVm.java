@@ -243,8 +243,7 @@ public final class PcVm implements AutoCloseable {
         try {
             kernel.install(board.fwCfg(), options.append, initrd, board.ramBelow4g());
         } catch (BootImageException e) {
-            // QEMU names no option for an initrd that does not fit
-            throw new OptionException(e.getMessage());
+            throw new OptionException("-initrd " + options.initrd, e.getMessage());
         }
         board.setBootOrder(List.of(LinuxLoader.BOOT_PATH));
     }

@@ -452,7 +452,7 @@ public final class PcBoard {
         this.guestPoweroff = action;
     }
 
-    /** Sets what runs after every reset, once the CPU is in its reset state (direct kernel boot). */
+    /** Sets what runs after every reset, once the CPU is in its reset state (a multiboot kernel loaded directly). */
     public void setAfterReset(Runnable action) {
         this.afterReset = action;
     }
