@@ -21,7 +21,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * Command lines that cannot build a machine fail with the error line QEMU 7.2 prints for the
  * same command line (run here beside jemu), with the program's name swapped: the oracle is
- * {@code qemu-system-x86_64} itself.
+ * {@code qemu-system-x86_64} itself. Kernels QEMU would run but jemu cannot boot get jemu's
+ * own reason, after the option.
  */
 class LauncherErrorsTest {
     @TempDir
@@ -121,10 +122,6 @@ class LauncherErrorsTest {
     /** Kernels QEMU would run but jemu cannot boot: the reason, after the option. */
     @org.junit.jupiter.api.Test
     void kernelsJemuCannotBootAreRefusedWithTheReason() throws Exception {
-        Path neither = dir.resolve("neither.bin");
-        Files.write(neither, new byte[16384]);
-        assertEquals("-kernel " + neither + ": neither a Linux bzImage (no \"HdrS\" header at 0x202) nor a multiboot kernel"
-                + " (no multiboot header in the first 8 KiB)", message(jemu(List.of("-kernel", neither.toString()))));
         Path old = bzImage("old205.bin", 0x0205);
         assertEquals("-kernel " + old + ": linux kernel too old: boot protocol 2.05, jemu needs 2.06 or later",
                 message(jemu(List.of("-kernel", old.toString()))));
