@@ -10,8 +10,8 @@ import java.util.Map;
  * A few 16-bit real-mode instructions, encoded as the Intel SDM (volume 2) gives them, with
  * labels: enough to write {@link LinuxBootRom}. Each method appends one instruction; 32-bit
  * operands carry the operand-size prefix 0x66, memory operands are {@code [segment:disp16]}
- * (ModRM mod 00, r/m 110) with a segment-override prefix. Jumps and calls take a label and are
- * always the rel16 forms; {@link #bytes()} resolves them.
+ * (ModRM mod 00, r/m 110) with a segment-override prefix. Conditional jumps and calls take a
+ * label and are always the rel16 forms; {@link #bytes()} resolves them.
  *
  * <p>Not thread-safe; used by one thread while it builds a ROM.
  */
@@ -34,7 +34,6 @@ final class RealModeAssembler {
     private static final int OPERAND32 = 0x66;
     /** Condition codes of Jcc (the low nibble of 0x0F 0x80+cc). */
     static final int CC_B = 0x2;
-    static final int CC_AE = 0x3;
     static final int CC_E = 0x4;
     static final int CC_NE = 0x5;
     static final int CC_BE = 0x6;
@@ -228,12 +227,6 @@ final class RealModeAssembler {
     /** {@code jcc rel16} to {@code label}. */
     RealModeAssembler jcc(int cc, String label) {
         db(0x0F, 0x80 | cc);
-        return rel16(label);
-    }
-
-    /** {@code jmp rel16} to {@code label}. */
-    RealModeAssembler jmp(String label) {
-        db(0xE9);
         return rel16(label);
     }
 
