@@ -63,6 +63,7 @@ public final class PcVm implements AutoCloseable {
     private final java.util.Map<String, IOThread> iothreads = new java.util.LinkedHashMap<>();
     private final List<VirtioBlk> virtioBlks = new ArrayList<>();
     private final java.util.Map<dev.jemu.block.BlockBackend, QmpVm.Device> attachments = new java.util.IdentityHashMap<>();
+    /** The multiboot kernel {@code -kernel} names, loaded again after every reset; null for none or a Linux bzImage. */
     private final byte[] kernelImage;
     /** The machine as QMP sees it; null without monitors and {@code -S}. */
     private final QmpVm qmp;
@@ -112,10 +113,15 @@ public final class PcVm implements AutoCloseable {
                 });
             }
             Devices.build(this, options);
+            byte[] kernel = options.kernel != null ? readFile("-kernel " + options.kernel, options.kernel) : null;
+            boolean linux = kernel != null && LinuxLoader.isLinux(kernel);
+            if (linux) {
+                installLinux(kernel);
+            }
             board.realize(options.bootOrder, options.bootMenu, options.nographic);
-            kernelImage = options.kernel != null ? readFile("-kernel " + options.kernel, options.kernel) : null;
+            kernelImage = linux ? null : kernel;
             if (kernelImage != null) {
-                loadKernel();
+                loadMultiboot();
             }
             qmp = options.monitors.isEmpty() && !options.startPaused ? null : startMonitors(stdin, stdout);
             gdb = options.gdb == null ? null : startGdb(options.gdb);
@@ -126,7 +132,7 @@ public final class PcVm implements AutoCloseable {
                 board.setAfterReset(() -> {
                     if (kernelImage != null) {
                         try {
-                            loadKernel();
+                            loadMultiboot();
                         } catch (OptionException e) {
                             throw new IllegalStateException("the kernel that loaded at start-up failed to load on reset: "
                                     + e.getMessage(), e);
@@ -216,14 +222,39 @@ public final class PcVm implements AutoCloseable {
         }
     }
 
-    private void loadKernel() throws OptionException {
+    /**
+     * Puts a Linux bzImage, its initrd and command line into fw_cfg with jemu's boot ROM, which
+     * SeaBIOS boots first (see {@link LinuxLoader}); before the board is realized.
+     */
+    private void installLinux(byte[] image) throws OptionException {
+        String kernelOption = "-kernel " + options.kernel;
+        byte[] initrd = options.initrd == null ? null : readFile("-initrd " + options.initrd, options.initrd);
+        LinuxLoader.Kernel kernel;
+        try {
+            kernel = LinuxLoader.parse(image, initrd != null);
+        } catch (BootImageException e) {
+            throw new OptionException(kernelOption, e.getMessage());
+        }
+        try {
+            kernel.checkCommandLine(options.append);
+        } catch (BootImageException e) {
+            throw new OptionException("-append", e.getMessage());
+        }
+        try {
+            kernel.install(board.fwCfg(), options.append, initrd, board.ramBelow4g());
+        } catch (BootImageException e) {
+            throw new OptionException("-initrd " + options.initrd, e.getMessage());
+        }
+        board.setBootOrder(List.of(LinuxLoader.BOOT_PATH));
+    }
+
+    /** Loads a multiboot kernel into RAM and points the CPU at it (at start-up and after every reset). */
+    private void loadMultiboot() throws OptionException {
         String cmdline = options.append.isEmpty() ? options.kernel : options.kernel + " " + options.append;
         try {
-            if (LinuxLoader.isLinux(kernelImage)) {
-                byte[] initrd = options.initrd == null ? null : readFile("-initrd " + options.initrd, options.initrd);
-                LinuxLoader.load(kernelImage, initrd, options.append, board.memory(), board.io(), board.ramBelow4g(),
-                        board.ramAbove4g(), board.cpu(), board.acpiTables());
-                return;
+            if (!MultibootLoader.isMultiboot(kernelImage)) {
+                throw new BootImageException("neither a Linux bzImage (no \"HdrS\" header at 0x202) nor a multiboot kernel"
+                        + " (no multiboot header in the first 8 KiB)");
             }
             if (options.initrd != null) {
                 throw new OptionException("-initrd " + options.initrd, "multiboot modules are not supported by jemu");

@@ -123,12 +123,13 @@ class JemuMainTest {
     }
 
     @Test
-    void fileWithoutMultibootHeaderIsRejected() throws Exception {
+    void fileThatIsNeitherBzImageNorMultibootIsRejected() throws Exception {
         Path f = Files.createTempFile("jemu", ".bin");
         Files.write(f, new byte[4096]);
         ByteArrayOutputStream err = new ByteArrayOutputStream();
         int status = JemuMain.run(new String[] {"-kernel", f.toString()}, java.io.InputStream.nullInputStream(), new ByteArrayOutputStream(), new PrintStream(err));
         assertEquals(1, status);
-        assertEquals("jemu: -kernel " + f + ": not a multiboot kernel (no multiboot header in the first 8 KiB)\n", err.toString());
+        assertEquals("jemu: -kernel " + f + ": neither a Linux bzImage (no \"HdrS\" header at 0x202) nor a multiboot kernel"
+                + " (no multiboot header in the first 8 KiB)\n", err.toString());
     }
 }

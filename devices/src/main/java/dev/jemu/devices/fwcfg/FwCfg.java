@@ -55,9 +55,21 @@ public final class FwCfg {
     public static final int KEY_RAM_SIZE = 0x03;
     public static final int KEY_NOGRAPHIC = 0x04;
     public static final int KEY_NB_CPUS = 0x05;
+    public static final int KEY_KERNEL_ADDR = 0x07;
+    public static final int KEY_KERNEL_SIZE = 0x08;
+    public static final int KEY_INITRD_ADDR = 0x0A;
+    public static final int KEY_INITRD_SIZE = 0x0B;
     public static final int KEY_NUMA = 0x0D;
     public static final int KEY_BOOT_MENU = 0x0E;
     public static final int KEY_MAX_CPUS = 0x0F;
+    public static final int KEY_KERNEL_DATA = 0x11;
+    public static final int KEY_INITRD_DATA = 0x12;
+    public static final int KEY_CMDLINE_ADDR = 0x13;
+    public static final int KEY_CMDLINE_SIZE = 0x14;
+    public static final int KEY_CMDLINE_DATA = 0x15;
+    public static final int KEY_SETUP_ADDR = 0x16;
+    public static final int KEY_SETUP_SIZE = 0x17;
+    public static final int KEY_SETUP_DATA = 0x18;
     public static final int KEY_FILE_DIR = 0x19;
     public static final int KEY_FILE_FIRST = 0x20;
     /** Bit 15: the architecture-specific table. */
@@ -329,7 +341,7 @@ public final class FwCfg {
     }
 
     /** {@code value} as {@code size} little-endian bytes. */
-    static byte[] le(long value, int size) {
+    public static byte[] le(long value, int size) {
         byte[] b = new byte[size];
         for (int i = 0; i < size; i++) {
             b[i] = (byte) (value >>> (8 * i));

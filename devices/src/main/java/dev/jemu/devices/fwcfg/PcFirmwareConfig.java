@@ -12,11 +12,14 @@ import java.util.List;
  *       {@code etc/show-boot-menu}), 0x0F possible CPUs (le16; SeaBIOS's {@code etc/max-cpus}),
  *       0x8002 IRQ0 override (le32 1: the PIT is wired to IOAPIC pin 2);</li>
  *   <li>files {@code etc/e820} (the memory map), {@code bootorder} (device paths, one per
- *       line, NUL-terminated; empty when none has a boot index), {@code etc/boot-fail-wait}
- *       (le32 milliseconds before SeaBIOS reboots after failing to boot, -1 = never).</li>
+ *       line, NUL-terminated; empty when none has a boot index; a {@code -kernel} bzImage
+ *       puts its boot ROM first), {@code etc/boot-fail-wait} (le32 milliseconds before
+ *       SeaBIOS reboots after failing to boot, -1 = never).</li>
  * </ul>
- * Not supplied: ACPI tables ({@code etc/table-loader}, {@code etc/acpi/*}), SMBIOS
- * ({@code etc/smbios/*}), {@code etc/system-states}, option ROMs ({@code genroms/*}).
+ * Added by others: the ACPI tables ({@code etc/table-loader}, {@code etc/acpi/*}, by the
+ * board), a {@code -kernel} bzImage's items and its option ROM ({@code genroms/}, by
+ * {@code pc.boot.LinuxLoader}). Not supplied: SMBIOS ({@code etc/smbios/*}),
+ * {@code etc/system-states}.
  *
  * <p>Immutable; built and installed while the machine is built, on that thread.
  *

@@ -103,7 +103,6 @@ public final class PcBoard {
     private final IoApic ioapic;
     private final Hpet hpet;
     private final IrqLine[] hpetPins = new IrqLine[IoApic.PINS];
-    private PcAcpiTables acpi;
     private final IsaIrqs isaIrqs;
     private final I8254 pit;
     private final Port61 port61;
@@ -116,6 +115,7 @@ public final class PcBoard {
     private final Piix4Pm pm;
     private final IdeDrive[] ideDrives = new IdeDrive[4];
     private final List<Runnable> resets = new ArrayList<>();
+    private List<String> bootOrder = List.of();
     private Runnable afterReset = () -> { };
     private Runnable guestPoweroff;
 
@@ -417,12 +417,12 @@ public final class PcBoard {
         if (above4g > 0) {
             e820.add(new E820Entry(0x1_0000_0000L, above4g, E820Entry.RAM));
         }
-        new PcFirmwareConfig(below4g + above4g, e820, 1, 1, nographic, bootMenu, List.of(), -1).install(fwCfg);
+        new PcFirmwareConfig(below4g + above4g, e820, 1, 1, nographic, bootMenu, this.bootOrder, -1).install(fwCfg);
         int[] comPorts = new int[COM_PORTS.length];
         for (int i = 0; i < comPorts.length; i++) {
             comPorts[i] = serials[i] != null ? COM_PORTS[i] : 0;
         }
-        acpi = new PcAcpiTables(hpet != null, Hpet.CAPABILITIES_LOW, below4g, comPorts, COM_IRQS);
+        PcAcpiTables acpi = new PcAcpiTables(hpet != null, Hpet.CAPABILITIES_LOW, below4g, comPorts, COM_IRQS);
         BiosLinker linker = acpi.linker();
         for (var f : linker.files().entrySet()) {
             fwCfg.addFile(f.getKey(), f.getValue());
@@ -430,9 +430,18 @@ public final class PcBoard {
         fwCfg.addFile(PcAcpiTables.LOADER_FILE, linker.script());
     }
 
-    /** The ACPI tables and the linker/loader script that places them (the direct kernel entry runs it); after {@link #realize}. */
-    public BiosLinker acpiTables() {
-        return acpi.linker();
+    /** The firmware configuration device, for items the machine adds before {@link #realize} (a {@code -kernel}). */
+    public FwCfg fwCfg() {
+        return fwCfg;
+    }
+
+    /**
+     * Sets the device paths of fw_cfg's {@code bootorder} file, which SeaBIOS boots first (as
+     * QEMU writes them for devices with a boot index, e.g. {@code /rom@genroms/NAME} for an
+     * option ROM's boot entry); before {@link #realize}.
+     */
+    public void setBootOrder(List<String> paths) {
+        this.bootOrder = List.copyOf(paths);
     }
 
     /**
@@ -443,7 +452,7 @@ public final class PcBoard {
         this.guestPoweroff = action;
     }
 
-    /** Sets what runs after every reset, once the CPU is in its reset state (direct kernel boot). */
+    /** Sets what runs after every reset, once the CPU is in its reset state (a multiboot kernel loaded directly). */
     public void setAfterReset(Runnable action) {
         this.afterReset = action;
     }

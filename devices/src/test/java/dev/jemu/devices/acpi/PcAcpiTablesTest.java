@@ -29,7 +29,7 @@ class PcAcpiTablesTest {
 
     private Map<String, Long> load(PcAcpiTables t) {
         long[] next = {0x0FFF_0000L};
-        return BiosLinker.execute(t.linker().script(), t.linker().files(), (zone, size, align) -> {
+        return LinkerScriptRunner.execute(t.linker().script(), t.linker().files(), (zone, size, align) -> {
             long a = (next[0] + align - 1) & -(long) align;
             next[0] = a + size;
             return a;
@@ -53,7 +53,7 @@ class PcAcpiTablesTest {
         assertEquals(signature, new String(header.array(), 0, 4, StandardCharsets.US_ASCII));
         int length = header.getInt(4);
         ByteBuffer t = bytes(address, length);
-        assertEquals(0, BiosLinker.sum(t.array(), 0, length), signature + " checksum");
+        assertEquals(0, LinkerScriptRunner.sum(t.array(), 0, length), signature + " checksum");
         return t;
     }
 
@@ -63,7 +63,7 @@ class PcAcpiTablesTest {
         long rsdpAt = where.get(PcAcpiTables.RSDP_FILE);
         ByteBuffer rsdp = bytes(rsdpAt, 20);
         assertEquals("RSD PTR ", new String(rsdp.array(), 0, 8, StandardCharsets.US_ASCII));
-        assertEquals(0, BiosLinker.sum(rsdp.array(), 0, 20), "RSDP checksum over the ACPI 1.0 part");
+        assertEquals(0, LinkerScriptRunner.sum(rsdp.array(), 0, 20), "RSDP checksum over the ACPI 1.0 part");
         assertEquals(0, rsdp.get(15), "revision 0: RSDT only");
         ByteBuffer rsdt = table(rsdp.getInt(16) & 0xFFFF_FFFFL, "RSDT");
         assertEquals(36 + 3 * 4, rsdt.capacity());

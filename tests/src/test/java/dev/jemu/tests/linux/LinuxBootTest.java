@@ -23,7 +23,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * Debian 12's kernel on the minimal board ({@code -machine pc,hpet=off,smm=off}, kernel
  * arguments {@code acpi=off noapic nolapic}) by {@code -kernel bzImage -initrd}, on QEMU and
  * then on jemu, each with fresh copies of the two ext4 disks (virtio-blk and IDE) that
- * {@code images/linux/build.sh} makes: the guest must print the checksums of the known files
+ * {@code images/linux/build.sh} makes. On both SeaBIOS runs first and starts the kernel from
+ * fw_cfg through an option ROM (QEMU's linuxboot_dma, jemu's own), so the kernel finds the
+ * PCI BARs SeaBIOS assigned: its lines naming the IDE bus-master ports ({@code bmdma 0xc080})
+ * must be the same. The guest must print the checksums of the known files
  * that the build script computed on the host, QEMU and jemu must print the same checksum
  * lines, and afterwards both images must pass {@code e2fsck -fn} and hold the file the guest
  * wrote ({@code debugfs -R 'cat /guest.txt'}). The guest ends with {@code reboot -f}, which
@@ -63,6 +66,20 @@ class LinuxBootTest {
         assertEquals(expected, checksumLines(qemu), "QEMU's guest read other data than the build script wrote");
         List<String> jemu = boot(Emulator.JEMU, JEMU_TIMEOUT);
         assertEquals(checksumLines(qemu), checksumLines(jemu), "jemu's guest printed other checksums than QEMU's");
+        List<String> bmdma = kernelLines(qemu, " bmdma ");
+        assertEquals(2, bmdma.size(), "QEMU's kernel names both IDE channels' bus-master ports: " + bmdma);
+        assertEquals(bmdma, kernelLines(jemu, " bmdma "), "the bus-master BAR SeaBIOS assigned, as the kernel reports it");
+    }
+
+    /** The kernel's messages that contain {@code word}, without their timestamps. */
+    private static List<String> kernelLines(List<String> serial, String word) {
+        List<String> lines = new ArrayList<>();
+        for (String line : serial) {
+            if (line.startsWith("[") && line.contains(word)) {
+                lines.add(line.substring(line.indexOf(']') + 1).strip());
+            }
+        }
+        return lines;
     }
 
     private static List<String> checksumLines(List<String> serial) {

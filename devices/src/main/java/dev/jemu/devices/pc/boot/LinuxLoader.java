@@ -1,67 +1,69 @@
 package dev.jemu.devices.pc.boot;
 
-import dev.jemu.core.memory.AddressSpace;
-import dev.jemu.core.x86.Cpu;
-import dev.jemu.devices.acpi.BiosLinker;
-import dev.jemu.devices.acpi.PcAcpiTables;
-import dev.jemu.devices.fwcfg.E820Entry;
+import dev.jemu.devices.fwcfg.FwCfg;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
-import java.util.List;
-import java.util.Map;
+import java.util.Arrays;
 
 /**
- * Loads a Linux bzImage by the x86 boot protocol (Documentation/arch/x86/boot.rst, setup
- * header version 2.06 or later) and starts it at its 32-bit entry: the protected-mode part
- * of the image at {@code code32_start} (1 MiB), a zero page ({@code boot_params}) holding the
- * setup header, the e820 memory map, the command line pointer and the initrd (placed at the
- * top of low RAM under {@code initrd_addr_max}), a flat GDT with the boot code segment at
- * 0x10 and data at 0x18, and the CPU in 32-bit protected mode with ESI pointing at the zero
- * page. The BIOS does not run, so the loader first leaves the chipset as firmware would
- * ({@link PciFirmwareSetup}).
+ * {@code -kernel bzImage -initrd FILE -append ...} as QEMU does it: the kernel goes into
+ * fw_cfg and SeaBIOS starts it. A bzImage (Linux x86 boot protocol 2.06 or later,
+ * Documentation/arch/x86/boot.rst) is split into its real-mode setup code
+ * ({@code (setup_sects + 1) * 512} bytes) and its protected-mode part, and
+ * {@link Kernel#install} adds QEMU's kernel items with QEMU's selectors (fw_cfg.h):
+ * <ul>
+ *   <li>0x16/0x17/0x18 setup address (0x10000), size and data: the file's setup code as it
+ *       is (jemu's ROM fills the loader's header fields; QEMU fills them here);</li>
+ *   <li>0x07/0x08/0x11 kernel address (1 MiB), size and data;</li>
+ *   <li>0x13/0x14/0x15 command line address (0x20000), size (with its NUL) and data;</li>
+ *   <li>0x0A/0x0B/0x12 initrd address, size and data (with {@code -initrd}): the address is
+ *       the one QEMU chooses, page-aligned below {@code min(initrd_addr_max, RAM below 4 GiB
+ *       - 0x28000)}; jemu's ROM does not read it, it places the initrd from the BIOS's E820
+ *       map;</li>
+ *   <li>the file {@link #ROM_FILE}: {@link LinuxBootRom}, which SeaBIOS runs as the first
+ *       boot entry when the {@code bootorder} file names {@link #BOOT_PATH}.</li>
+ * </ul>
+ * SeaBIOS initialises the chipset, assigns PCI BARs and installs the ACPI tables first, as on
+ * QEMU; a reset boots the kernel again through the BIOS.
  *
- * <p>Called by the launcher at start-up and after every reset, on the thread that owns the
- * machine (the big lock held or the machine not yet running).
+ * <p>Called while the machine is built, on the thread that builds it.
  */
 public final class LinuxLoader {
+    /** The fw_cfg file of jemu's Linux boot ROM. */
+    public static final String ROM_FILE = "genroms/jemu-linuxboot.bin";
+    /** The boot-order entry that makes SeaBIOS boot that ROM first (QEMU's form for a ROM with boot index 0). */
+    public static final String BOOT_PATH = "/rom@" + ROM_FILE;
     /** "HdrS" at offset 0x202. */
     static final int HEADER_MAGIC = 0x53726448;
     static final int MIN_VERSION = 0x0206;
-    static final int TYPE_OF_LOADER_UNDEFINED = 0xFF;
+    /** Below this QEMU refuses an initrd; jemu names QEMU's reason then. */
+    static final int INITRD_VERSION = 0x0200;
     static final int LOADED_HIGH = 0x01;
-    static final long ZERO_PAGE = 0x10000;
-    static final long CMDLINE = 0x20000;
-    static final long GDT = 0x1000;
-    static final long KERNEL_BASE = 0x100000;
-    static final int SETUP_HEADER = 0x1F1;
-    // Offsets in the setup header and boot_params (boot.rst, "The real-mode kernel header"
-    // and zero-page.rst).
+    static final int SETUP_ADDR = 0x10000;
+    static final int CMDLINE_ADDR = 0x20000;
+    static final int KERNEL_ADDR = 0x100000;
+    /** The most real-mode code the protocol allows, so that it ends below the ROM's heap and stack. */
+    static final int MAX_SETUP_SIZE = 0x8000;
+    /** What QEMU 7.2's pc machine keeps free at the top of RAM below 4 GiB for the BIOS's ACPI tables. */
+    static final long QEMU_ACPI_DATA_SIZE = 0x28000;
+    /**
+     * Room left for what SeaBIOS takes from the top of RAM below 4 GiB for its tables and marks
+     * reserved in its E820 map, which the ROM places the initrd below: 256 KiB, more than it
+     * takes (16 KiB on jemu, 140 KiB on QEMU 7.2, both with 256 MiB, from the kernel's E820
+     * lines), so that an initrd this check lets through fits where the ROM puts it.
+     */
+    static final long BIOS_HIGH_ZONE = 0x40000;
+    static final int PAGE = 4096;
+    // setup header offsets (boot.rst, "The real-mode kernel header")
     static final int OFF_SETUP_SECTS = 0x1F1;
     static final int OFF_HEADER = 0x202;
     static final int OFF_VERSION = 0x206;
-    static final int OFF_TYPE_OF_LOADER = 0x210;
     static final int OFF_LOADFLAGS = 0x211;
-    static final int OFF_CODE32_START = 0x214;
-    static final int OFF_RAMDISK_IMAGE = 0x218;
-    static final int OFF_RAMDISK_SIZE = 0x21C;
-    static final int OFF_CMD_LINE_PTR = 0x228;
     static final int OFF_INITRD_ADDR_MAX = 0x22C;
     static final int OFF_CMDLINE_SIZE = 0x238;
     static final int OFF_INIT_SIZE = 0x260;
-    static final int OFF_E820_ENTRIES = 0x1E8;
-    static final int OFF_E820_TABLE = 0x2D0;
-    static final int E820_MAX = 128;
-    static final int PAGE = 4096;
-    static final int OFF_ACPI_RSDP_ADDR = 0x070;
-    static final int RSDP_ADDR_VERSION = 0x020E;
-    /** Bytes at the top of low RAM set aside for the ACPI tables. */
-    static final long ACPI_AREA = 0x10000;
-
-    /** Where the pieces went. */
-    public record Loaded(long kernelEnd, long initrdAddress, long initrdSize, long zeroPage) {
-    }
 
     private LinuxLoader() {
     }
@@ -73,124 +75,112 @@ public final class LinuxLoader {
     }
 
     /**
-     * Loads {@code image} (and {@code initrd}, may be null) into {@code mem}, whose RAM is
-     * {@code belowFourGiB} bytes from 0 and {@code aboveFourGiB} from 4 GiB, programs the
-     * chipset through {@code io}, and prepares {@code cpu} to enter the kernel.
+     * Splits a bzImage; {@code withInitrd} says whether an initrd goes with it.
+     *
+     * @throws BootImageException for an image jemu cannot boot (the message names the reason)
      */
-    public static Loaded load(byte[] image, byte[] initrd, String cmdline, AddressSpace mem, AddressSpace io,
-            long belowFourGiB, long aboveFourGiB, Cpu cpu) throws BootImageException {
-        return load(image, initrd, cmdline, mem, io, belowFourGiB, aboveFourGiB, cpu, null);
-    }
-
-    /**
-     * As {@link #load(byte[], byte[], String, AddressSpace, AddressSpace, long, long, Cpu)},
-     * and, when {@code acpi} is not null, runs its linker/loader script as the BIOS would:
-     * the tables go to the top {@link #ACPI_AREA} bytes of low RAM (an e820 ACPI range), and
-     * boot_params' {@code acpi_rsdp_addr} (protocol 2.14) points the kernel at the RSDP.
-     */
-    public static Loaded load(byte[] image, byte[] initrd, String cmdline, AddressSpace mem, AddressSpace io,
-            long belowFourGiB, long aboveFourGiB, Cpu cpu, BiosLinker acpi) throws BootImageException {
+    public static Kernel parse(byte[] image, boolean withInitrd) throws BootImageException {
         if (!isLinux(image)) {
             throw new BootImageException("not a Linux bzImage (no \"HdrS\" boot protocol header)");
         }
         ByteBuffer hdr = ByteBuffer.wrap(image).order(ByteOrder.LITTLE_ENDIAN);
         int version = hdr.getShort(OFF_VERSION) & 0xFFFF;
+        if (withInitrd && version < INITRD_VERSION) {
+            throw new BootImageException("linux kernel too old to load a ram disk");
+        }
         if (version < MIN_VERSION) {
-            throw new BootImageException(String.format(
-                    "Linux boot protocol %d.%02d is too old (the 32-bit entry needs 2.06)", version >> 8, version & 0xFF));
+            throw new BootImageException(String.format("linux kernel too old: boot protocol %d.%02d, jemu needs 2.06 or later",
+                    version >> 8, version & 0xFF));
         }
         if ((hdr.get(OFF_LOADFLAGS) & LOADED_HIGH) == 0) {
             throw new BootImageException("zImage kernels (not loaded high) are not supported");
         }
         int setupSects = hdr.get(OFF_SETUP_SECTS) & 0xFF;
-        int kernelOffset = ((setupSects == 0 ? 4 : setupSects) + 1) * 512;
-        if (kernelOffset >= image.length) {
+        int setupSize = ((setupSects == 0 ? 4 : setupSects) + 1) * 512;
+        if (setupSize > MAX_SETUP_SIZE) {
+            throw new BootImageException("invalid kernel header");
+        }
+        if (setupSize >= image.length) {
             throw new BootImageException("Linux kernel is truncated: setup_sects " + setupSects
                     + " reaches past the end of the file");
         }
-        int kernelSize = image.length - kernelOffset;
-        long initSize = hdr.getInt(OFF_INIT_SIZE) & 0xFFFF_FFFFL;
-        long kernelEnd = KERNEL_BASE + Math.max(kernelSize, initSize);
-        long acpiBytes = acpi == null ? 0 : ACPI_AREA;
-        long usableLow = belowFourGiB - acpiBytes;
-        if (kernelEnd > usableLow) {
-            throw new BootImageException(String.format("kernel needs 0x%x bytes from 1 MiB but RAM ends at 0x%x",
-                    kernelEnd - KERNEL_BASE, belowFourGiB));
+        return new Kernel(Arrays.copyOf(image, setupSize), Arrays.copyOfRange(image, setupSize, image.length),
+                hdr.getInt(OFF_INITRD_ADDR_MAX) & 0xFFFF_FFFFL, hdr.getInt(OFF_INIT_SIZE) & 0xFFFF_FFFFL,
+                hdr.getInt(OFF_CMDLINE_SIZE) & 0xFFFF_FFFFL);
+    }
+
+    /**
+     * A bzImage split as the boot protocol says.
+     *
+     * @param setup the real-mode code with the setup header
+     * @param protectedMode the protected-mode kernel, loaded at 1 MiB
+     * @param initrdAddrMax the header's {@code initrd_addr_max}
+     * @param initSize the header's {@code init_size}: the memory the kernel needs from 1 MiB
+     * @param cmdlineMax the header's {@code cmdline_size}
+     */
+    public record Kernel(byte[] setup, byte[] protectedMode, long initrdAddrMax, long initSize, long cmdlineMax) {
+        /** The end of the memory the kernel needs from 1 MiB to decompress and run. */
+        long end() {
+            return KERNEL_ADDR + Math.max(protectedMode.length, initSize);
         }
 
-        byte[] zero = new byte[PAGE];
-        int headerEnd = 0x202 + (image[0x201] & 0xFF);
-        System.arraycopy(image, SETUP_HEADER, zero, SETUP_HEADER, Math.min(headerEnd, PAGE) - SETUP_HEADER);
-        ByteBuffer zp = ByteBuffer.wrap(zero).order(ByteOrder.LITTLE_ENDIAN);
-        zp.put(OFF_TYPE_OF_LOADER, (byte) TYPE_OF_LOADER_UNDEFINED);
-        zp.putInt(OFF_CODE32_START, (int) KERNEL_BASE);
-
-        long cmdlineMax = hdr.getInt(OFF_CMDLINE_SIZE) & 0xFFFF_FFFFL;
-        byte[] cmd = cmdline.getBytes(StandardCharsets.UTF_8);
-        if (cmd.length > cmdlineMax) {
-            throw new BootImageException("kernel command line is " + cmd.length + " bytes; the kernel takes at most "
-                    + cmdlineMax);
-        }
-        zp.putInt(OFF_CMD_LINE_PTR, (int) CMDLINE);
-
-        long initrdAddr = 0;
-        if (initrd != null) {
-            long max = Math.min(hdr.getInt(OFF_INITRD_ADDR_MAX) & 0xFFFF_FFFFL, usableLow - 1);
-            initrdAddr = (max + 1 - initrd.length) & ~(long) (PAGE - 1);
-            if (initrdAddr < kernelEnd) {
-                throw new BootImageException(String.format(
-                        "initrd of %d bytes does not fit between the kernel (ends at 0x%x) and 0x%x",
-                        initrd.length, kernelEnd, max + 1));
+        /** Refuses a command line longer than the header's {@code cmdline_size}. */
+        public void checkCommandLine(String cmdline) throws BootImageException {
+            int length = cmdline.getBytes(StandardCharsets.UTF_8).length;
+            if (length > cmdlineMax) {
+                throw new BootImageException("kernel command line is " + length + " bytes; the kernel takes at most "
+                        + cmdlineMax);
             }
-            zp.putInt(OFF_RAMDISK_IMAGE, (int) initrdAddr);
-            zp.putInt(OFF_RAMDISK_SIZE, initrd.length);
         }
 
-        if (acpi != null) {
-            if (version < RSDP_ADDR_VERSION) {
-                throw new BootImageException(String.format(
-                        "Linux boot protocol %d.%02d has no acpi_rsdp_addr (2.14); boot it with acpi=off through the BIOS",
-                        version >> 8, version & 0xFF));
+        /**
+         * Adds the kernel items, the command line (the {@code -append} text), the initrd (may
+         * be null) and the ROM to {@code fwCfg}, for a machine with {@code belowFourGiB} bytes
+         * of RAM below 4 GiB.
+         *
+         * @throws BootImageException for a command line longer than the kernel takes or an
+         *     initrd that does not fit (QEMU's message)
+         */
+        public void install(FwCfg fwCfg, String cmdline, byte[] initrd, long belowFourGiB) throws BootImageException {
+            checkCommandLine(cmdline);
+            byte[] cmd = cmdline.getBytes(StandardCharsets.UTF_8);
+            long initrdAddr = initrd == null ? 0 : placeInitrd(initrd.length, belowFourGiB);
+            fwCfg.addItem(FwCfg.KEY_SETUP_ADDR, FwCfg.le(SETUP_ADDR, 4));
+            fwCfg.addItem(FwCfg.KEY_SETUP_SIZE, FwCfg.le(setup.length, 4));
+            fwCfg.addItem(FwCfg.KEY_SETUP_DATA, setup);
+            fwCfg.addItem(FwCfg.KEY_KERNEL_ADDR, FwCfg.le(KERNEL_ADDR, 4));
+            fwCfg.addItem(FwCfg.KEY_KERNEL_SIZE, FwCfg.le(protectedMode.length, 4));
+            fwCfg.addItem(FwCfg.KEY_KERNEL_DATA, protectedMode);
+            fwCfg.addItem(FwCfg.KEY_CMDLINE_ADDR, FwCfg.le(CMDLINE_ADDR, 4));
+            fwCfg.addItem(FwCfg.KEY_CMDLINE_SIZE, FwCfg.le(cmd.length + 1, 4));
+            fwCfg.addItem(FwCfg.KEY_CMDLINE_DATA, Arrays.copyOf(cmd, cmd.length + 1));
+            if (initrd != null) {
+                fwCfg.addItem(FwCfg.KEY_INITRD_ADDR, FwCfg.le(initrdAddr, 4));
+                fwCfg.addItem(FwCfg.KEY_INITRD_SIZE, FwCfg.le(initrd.length, 4));
+                fwCfg.addItem(FwCfg.KEY_INITRD_DATA, initrd);
             }
-            long[] next = {usableLow};
-            Map<String, Long> where = BiosLinker.execute(acpi.script(), acpi.files(), (zone, size, align) -> {
-                long a = (next[0] + align - 1) & -(long) align;
-                next[0] = a + size;
-                if (next[0] > belowFourGiB) {
-                    throw new IllegalArgumentException("ACPI tables exceed the " + ACPI_AREA + " bytes set aside");
-                }
-                return a;
-            }, (address, data) -> mem.writeBytes(address, data, 0, data.length));
-            zp.putLong(OFF_ACPI_RSDP_ADDR, where.get(PcAcpiTables.RSDP_FILE));
+            fwCfg.addFile(ROM_FILE, LinuxBootRom.image());
         }
 
-        List<E820Entry> map = PcMemoryMap.entries(belowFourGiB, aboveFourGiB, acpiBytes);
-        zp.put(OFF_E820_ENTRIES, (byte) map.size());
-        int at = OFF_E820_TABLE;
-        for (E820Entry e : map) {
-            zp.putLong(at, e.address()).putLong(at + 8, e.length()).putInt(at + 16, e.type());
-            at += 20;
+        /**
+         * QEMU's initrd address for {@code size} bytes; refuses, as QEMU does, an initrd of at
+         * least QEMU's limit, and one that would not fit between the kernel and the RAM the
+         * BIOS leaves, where the ROM puts it.
+         */
+        long placeInitrd(long size, long belowFourGiB) throws BootImageException {
+            long qemuMax = Math.min(initrdAddrMax, belowFourGiB - QEMU_ACPI_DATA_SIZE - 1);
+            if (size >= qemuMax) {
+                throw new BootImageException(String.format("initrd is too large, cannot support.(max: %d, need %d)",
+                        qemuMax, size));
+            }
+            long top = Math.min(initrdAddrMax + 1, belowFourGiB - BIOS_HIGH_ZONE);
+            long room = top - ((end() + PAGE - 1) & -PAGE);
+            if (size > room) {
+                throw new BootImageException(String.format(
+                        "initrd is too large, cannot support.(max: %d, need %d): the kernel needs RAM up to 0x%x",
+                        Math.max(0, room), size, end()));
+            }
+            return (qemuMax - size) & -PAGE;
         }
-
-        PciFirmwareSetup.apply(io);
-        mem.writeBytes(KERNEL_BASE, image, kernelOffset, kernelSize);
-        if (initrd != null) {
-            mem.writeBytes(initrdAddr, initrd, 0, initrd.length);
-        }
-        mem.writeBytes(ZERO_PAGE, zero, 0, zero.length);
-        byte[] cmdz = new byte[cmd.length + 1];
-        System.arraycopy(cmd, 0, cmdz, 0, cmd.length);
-        mem.writeBytes(CMDLINE, cmdz, 0, cmdz.length);
-        ByteBuffer g = ByteBuffer.allocate(32).order(ByteOrder.LITTLE_ENDIAN);
-        g.putLong(0).putLong(0).putLong(0x00CF9A000000FFFFL).putLong(0x00CF92000000FFFFL);
-        mem.writeBytes(GDT, g.array(), 0, 32);
-
-        cpu.reset();
-        cpu.enterFlatProtectedMode(0x10, 0x18);
-        cpu.setGdtr(GDT, 31);
-        cpu.setReg(Cpu.RSI, ZERO_PAGE);
-        cpu.setRip(KERNEL_BASE);
-        cpu.setRflags(0x2);
-        return new Loaded(kernelEnd, initrdAddr, initrd == null ? 0 : initrd.length, ZERO_PAGE);
     }
 }

@@ -65,7 +65,21 @@ public final class MultibootLoader {
         return new Loaded(where.entry(), where.start(), where.end(), info);
     }
 
+    /** Whether {@code image} has a multiboot header (magic and checksum) in its first 8 KiB. */
+    public static boolean isMultiboot(byte[] image) {
+        return headerOffset(ByteBuffer.wrap(image).order(ByteOrder.LITTLE_ENDIAN)) >= 0;
+    }
+
     private static int findHeader(ByteBuffer buf) throws BootImageException {
+        int at = headerOffset(buf);
+        if (at < 0) {
+            throw new BootImageException("not a multiboot kernel (no multiboot header in the first 8 KiB)");
+        }
+        return at;
+    }
+
+    /** The offset of the multiboot header, or -1. */
+    private static int headerOffset(ByteBuffer buf) {
         int limit = Math.min(buf.capacity(), SEARCH_LIMIT) - 12;
         for (int off = 0; off <= limit; off += 4) {
             if (buf.getInt(off) == HEADER_MAGIC) {
@@ -76,7 +90,7 @@ public final class MultibootLoader {
                 }
             }
         }
-        throw new BootImageException("not a multiboot kernel (no multiboot header in the first 8 KiB)");
+        return -1;
     }
 
     private static boolean isElf(ByteBuffer buf) {

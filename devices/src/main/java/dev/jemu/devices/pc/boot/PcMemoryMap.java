@@ -8,7 +8,7 @@ import java.util.List;
 /**
  * The e820 memory map a kernel loaded without the BIOS is given: conventional memory up to
  * the EBDA, the EBDA and the BIOS area reserved, RAM from 1 MiB to the end of low RAM, and
- * the RAM above 4 GiB; when the loader places ACPI tables, the top of low RAM holds them.
+ * the RAM above 4 GiB.
  * Pure function; any thread.
  */
 final class PcMemoryMap {
@@ -19,19 +19,11 @@ final class PcMemoryMap {
     }
 
     static List<E820Entry> entries(long belowFourGiB, long aboveFourGiB) {
-        return entries(belowFourGiB, aboveFourGiB, 0);
-    }
-
-    /** The map with the last {@code acpiBytes} of low RAM holding the ACPI tables. */
-    static List<E820Entry> entries(long belowFourGiB, long aboveFourGiB, long acpiBytes) {
         List<E820Entry> map = new ArrayList<>();
         map.add(new E820Entry(0, LOW_MEMORY_END, E820Entry.RAM));
         map.add(new E820Entry(LOW_MEMORY_END, 0xA0000 - LOW_MEMORY_END, E820Entry.RESERVED));
         map.add(new E820Entry(0xF0000, 0x10000, E820Entry.RESERVED));
-        map.add(new E820Entry(0x100000, belowFourGiB - acpiBytes - 0x100000, E820Entry.RAM));
-        if (acpiBytes > 0) {
-            map.add(new E820Entry(belowFourGiB - acpiBytes, acpiBytes, E820Entry.ACPI));
-        }
+        map.add(new E820Entry(0x100000, belowFourGiB - 0x100000, E820Entry.RAM));
         if (aboveFourGiB > 0) {
             map.add(new E820Entry(0x1_0000_0000L, aboveFourGiB, E820Entry.RAM));
         }

@@ -3,11 +3,12 @@ package dev.jemu.devices.pc.boot;
 import dev.jemu.core.memory.AddressSpace;
 import dev.jemu.core.memory.ContainerRegion;
 import dev.jemu.core.memory.RamRegion;
-import dev.jemu.core.x86.Cpu;
+import dev.jemu.devices.fwcfg.FwCfg;
 import org.junit.jupiter.api.Test;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -17,21 +18,24 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * The 32-bit boot protocol as Documentation/arch/x86/boot.rst (and zero-page.rst) describe it,
- * with a synthetic bzImage: the setup header at 0x1F1, the protected-mode part after
- * {@code (setup_sects + 1) * 512} bytes.
+ * A bzImage's fw_cfg items, read back through the fw_cfg ports as firmware reads them. The
+ * selectors are QEMU's ({@code include/uapi/linux/qemu_fw_cfg.h} in Linux); the layout of a
+ * bzImage is the boot protocol's (Documentation/arch/x86/boot.rst: setup code of
+ * {@code (setup_sects + 1) * 512} bytes, then the protected-mode kernel); the initrd limit is
+ * QEMU 7.2's, as {@code qemu-system-x86_64 -m 256M} and {@code -m 16M} report it for a
+ * too-large initrd ("max: 268271615" and "max: 16613375": RAM - 0x28000 - 1).
  */
 class LinuxLoaderTest {
-    private static final long RAM = 64 << 20;
     private static final int SETUP_SECTS = 4;
-    private final ContainerRegion root = new ContainerRegion("system", 1L << 32);
-    private final AddressSpace mem;
-    private final Cpu cpu;
+    private static final long MIB = 1 << 20;
+    private final AddressSpace io = AddressSpace.ioPorts();
+    private final FwCfg fw;
 
     LinuxLoaderTest() {
-        root.addSubregion(0, RamRegion.ram("ram", RAM));
-        mem = new AddressSpace("memory", root);
-        cpu = new Cpu(mem, AddressSpace.ioPorts());
+        ContainerRegion root = new ContainerRegion("system", 1L << 32);
+        root.addSubregion(0, RamRegion.ram("ram", MIB));
+        fw = new FwCfg(new AddressSpace("memory", root));
+        io.root().addSubregion(FwCfg.SELECTOR_PORT, fw.ioRegion());
     }
 
     /** A bzImage of protocol {@code version} whose protected-mode part is {@code payload}. */
@@ -44,14 +48,13 @@ class LinuxLoaderTest {
         b.put(0x211, (byte) 0x01);
         b.putInt(0x214, 0x100000);
         b.putInt(0x22C, 0x7FFF_FFFF);
-        b.putInt(0x230, 0x200000);
         b.putInt(0x238, 255);
         b.putInt(0x260, 0x40000);
         b.put((SETUP_SECTS + 1) * 512, payload);
         return b.array();
     }
 
-    private static byte[] filled(int length, int seed) {
+    static byte[] filled(int length, int seed) {
         byte[] b = new byte[length];
         for (int i = 0; i < length; i++) {
             b[i] = (byte) (i * 7 + seed);
@@ -59,10 +62,17 @@ class LinuxLoaderTest {
         return b;
     }
 
-    private byte[] read(long addr, int length) {
+    private byte[] item(int key, int length) {
+        io.write(FwCfg.SELECTOR_PORT, key, 2);
         byte[] b = new byte[length];
-        mem.readBytes(addr, b, 0, length);
+        for (int i = 0; i < length; i++) {
+            b[i] = (byte) io.read(FwCfg.DATA_PORT, 1);
+        }
         return b;
+    }
+
+    private long word(int key) {
+        return ByteBuffer.wrap(item(key, 4)).order(ByteOrder.LITTLE_ENDIAN).getInt() & 0xFFFF_FFFFL;
     }
 
     @Test
@@ -73,73 +83,81 @@ class LinuxLoaderTest {
     }
 
     @Test
-    void loadsTheKernelAndStartsItAtThe32BitEntryAsTheProtocolSays() throws Exception {
+    void setupKernelCommandLineAndInitrdAreQemusItems() throws Exception {
         byte[] payload = filled(0x3000, 1);
+        byte[] image = bzImage(0x020F, payload);
         byte[] initrd = filled(0x1234, 9);
-        LinuxLoader.Loaded l = LinuxLoader.load(bzImage(0x020F, payload), initrd, "console=ttyS0 acpi=off", mem,
-                AddressSpace.ioPorts(), RAM, 0, cpu);
-        assertArrayEquals(payload, read(0x100000, payload.length), "protected-mode kernel at code32_start");
-
-        long zp = l.zeroPage();
-        assertEquals(zp, cpu.reg(Cpu.RSI) & 0xFFFF_FFFFL, "%esi holds the base of boot_params");
-        assertEquals(0x53726448, mem.read(zp + 0x202, 4), "setup header copied into boot_params");
-        assertEquals(0x020F, mem.read(zp + 0x206, 2));
-        assertEquals(0xFF, mem.read(zp + 0x210, 1), "type_of_loader: undefined boot loader");
-        assertEquals(0x100000, mem.read(zp + 0x214, 4), "code32_start");
-        long cmdline = mem.read(zp + 0x228, 4);
-        assertEquals("console=ttyS0 acpi=off\0", new String(read(cmdline, 23), java.nio.charset.StandardCharsets.US_ASCII));
-
-        long image = mem.read(zp + 0x218, 4);
-        assertEquals(initrd.length, mem.read(zp + 0x21C, 4), "ramdisk_size");
-        assertEquals(0, image & 0xFFF, "initrd page-aligned");
-        assertTrue(image + initrd.length <= RAM && image + initrd.length > RAM - 0x1000, "initrd as high as possible");
-        assertTrue(image >= 0x100000 + 0x40000, "initrd above the kernel's init_size");
-        assertArrayEquals(initrd, read(image, initrd.length));
-
-        assertEquals(4, mem.read(zp + 0x1E8, 1), "e820_entries");
-        long e = zp + 0x2D0 + 3 * 20;
-        assertEquals(0x100000, mem.read(e, 8));
-        assertEquals(RAM - 0x100000, mem.read(e + 8, 8));
-        assertEquals(1, mem.read(e + 16, 4), "E820_TYPE_RAM");
-        assertEquals(0x9FC00, mem.read(zp + 0x2D0 + 8, 8), "conventional memory ends at the EBDA");
-
-        assertEquals(0x100000, cpu.rip());
-        assertEquals(1, cpu.cr(0) & 1, "protected mode");
-        assertEquals(0, cpu.cr(0) & 0x8000_0000L, "paging off");
-        assertEquals(0, cpu.rflags() & 0x200, "interrupts disabled");
-        assertEquals(0x10, cpu.segment(Cpu.CS).selector(), "__BOOT_CS");
-        assertEquals(0x18, cpu.segment(Cpu.DS).selector(), "__BOOT_DS");
-        assertEquals(0x18, cpu.segment(Cpu.SS).selector());
-        assertEquals(0xFFFF_FFFFL, cpu.segment(Cpu.CS).limit());
-        assertEquals(0, cpu.reg(Cpu.RBP) | cpu.reg(Cpu.RDI) | cpu.reg(Cpu.RBX), "%ebp, %edi and %ebx zero");
-        assertEquals(0x00CF9A000000FFFFL, mem.read(LinuxLoader.GDT + 0x10, 8), "4 GiB flat execute/read at 0x10");
-        assertEquals(0x00CF92000000FFFFL, mem.read(LinuxLoader.GDT + 0x18, 8), "4 GiB flat read/write at 0x18");
+        LinuxLoader.parse(image, true).install(fw, "console=ttyS0 acpi=off", initrd, 256 * MIB);
+        int setupSize = (SETUP_SECTS + 1) * 512;
+        assertEquals(0x10000, word(0x16), "FW_CFG_SETUP_ADDR");
+        assertEquals(setupSize, word(0x17), "FW_CFG_SETUP_SIZE");
+        assertArrayEquals(Arrays.copyOf(image, setupSize), item(0x18, setupSize), "FW_CFG_SETUP_DATA: the file's setup code");
+        assertEquals(0x100000, word(0x07), "FW_CFG_KERNEL_ADDR");
+        assertEquals(payload.length, word(0x08), "FW_CFG_KERNEL_SIZE");
+        assertArrayEquals(payload, item(0x11, payload.length), "FW_CFG_KERNEL_DATA");
+        assertEquals(0x20000, word(0x13), "FW_CFG_CMDLINE_ADDR");
+        assertEquals(23, word(0x14), "FW_CFG_CMDLINE_SIZE counts the NUL");
+        assertEquals("console=ttyS0 acpi=off\0", new String(item(0x15, 23), StandardCharsets.US_ASCII), "FW_CFG_CMDLINE_DATA");
+        assertEquals((268271615L - initrd.length) & ~0xFFFL, word(0x0A), "FW_CFG_INITRD_ADDR: QEMU's, below its limit");
+        assertEquals(initrd.length, word(0x0B), "FW_CFG_INITRD_SIZE");
+        assertArrayEquals(initrd, item(0x12, initrd.length), "FW_CFG_INITRD_DATA");
     }
 
     @Test
-    void withoutInitrdTheRamdiskFieldsStayZero() throws Exception {
-        LinuxLoader.Loaded l = LinuxLoader.load(bzImage(0x020F, new byte[0x200]), null, "", mem, AddressSpace.ioPorts(),
-                RAM, 0, cpu);
-        assertEquals(0, mem.read(l.zeroPage() + 0x218, 4));
-        assertEquals(0, mem.read(l.zeroPage() + 0x21C, 4));
+    void theBootRomIsAGenromsFile() throws Exception {
+        LinuxLoader.parse(bzImage(0x020F, new byte[0x200]), false).install(fw, "", null, 64 * MIB);
+        ByteBuffer dir = ByteBuffer.wrap(item(FwCfg.KEY_FILE_DIR, 4 + FwCfg.FILE_ENTRY_SIZE));
+        assertEquals(1, dir.getInt(0));
+        byte[] name = Arrays.copyOfRange(dir.array(), 12, 12 + LinuxLoader.ROM_FILE.length() + 1);
+        assertEquals("genroms/jemu-linuxboot.bin\0", new String(name, StandardCharsets.US_ASCII));
+        byte[] rom = LinuxBootRom.image();
+        assertEquals(rom.length, dir.getInt(4));
+        assertArrayEquals(rom, item(dir.getShort(8), rom.length));
+        assertEquals(0, word(0x0B), "no FW_CFG_INITRD_SIZE without an initrd");
+        assertEquals(1, word(0x14), "an empty command line is its NUL");
+        assertEquals("/rom@genroms/jemu-linuxboot.bin", LinuxLoader.BOOT_PATH);
+    }
+
+    private static String refusal(byte[] image, boolean withInitrd) {
+        return assertThrows(BootImageException.class, () -> LinuxLoader.parse(image, withInitrd)).getMessage();
     }
 
     @Test
-    void badImagesAreRefusedWithTheReason() {
-        AddressSpace io = AddressSpace.ioPorts();
-        assertEquals("Linux boot protocol 2.05 is too old (the 32-bit entry needs 2.06)",
-                assertThrows(BootImageException.class,
-                        () -> LinuxLoader.load(bzImage(0x0205, new byte[16]), null, "", mem, io, RAM, 0, cpu)).getMessage());
-        char[] longLine = new char[256];
-        Arrays.fill(longLine, 'x');
+    void imagesJemuCannotBootAreRefusedWithTheReason() {
+        assertEquals("not a Linux bzImage (no \"HdrS\" boot protocol header)", refusal(new byte[0x400], false));
+        assertEquals("linux kernel too old to load a ram disk", refusal(bzImage(0x01FF, new byte[16]), true),
+                "QEMU's words for an initrd with a protocol before 2.00");
+        assertEquals("linux kernel too old: boot protocol 2.05, jemu needs 2.06 or later",
+                refusal(bzImage(0x0205, new byte[16]), true));
+        byte[] zImage = bzImage(0x020F, new byte[16]);
+        zImage[0x211] = 0;
+        assertEquals("zImage kernels (not loaded high) are not supported", refusal(zImage, false));
+        byte[] bigSetup = bzImage(0x020F, new byte[0x9000]);
+        bigSetup[0x1F1] = 64;
+        assertEquals("invalid kernel header", refusal(bigSetup, false), "setup code past 32 KiB");
+        byte[] truncated = Arrays.copyOf(bzImage(0x020F, new byte[16]), (SETUP_SECTS + 1) * 512);
+        assertEquals("Linux kernel is truncated: setup_sects 4 reaches past the end of the file", refusal(truncated, false));
+    }
+
+    @Test
+    void aCommandLineLongerThanCmdlineSizeIsRefused() throws Exception {
+        LinuxLoader.Kernel k = LinuxLoader.parse(bzImage(0x020F, new byte[16]), false);
+        char[] line = new char[256];
+        Arrays.fill(line, 'x');
         assertEquals("kernel command line is 256 bytes; the kernel takes at most 255",
-                assertThrows(BootImageException.class, () -> LinuxLoader.load(bzImage(0x020F, new byte[16]), null,
-                        new String(longLine), mem, io, RAM, 0, cpu)).getMessage());
-        assertEquals("initrd of 67108864 bytes does not fit between the kernel (ends at 0x140000) and 0x4000000",
-                assertThrows(BootImageException.class, () -> LinuxLoader.load(bzImage(0x020F, new byte[16]),
-                        new byte[(int) RAM], "", mem, io, RAM, 0, cpu)).getMessage());
-        assertEquals("not a Linux bzImage (no \"HdrS\" boot protocol header)",
-                assertThrows(BootImageException.class, () -> LinuxLoader.load(new byte[0x400], null, "", mem, io,
-                        RAM, 0, cpu)).getMessage());
+                assertThrows(BootImageException.class, () -> k.checkCommandLine(new String(line))).getMessage());
+        k.checkCommandLine(new String(line, 0, 255));
+    }
+
+    @Test
+    void anInitrdTooLargeForTheRamIsRefusedAsQemuDoes() throws Exception {
+        LinuxLoader.Kernel k = LinuxLoader.parse(bzImage(0x020F, new byte[16]), true);
+        assertEquals("initrd is too large, cannot support.(max: 16613375, need 16613375)",
+                assertThrows(BootImageException.class, () -> k.placeInitrd(16613375, 16 * MIB)).getMessage());
+        // below QEMU's limit, but into the BIOS's top 256 KiB or the kernel's init_size (1 MiB + 0x40000)
+        assertEquals("initrd is too large, cannot support.(max: 15204352, need 16613374): the kernel needs RAM up to 0x140000",
+                assertThrows(BootImageException.class, () -> k.placeInitrd(16613374, 16 * MIB)).getMessage());
+        assertEquals((16613375 - 15204352) & ~0xFFF, k.placeInitrd(15204352, 16 * MIB),
+                "the largest initrd that fits between 0x140000 and 16 MiB - 256 KiB; its address is QEMU's");
     }
 }
