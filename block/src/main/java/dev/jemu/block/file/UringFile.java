@@ -4,6 +4,7 @@ import dev.jemu.aio.RingRequest;
 import dev.jemu.block.BlockDriverState;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
+import java.lang.ref.Reference;
 import java.nio.ByteBuffer;
 import java.util.Arrays;
 
@@ -79,6 +80,8 @@ final class UringFile implements AutoCloseable {
             }
         } finally {
             give(request);
+            // The ring holds only the address: the buffer must outlive the request.
+            Reference.reachabilityFence(target);
         }
         if (done < length) {
             MemorySegment.ofBuffer(target).asSlice(done).fill((byte) 0);
@@ -113,6 +116,8 @@ final class UringFile implements AutoCloseable {
             }
         } finally {
             give(request);
+            // The ring holds only the address: the bounce buffer must outlive the request.
+            Reference.reachabilityFence(source);
         }
     }
 

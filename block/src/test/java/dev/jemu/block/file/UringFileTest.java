@@ -14,6 +14,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
+import java.lang.ref.ReferenceQueue;
+import java.lang.ref.WeakReference;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -25,6 +27,8 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
 
 /** The file driver's {@code aio=} option and its io_uring engine, checked against qemu-io. */
 class UringFileTest {
@@ -144,6 +148,79 @@ class UringFileTest {
             });
             TestImages.qemuIo(p, "raw", patternChecks());
         }
+    }
+
+    /**
+     * Writes from heap buffers go through native bounce buffers whose address is all the ring
+     * holds: a collection while the writes are queued must not free them. In each round every
+     * write is queued, then the heap is collected and freed native memory is handed out again
+     * and scribbled on, and only then does the loop submit. The later rounds run the write path
+     * compiled, where a local that is no longer read is no longer a root.
+     */
+    @Test
+    void heapBufferWritesSurviveACollectionWhileQueued() throws Throwable {
+        Path p = dir.resolve("gc.raw");
+        int rounds = 120;
+        int size = REQUESTS * rounds * 4096;
+        TestImages.ok("qemu-img", "create", "-q", "-f", "raw", p.toString(), Integer.toString(size));
+        onContext(AioEngine.IO_URING, () -> {
+            BlockDriverState bs = openFile(p, "io_uring", false);
+            for (int round = 0; round < rounds; round++) {
+                writeHeapBuffersAcrossACollection(bs, round);
+            }
+            TestImages.close(bs);
+        });
+        byte[] file = Files.readAllBytes(p);
+        for (int at = 0; at < size; at += 4096) {
+            byte want = (byte) (at / 4096);
+            for (int k = at; k < at + 4096; k++) {
+                if (file[k] != want) {
+                    fail("byte " + k + " of the file is 0x" + Integer.toHexString(file[k] & 0xff) + ", not 0x"
+                            + Integer.toHexString(want & 0xff));
+                }
+            }
+        }
+    }
+
+    /** Block {@code round * REQUESTS + i} holds the byte of its own number, written from the heap. */
+    private static void writeHeapBuffersAcrossACollection(BlockDriverState bs, int round) throws IOException {
+        boolean[] done = new boolean[REQUESTS];
+        IOException[] failure = new IOException[1];
+        for (int i = 0; i < REQUESTS; i++) {
+            int index = i;
+            long block = (long) round * REQUESTS + i;
+            Coroutine.create(opaque -> {
+                try {
+                    bs.coPwritev(block * 4096, ByteBuffer.wrap(filled(4096, (byte) block)), 0, 4096, 0);
+                } catch (IOException e) {
+                    failure[0] = e;
+                }
+                done[index] = true;
+            }, null).enter();
+        }
+        ReferenceQueue<Object> collected = new ReferenceQueue<>();
+        WeakReference<Object> sentinel = new WeakReference<>(new Object(), collected);
+        System.gc();
+        try {
+            collected.remove(10_000);
+        } catch (InterruptedException e) {
+            throw new IOException(e);
+        }
+        assertTrue(sentinel.refersTo(null), "a collection ran");
+        List<ByteBuffer> scribbles = new ArrayList<>();
+        for (int i = 0; i < 2 * REQUESTS; i++) {
+            scribbles.add(ByteBuffer.allocateDirect(4096 + 8).put(0, filled(4096 + 8, (byte) 0xEE)));
+        }
+        AioContext ctx = AioContext.current();
+        for (int i = 0; i < REQUESTS; i++) {
+            while (!done[i]) {
+                ctx.poll(true);
+            }
+        }
+        if (failure[0] != null) {
+            throw failure[0];
+        }
+        assertEquals(2 * REQUESTS, scribbles.size());
     }
 
     @Test
