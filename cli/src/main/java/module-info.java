@@ -11,6 +11,7 @@ module dev.jemu.cli {
     requires info.picocli;
     requires io.netty.transport.classes.epoll;
     requires io.netty.transport.unix.common;
+    requires java.management;
     requires jdk.unsupported;
 
     exports dev.jemu.machine;
