@@ -1,5 +1,6 @@
 package dev.jemu.core.x86;
 
+import dev.jemu.core.x86.jit.CompilerDirectives;
 import dev.jemu.core.x86.jit.HiddenClassCache;
 
 import java.lang.classfile.ClassFile;
@@ -46,6 +47,11 @@ final class BlockTranslator {
     static final ClassDesc CD_LONGS = CD_long.arrayType();
     private static final ClassDesc CD_TRANSLATION = desc(Translation.class);
     private static final ClassDesc CD_BLOCK = ClassDesc.of(Cpu.class.getPackageName() + ".Block");
+    /**
+     * HotSpot's method pattern for the {@code run} of every translation (hidden classes named
+     * {@code Block+0x...}; no other class of this package named Block* declares a run method).
+     */
+    static final String RUN_PATTERN = CD_BLOCK.descriptorString().substring(1).replace(";", "") + "*.run";
     private static final MethodTypeDesc MTD_RUN = MethodTypeDesc.of(CD_TRANSLATION, CD_CPU);
     private static final MethodTypeDesc MTD_INIT = MethodTypeDesc.of(CD_void);
 
@@ -84,6 +90,7 @@ final class BlockTranslator {
     BlockTranslator(Cpu cpu, HiddenClassCache classes) {
         this.cpu = cpu;
         this.classes = classes;
+        CompilerDirectives.keepOutOfC2(RUN_PATTERN);
     }
 
     private static ClassDesc desc(Class<?> c) {
