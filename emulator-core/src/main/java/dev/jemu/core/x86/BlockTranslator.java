@@ -87,10 +87,12 @@ final class BlockTranslator {
             ClassHierarchyResolver.defaultResolver().orElse(
                     ClassHierarchyResolver.ofClassLoading(MethodHandles.lookup()))));
 
+    /** Whether this translator asked for {@link #RUN_PATTERN}'s directive (on its first translation). */
+    private boolean directiveAsked;
+
     BlockTranslator(Cpu cpu, HiddenClassCache classes) {
         this.cpu = cpu;
         this.classes = classes;
-        CompilerDirectives.keepOutOfC2(RUN_PATTERN);
     }
 
     private static ClassDesc desc(Class<?> c) {
@@ -124,6 +126,10 @@ final class BlockTranslator {
      */
     Translation translate(long rip, int pageOffset) {
         long t0 = System.nanoTime();
+        if (!directiveAsked) {
+            directiveAsked = true;
+            CompilerDirectives.keepOutOfC2(RUN_PATTERN);
+        }
         TreeMap<Integer, Insn> region = decodeRegion(rip, pageOffset);
         if (region.isEmpty()) {
             return null;
