@@ -147,8 +147,8 @@ public final class Cpu {
     /** Set while {@link BlockTranslator} decodes: unknown opcodes are not logged then. */
     boolean translating;
     /**
-     * No chaining ({@code -d nochain}, set by {@link #run} from the log mask): translations are
-     * entered only through the lookup, and a region is one block (every branch leaves it).
+     * No chaining (set by {@link #run} once {@code -d nochain} is on, or by a test): translations
+     * are entered only through the lookup, and a region is one block (every branch leaves it).
      */
     boolean noChain;
     /** Set by every exit of a translation: the index of its chain link, or -1 (see {@link Translation}). */
@@ -348,7 +348,9 @@ public final class Cpu {
             }
             return execLog.run(budget);
         }
-        noChain = (logging & LogCategory.NOCHAIN.bit()) != 0;
+        if ((logging & LogCategory.NOCHAIN.bit()) != 0) {
+            noChain = true;
+        }
         // The translation that just ran and left by a constant-RIP exit, and what it linked there.
         Translation from = null;
         Translation linked = null;
