@@ -1,10 +1,9 @@
 #!/usr/bin/env bash
 # bench/linux.sh: Debian 12's kernel (images/linux/build.sh) by -kernel/-initrd on each board,
 # jemu beside QEMU TCG in one run: start to exit after the initramfs has read and written both
-# disks (virtio-blk and IDE); jemu's guest instruction count. BOARDS (default "minimal"):
+# disks (virtio-blk and IDE); jemu's guest instruction count. BOARDS (default "minimal default"):
 #   - minimal: -machine pc,hpet=off,smm=off, acpi=off noapic nolapic, reboot -f with -no-reboot;
-#   - default: -machine pc (ACPI, IO-APIC, HPET, MSI-X), poweroff -f through ACPI S5 (on jemu
-#     the guest's poweroff -f does not finish yet: see the README).
+#   - default: -machine pc (ACPI, IO-APIC, HPET, MSI-X), poweroff -f through ACPI S5.
 # Prints one line per figure.
 set -euo pipefail
 
@@ -36,7 +35,7 @@ run() {
   tail -n1 "$work/time"
 }
 
-for board in ${BOARDS:-minimal}; do
+for board in ${BOARDS:-minimal default}; do
   q=$(run qemu-system-x86_64 "$board")
   j=$(run "$ROOT/bin/jemu" "$board")
   insns=$(grep -o '[0-9]* guest instructions' "$work/err" || true)

@@ -106,8 +106,16 @@ for word in \$(cat /proc/cmdline); do
 done
 for disk in vda sda; do
     dev=\$disk
-    [ \$disk = sda ] && dev=\$ide
     n=0
+    if [ \$disk = sda ] && [ \$ide = label ]; then
+        # two IDE disks: the kernel's asynchronous sd probe may name either one sda, so the
+        # ext4 disk is found by its label
+        while ! dev=\$(findfs LABEL=sda 2>/dev/null) && [ \$n -lt 100 ]; do
+            sleep 0.1
+            n=\$((n + 1))
+        done
+        dev=\${dev#/dev/}
+    fi
     while [ ! -b /dev/\$dev ] && [ \$n -lt 100 ]; do
         sleep 0.1
         n=\$((n + 1))
@@ -143,8 +151,9 @@ for disk in vda sda; do
 done
 # The SYSLINUX chain: an MBR disk (Debian's syslinux mbr.bin) with one active FAT16 partition
 # from 1 MiB, made with mtools, holding SYSLINUX (installed by Debian's syslinux, which uses
-# mtools), the kernel and the initramfs. It is the first IDE disk; the ext4 "sda" image is
-# then the second (sdb), which jemu.ide=sdb tells /init.
+# mtools), the kernel and the initramfs. It is the first IDE disk and the ext4 "sda" image the
+# second; jemu.ide=label tells /init to find the ext4 disk by its label, since the kernel names
+# the two IDE disks in the order its asynchronous probes finish.
 if [ ! -f "$WORK/unpacked-syslinux" ]; then
     rm -rf "$WORK/syslinux"
     mkdir -p "$WORK/syslinux"
@@ -176,7 +185,7 @@ PROMPT 0
 LABEL linux
     KERNEL vmlinuz
     INITRD initrd.gz
-    APPEND jemu.ide=sdb jemu.end=poweroff console=ttyS0 panic=-1 cryptomgr.notests
+    APPEND jemu.ide=label jemu.end=poweroff console=ttyS0 panic=-1 cryptomgr.notests
 EOF
 mcopy -i "$PART" "$WORK/syslinux.cfg" ::syslinux.cfg
 mcopy -i "$PART" "$OUT/bzImage" ::vmlinuz

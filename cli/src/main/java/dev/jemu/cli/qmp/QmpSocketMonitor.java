@@ -108,9 +108,10 @@ public final class QmpSocketMonitor implements QmpMonitor {
             return;
         }
         watchListener(false);
-        client = new Connection(new Socket(fd));
-        client.session.start();
-        client.watch();
+        Connection c = new Connection(new Socket(fd));
+        client = c;
+        c.session.start();
+        c.watch();
     }
 
     @Override

@@ -330,7 +330,7 @@ public final class Lapic {
             case REG_TIMER_INITIAL -> {
                 initialCount = value & 0xFFFF_FFFFL;
                 loadTimeNs = timer.nowNs();
-                armTimer();
+                armTimer(loadTimeNs);
             }
             case REG_TIMER_DIVIDE -> {
                 divideConfig = value & 0xB;
@@ -356,7 +356,7 @@ public final class Lapic {
         int old = lvt[index];
         lvt[index] = value & LVT_WRITABLE[index];
         if (index == LVT_TIMER && ((old ^ lvt[index]) & LVT_TIMER_PERIODIC) != 0) {
-            armTimer();
+            armTimer(timer.nowNs());
         }
         if (index == LVT_LINT0) {
             update();
@@ -555,28 +555,33 @@ public final class Lapic {
         return (lvt[LVT_TIMER] & LVT_TIMER_PERIODIC) != 0;
     }
 
-    /** Ticks of the divided clock since the initial count was written. */
-    private long elapsedTicks() {
-        return ((timer.nowNs() - loadTimeNs) / TIMER_NS_PER_TICK) >> countShift;
+    /** Ticks of the divided clock from the initial count's write to guest time {@code nowNs}. */
+    private long elapsedTicks(long nowNs) {
+        return ((nowNs - loadTimeNs) / TIMER_NS_PER_TICK) >> countShift;
     }
 
     long currentCount() {
         if (initialCount == 0) {
             return 0;
         }
-        long d = elapsedTicks();
+        long d = elapsedTicks(timer.nowNs());
         if (periodic()) {
             return initialCount - d % (initialCount + 1);
         }
         return d >= initialCount ? 0 : initialCount - d;
     }
 
-    private void armTimer() {
+    /**
+     * Arms the timer for the next time the count reaches zero after guest time {@code nowNs}.
+     * A write of the initial count passes its own load time, so that a count which runs out
+     * while the write is handled still interrupts (the host clock moves between two reads).
+     */
+    private void armTimer(long nowNs) {
         if (initialCount == 0) {
             timer.del();
             return;
         }
-        long d = elapsedTicks();
+        long d = elapsedTicks(nowNs);
         long next;
         if (periodic()) {
             next = (d / (initialCount + 1) + 1) * (initialCount + 1);
@@ -595,7 +600,7 @@ public final class Lapic {
             accept(e & 0xFF, false);
         }
         if (periodic()) {
-            armTimer();
+            armTimer(timer.nowNs());
         }
     }
 

@@ -11,6 +11,8 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
+import java.util.concurrent.atomic.AtomicLong;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -252,6 +254,31 @@ class LapicTest {
         timers.step(5000);
         assertFalse(bit(Lapic.REG_IRR, 0x40));
         assertEquals(1000, read(Lapic.REG_TIMER_INITIAL));
+    }
+
+    /**
+     * SDM "APIC Timer": writing the initial count starts the count-down and the timer
+     * interrupts when it reaches zero. Here guest time moves 100 ns with every read of the
+     * clock (a host-driven clock whose vCPU thread is preempted during the write), so the
+     * count of 62 (Linux's shortest one-shot delta at divide-by-16 is 15 ticks) has run out
+     * before the write is done: the interrupt must still come. Before the fix the timer was
+     * measured against a second, later reading, found already expired and never armed, and
+     * Linux, waiting in NOHZ idle for that tick, hung with no timer pending.
+     */
+    @Test
+    void oneShotCountThatRunsOutDuringItsWriteStillInterrupts() {
+        AtomicLong readings = new AtomicLong();
+        GuestClock moving = GuestClock.instructionCounted(0);
+        moving.countInstructions(() -> readings.getAndAdd(100));
+        DeviceTimers movingTimers = new DeviceTimers(moving, bql);
+        Lapic a = new Lapic(bql, movingTimers, level -> intr = level, () -> nmis++, () -> PIC_VECTOR);
+        a.writeRegister(Lapic.REG_SVR, 0x1FF);
+        a.writeRegister(Lapic.REG_TIMER_DIVIDE, 0xB);
+        a.writeRegister(Lapic.REG_LVT_TIMER, 0xEC);
+        a.writeRegister(Lapic.REG_TIMER_INITIAL, 62);
+        movingTimers.runExpired();
+        assertTrue(intr, "the expired one-shot count interrupts");
+        assertEquals(0xEC, a.acknowledge());
     }
 
     @Test
