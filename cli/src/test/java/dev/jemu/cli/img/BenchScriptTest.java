@@ -19,7 +19,9 @@ class BenchScriptTest {
             assertTrue(p.waitFor(30, TimeUnit.SECONDS));
             assertEquals(0, p.exitValue(), out);
             assertTrue(out.startsWith("jemu-bench SUITE [ARGS...]"), out);
-            for (String suite : new String[] {"coroutine", "cpu", "block", "nbd"}) {
+            // Every suite the script dispatches is listed.
+            for (String suite : new String[] {"coroutine", "dispatch", "cpu", "block", "nbd", "startup", "boot",
+                    "linux"}) {
                 assertTrue(out.contains("\n  " + suite + " "), out);
             }
         }
