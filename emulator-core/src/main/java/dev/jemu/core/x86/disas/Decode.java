@@ -668,11 +668,17 @@ final class Decode {
         };
     }
 
-    /** 0F C7: CMPXCHG8B/16B, RDRAND, RDSEED. */
+    /**
+     * 0F C7: CMPXCHG8B/16B, RDRAND, RDSEED, and VMPTRLD/VMPTRST (jemu has no VMX: they raise
+     * #UD, but QEMU's disassembler names them).
+     */
     private Disassembler.Insn group9() throws Invalid {
         sizes("");
         modrm();
         if (mod != 3) {
+            if ((reg == 6 || reg == 7) && !opPrefix && rep == 0) {
+                return finish(reg == 6 ? "vmptrld" : "vmptrst", List.of(memText));
+            }
             if (reg != 1) {
                 throw INVALID;
             }

@@ -107,6 +107,9 @@ class DisassemblerTest {
         assertEquals("1 pushal", dis(32, 0, "60"));
         assertEquals("4 cmpxchg16b (%rsi)", dis(64, 0, "480fc70e"));
         assertEquals("4 rdrandw %ax", dis(64, 0, "660fc7f0"));
+        // objdump -D -b binary -m i386:x86-64 on 0f c7 30 / 0f c7 38: vmptrld (%rax), vmptrst (%rax)
+        assertEquals("3 vmptrld (%rax)", dis(64, 0, "0fc730"));
+        assertEquals("3 vmptrst (%rax)", dis(64, 0, "0fc738"));
         assertEquals("4 fxsave64 (%rax)", dis(64, 0, "480fae00"));
         assertEquals("3 mfence", dis(64, 0, "0faef0"));
         assertEquals("4 rdfsbasel %eax", dis(64, 0, "f30faec0"));
