@@ -30,10 +30,6 @@ import java.util.Optional;
  * {@code jemu-NAME-vcpu0} with {@code -name NAME}); the machine's {@code -d} log is its own
  * ({@link #logLines()}), echoed on standard error. Several machines may run at once.
  *
- * <p>On the translating CPU tier (the default) the first translation adds a HotSpot compiler
- * directive to this JVM that keeps its translations ({@code dev/jemu/core/x86/Block*.run})
- * out of C2 ({@code dev.jemu.core.x86.jit.CompilerDirectives}); no JVM option is needed.
- *
  * <p>Threading: every method may be called from any thread; the state changes are serialized
  * on this object's monitor.
  */

@@ -1,6 +1,5 @@
 package dev.jemu.core.x86;
 
-import dev.jemu.core.x86.jit.CompilerDirectives;
 import dev.jemu.core.x86.jit.HiddenClassCache;
 
 import java.lang.classfile.ClassFile;
@@ -47,11 +46,6 @@ final class BlockTranslator {
     static final ClassDesc CD_LONGS = CD_long.arrayType();
     private static final ClassDesc CD_TRANSLATION = desc(Translation.class);
     private static final ClassDesc CD_BLOCK = ClassDesc.of(Cpu.class.getPackageName() + ".Block");
-    /**
-     * HotSpot's method pattern for the {@code run} of every translation (hidden classes named
-     * {@code Block+0x...}; no other class of this package named Block* declares a run method).
-     */
-    static final String RUN_PATTERN = CD_BLOCK.descriptorString().substring(1).replace(";", "") + "*.run";
     private static final MethodTypeDesc MTD_RUN = MethodTypeDesc.of(CD_TRANSLATION, CD_CPU);
     private static final MethodTypeDesc MTD_INIT = MethodTypeDesc.of(CD_void);
 
@@ -86,9 +80,6 @@ final class BlockTranslator {
     private final ClassFile classFile = ClassFile.of(ClassFile.ClassHierarchyResolverOption.of(
             ClassHierarchyResolver.defaultResolver().orElse(
                     ClassHierarchyResolver.ofClassLoading(MethodHandles.lookup()))));
-
-    /** Whether this translator asked for {@link #RUN_PATTERN}'s directive (on its first translation). */
-    private boolean directiveAsked;
 
     BlockTranslator(Cpu cpu, HiddenClassCache classes) {
         this.cpu = cpu;
@@ -126,10 +117,6 @@ final class BlockTranslator {
      */
     Translation translate(long rip, int pageOffset) {
         long t0 = System.nanoTime();
-        if (!directiveAsked) {
-            directiveAsked = true;
-            CompilerDirectives.keepOutOfC2(RUN_PATTERN);
-        }
         TreeMap<Integer, Insn> region = decodeRegion(rip, pageOffset);
         if (region.isEmpty()) {
             return null;

@@ -2,13 +2,10 @@
  * The machinery of the translating CPU tier that does not depend on the guest architecture:
  * the choice of tier ({@link dev.jemu.core.x86.jit.Tier}) and the bounded store of
  * translations defined as unloadable hidden classes with its statistics
- * ({@link dev.jemu.core.x86.jit.HiddenClassCache}), and the compiler directive that keeps
- * translations out of C2 ({@link dev.jemu.core.x86.jit.CompilerDirectives}). What a translation contains is decided
+ * ({@link dev.jemu.core.x86.jit.HiddenClassCache}). What a translation contains is decided
  * by the x86 package ({@code dev.jemu.core.x86.BlockTranslator}), which defines its classes
  * through a lookup of its own so they can reach the CPU's package-private state.
  *
- * <p>Uses only the JDK ({@code java.lang.invoke}, {@code java.lang.management}, {@code
- * javax.management}: the compiler directive that keeps translations at C1, {@link
- * dev.jemu.core.x86.jit.CompilerDirectives}).
+ * <p>Uses only the JDK ({@code java.lang.invoke}, {@code java.lang.management}).
  */
 package dev.jemu.core.x86.jit;
