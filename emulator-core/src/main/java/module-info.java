@@ -7,8 +7,6 @@
  * The CPU's internals stay package-private inside those packages.
  */
 module dev.jemu.core {
-    // Only for keeping translations out of C2 (CompilerDirectives); skipped where absent.
-    requires static java.management;
     requires transitive dev.jemu.coroutine;
 
     exports dev.jemu.core.log;

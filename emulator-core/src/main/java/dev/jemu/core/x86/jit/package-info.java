@@ -6,6 +6,6 @@
  * by the x86 package ({@code dev.jemu.core.x86.BlockTranslator}), which defines its classes
  * through a lookup of its own so they can reach the CPU's package-private state.
  *
- * <p>Uses only the JDK ({@code java.lang.invoke}, {@code java.lang.management}).
+ * <p>Uses only the JDK ({@code java.lang.invoke}).
  */
 package dev.jemu.core.x86.jit;
