@@ -147,7 +147,7 @@ class LinuxBootTest {
     private static final Pattern PNP_NUMBER = Pattern.compile("^(rtc_cmos )?00:0[0-9]:? ");
     private static final List<Pattern> HARDWARE = Stream.of(
             "^ACPI: PM-Timer IO Port", "^IOAPIC\\[", "^ACPI: INT_SRC_OVR", "^ACPI: LAPIC_NMI", "^ACPI: HPET id",
-            "^APIC: Switch to symmetric", "^tsc: (Fast TSC|Unable to calibrate|using)", "^ACPI: Using IOAPIC",
+            "^APIC: Switch to symmetric", "^ACPI: Using IOAPIC",
             "^ACPI: PM: \\(supports", "^ACPI: PCI: Interrupt link", "^PCI: Using ACPI for IRQ routing", "^hpet",
             "^clocksource: Switched to clocksource", "ttyS0 at I/O", "^i8042: ", "^serio: i8042",
             "^rtc_cmos .*(registered|alarms|wake)", "^ACPI: \\\\_SB_\\.LNK.: Enabled at IRQ", "^virtio_blk virtio0",
@@ -155,8 +155,6 @@ class LinuxBootTest {
             .map(Pattern::compile).toList();
     /** Lines that differ between jemu and QEMU for reasons the README lists. */
     private static final List<Pattern> KNOWN_DIFFERENCES = Stream.of(
-            // the quick PIT calibration of the TSC fails on jemu (both then calibrate against the HPET)
-            "^tsc: Fast TSC calibration failed",
             // QEMU's DSDT offers S3 (suspend to RAM), which jemu does not have
             "^ACPI: PM: \\(supports")
             .map(Pattern::compile).toList();
