@@ -106,8 +106,13 @@ class UringFileTest {
                 done[index] = true;
             }, null).enter();
         }
+        awaitAll(done, failure);
+    }
+
+    /** Runs the current context until every request is done; rethrows the first failure. */
+    private static void awaitAll(boolean[] done, IOException[] failure) throws IOException {
         AioContext ctx = AioContext.current();
-        for (int i = 0; i < REQUESTS; i++) {
+        for (int i = 0; i < done.length; i++) {
             while (!done[i]) {
                 ctx.poll(true);
             }
@@ -211,15 +216,7 @@ class UringFileTest {
         for (int i = 0; i < 2 * REQUESTS; i++) {
             scribbles.add(ByteBuffer.allocateDirect(4096 + 8).put(0, filled(4096 + 8, (byte) 0xEE)));
         }
-        AioContext ctx = AioContext.current();
-        for (int i = 0; i < REQUESTS; i++) {
-            while (!done[i]) {
-                ctx.poll(true);
-            }
-        }
-        if (failure[0] != null) {
-            throw failure[0];
-        }
+        awaitAll(done, failure);
         assertEquals(2 * REQUESTS, scribbles.size());
     }
 
