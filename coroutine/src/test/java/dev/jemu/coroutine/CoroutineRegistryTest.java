@@ -3,7 +3,6 @@ package dev.jemu.coroutine;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -53,15 +52,22 @@ class CoroutineRegistryTest {
         }
     }
 
-    /** Continuation backend only: the thread backend parks each coroutine's virtual thread, which the JDK keeps. */
+    /**
+     * On the continuation backend an abandoned suspended coroutine is collected and leaves the
+     * list; on the thread backend its parked virtual thread is kept by the JDK, so it stays
+     * listed (the limit documented in {@link CoroutineRegistry}).
+     */
     @Test
     void anAbandonedSuspendedCoroutineIsCollectedAndLeavesTheList() {
-        assumeTrue(Coroutine.backendName().equals("continuation"), "a parked virtual thread is never collected");
         long id = abandonOne();
         for (int attempt = 0; attempt < 50 && liveIds().contains(id); attempt++) {
             System.gc();
         }
-        assertFalse(liveIds().contains(id), "coroutine " + id + " should have been collected");
+        if (Coroutine.backendName().equals("continuation")) {
+            assertFalse(liveIds().contains(id), "coroutine " + id + " should have been collected");
+        } else {
+            assertTrue(liveIds().contains(id), "a parked virtual thread is kept, and its coroutine with it");
+        }
     }
 
     private static long abandonOne() {
