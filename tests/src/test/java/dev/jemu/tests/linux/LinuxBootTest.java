@@ -14,6 +14,7 @@ import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
@@ -92,8 +93,9 @@ class LinuxBootTest {
     private static List<String> kernelLines(List<String> serial, String word) {
         List<String> lines = new ArrayList<>();
         for (String line : serial) {
-            if (line.startsWith("[") && line.contains(word)) {
-                lines.add(line.substring(line.indexOf(']') + 1).strip());
+            Matcher stamp = TIMESTAMP.matcher(line);
+            if (stamp.find() && line.contains(word)) {
+                lines.add(line.substring(stamp.end()).strip());
             }
         }
         return lines;
