@@ -3,42 +3,19 @@
 ; `counter`, passing `tick` once per value, then writes `exit_code` to isa-debug-exit
 ; (port 0xf4: the process exits with status exit_code * 2 + 1).
 ;
-; Build: nasm -f elf32 -o gdbguest.o gdbguest.asm && ld -m elf_i386 -N --no-warn-rwx-segments -Ttext=0x100000 -o gdbguest.elf gdbguest.o
+; Build (from the repository root): nasm -f elf32 -i images/gdb/ -o gdbguest.o images/gdb/gdbguest.asm && ld -m elf_i386 -N --no-warn-rwx-segments -Ttext=0x100000 -o gdbguest.elf gdbguest.o
 ; gdb reads the symbols from an x86-64 copy: objcopy -O elf64-x86-64 gdbguest.elf gdbguest64.elf
 
-MB_MAGIC        equ 0x1BADB002
-EFER            equ 0xC0000080
-EFER_LME        equ 0x100
-CR0_PE_PG       equ 0x80000001
-CR4_PAE         equ 0x20
-PAGE_RW_P       equ 3
-PAGE_2M         equ 0x83
+%include "longmode.inc"
 
         section .text
         bits 32
-        align 4
-mb_header:
-        dd MB_MAGIC, 0, -MB_MAGIC
+        MULTIBOOT_HEADER
 
         global _start
 _start:
         mov esp, stack_top
-        mov dword [pml4], pdpt + PAGE_RW_P
-        mov dword [pdpt], pd + PAGE_RW_P
-        mov dword [pd], PAGE_2M
-        mov dword [pd + 8], 0x200000 + PAGE_2M
-        mov eax, pml4
-        mov cr3, eax
-        mov eax, cr4
-        or eax, CR4_PAE
-        mov cr4, eax
-        mov ecx, EFER
-        rdmsr
-        or eax, EFER_LME
-        wrmsr
-        mov eax, cr0
-        or eax, CR0_PE_PG
-        mov cr0, eax
+        ENTER_LONG_MODE
         lgdt [gdt_desc]
         jmp 0x08:long_start
 
@@ -82,9 +59,4 @@ gdt_desc:
         dd gdt
 
         section .bss
-        alignb 4096
-pml4:   resb 4096
-pdpt:   resb 4096
-pd:     resb 4096
-        resb 4096
-stack_top:
+        PAGE_TABLES

@@ -5,25 +5,18 @@
 ; `tick_compat` with those registers unchanged), where gdb sees 32-bit registers; it ends
 ; by writing `exit_code` to isa-debug-exit (port 0xf4: status exit_code * 2 + 1).
 ;
-; Build: nasm -f elf32 -o gdbguest32.o gdbguest32.asm && ld -m elf_i386 -N --no-warn-rwx-segments -Ttext=0x100000 -o gdbguest32.elf gdbguest32.o
+; Build (from the repository root): nasm -f elf32 -i images/gdb/ -o gdbguest32.o images/gdb/gdbguest32.asm && ld -m elf_i386 -N --no-warn-rwx-segments -Ttext=0x100000 -o gdbguest32.elf gdbguest32.o
 ; gdb takes the 32-bit ELF with `set architecture i386:x86-64`, as with qemu-system-x86_64.
 
-MB_MAGIC        equ 0x1BADB002
-EFER            equ 0xC0000080
-EFER_LME        equ 0x100
-CR0_PG          equ 0x80000000
-CR4_PAE         equ 0x20
-PAGE_RW_P       equ 3
-PAGE_2M         equ 0x83
+%include "longmode.inc"
+
 SEL_CODE32      equ 0x08
 SEL_DATA        equ 0x10
 SEL_CODE64      equ 0x18
 
         section .text
         bits 32
-        align 4
-mb_header:
-        dd MB_MAGIC, 0, -MB_MAGIC
+        MULTIBOOT_HEADER
 
         global _start, tick32, tick64, tick_compat
 _start:
@@ -47,21 +40,7 @@ protected:
 tick32:
         inc ecx
         mov [counter], ecx
-        mov dword [pml4], pdpt + PAGE_RW_P
-        mov dword [pdpt], pd + PAGE_RW_P
-        mov dword [pd], PAGE_2M
-        mov eax, pml4
-        mov cr3, eax
-        mov eax, cr4
-        or eax, CR4_PAE
-        mov cr4, eax
-        mov ecx, EFER
-        rdmsr
-        or eax, EFER_LME
-        wrmsr
-        mov eax, cr0
-        or eax, CR0_PG
-        mov cr0, eax
+        ENTER_LONG_MODE
         jmp SEL_CODE64:long64
 
         bits 64
@@ -106,9 +85,4 @@ gdt_desc:
         dd gdt
 
         section .bss
-        alignb 4096
-pml4:   resb 4096
-pdpt:   resb 4096
-pd:     resb 4096
-        resb 4096
-stack_top:
+        PAGE_TABLES

@@ -103,15 +103,21 @@ class GdbStubTest {
         Path object = dir.resolve("gdbguest.o");
         kernel = dir.resolve("gdbguest.elf");
         symbols = dir.resolve("gdbguest64.elf");
-        tool(List.of("nasm", "-f", "elf32", "-o", object.toString(), ws.images().resolve("gdb/gdbguest.asm").toString()));
+        nasm(object, "gdbguest.asm");
         tool(List.of("ld", "-m", "elf_i386", "-N", "--no-warn-rwx-segments", "-Ttext=0x100000", "-o", kernel.toString(),
                 object.toString()));
         tool(List.of("objcopy", "-O", "elf64-x86-64", kernel.toString(), symbols.toString()));
         Path object32 = dir.resolve("gdbguest32.o");
         kernel32 = dir.resolve("gdbguest32.elf");
-        tool(List.of("nasm", "-f", "elf32", "-o", object32.toString(), ws.images().resolve("gdb/gdbguest32.asm").toString()));
+        nasm(object32, "gdbguest32.asm");
         tool(List.of("ld", "-m", "elf_i386", "-N", "--no-warn-rwx-segments", "-Ttext=0x100000", "-o", kernel32.toString(),
                 object32.toString()));
+    }
+
+    /** Assembles {@code images/gdb/NAME} (which includes {@code longmode.inc} from its directory). */
+    private static void nasm(Path object, String name) throws IOException, InterruptedException {
+        Path src = ws.images().resolve("gdb");
+        tool(List.of("nasm", "-f", "elf32", "-i", src + "/", "-o", object.toString(), src.resolve(name).toString()));
     }
 
     private static void tool(List<String> command) throws IOException, InterruptedException {
