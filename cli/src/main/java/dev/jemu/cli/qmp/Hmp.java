@@ -1,57 +1,81 @@
 package dev.jemu.cli.qmp;
 
 import dev.jemu.block.BlockDriverState;
-import dev.jemu.core.x86.Cpu;
-import dev.jemu.core.x86.DebugPageWalk;
-import dev.jemu.core.x86.Segment;
+import dev.jemu.core.x86.CpuStateDump;
 import dev.jemu.devices.pc.PcBoard;
 import dev.jemu.devices.pci.PciDevice;
 
 import java.util.List;
-import java.util.Locale;
 
 /**
  * The human monitor commands {@code human-monitor-command} runs, with QEMU's output formats:
  * {@code info registers}, {@code info block}, {@code info pci}, {@code info mtree}, {@code info
- * qtree} (the PCI part of the tree), {@code info irq}, {@code info status}, {@code info name},
- * {@code info version}, {@code x /FMT ADDR} (through the guest's paging) and {@code xp /FMT
- * ADDR}; and jemu's own {@code info coroutines}. Lines end in CR LF as QEMU's monitor writes them.
+ * qtree} (the PCI part of the tree), {@code info irq}, {@code info status}, {@code info cpus},
+ * {@code info name}, {@code info version}, {@code x} and {@code xp} ({@link HmpMemoryDump}),
+ * {@code stop} and {@code c}/{@code cont}; and jemu's own {@code info coroutines}. Lines end in
+ * CR LF as QEMU's monitor writes them; a line that does not parse answers QEMU's complaint as
+ * its output ({@link HmpError}), and an unknown command or {@code info} topic QEMU's
+ * "unknown command".
  *
  * <p>Threading: the main loop thread; device and memory state is read under the big lock. The
  * CPU's registers are read as they are: stop the machine first for a consistent set.
  */
 final class Hmp {
-    /** The most units one {@code x}/{@code xp} dumps (a reply stays far below the output bound). */
-    static final int MAX_COUNT = 4096;
-
     /** The {@code info} topics jemu's monitor answers. */
-    static final String INFO_TOPICS = "registers, block, pci, mtree, qtree, irq, coroutines, status, name, version";
+    static final String INFO_TOPICS = "registers, block, pci, mtree, qtree, irq, coroutines, status, cpus, name, version";
 
     private final QmpVm vm;
     private final QmpCommands commands;
+    private final HmpMemoryDump memory = new HmpMemoryDump();
 
     Hmp(QmpVm vm, QmpCommands commands) {
         this.vm = vm;
         this.commands = commands;
     }
 
-    /** Runs {@code line}; its output, or QEMU's complaint about it. */
+    /**
+     * Runs {@code line}: its output, or (as QEMU's monitor prints them) its parse error and the
+     * pointer to its help. The command's name ends at a space or at the {@code /} of a format.
+     */
     String execute(String line) throws QmpError {
-        String[] words = line.trim().split("\\s+");
-        if (words[0].isEmpty()) {
-            return "";
+        String text = line.strip();
+        int end = 0;
+        while (end < text.length() && !Character.isWhitespace(text.charAt(end)) && text.charAt(end) != '/') {
+            end++;
         }
-        return switch (words[0]) {
-            case "info" -> info(words.length > 1 ? words[1] : "");
-            case "x" -> memoryDump(words, false);
-            case "xp" -> memoryDump(words, true);
-            default -> "unknown command: '" + words[0] + "'\r\n";
-        };
+        String name = text.substring(0, end);
+        String args = text.substring(end);
+        try {
+            return switch (name) {
+                case "" -> "";
+                case "info" -> info(args.strip());
+                case "x", "xp" -> memory.run(vm.board(), name, args);
+                case "stop" -> {
+                    vm.stop();
+                    yield "";
+                }
+                case "c", "cont" -> {
+                    vm.cont();
+                    yield "";
+                }
+                default -> "unknown command: '" + name + "'\r\n";
+            };
+        } catch (HmpError e) {
+            return e.text();
+        }
     }
 
-    private String info(String what) throws QmpError {
+    private String info(String args) throws QmpError, HmpError {
+        int space = args.indexOf(' ');
+        String what = space < 0 ? args : args.substring(0, space);
+        String rest = space < 0 ? "" : args.substring(space + 1).strip();
+        if (what.equals("registers")) {
+            return registers(rest);
+        }
+        if (!rest.isEmpty() && !what.equals("block") && !what.equals("mtree")) {
+            throw new HmpError("info " + what, what + ": extraneous characters at the end of line");
+        }
         return switch (what) {
-            case "registers" -> registers();
             case "block" -> block();
             case "pci" -> pci();
             case "status" -> "VM status: " + switch (vm.status()) {
@@ -60,6 +84,7 @@ final class Hmp {
                 case "shutdown" -> "paused (shutdown)";
                 default -> "paused";
             } + "\r\n";
+            case "cpus" -> "* CPU #0: thread_id=" + QmpCommands.nativeThreadId(vm.vcpuThread()) + "\r\n";
             case "coroutines" -> commands.introspection().infoCoroutines();
             case "mtree" -> vm.board().bql().call(() -> MemoryTreeDump.of(List.of(vm.board().memory(), vm.board().io())));
             case "qtree" -> qtree();
@@ -67,60 +92,34 @@ final class Hmp {
             case "name" -> vm.name() == null ? "" : vm.name() + "\r\n";
             case "version" -> vm.version() + " (jemu)\r\n";
             case "" -> "info: " + INFO_TOPICS + "\r\n";
-            default -> throw QmpError.generic("info " + what + ": jemu's monitor has info " + INFO_TOPICS);
+            default -> "unknown command: 'info " + what + "'\r\n";
         };
     }
 
-    private String registers() {
+    /**
+     * {@code info registers [-a] [CPU]}: QEMU's register dump of the one CPU (general, segment,
+     * control and debug registers, then x87 and SSE); another CPU index is "not available".
+     */
+    private String registers(String args) throws HmpError {
+        String rest = args.startsWith("-a") && (args.length() == 2 || Character.isWhitespace(args.charAt(2)))
+                ? args.substring(2).strip() : args;
         PcBoard board = vm.board();
-        return board.bql().call(() -> {
-            Cpu cpu = board.cpu();
-            StringBuilder sb = new StringBuilder("\r\nCPU#0\r\n");
-            boolean lma = (cpu.efer() & (1 << 10)) != 0;
-            String[] names = {"AX", "BX", "CX", "DX", "SI", "DI", "BP", "SP"};
-            int[] regs = {Cpu.RAX, Cpu.RBX, Cpu.RCX, Cpu.RDX, Cpu.RSI, Cpu.RDI, Cpu.RBP, Cpu.RSP};
-            if (lma) {
-                for (int i = 0; i < 8; i++) {
-                    sb.append(String.format("R%s=%016x%s", names[i], cpu.reg(regs[i]), i % 4 == 3 ? "\r\n" : " "));
+        if (!rest.isEmpty()) {
+            Object index = board.bql().call(() -> {
+                try {
+                    return HmpExpression.evaluateRest(rest, 0, "info registers", board.cpu());
+                } catch (HmpError e) {
+                    return e;
                 }
-                for (int i = 8; i < 16; i++) {
-                    sb.append(String.format("R%-2d=%016x%s", i, cpu.reg(i), i % 4 == 3 ? "\r\n" : " "));
-                }
-                sb.append(String.format("RIP=%016x RFL=%08x ", cpu.rip(), cpu.rflags()));
-            } else {
-                for (int i = 0; i < 8; i++) {
-                    sb.append(String.format("E%s=%08x%s", names[i], cpu.reg(regs[i]) & 0xFFFF_FFFFL, i % 4 == 3 ? "\r\n" : " "));
-                }
-                sb.append(String.format("EIP=%08x EFL=%08x ", cpu.rip() & 0xFFFF_FFFFL, cpu.rflags()));
+            });
+            if (index instanceof HmpError e) {
+                throw e;
             }
-            sb.append(flags(cpu.rflags())).append(String.format(" CPL=%d II=0 A20=1 SMM=0 HLT=%d\r\n", cpu.cpl(),
-                    cpu.isHalted() ? 1 : 0));
-            String[] segNames = {"ES", "CS", "SS", "DS", "FS", "GS"};
-            for (int i = 0; i < 6; i++) {
-                Segment s = cpu.segment(i);
-                int attr = s.attributes();
-                long rawLimit = (attr & (1 << 15)) != 0 ? s.limit() >>> 12 : s.limit();
-                long descFlags = ((attr & 0xFFL) << 8) | (rawLimit & 0xF0000L) | (((attr >> 12) & 0xFL) << 20);
-                sb.append(String.format(lma ? "%s =%04x %016x %08x %08x DPL=%d\r\n" : "%s =%04x %08x %08x %08x DPL=%d\r\n",
-                        segNames[i], s.selector(), lma ? s.base() : s.base() & 0xFFFF_FFFFL, s.limit() & 0xFFFF_FFFFL,
-                        descFlags, (attr >> 5) & 3));
+            if ((Long) index != 0) {
+                return "CPU#" + index + " not available\r\n";
             }
-            String crFmt = lma ? "CR0=%08x CR2=%016x CR3=%016x CR4=%08x\r\n" : "CR0=%08x CR2=%08x CR3=%08x CR4=%08x\r\n";
-            sb.append(String.format(crFmt, cpu.cr(0), cpu.cr(2), cpu.cr(3), cpu.cr(4)));
-            sb.append(String.format("EFER=%016x\r\n", cpu.efer()));
-            return sb.toString();
-        });
-    }
-
-    /** QEMU's flag letters: DF, SF, ZF, AF, PF, CF ({@code [---Z-P-]}: O D S Z A P C). */
-    private static String flags(long rflags) {
-        char[] f = {'O', 'D', 'S', 'Z', 'A', 'P', 'C'};
-        int[] bits = {11, 10, 7, 6, 4, 2, 0};
-        StringBuilder sb = new StringBuilder("[");
-        for (int i = 0; i < f.length; i++) {
-            sb.append((rflags >> bits[i] & 1) != 0 ? f[i] : '-');
         }
-        return sb.append(']').toString();
+        return board.bql().call(() -> "\r\nCPU#0\r\n" + CpuStateDump.of(board.cpu(), true).replace("\n", "\r\n") + "\r\n");
     }
 
     private String block() {
@@ -214,105 +213,5 @@ final class Hmp {
             }
             return sb.toString();
         });
-    }
-
-    /** {@code x /FMT ADDR} and {@code xp /FMT ADDR}: FMT is a count, a format (x, d, u) and a size (b, h, w, g). */
-    private String memoryDump(String[] words, boolean physical) throws QmpError {
-        String cmd = words[0];
-        int count = 1;
-        char format = 'x';
-        int size = 4;
-        int at = 1;
-        if (words.length > 1 && words[1].startsWith("/")) {
-            String fmt = words[1].substring(1);
-            int k = 0;
-            while (k < fmt.length() && Character.isDigit(fmt.charAt(k))) {
-                k++;
-            }
-            if (k > 0) {
-                if (k > 4 || Integer.parseInt(fmt.substring(0, k)) > MAX_COUNT) {
-                    throw QmpError.generic(cmd + ": jemu dumps at most " + MAX_COUNT + " units at a time");
-                }
-                count = Integer.parseInt(fmt.substring(0, k));
-            }
-            for (char c : fmt.substring(k).toCharArray()) {
-                switch (c) {
-                    case 'x', 'd', 'u' -> format = c;
-                    case 'b' -> size = 1;
-                    case 'h' -> size = 2;
-                    case 'w' -> size = 4;
-                    case 'g' -> size = 8;
-                    default -> throw QmpError.generic(cmd + ": invalid char in format: '" + c + "'");
-                }
-            }
-            at = 2;
-        }
-        if (words.length <= at) {
-            throw QmpError.generic(cmd + ": missing address");
-        }
-        long addr;
-        try {
-            String a = words[at].toLowerCase(Locale.ROOT);
-            addr = a.startsWith("0x") ? Long.parseUnsignedLong(a.substring(2), 16) : Long.parseUnsignedLong(a);
-        } catch (NumberFormatException e) {
-            throw QmpError.generic(cmd + ": invalid address '" + words[at] + "'");
-        }
-        return dump(addr, count, format, size, physical);
-    }
-
-    /**
-     * The dump, line by line as QEMU prints it; {@code x} reads through the CPU's current paging,
-     * and a line that is not all mapped ends the dump with QEMU's "Cannot access memory".
-     */
-    private String dump(long first, int n, char format, int size, boolean physical) {
-        PcBoard board = vm.board();
-        int perLine = size == 8 ? 2 : size == 4 ? 4 : 8;
-        return board.bql().call(() -> {
-            Cpu cpu = board.cpu();
-            long cr0 = cpu.cr(0);
-            long cr3 = cpu.cr(3);
-            long cr4 = cpu.cr(4);
-            long efer = cpu.efer();
-            StringBuilder sb = new StringBuilder();
-            long[] line = new long[perLine];
-            for (int i = 0; i < n; i++) {
-                long a = first + (long) i * size;
-                if (i % perLine == 0) {
-                    sb.append(String.format("%016x:", a));
-                    int units = Math.min(perLine, n - i);
-                    for (int u = 0; u < units; u++) {
-                        long unit = a + (long) u * size;
-                        if (physical) {
-                            line[u] = board.memory().read(unit, size);
-                            continue;
-                        }
-                        long value = 0;
-                        for (int b = size - 1; b >= 0; b--) {
-                            long phys = DebugPageWalk.physical(board.memory(), cr0, cr3, cr4, efer, unit + b);
-                            if (phys < 0) {
-                                return sb.append(" Cannot access memory\r\n").toString();
-                            }
-                            value = value << 8 | board.memory().read(phys, 1);
-                        }
-                        line[u] = value;
-                    }
-                }
-                long v = line[i % perLine];
-                sb.append(' ').append(switch (format) {
-                    case 'd' -> Long.toString(size == 8 ? v : signExtend(v, size));
-                    case 'u' -> Long.toUnsignedString(v);
-                    default -> String.format("0x%0" + size * 2 + "x", v);
-                });
-                if (i % perLine == perLine - 1 || i == n - 1) {
-                    sb.append("\r\n");
-                }
-            }
-            return sb.toString();
-        });
-    }
-
-    private static long signExtend(long v, int size) {
-        int shift = 64 - size * 8;
-        return v << shift >> shift;
     }
 }

@@ -9,7 +9,8 @@ import dev.jemu.core.memory.AddressSpace;
  * (none, 32-bit with 4 MiB pages under CR4.PSE, PAE, 4-level), following the Intel SDM vol. 3
  * chapter 4. Unlike the CPU's walk it changes nothing: no accessed or dirty bits, no CR2, no
  * fault, and it ignores access rights (a debugger reads as the hardware would for a supervisor
- * with WP clear).
+ * with WP clear). Without paging the address is taken as it is, not cut to 32 bits, as QEMU's
+ * monitor takes it (a caller that models the CPU's linear-address width masks first).
  *
  * <p>Threading: any thread; the walk reads guest memory as it is at that moment.
  */
@@ -28,7 +29,7 @@ public final class DebugPageWalk {
     /** The physical address of {@code lin}, or -1 if no present mapping covers it. */
     public static long physical(AddressSpace mem, long cr0, long cr3, long cr4, long efer, long lin) {
         if ((cr0 & CR0_PG) == 0) {
-            return lin & 0xFFFF_FFFFL;
+            return lin;
         }
         if ((cr4 & CR4_PAE) == 0) {
             long pde = mem.read((cr3 & 0xFFFF_F000L) + ((lin >>> 22) & 0x3FF) * 4, 4);

@@ -7,7 +7,6 @@ import dev.jemu.core.x86.disas.InAsmFormat;
 
 import java.util.Arrays;
 import java.util.HashMap;
-import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -27,7 +26,6 @@ import java.util.Map;
  */
 final class ExecLog {
     private static final String SEPARATOR = "----------------";
-    private static final String[] SEG_NAMES = {"ES =", "CS =", "SS =", "DS =", "FS =", "GS ="};
 
     private final Cpu c;
     private final HostDebug mem;
@@ -86,7 +84,7 @@ final class ExecLog {
             Log.log(LogCategory.EXEC, String.format("Trace 0: [%016x/%016x] ", csBase, pc));
         }
         if (Log.enabled(LogCategory.CPU)) {
-            Log.log(LogCategory.CPU, cpuState());
+            Log.log(LogCategory.CPU, CpuStateDump.of(c, false));
         }
     }
 
@@ -129,7 +127,7 @@ final class ExecLog {
      * once its code has been rewritten, as QEMU lists the new translation).
      */
     private String inAsm(long pc) {
-        int bits = c.code64 ? 64 : c.defaultSize == 4 ? 32 : 16;
+        int bits = CpuStateDump.codeBits(c);
         long end = starts[count - 1] + Disassembler.MAX_LENGTH;
         int len = (int) Math.min(code.length, end - starts[0]);
         while (len > 0 && !mem.read(pc, code, 0, len)) {
@@ -150,87 +148,5 @@ final class ExecLog {
             off += n;
         }
         return sb.toString();
-    }
-
-    /** The register dump of {@code -d cpu}, in QEMU's layout (64-bit form in long mode). */
-    String cpuState() {
-        boolean lma = (c.efer & Cpu.EFER_LMA) != 0;
-        StringBuilder sb = new StringBuilder();
-        int fl = c.eflags();
-        String flags = "[" + bit(fl, Eflags.DF, 'D') + bit(fl, Eflags.OF, 'O') + bit(fl, Eflags.SF, 'S')
-                + bit(fl, Eflags.ZF, 'Z') + bit(fl, Eflags.AF, 'A') + bit(fl, Eflags.PF, 'P') + bit(fl, Eflags.CF, 'C') + "]";
-        String status = String.format(" CPL=%d II=%d A20=%d SMM=0 HLT=%d\n", c.cpl,
-                c.icount == c.inhibitInterruptsAt ? 1 : 0, (c.linearMask >> 20 & 1), c.halted ? 1 : 0);
-        if (lma) {
-            String[] names = {"RAX", "RBX", "RCX", "RDX", "RSI", "RDI", "RBP", "RSP",
-                "R8 ", "R9 ", "R10", "R11", "R12", "R13", "R14", "R15"};
-            int[] order = {0, 3, 1, 2, 6, 7, 5, 4, 8, 9, 10, 11, 12, 13, 14, 15};
-            for (int k = 0; k < 16; k++) {
-                sb.append(names[k]).append('=').append(String.format("%016x", c.regs[order[k]]))
-                        .append(k % 4 == 3 ? '\n' : ' ');
-            }
-            sb.append(String.format("RIP=%016x RFL=%08x ", c.rip, fl)).append(flags).append(status);
-        } else {
-            String[] names = {"EAX", "EBX", "ECX", "EDX", "ESI", "EDI", "EBP", "ESP"};
-            int[] order = {0, 3, 1, 2, 6, 7, 5, 4};
-            for (int k = 0; k < 8; k++) {
-                sb.append(names[k]).append('=').append(String.format("%08x", c.regs[order[k]] & 0xFFFF_FFFFL))
-                        .append(k % 4 == 3 ? '\n' : ' ');
-            }
-            sb.append(String.format("EIP=%08x EFL=%08x ", c.rip & 0xFFFF_FFFFL, fl)).append(flags).append(status);
-        }
-        int[] segOrder = {Cpu.ES, Cpu.CS, Cpu.SS, 3, 4, 5};
-        for (int s : segOrder) {
-            segment(sb, SEG_NAMES[s], c.segs[s], lma);
-        }
-        segment(sb, "LDT=", c.ldtr, lma);
-        segment(sb, "TR =", c.tr, lma);
-        String w = lma ? "%016x" : "%08x";
-        sb.append(String.format("GDT=     " + w + " %08x\n", c.gdtBase, c.gdtLimit));
-        sb.append(String.format("IDT=     " + w + " %08x\n", c.idtBase, c.idtLimit));
-        sb.append(String.format("CR0=%08x CR2=" + w + " CR3=" + w + " CR4=%08x\n", c.cr0, c.cr2, c.cr3, c.cr4));
-        for (int k = 0; k < 4; k++) {
-            sb.append(String.format("DR%d=%016x ", k, c.dr[k]));
-        }
-        sb.append(String.format("\nDR6=%016x DR7=%016x\n", c.dr[6], c.dr[7]));
-        sb.append(String.format("EFER=%016x", c.efer));
-        return sb.toString();
-    }
-
-    private static char bit(int flags, int mask, char name) {
-        return (flags & mask) != 0 ? name : '-';
-    }
-
-    /** One segment line: selector, base, limit, descriptor flags, and in protected mode its description. */
-    private void segment(StringBuilder sb, String name, Segment s, boolean lma) {
-        long rawLimit = (s.attr & Segment.ATTR_G) != 0 ? s.limit >>> 12 : s.limit;
-        long flags = (long) s.attr << 8 | (rawLimit & 0xF0000);
-        sb.append(name).append(String.format("%04x " + (lma ? "%016x" : "%08x") + " %08x %08x",
-                s.selector, s.base, s.limit & 0xFFFF_FFFFL, flags));
-        if ((c.cr0 & Cpu.CR0_PE) != 0 && (c.eflagsRest & Eflags.VM) == 0) {
-            sb.append(" DPL=").append(s.dpl()).append(' ');
-            int type = s.attr & 0xF;
-            if ((s.attr & Segment.ATTR_S) != 0) {
-                if ((type & Segment.TYPE_CODE) != 0) {
-                    sb.append((s.attr & Segment.ATTR_L) != 0 ? "CS64" : (s.attr & Segment.ATTR_DB) != 0 ? "CS32" : "CS16")
-                            .append(" [").append((type & Segment.TYPE_CONFORMING) != 0 ? 'C' : '-');
-                    sb.append((type & Segment.TYPE_READABLE) != 0 ? 'R' : '-');
-                } else {
-                    sb.append((s.attr & Segment.ATTR_DB) != 0 ? "DS  " : "DS16")
-                            .append(" [").append((type & Segment.TYPE_EXPAND_DOWN) != 0 ? 'E' : '-');
-                    sb.append((type & Segment.TYPE_WRITABLE) != 0 ? 'W' : '-');
-                }
-                sb.append((type & Segment.TYPE_ACCESSED) != 0 ? 'A' : '-').append(']');
-            } else {
-                String size = lma ? "64" : (type & 8) != 0 ? "32" : "16";
-                sb.append(switch (type) {
-                    case 2 -> "LDT";
-                    case 1, 9 -> "TSS" + size + "-avl";
-                    case 3, 11 -> "TSS" + size + "-busy";
-                    default -> String.format(Locale.ROOT, "type=%x", type);
-                });
-            }
-        }
-        sb.append('\n');
     }
 }

@@ -174,7 +174,7 @@ class ExecLogTest {
     void resetStateDumpsAsQemus() {
         CpuRig rig = new CpuRig();
         rig.cpu.reset();
-        assertEquals(QEMU_RESET, new ExecLog(rig.cpu).cpuState());
+        assertEquals(QEMU_RESET, CpuStateDump.of(rig.cpu, false));
     }
 
     @Test
@@ -203,6 +203,6 @@ class ExecLogTest {
         c.updateMode();
         c.rip = 0x100199;
         c.setRflags(0x86);
-        assertEquals(QEMU_LONG, new ExecLog(c).cpuState());
+        assertEquals(QEMU_LONG, CpuStateDump.of(c, false));
     }
 }
