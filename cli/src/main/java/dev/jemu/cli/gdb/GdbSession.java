@@ -36,6 +36,7 @@ final class GdbSession {
     private final SocketChannel channel;
     private final MachineLoop loop;
     private final HostDebug debug;
+    private final GdbStub.Monitor monitor;
     /** Guards writes: replies come from the session's thread and stop replies from the vCPU's. */
     private final Object out = new Object();
     /** Whether the guest runs on the debugger's behalf (after {@code c} or {@code s}, until a stop reply). */
@@ -45,10 +46,11 @@ final class GdbSession {
     /** The debugger detached with {@code D}: the guest runs on when the session ends. */
     private boolean detached;
 
-    GdbSession(SocketChannel channel, MachineLoop loop, HostDebug debug) {
+    GdbSession(SocketChannel channel, MachineLoop loop, HostDebug debug, GdbStub.Monitor monitor) {
         this.channel = channel;
         this.loop = loop;
         this.debug = debug;
+        this.monitor = monitor;
     }
 
     /** Serves the connection until the debugger detaches, kills the guest or goes. */
@@ -70,6 +72,7 @@ final class GdbSession {
         })) {
             loop.pause();
             loop.callOnVcpu(() -> null);
+            monitor.debuggerAttached();
             StringBuilder packet = new StringBuilder();
             while (!gone) {
                 int b = in.read();
@@ -117,6 +120,7 @@ final class GdbSession {
                 return null;
             });
             if (detached) {
+                monitor.debuggerResumed();
                 loop.resume();
             }
         } catch (IllegalStateException e) {
@@ -256,9 +260,39 @@ final class GdbSession {
             reply("Text=0;Data=0;Bss=0");
         } else if (p.startsWith("qSymbol")) {
             reply("OK");
+        } else if (p.startsWith("qRcmd,")) {
+            monitorCommand(p.substring("qRcmd,".length()));
         } else {
             reply("");
         }
+    }
+
+    /**
+     * gdb's {@code monitor LINE}: the line (hex-encoded) runs on the machine's monitor, whose
+     * output goes back as {@code O} packets before the final {@code OK}, as QEMU's stub does.
+     */
+    private void monitorCommand(String hex) throws IOException {
+        byte[] line;
+        try {
+            line = HEX.parseHex(hex);
+        } catch (IllegalArgumentException e) {
+            reply("E22");
+            return;
+        }
+        String output;
+        try {
+            output = monitor.execute(new String(line, StandardCharsets.UTF_8));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            reply("E04");
+            return;
+        }
+        byte[] text = output.getBytes(StandardCharsets.UTF_8);
+        int chunk = PACKET_SIZE / 4;
+        for (int off = 0; off < text.length; off += chunk) {
+            reply("O" + HEX.formatHex(text, off, Math.min(text.length, off + chunk)));
+        }
+        reply("OK");
     }
 
     private void vPacket(String p) throws IOException {
@@ -361,12 +395,14 @@ final class GdbSession {
                 return null;
             });
         }
+        monitor.debuggerResumed();
         if (step) {
             long[] hit = onVcpu(() -> {
                 debug.resuming();
                 debug.step();
                 return debug.watchpointHit();
             });
+            monitor.debuggerStopped();
             reply(stopReply(hit));
             return;
         }
@@ -386,6 +422,7 @@ final class GdbSession {
         loop.pause();
         loop.callOnVcpu(() -> null);
         if (running.compareAndSet(true, false)) {
+            monitor.debuggerStopped();
             reply(STOP_INT);
         }
     }
@@ -393,6 +430,7 @@ final class GdbSession {
     /** A breakpoint or watchpoint stopped the guest (the machine is paused). On the vCPU thread. */
     void debugStop() {
         if (running.compareAndSet(true, false)) {
+            monitor.debuggerStopped();
             try {
                 reply(stopReply(debug.watchpointHit()));
             } catch (IOException e) {

@@ -26,19 +26,41 @@ import java.nio.file.StandardCopyOption;
  * own thread.
  */
 public final class GdbStub implements AutoCloseable {
+    /**
+     * The machine's monitor, as the stub sees it: gdb's {@code monitor} command (packet
+     * {@code qRcmd}) runs on it, and it is told when the debugger changes the run state, so
+     * that it reports QEMU's states and events (STOP, RESUME, {@code paused (debug)}). The
+     * notifications come from the session's thread or, for a stop, the vCPU thread.
+     */
+    public interface Monitor {
+        /** Runs one command line; its output, lines ending in CR LF. */
+        String execute(String line) throws InterruptedException;
+
+        /** A debugger connected, and the machine is paused for it. */
+        void debuggerAttached();
+
+        /** The machine runs on the debugger's behalf (continue, a step, detach). */
+        void debuggerResumed();
+
+        /** The machine stopped for the debugger (breakpoint, watchpoint, the end of a step, Ctrl-C). */
+        void debuggerStopped();
+    }
+
     private final ServerSocketChannel server;
     private final Path unixPath;
     private final MachineLoop loop;
     private final HostDebug debug;
+    private final Monitor monitor;
     private final Thread acceptor;
     private volatile GdbSession session;
     private volatile boolean closed;
 
-    private GdbStub(ServerSocketChannel server, Path unixPath, MachineLoop loop, HostDebug debug) {
+    private GdbStub(ServerSocketChannel server, Path unixPath, MachineLoop loop, HostDebug debug, Monitor monitor) {
         this.server = server;
         this.unixPath = unixPath;
         this.loop = loop;
         this.debug = debug;
+        this.monitor = monitor;
         loop.setDebugStopListener(this::debugStop);
         acceptor = new Thread(this::accept, "gdbstub");
         acceptor.setDaemon(true);
@@ -46,12 +68,13 @@ public final class GdbStub implements AutoCloseable {
     }
 
     /**
-     * Listens on a TCP port ({@code unixPath} null) or a Unix socket.
+     * Listens on a TCP port ({@code unixPath} null) or a Unix socket; gdb's {@code monitor}
+     * commands go to {@code monitor}.
      *
      * @throws IOException when the socket cannot be bound
      */
-    public static GdbStub listen(String host, int port, Path unixPath, MachineLoop loop, HostDebug debug)
-            throws IOException {
+    public static GdbStub listen(String host, int port, Path unixPath, MachineLoop loop, HostDebug debug,
+            Monitor monitor) throws IOException {
         ServerSocketChannel s;
         if (unixPath != null) {
             SocketPaths.unlinkForBind(unixPath);
@@ -67,7 +90,7 @@ public final class GdbStub implements AutoCloseable {
             s.setOption(StandardSocketOptions.SO_REUSEADDR, true);
             s.bind(new InetSocketAddress(host, port));
         }
-        return new GdbStub(s, unixPath, loop, debug);
+        return new GdbStub(s, unixPath, loop, debug, monitor);
     }
 
     /** The TCP port listened on (useful with port 0), or -1 for a Unix socket. */
@@ -86,7 +109,7 @@ public final class GdbStub implements AutoCloseable {
                 }
                 return;
             }
-            GdbSession s = new GdbSession(ch, loop, debug);
+            GdbSession s = new GdbSession(ch, loop, debug, monitor);
             session = s;
             s.serve();
             session = null;

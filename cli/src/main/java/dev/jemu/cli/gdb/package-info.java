@@ -3,7 +3,8 @@
  * serial protocol over a listening socket ({@link dev.jemu.cli.gdb.GdbStub}: one debugger at
  * a time), the packets of one connection ({@link dev.jemu.cli.gdb.GdbSession}: registers,
  * memory through the guest's paging, breakpoints, watchpoints, continue, single step, Ctrl-C,
- * {@code qSupported}, {@code vCont}, the target description) and the x86-64 target
+ * {@code qSupported}, {@code vCont}, the target description, {@code monitor} commands passed
+ * to the machine's human monitor) and the x86-64 target
  * description ({@link dev.jemu.cli.gdb.GdbTargetXml}).
  *
  * <p>A connection is served by its own thread with blocking socket I/O; everything it does

@@ -34,10 +34,11 @@ final class Hmp {
     }
 
     /**
-     * Runs {@code line}: its output, or (as QEMU's monitor prints them) its parse error and the
-     * pointer to its help. The command's name ends at a space or at the {@code /} of a format.
+     * Runs {@code line}: its output, or as QEMU's monitor prints them its parse error and the
+     * pointer to its help, or "Error: " and why the command failed. The command's name ends at a
+     * space or at the {@code /} of a format.
      */
-    String execute(String line) throws QmpError {
+    String execute(String line) {
         String text = line.strip();
         int end = 0;
         while (end < text.length() && !Character.isWhitespace(text.charAt(end)) && text.charAt(end) != '/') {
@@ -62,6 +63,8 @@ final class Hmp {
             };
         } catch (HmpError e) {
             return e.text();
+        } catch (QmpError e) {
+            return "Error: " + e.getMessage() + "\r\n";
         }
     }
 
@@ -82,6 +85,7 @@ final class Hmp {
                 case "running" -> "running";
                 case "prelaunch" -> "paused (prelaunch)";
                 case "shutdown" -> "paused (shutdown)";
+                case "debug" -> "paused (debug)";
                 default -> "paused";
             } + "\r\n";
             case "cpus" -> "* CPU #0: thread_id=" + QmpCommands.nativeThreadId(vm.vcpuThread()) + "\r\n";

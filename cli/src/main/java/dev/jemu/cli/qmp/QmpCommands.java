@@ -48,6 +48,7 @@ final class QmpCommands {
     }
 
     private final QmpVm vm;
+    /** The human monitor; QEMU's HMP state (x's remembered format) is one for all its front ends. */
     private final Hmp hmp;
     private final QmpIntrospection introspection;
     private final Map<String, Command> commands = new LinkedHashMap<>();
@@ -138,6 +139,11 @@ final class QmpCommands {
         add("x-query-coroutines", List.of(), (s, a) -> introspection.queryCoroutines());
         add("x-query-aio", List.of(), (s, a) -> introspection.queryAio());
         add("query-qmp-schema", List.of(), (s, a) -> schema());
+    }
+
+    /** The human monitor {@code human-monitor-command} runs. */
+    Hmp hmp() {
+        return hmp;
     }
 
     /** The node-name of {@code bs} (its own or a generated {@code #blockN}). */

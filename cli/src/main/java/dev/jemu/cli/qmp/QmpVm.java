@@ -11,17 +11,21 @@ import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * The virtual machine as its monitors see it: the board, the drives and IOThreads the
  * command line made, the run state QMP reports ({@code prelaunch}, {@code running},
- * {@code paused}, {@code shutdown}), and the open sessions, to which events go.
+ * {@code paused}, {@code debug}, {@code shutdown}), and the open sessions, to which events go.
  *
  * <p>Threading: the main loop thread, except {@link #emit}, {@link #guestReset} and
  * {@link #guestPoweroff}, which any thread may call (the vCPU thread does, with the big
- * lock held); they hand the event to the main loop.
+ * lock held); they hand the event to the main loop; {@link #humanMonitorCommand}, which
+ * any other thread may call and which runs on the main loop; and the debugger's run-state
+ * changes ({@link #debuggerAttached} and the like), which any thread may report.
  */
 public final class QmpVm {
     /**
@@ -150,6 +154,28 @@ public final class QmpVm {
         return commands;
     }
 
+    /**
+     * Runs one human monitor command line for a front end of its own (the gdb stub's
+     * {@code monitor} command, as QEMU's gdb stub passes it to its monitor): the command runs on
+     * the main loop thread, as {@code human-monitor-command}'s do, and this returns its output
+     * (lines ending in CR LF). Called from any thread but the main loop's, which it waits for.
+     */
+    public String humanMonitorCommand(String line) throws InterruptedException {
+        CompletableFuture<String> out = new CompletableFuture<>();
+        main.oneShot(() -> {
+            try {
+                out.complete(commands.hmp().execute(line));
+            } catch (RuntimeException e) {
+                out.completeExceptionally(e);
+            }
+        });
+        try {
+            return out.get();
+        } catch (ExecutionException e) {
+            throw new IllegalStateException("monitor command '" + line + "' failed", e.getCause());
+        }
+    }
+
     /** Tells the monitors which thread runs the vCPU (for {@code query-cpus-fast}). */
     public void setVcpuThread(Thread t) {
         vcpu = t;
@@ -184,8 +210,9 @@ public final class QmpVm {
     }
 
     /**
-     * QMP's run state: {@code prelaunch}, {@code running}, {@code paused}, {@code shutdown}, or
-     * {@code io-error} when a disk's {@code werror/rerror=stop} paused the machine.
+     * QMP's run state: {@code prelaunch}, {@code running}, {@code paused}, {@code debug} (stopped
+     * by the gdb stub), {@code shutdown}, or {@code io-error} when a disk's
+     * {@code werror/rerror=stop} paused the machine.
      */
     String status() {
         return status.equals("running") && board.loop().isPaused() ? "io-error" : status;
@@ -225,6 +252,33 @@ public final class QmpVm {
             status = "paused";
         }
         board.loop().requestReset();
+    }
+
+    /** A debugger connected to the gdb stub and paused the machine: {@code paused} and STOP if it ran. Any thread. */
+    public void debuggerAttached() {
+        main.oneShot(() -> stopFor("paused"));
+    }
+
+    /** The machine stopped for the debugger: {@code debug} and STOP, as QEMU's gdb stub stops it. Any thread. */
+    public void debuggerStopped() {
+        main.oneShot(() -> stopFor("debug"));
+    }
+
+    /** The debugger let the machine run (continue, a step, detach): {@code running} and RESUME. Any thread. */
+    public void debuggerResumed() {
+        main.oneShot(() -> {
+            if (!status.equals("running") && !status.equals("shutdown")) {
+                status = "running";
+                emit("RESUME", null);
+            }
+        });
+    }
+
+    private void stopFor(String state) {
+        if (status.equals("running")) {
+            status = state;
+            emit("STOP", null);
+        }
     }
 
     /** {@code system_powerdown}: POWERDOWN, and the board's ACPI power button is pressed. */

@@ -123,7 +123,8 @@ public final class PcVm implements AutoCloseable {
             if (kernelImage != null) {
                 loadMultiboot();
             }
-            qmp = options.monitors.isEmpty() && !options.startPaused ? null : startMonitors(stdin, stdout);
+            qmp = options.monitors.isEmpty() && !options.startPaused && options.gdb == null ? null
+                    : startMonitors(stdin, stdout);
             gdb = options.gdb == null ? null : startGdb(options.gdb);
             if (gdb != null && options.gdbWait) {
                 board.loop().pause();
@@ -158,7 +159,27 @@ public final class PcVm implements AutoCloseable {
     private GdbStub startGdb(VmOptions.Monitor where) throws OptionException {
         try {
             return GdbStub.listen(where.host(), where.port(), where.path() == null ? null : Path.of(where.path()),
-                    board.loop(), new HostDebug(board.cpu()));
+                    board.loop(), new HostDebug(board.cpu()), new GdbStub.Monitor() {
+                        @Override
+                        public String execute(String line) throws InterruptedException {
+                            return qmp.humanMonitorCommand(line);
+                        }
+
+                        @Override
+                        public void debuggerAttached() {
+                            qmp.debuggerAttached();
+                        }
+
+                        @Override
+                        public void debuggerResumed() {
+                            qmp.debuggerResumed();
+                        }
+
+                        @Override
+                        public void debuggerStopped() {
+                            qmp.debuggerStopped();
+                        }
+                    });
         } catch (IOException | RuntimeException e) {
             throw new OptionException(where.option(), "Failed to listen on "
                     + (where.path() != null ? where.path() : where.host() + ":" + where.port()) + ": " + OsErrors.reason(e));
@@ -172,7 +193,10 @@ public final class PcVm implements AutoCloseable {
         return options.icountShift >= 0 ? GuestClock.instructionCounted(options.icountShift) : GuestClock.hostDriven();
     }
 
-    /** Creates the QMP view of the machine and its monitors; {@code -S} pauses it. */
+    /**
+     * Creates the QMP view of the machine and its monitors (made also when only the gdb stub is
+     * there: its {@code monitor} command runs on the human monitor); {@code -S} pauses it.
+     */
     private QmpVm startMonitors(InputStream stdin, OutputStream stdout) throws OptionException {
         List<QmpVm.Drive> qmpDrives = new ArrayList<>();
         for (Drives.Drive d : drives) {

@@ -457,7 +457,6 @@ public final class PcBoard {
         this.afterReset = action;
     }
 
-    /** Resets every device and the CPU (the machine loop calls it, with the big lock held). */
     /**
      * Presses the ACPI power button (PM1 PWRBTN_STS, the SCI if the guest enabled it), as a
      * monitor's {@code system_powerdown} does; what happens next is the guest's choice. Under
@@ -468,6 +467,7 @@ public final class PcBoard {
         pm.powerButton();
     }
 
+    /** Resets every device and the CPU (the machine loop calls it, with the big lock held). */
     public void reset() {
         bql.assertHeld("PcBoard.reset");
         for (Serial16550 s : serials) {

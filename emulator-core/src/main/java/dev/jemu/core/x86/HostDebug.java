@@ -1,5 +1,7 @@
 package dev.jemu.core.x86;
 
+import dev.jemu.core.memory.FlatRange;
+
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -273,20 +275,25 @@ public final class HostDebug {
 
     // ------------------------------------------------------------------ memory
 
-    /** The physical address of linear address {@code lin} under the current paging, or -1 if unmapped. */
+    /**
+     * The physical address of linear address {@code lin} under the current paging, or -1 if
+     * unmapped. As in QEMU's gdb stub, an address above 4 GiB is not cut to 32 bits when
+     * paging is off.
+     */
     public long translate(long lin) {
-        return DebugPageWalk.physical(c.mmu.memory(), c.cr0, c.cr3, c.cr4, c.efer, lin & c.linearMask);
+        return DebugPageWalk.physical(c.mmu.memory(), c.cr0, c.cr3, c.cr4, c.efer, lin);
     }
 
     /**
      * Reads {@code len} bytes at linear address {@code lin} through the current paging into
-     * {@code buf}; false (and nothing defined read) if some page is not mapped.
+     * {@code buf}; false (and nothing defined read) if some page is not mapped or some byte is
+     * at a physical address nothing (RAM, ROM or a device) answers, as QEMU's stub fails then.
      */
     public boolean read(long lin, byte[] buf, int off, int len) {
         return access(lin, buf, off, len, false);
     }
 
-    /** Writes {@code len} bytes at linear address {@code lin} through the current paging; false if some page is not mapped. */
+    /** Writes {@code len} bytes at linear address {@code lin} through the current paging; false as {@link #read} fails. */
     public boolean write(long lin, byte[] buf, int off, int len) {
         return access(lin, buf, off, len, true);
     }
@@ -295,10 +302,11 @@ public final class HostDebug {
         for (int done = 0; done < len; ) {
             long a = lin + done;
             long phys = translate(a);
-            if (phys < 0) {
+            FlatRange range = phys < 0 ? null : c.mmu.memory().flatView().find(phys);
+            if (range == null) {
                 return false;
             }
-            int n = (int) Math.min(len - done, 4096 - (a & 0xFFF));
+            int n = (int) Math.min(Math.min(len - done, 4096 - (a & 0xFFF)), range.end() - phys);
             if (write) {
                 c.mmu.memory().writeBytes(phys, buf, off + done, n);
             } else {

@@ -34,7 +34,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * ({@code images/gdb/gdbguest32.asm}) runs in 32-bit protected mode, long mode and
  * compatibility mode: gdb, given the 32-bit ELF and {@code set architecture i386:x86-64} as
  * {@code qemu-system-x86_64} requires (it describes the x86-64 register file in every mode),
- * must see the same registers on both, cut to 32 bits outside 64-bit code.
+ * must see the same registers on both, cut to 32 bits outside 64-bit code; its script also
+ * passes commands to the monitor ({@code monitor info status}, {@code x}, {@code xp}), whose
+ * output must be QEMU's.
  */
 class GdbStubTest {
     private static final Duration TIMEOUT = Duration.ofSeconds(120);
@@ -72,7 +74,12 @@ class GdbStubTest {
             break tick32
             break tick64
             break tick_compat
+            monitor info status
             continue
+            monitor info status
+            monitor x /3i $pc
+            monitor xp /4xw 0x100000
+            monitor xp /2x $ecx+2*$esi
             info registers
             x/2i $pc
             stepi
@@ -127,8 +134,8 @@ class GdbStubTest {
         }
     }
 
-    /** What gdb printed, and the emulator's exit status. */
-    private record Session(List<String> gdb, int exitStatus) {
+    /** What gdb printed, what it passed on from the monitor (on its standard error), and the emulator's exit status. */
+    private record Session(List<String> gdb, List<String> monitor, int exitStatus) {
     }
 
     /** Runs {@code guest} under {@code emulator} and gdb with {@code script} (its %s the socket) and {@code symbolFile}. */
@@ -158,7 +165,10 @@ class GdbStubTest {
                     TIMEOUT, dir, name + "-gdb");
             assertFalse(gdb.timedOut(), "gdb timed out against " + emulator.displayName());
             assertTrue(vm.waitFor(TIMEOUT.toSeconds(), TimeUnit.SECONDS), emulator.displayName() + " did not exit");
-            return new Session(gdb.serialLines(), vm.exitValue());
+            // the monitor's lines (status, x /i, xp), without gdb's own warnings
+            List<String> monitor = gdb.stderr().lines().filter(l -> l.startsWith("VM status: ") || l.startsWith("0x00")
+                    || l.startsWith("00000000")).toList();
+            return new Session(gdb.serialLines(), monitor, vm.exitValue());
         } finally {
             vm.destroyForcibly();
         }
@@ -192,6 +202,16 @@ class GdbStubTest {
         assertTrue(j.contains("rax            0x55667788          1432778632"), j::toString);
         assertTrue(j.contains("r8             0x0                 0"), j::toString);
         assertTrue(j.containsAll(List.of("$1 = 0x42", "$2 = 0x0")), j::toString);
+        // gdb's monitor command runs on the human monitor: the run state before the first
+        // continue and at a breakpoint, the code at the breakpoint, memory from the guest's
+        // multiboot header, an address from registers (ECX + 2 * ESI, past the end of RAM)
+        assertEquals(qemu.monitor(), jemu.monitor(), "the monitor's output through gdb");
+        List<String> m = jemu.monitor();
+        assertEquals(8, m.size(), m::toString);
+        assertEquals(List.of("VM status: paused (prelaunch)", "VM status: paused (debug)"), m.subList(0, 2));
+        assertTrue(m.get(2).startsWith("0x00100055:  41 ") && m.get(2).endsWith("incl     %ecx"), m::toString);
+        assertTrue(m.get(6).startsWith("0000000000100000: 0x1badb002 0x00000000 "), m::toString);
+        assertEquals("000000002468acf1: Cannot access memory", m.get(7));
         assertEquals(65, qemu.exitStatus());
         assertEquals(65, jemu.exitStatus());
     }
