@@ -10,7 +10,10 @@ import dev.jemu.block.raw.RawDriver;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.util.LinkedHashSet;
 import java.util.Set;
 
@@ -36,6 +39,9 @@ public final class BlockGraph {
     public static final int MAX_BACKING_DEPTH = 256;
 
     private static final byte[] QCOW2_MAGIC = {'Q', 'F', 'I', (byte) 0xfb};
+
+    /** The drivers a node may name: protocols ({@code file}, {@code host_device}, {@code nbd}, {@code null-co}) and formats. */
+    private static final Set<String> DRIVERS = Set.of("file", "host_device", "nbd", "null-co", "raw", "qcow2");
 
     private BlockGraph() {
     }
@@ -76,6 +82,9 @@ public final class BlockGraph {
             throw new BlockException("force-share=on can only be used with read-only images");
         }
         String driver = opts.get("driver");
+        if (driver != null && !DRIVERS.contains(driver)) {
+            throw new BlockException("Unknown driver '" + driver + "'");
+        }
         String filename = opts.get("filename");
         String fileOpt = opts.get("file");
         BlockOptions fileOpts = opts.child("file");
@@ -90,17 +99,23 @@ public final class BlockGraph {
             if (filename == null) {
                 throw new BlockException("The 'file' block driver requires a file name");
             }
+            if ("host_device".equals(driver)) {
+                requireDevice(filename);
+            }
             String locking = opts.get("locking", "auto");
             if (!locking.equals("on") && !locking.equals("off") && !locking.equals("auto")) {
                 throw new BlockException("Could not open '" + filename + "': invalid parameter value for 'locking': "
                         + locking + " (expected on, off or auto)");
             }
             FileAio aio = FileAio.parse(opts.get("aio"));
+            opts.remove(CHECK_REPAIR); // no metadata for a check to repair
+            removeNoBacking(opts);
             opts.checkAllUsed(driver);
             return new BlockDriverState(FileDriver.open(filename, readOnly, direct, noFlush, !locking.equals("off"), aio),
                     filename, readOnly);
         }
         if ("nbd".equals(driver)) {
+            removeNoBacking(opts);
             NbdClientDriver nbd = NbdClientDriver.open(opts, readOnly);
             try {
                 opts.checkAllUsed(driver);
@@ -151,9 +166,7 @@ public final class BlockGraph {
                     long offset = opts.getSize("offset", 0);
                     long size = opts.getSize("size", -1);
                     opts.remove(CHECK_REPAIR); // a raw image has no metadata for a check to repair
-                    if ("".equals(opts.get("backing"))) {
-                        opts.remove("backing"); // nor a backing file to leave out
-                    }
+                    removeNoBacking(opts);
                     opts.checkAllUsed(driver);
                     RawDriver raw = new RawDriver(file, offset, size);
                     if (probed) {
@@ -161,13 +174,36 @@ public final class BlockGraph {
                     }
                     yield new BlockDriverState(raw, name, readOnly);
                 }
-                case "qcow2" -> openQcow2(opts, file, readOnly, forceShare, cache, depth, seen);
-                default -> throw new BlockException("Unknown driver '" + driver + "'");
+                // the protocols returned above and DRIVERS holds no other format
+                default -> openQcow2(opts, file, readOnly, forceShare, cache, depth, seen);
             };
             return node;
         } catch (IOException | RuntimeException e) {
             file.close();
             throw e;
+        }
+    }
+
+    /**
+     * Refuses, as QEMU's {@code host_device} driver does, a file that exists and is not a
+     * character or block device (a missing or unnameable one is the file driver's to report).
+     */
+    private static void requireDevice(String filename) throws IOException {
+        try {
+            Path path = Path.of(filename);
+            if (Files.exists(path) && !Files.readAttributes(path, BasicFileAttributes.class).isOther()) {
+                throw new BlockException("Could not open '" + filename + "': 'host_device' driver requires '"
+                        + filename + "' to be either a character or block device");
+            }
+        } catch (InvalidPathException e) {
+            // FileDriver.open names the file and the reason
+        }
+    }
+
+    /** Drops {@code backing=} (no backing file), which a node that never has one takes as given. */
+    private static void removeNoBacking(BlockOptions opts) {
+        if ("".equals(opts.get("backing"))) {
+            opts.remove("backing");
         }
     }
 

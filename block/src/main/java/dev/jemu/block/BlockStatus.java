@@ -13,8 +13,6 @@ public final class BlockStatus {
     public static final int OFFSET_VALID = 1 << 2;
     /** The range is allocated in this node (its content does not come from the backing file). */
     public static final int ALLOCATED = 1 << 3;
-    /** The range lies past the end of the backing file: it reads as zeros. */
-    public static final int EOF = 1 << 4;
 
     /** Flags above. */
     public int flags;

@@ -28,6 +28,9 @@ public record NbdAddress(String host, int port, String socket, String export) {
 
     /** Parses an NBD URI; the error names the URI and what is wrong with it. */
     public static NbdAddress parseUri(String text) throws BlockException {
+        if (!text.contains("://") && !text.startsWith("nbd:")) {
+            throw new BlockException("File name string for NBD must start with 'nbd:'");
+        }
         URI uri;
         try {
             uri = new URI(text);

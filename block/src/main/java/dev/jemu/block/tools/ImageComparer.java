@@ -10,6 +10,13 @@ import java.nio.ByteBuffer;
 /** {@code compare}: whether two images have the same guest content (and, strictly, the same size and allocation). */
 public final class ImageComparer {
     private static final int CHUNK = 1 << 20;
+    /**
+     * What strict mode requires to be the same at each offset, as qemu-img compares the block
+     * status: data, zero, whether the data has a host offset (a compressed cluster has none) and
+     * allocation; and (qemu's EOF flag) whether the extent runs to the end of the image.
+     */
+    private static final int STRICT_FLAGS = BlockStatus.DATA | BlockStatus.ZERO | BlockStatus.OFFSET_VALID
+            | BlockStatus.ALLOCATED;
 
     private ImageComparer() {
     }
@@ -38,10 +45,12 @@ public final class ImageComparer {
             BlockStatus sb = new BlockStatus();
             long pos = 0;
             while (pos < common) {
-                ChainStatus.query(a, pos, Math.min(CHUNK, common - pos), sa);
-                ChainStatus.query(b, pos, sa.pnum, sb);
-                int n = (int) Math.min(sa.pnum, sb.pnum);
-                if (strict && sa.has(BlockStatus.ALLOCATED) != sb.has(BlockStatus.ALLOCATED)) {
+                // each status over the rest of the image, so that its end is as qemu-img sees it
+                ChainStatus.query(a, pos, common - pos, sa);
+                ChainStatus.query(b, pos, common - pos, sb);
+                int n = (int) Math.min(CHUNK, Math.min(sa.pnum, sb.pnum));
+                if (strict && ((sa.flags & STRICT_FLAGS) != (sb.flags & STRICT_FLAGS)
+                        || (pos + sa.pnum == common) != (pos + sb.pnum == common))) {
                     return new Result(false, "Strict mode: Offset " + pos + " block status mismatch!");
                 }
                 boolean za = sa.has(BlockStatus.ZERO) && !sa.has(BlockStatus.DATA);

@@ -39,12 +39,14 @@ public final class ImageFiles {
     }
 
     /**
-     * The virtual size of {@code bs} as qemu's block layer reports it: a raw image's length
-     * rounded up to whole 512-byte sectors (qemu counts lengths in sectors; the tail of the last
-     * one reads as zeros), every other format's length as it is.
+     * The virtual size of {@code bs} as qemu's block layer reports it: the length of a raw image
+     * or of a file opened as its own format ({@code -f file}) rounded up to whole 512-byte sectors
+     * (qemu counts lengths in sectors; the tail of the last one reads as zeros), every other
+     * format's length as it is.
      */
     public static long virtualSize(BlockDriverState bs) {
         long length = bs.length();
-        return bs.driver().formatName().equals("raw") ? (length + 511) & ~511L : length;
+        String format = bs.driver().formatName();
+        return format.equals("raw") || format.equals("file") ? (length + 511) & ~511L : length;
     }
 }

@@ -70,7 +70,8 @@ final class ImgSupport {
     /**
      * Opens the graph {@code o} describes; as qemu-img, an error of a layer whose message does not
      * name the image is reported under the image's name: a backing file that cannot be opened
-     * ({@code Could not open 'top.qcow2': Could not open backing file: ...}) and a missing image
+     * ({@code Could not open 'top.qcow2': Could not open backing file: ...}), a driver that does
+     * not exist, a name the NBD driver cannot take, and a missing image
      * file, whose file driver's message qemu-img names the image before ({@code Could not open
      * 'x': Could not open 'x': No such file or directory}).
      */
@@ -80,7 +81,8 @@ final class ImgSupport {
         } catch (BlockException e) {
             String m = String.valueOf(e.getMessage());
             String named = "Could not open '" + filename + "': ";
-            if (m.startsWith("Could not open backing file")
+            if (m.startsWith("Could not open backing file") || m.startsWith("Unknown driver '")
+                    || m.startsWith("File name string for NBD")
                     || (m.equals(named + "No such file or directory") && missing(filename))) {
                 throw new BlockException(named + m, e);
             }
@@ -96,7 +98,9 @@ final class ImgSupport {
     private static BlockOptions options(String filename, String format, boolean readOnly, String cache, boolean forceShare)
             throws IOException {
         ImageFiles.check(filename);
-        BlockOptions o = BlockOptions.empty().put("file.filename", filename)
+        // a protocol named as the format (-f file, -f nbd) opens the name itself, as in qemu-img
+        boolean protocol = "file".equals(format) || "host_device".equals(format) || "nbd".equals(format);
+        BlockOptions o = BlockOptions.empty().put(protocol ? "filename" : "file.filename", filename)
                 .put("read-only", readOnly ? "on" : "off").put("cache", CacheMode.parse(cache).optionName());
         if (forceShare) {
             o.put("force-share", "on");

@@ -68,6 +68,31 @@ class ImgOpenErrorsTest {
         sameAsQemu("info", "--backing-chain", "--output=json", top);
     }
 
+    /**
+     * {@code -f} naming a driver that does not exist (checked before the file is opened), a
+     * protocol that opens the name itself ({@code file}: the file as its own format, sized in
+     * sectors, no checks; {@code nbd}: a name that is no NBD address; {@code host_device}: a
+     * regular file), as qemu-img answers each.
+     */
+    @Test
+    void formatsThatAreNoImageFormatAreAnsweredAsByQemuImg() throws Exception {
+        String img = dir.resolve("a.qcow2").toString();
+        String x = dir.resolve("x").toString();
+        ImgRun.qemuOk(dir, "create", "-q", "-f", "qcow2", img, "1M");
+        sameAsQemu("info", "-f", "bogus", img);
+        sameAsQemu("info", "-f", "bogus", x);
+        sameAsQemu("check", "-f", "bogus", img);
+        sameAsQemu("info", "-f", "file", img);
+        sameAsQemu("info", "-f", "file", "--output=json", img);
+        sameAsQemu("info", "-f", "file", x);
+        sameAsQemu("map", "-f", "file", "--output=json", img);
+        sameAsQemu("check", "-f", "file", img);
+        sameAsQemu("info", "-f", "nbd", img);
+        sameAsQemu("map", "-f", "nbd", x);
+        sameAsQemu("info", "-f", "host_device", img);
+        sameAsQemu("info", "-f", "host_device", x);
+    }
+
     @Test
     void infoBackingChainRefusesALoopAsQemuImg() throws Exception {
         String a = dir.resolve("a.qcow2").toString();
