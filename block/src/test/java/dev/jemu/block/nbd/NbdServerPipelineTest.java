@@ -88,10 +88,12 @@ class NbdServerPipelineTest {
                     assertArrayEquals(expected, c.simpleData(len), "data of request " + i);
                 } else {
                     assertEquals(Nbd.REPLY_TYPE_OFFSET_DATA, r.type(), "chunk type of request " + i);
-                    assertEquals(Nbd.REPLY_FLAG_DONE, r.flags() & Nbd.REPLY_FLAG_DONE, "one chunk for request " + i);
+                    assertEquals(Nbd.REPLY_FLAG_DONE, r.flags() & Nbd.REPLY_FLAG_DONE,
+                            "one chunk for request " + i);
                     ByteBuffer chunk = ByteBuffer.wrap(r.data());
                     assertEquals(offset, chunk.getLong(0), "chunk offset of request " + i);
-                    assertArrayEquals(expected, Arrays.copyOfRange(r.data(), 8, r.data().length), "data of request " + i);
+                    assertArrayEquals(expected, Arrays.copyOfRange(r.data(), 8, r.data().length),
+                            "data of request " + i);
                 }
                 pending.remove(r.handle());
             }
