@@ -4,6 +4,7 @@ import dev.jemu.aio.AioContext;
 import dev.jemu.aio.AioEngine;
 import dev.jemu.block.BlockException;
 import io.netty.bootstrap.ServerBootstrap;
+import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelInitializer;
@@ -142,6 +143,10 @@ public final class NbdServer implements AutoCloseable {
         // Unwritable from the first queued byte, writable again once all of it is sent: the
         // writability event tells a connection that its replies have been drained.
         b.childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(1, 1));
+        // Reply buffers (a READ's data is read into its reply) come from the pooled allocator: the
+        // default adaptive one keeps only a few chunks for reuse, so with 64 READs of 256 KiB in
+        // flight per connection it kept freeing chunks and allocating (and zeroing) new ones.
+        b.childOption(ChannelOption.ALLOCATOR, PooledByteBufAllocator.DEFAULT);
         SocketAddress address;
         String what;
         if (config.socket() != null) {

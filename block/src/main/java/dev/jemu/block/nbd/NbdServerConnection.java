@@ -32,8 +32,13 @@ import java.util.concurrent.TimeUnit;
 final class NbdServerConnection extends ChannelInboundHandlerAdapter {
     /** Requests of one connection executing at the same time. */
     static final int MAX_IN_FLIGHT = 64;
-    /** Bytes of READ and WRITE data, executing or in replies not yet sent, past which a connection stops reading. */
-    static final long MAX_IN_FLIGHT_BYTES = 64L << 20;
+    /**
+     * Bytes of READ and WRITE data, executing or in replies not yet sent, past which a connection
+     * stops reading. Small, so that a READ's data is still in the CPU's caches when its reply goes
+     * into the socket: with 64 MiB (64 READs of 256 KiB from nbdcopy in flight) the home thread
+     * took 15-20 % more CPU for the same copy than with 1-2 MiB. A larger request still runs, alone.
+     */
+    static final long MAX_IN_FLIGHT_BYTES = 2L << 20;
     /** The id of the base:allocation metadata context. */
     static final int BASE_ALLOCATION_ID = 1;
 

@@ -21,14 +21,14 @@
  *     count; when that lets the connection read again, the requests it decodes are entered once
  *     the worker yields, so nothing recurses.</li>
  * </ol>
- * A connection stops reading while 64 of its requests are in flight or it holds 64 MiB of READ
- * and WRITE data, a reply counting until the client has taken all of it (Netty's writability
- * event, with a one-byte water mark, says when its replies are drained); the server as a whole
- * stops reading past 256 MiB, except that a connection holding nothing may always have one
- * request run, so a client that never reads its replies pins at most its own share and cannot
- * starve the others. A request whose buffer cannot be allocated fails with ENOMEM alone. The
- * handshake has a time limit (10 s by default). Clients over the {@code -e} limit wait, not
- * greeted, until another leaves.
+ * A connection stops reading while 64 of its requests are in flight or it holds 2 MiB of READ
+ * and WRITE data (one larger request runs alone), a reply counting until the client has taken
+ * all of it (Netty's writability event, with a one-byte water mark, says when its replies are
+ * drained); the server as a whole stops reading past 256 MiB, except that a connection holding
+ * nothing may always have one request run, so a client that never reads its replies pins at
+ * most its own share and cannot starve the others. A request whose buffer cannot be allocated
+ * fails with ENOMEM alone. The handshake has a time limit (10 s by default). Clients over the
+ * {@code -e} limit wait, not greeted, until another leaves.
  * {@code CAN_MULTI_CONN} is advertised for read-only exports and when more than one client may
  * connect: all connections share one backend in one process, so a FLUSH on any connection covers
  * writes completed on every connection (qemu-nbd's rule).
