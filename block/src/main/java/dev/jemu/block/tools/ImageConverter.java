@@ -258,8 +258,9 @@ public final class ImageConverter {
     }
 
     /**
-     * Writes a data run; with sparse detection, runs of zero granules ({@code -S} bytes each)
-     * are left out (or written as zeros on a target that does not start zeroed).
+     * Writes a data run; with sparse detection, runs of zero granules ({@code -S} bytes each,
+     * aligned in the image as qemu-img aligns its zero runs) are left out (or written as zeros
+     * on a target that does not start zeroed).
      */
     private void writeSparse(long off, int len, ByteBuffer buf, MemorySegment seg) throws IOException {
         long s = opts.sparseSize();
@@ -267,13 +268,17 @@ public final class ImageConverter {
             dst.coPwritev(off, buf, 0, len, 0);
             return;
         }
-        int gran = (int) Math.min(s, chunk);
+        long gran = Math.min(s, chunk);
         int pos = 0;
         while (pos < len) {
-            boolean zero = isZero(seg, pos, Math.min(gran, len - pos));
-            int end = pos + Math.min(gran, len - pos);
-            while (end < len && isZero(seg, end, Math.min(gran, len - end)) == zero) {
-                end += Math.min(gran, len - end);
+            int end = granuleEnd(off, pos, len, gran);
+            boolean zero = isZero(seg, pos, end - pos);
+            while (end < len) {
+                int next = granuleEnd(off, end, len, gran);
+                if (isZero(seg, end, next - end) != zero) {
+                    break;
+                }
+                end = next;
             }
             if (!zero) {
                 dst.coPwritev(off + pos, buf, pos, end - pos, 0);
@@ -282,6 +287,16 @@ public final class ImageConverter {
             }
             pos = end;
         }
+    }
+
+    /**
+     * End, as a position in the run at {@code off}, of the granule holding position {@code pos}:
+     * the next multiple of {@code gran} in the image, or the run's end.
+     */
+    private static int granuleEnd(long off, int pos, int len, long gran) {
+        long at = off + pos;
+        long end = (at / gran + 1) * gran;
+        return (int) Math.min(len, end - off);
     }
 
     /** A zero-filled segment the zero test compares against, a piece at a time. */
