@@ -68,8 +68,21 @@ median() { tr ' ' '\n' | grep . | sort -g | awk '{ v[NR] = $1 } END { print (NR 
 tools=(qemu-io_uring qemu-threads jemu-io_uring jemu-threads)
 printf '%-6s %-10s %-5s %3s %12s %12s %12s %12s %8s %8s\n' format cache op qd \
   "qemu uring" "qemu thr" "jemu uring" "jemu thr" "j/q-ur" "j/q-thr"
+# wanted_format FMT: whether any row of FMT is wanted.
+wanted_format() {
+  local cache op qd
+  for cache in none writeback; do
+    for op in read write; do
+      for qd in 1 64; do
+        wanted "$1 $cache $op $qd" && return 0
+      done
+    done
+  done
+  return 1
+}
+
 for fmt in raw qcow2; do
-  wanted "$fmt * * *" || continue
+  wanted_format "$fmt" || continue
   make_image "$fmt" "$work/read.$fmt" 1
   for cache in none writeback; do
     for op in read write; do
