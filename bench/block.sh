@@ -5,14 +5,18 @@
 # Each case runs qemu-img with -i io_uring and -i threads and jemu-img on its io_uring engine
 # and on the worker pool, interleaved, JEMU_BENCH_RUNS times (default 3); the row shows the
 # median ops/s of each and the ratios jemu io_uring / qemu io_uring and jemu io_uring / qemu
-# threads (targets: >= 1.0 both). jemu-img's engine is chosen with -Djemu.aio.engine
-# (io_uring: file I/O on the AioContext's ring; epoll: file I/O on the worker pool, as
-# aio=threads), since jemu-img bench does not yet pass -i on to the file driver's aio= option.
-# Then times `convert` of a 1 GiB half-allocated qcow2 to raw with both tools.
+# threads (targets: >= 1.0 both). Both tools get the same -i: jemu-img bench passes it on to the
+# file driver's aio= option (io_uring: file I/O on the AioContext's ring; threads: file I/O on
+# the AioContext's worker pool).
+# Then times `convert` of a 1 GiB half-allocated qcow2 to raw with both tools, interleaved,
+# JEMU_BENCH_RUNS times, each onto a fresh output (the previous one removed and synced first);
+# it prints the median wall time and the process CPU time (user + system) of the median run.
 #
 # Usage: bench/block.sh [WORKDIR]   (default: a temporary directory on the current file system;
 # cache=none needs a file system with O_DIRECT, so not tmpfs). JEMU_BENCH_COUNT overrides the
-# request count (default 20000 at depth 1, 75000 at depth 64).
+# request count (default 20000 at depth 1, 75000 at depth 64). JEMU_BENCH_ROWS picks rows:
+# comma-separated shell patterns matched against "FORMAT CACHE OP QD" and "convert", e.g.
+# 'qcow2 none read *,convert' (default: every row).
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 work=${1:-$(mktemp -d "$root/.bench-block.XXXXXX")}
@@ -21,6 +25,19 @@ trap '[ -z "${1:-}" ] && rm -rf "$work"' EXIT
 jemu_img="$root/bin/jemu-img"
 step=428969984
 runs=${JEMU_BENCH_RUNS:-3}
+
+rows=${JEMU_BENCH_ROWS:-*}
+
+# wanted ROW: whether ROW ("raw none read 1", "convert") matches JEMU_BENCH_ROWS.
+wanted() {
+  local pattern
+  IFS=, read -ra patterns <<<"$rows"
+  for pattern in "${patterns[@]}"; do
+    # shellcheck disable=SC2053 # the pattern is meant to glob
+    [[ "$1" == $pattern ]] && return 0
+  done
+  return 1
+}
 
 seconds() { sed -n 's/^Run completed in \([0-9.]*\) seconds\.$/\1/p'; }
 
@@ -41,8 +58,8 @@ one() {
   case $tool in
     qemu-io_uring) qemu-img bench -i io_uring "$@" "$img" | seconds ;;
     qemu-threads) qemu-img bench -i threads "$@" "$img" | seconds ;;
-    jemu-io_uring) JEMU_JAVA_OPTS="-Djemu.aio.engine=io_uring" "$jemu_img" bench -i io_uring "$@" "$img" | seconds ;;
-    jemu-threads) JEMU_JAVA_OPTS="-Djemu.aio.engine=epoll" "$jemu_img" bench -i threads "$@" "$img" | seconds ;;
+    jemu-io_uring) "$jemu_img" bench -i io_uring "$@" "$img" | seconds ;;
+    jemu-threads) "$jemu_img" bench -i threads "$@" "$img" | seconds ;;
   esac
 }
 
@@ -51,11 +68,26 @@ median() { tr ' ' '\n' | grep . | sort -g | awk '{ v[NR] = $1 } END { print (NR 
 tools=(qemu-io_uring qemu-threads jemu-io_uring jemu-threads)
 printf '%-6s %-10s %-5s %3s %12s %12s %12s %12s %8s %8s\n' format cache op qd \
   "qemu uring" "qemu thr" "jemu uring" "jemu thr" "j/q-ur" "j/q-thr"
+# wanted_format FMT: whether any row of FMT is wanted.
+wanted_format() {
+  local cache op qd
+  for cache in none writeback; do
+    for op in read write; do
+      for qd in 1 64; do
+        wanted "$1 $cache $op $qd" && return 0
+      done
+    done
+  done
+  return 1
+}
+
 for fmt in raw qcow2; do
+  wanted_format "$fmt" || continue
   make_image "$fmt" "$work/read.$fmt" 1
   for cache in none writeback; do
     for op in read write; do
       for qd in 1 64; do
+        wanted "$fmt $cache $op $qd" || continue
         count=${JEMU_BENCH_COUNT:-$([ "$qd" = 1 ] && echo 20000 || echo 75000)}
         wflag=""; [ "$op" = write ] && wflag="-w"
         img="$work/read.$fmt"; [ "$op" = write ] && img="$work/write.$fmt"
@@ -80,14 +112,30 @@ for fmt in raw qcow2; do
 done
 
 # convert: 1 GiB qcow2 with every other MiB allocated (half of it), to raw.
+wanted convert || exit 0
 src="$work/half.qcow2"
 rm -f "$src"
 qemu-img create -q -f qcow2 "$src" 1G
 cmds=()
 for ((off = 0; off < 1024; off += 2)); do cmds+=(-c "write -P 0x33 ${off}M 1M"); done
 qemu-io -f qcow2 "${cmds[@]}" "$src" >/dev/null
-t0=$(date +%s.%N); qemu-img convert -O raw "$src" "$work/q.raw"; t1=$(date +%s.%N)
-"$jemu_img" convert -O raw "$src" "$work/j.raw"; t2=$(date +%s.%N)
+
+# timed OUT CMD...: "WALL CPU" seconds of one run of CMD writing OUT (removed and synced before).
+timed() {
+  local out=$1; shift
+  rm -f "$out"; sync
+  /usr/bin/time -f '%e %U %S' -o "$work/time" "$@" || { echo "convert failed: $*" >&2; exit 1; }
+  awk '{ printf "%s %.2f\n", $1, $2 + $3 }' "$work/time"
+}
+
+declare -a qrun=() jrun=()
+for ((r = 0; r < runs; r++)); do
+  qrun+=("$(timed "$work/q.raw" qemu-img convert -O raw "$src" "$work/q.raw")")
+  jrun+=("$(timed "$work/j.raw" "$jemu_img" convert -O raw "$src" "$work/j.raw")")
+done
 cmp -s "$work/q.raw" "$work/j.raw" || { echo "convert: outputs differ" >&2; exit 1; }
-awk -v a="$t0" -v b="$t1" -v c="$t2" \
-  'BEGIN { printf "convert 1 GiB half-allocated qcow2 -> raw: qemu %.2f s, jemu %.2f s (JVM start-up included), ratio %.2f\n", b - a, c - b, (b - a) / (c - b) }'
+# median_run RUN...: the "WALL CPU" pair with the median wall time.
+median_run() { printf '%s\n' "$@" | sort -g | sed -n "$(( ($# + 1) / 2 ))p"; }
+read -r qw qc <<<"$(median_run "${qrun[@]}")"
+read -r jw jc <<<"$(median_run "${jrun[@]}")"
+awk -v qw="$qw" -v qc="$qc" -v jw="$jw" -v jc="$jc" 'BEGIN { printf "convert 1 GiB half-allocated qcow2 -> raw: qemu %.2f s (CPU %.2f s), jemu %.2f s (CPU %.2f s, JVM start-up included), ratio %.2f\n", qw, qc, jw, jc, qw / jw }'

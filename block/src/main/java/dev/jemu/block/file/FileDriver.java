@@ -32,8 +32,9 @@ import java.util.concurrent.Callable;
  * ({@link UringFile}) whenever the request's context runs on io_uring; otherwise, and with
  * {@code aio=threads}, reads and writes are positional {@link FileChannel} calls run on the
  * AioContext's worker pool through {@link ThreadPool#submitCo}. Either way the coroutine yields
- * until they complete; the pool also serves what the ring does not (block status, truncation,
- * fstat). Reads past the end
+ * until they complete; the pool also serves what the ring does not (truncation, fstat). Block
+ * status is two {@code lseek} calls made on the caller's thread, as QEMU makes them: they only
+ * read the file system's extent map. Reads past the end
  * of the file return zeros. With {@code cache.direct=on} the file is opened with O_DIRECT,
  * requests are aligned to {@link #DIRECT_ALIGNMENT} and buffers that are not suitably aligned
  * are bounced.
@@ -338,19 +339,12 @@ public final class FileDriver implements BlockDriver {
     @Override
     public void coBlockStatus(long offset, long bytes, BlockStatus out) throws IOException {
         long end = offset + bytes;
-        long[] result = new long[2];
-        pool(() -> {
-            NativeFile nf = nf();
-            result[0] = nf.lseek(offset, NativeFile.SEEK_DATA);
-            if (result[0] == offset) {
-                result[1] = nf.lseek(offset, NativeFile.SEEK_HOLE);
-            }
-            return 0;
-        });
-        long data = result[0];
+        NativeFile nf = nf();
+        long data = nf.lseek(offset, NativeFile.SEEK_DATA);
         int base = BlockStatus.OFFSET_VALID | BlockStatus.ALLOCATED;
         if (data == offset) {
-            long hole = result[1] < 0 ? end : Math.min(result[1], end);
+            long holeAt = nf.lseek(offset, NativeFile.SEEK_HOLE);
+            long hole = holeAt < 0 ? end : Math.min(holeAt, end);
             out.set(base | BlockStatus.DATA, Math.max(hole - offset, 1), offset, null);
         } else if (data > offset || data == -NativeFile.ENXIO) {
             long until = data > offset ? Math.min(data, end) : end;

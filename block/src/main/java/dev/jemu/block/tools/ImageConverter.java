@@ -5,21 +5,26 @@ import dev.jemu.block.BlockDriverState;
 import dev.jemu.block.BlockStatus;
 import dev.jemu.block.RequestFlags;
 import dev.jemu.block.SyncIo;
+import dev.jemu.coroutine.CoMutex;
 import dev.jemu.coroutine.CoQueue;
 import dev.jemu.coroutine.Coroutine;
 
 import java.io.IOException;
+import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
 import java.util.function.DoubleConsumer;
 
 /**
- * {@code convert}: copies the guest content of one image into a freshly created one, in chunks
- * handled by several coroutines at once ({@code -m}), keeping writes in order unless
- * out-of-order writes are allowed ({@code -W}). Ranges that read as zeros are skipped on a
- * target that starts zeroed; with sparse detection ({@code -S}) zero runs inside data are
+ * {@code convert}: copies the guest content of one image into a freshly created one (or an
+ * existing one, {@code -n}). The source is walked in runs of one kind each, at most a 2 MiB
+ * buffer long, as its block status tells them: data, which is read and written; zeros, which are
+ * never read and are skipped on a target that starts zeroed (written as zeros otherwise); and,
+ * when the target has a backing file ({@code -B}), ranges the source's top image leaves to its
+ * backing chain, which are left to the target's backing file. Several coroutines ({@code -m})
+ * each take the next run, so that reads overlap; writes go out in order unless out-of-order
+ * writes are allowed ({@code -W}). With sparse detection ({@code -S}) zero runs inside data are
  * skipped too; with compression ({@code -c}) every non-zero cluster is written compressed.
- * When the target has a backing file ({@code -B}), only what the source's top image holds is
- * written: ranges it leaves to its backing chain are left to the target's backing file.
+ * Everything runs on the calling thread and its AioContext.
  */
 public final class ImageConverter {
     private static final int CHUNK = 2 << 20;
@@ -48,17 +53,33 @@ public final class ImageConverter {
         }
     }
 
+    /** What a run of the source is, for the target. */
+    private static final int RUN_DATA = 0;
+    /** The run reads as zeros. */
+    private static final int RUN_ZERO = 1;
+    /** The run comes from the source's backing chain, which the target's backing file holds. */
+    private static final int RUN_BACKING = 2;
+
     private final BlockBackend src;
     private final BlockBackend dst;
     private final Options opts;
     private final long size;
     private final int chunk;
     private final int clusterSize;
+    /** Taken around the choice of the next run, whose status query may yield. */
+    private final CoMutex claim = new CoMutex();
     private final CoQueue turn = new CoQueue();
-    private long nextChunk;
-    private long nextToWrite;
-    private long chunksDone;
-    private long totalChunks;
+    private final BlockStatus claimStatus = new BlockStatus();
+    /** Start of the next run nobody has claimed. */
+    private long next;
+    /** The last status query's answer still ahead of {@link #next}: its kind, valid up to {@link #statusEnd}. */
+    private int statusKind;
+    private long statusEnd;
+    /** End of the run {@link #nextRun} chose. */
+    private long runEnd;
+    /** Everything before this offset has been written (in-order mode). */
+    private long written;
+    private long bytesDone;
     private int running;
     private Throwable failure;
 
@@ -78,8 +99,8 @@ public final class ImageConverter {
     }
 
     private void run() throws IOException {
-        totalChunks = (size + chunk - 1) / chunk;
-        int workers = (int) Math.max(1, Math.min(opts.coroutines(), Math.max(totalChunks, 1)));
+        long chunks = (size + chunk - 1) / chunk;
+        int workers = (int) Math.max(1, Math.min(opts.coroutines(), chunks));
         var ctx = SyncIo.context();
         running = workers;
         for (int i = 0; i < workers; i++) {
@@ -100,15 +121,50 @@ public final class ImageConverter {
         SyncIo.run(dst::coFlush);
     }
 
+    /**
+     * One of the {@code -m} coroutines: claims the next run (one kind, at most a buffer long),
+     * reads it if it is data, waits for its turn unless writes may go out of order, and writes it.
+     */
     private void worker() {
         ByteBuffer buf = BlockDriverState.alignedBuffer(chunk, 4096);
-        BlockStatus st = new BlockStatus();
+        MemorySegment seg = MemorySegment.ofBuffer(buf);
         try {
-            while (failure == null && nextChunk < totalChunks) {
-                long idx = nextChunk++;
-                long off = idx * chunk;
-                int len = (int) Math.min(chunk, size - off);
-                copyChunk(idx, off, len, buf, st);
+            while (true) {
+                long off;
+                int len;
+                int kind;
+                claim.lock();
+                try {
+                    if (failure != null || next >= size) {
+                        return;
+                    }
+                    off = next;
+                    kind = nextRun(off);
+                    len = (int) (runEnd - off);
+                    next = runEnd;
+                } finally {
+                    claim.unlock();
+                }
+                if (kind == RUN_DATA) {
+                    src.coPreadv(off, buf, 0, len);
+                }
+                if (!opts.outOfOrder()) {
+                    while (written != off && failure == null) {
+                        turn.await(null);
+                    }
+                }
+                try {
+                    if (failure == null) {
+                        write(kind, off, len, buf, seg);
+                    }
+                } finally {
+                    written = off + len;
+                    bytesDone += len;
+                    turn.restartAll();
+                }
+                if (opts.progress() != null) {
+                    opts.progress().accept(100.0 * bytesDone / size);
+                }
             }
         } catch (Throwable t) {
             if (failure == null) {
@@ -120,81 +176,78 @@ public final class ImageConverter {
         }
     }
 
-    private void copyChunk(long idx, long off, int len, ByteBuffer buf, BlockStatus st) throws IOException {
-        // Read everything that is not known to be zero.
-        boolean anyData = false;
-        boolean fullyAllocate = opts.sparseSize() == 0 && !opts.compress();
-        for (int pos = 0; pos < len; ) {
-            if (fromBacking(off + pos, len - pos, st)) {
-                pos += (int) st.pnum;
-                continue;
-            }
-            ChainStatus.query(src.root(), off + pos, len - pos, st);
-            int n = (int) st.pnum;
-            if (st.has(BlockStatus.ZERO) && !st.has(BlockStatus.DATA) && !fullyAllocate) {
-                zero(buf, pos, n);
-            } else {
-                src.coPreadv(off + pos, buf, pos, n);
-                anyData = true;
-            }
-            pos += n;
-        }
-        if (!opts.outOfOrder()) {
-            while (nextToWrite != idx && failure == null) {
-                turn.await(null);
-            }
-        }
-        try {
-            if (failure == null && opts.targetHasBacking()) {
-                for (int pos = 0; pos < len; pos += (int) st.pnum) {
-                    if (!fromBacking(off + pos, len - pos, st)) {
-                        write(off, pos, pos + (int) st.pnum, buf, true);
-                    }
-                }
-            } else if (failure == null) {
-                write(off, 0, len, buf, anyData);
-            }
-        } finally {
-            nextToWrite++;
-            chunksDone++;
-            turn.restartAll();
-        }
-        if (opts.progress() != null) {
-            opts.progress().accept(100.0 * chunksDone / totalChunks);
-        }
-    }
-
     /**
-     * With a backing file for the target, whether the range at {@code offset} comes from the
-     * source's backing chain (the top image does not allocate it); {@code st.pnum} is the length
-     * of the range either way. Without, false.
+     * The kind of the run at {@code off}, with {@link #runEnd} set to where it ends (at most a
+     * buffer further); asks the source only when the previous answer does not reach past
+     * {@code off}. Without sparse detection zeros are copied as data. With compression, a run
+     * shorter than a cluster becomes a whole cluster of data and longer ones end on a cluster
+     * boundary; otherwise a data run longer than a target cluster does, so that the next run's
+     * writes start on one.
      */
-    private boolean fromBacking(long offset, int bytes, BlockStatus st) throws IOException {
-        if (!opts.targetHasBacking()) {
-            return false;
+    private int nextRun(long off) throws IOException {
+        if (statusEnd <= off) {
+            statusKind = queryKind(off, size - off);
+            statusEnd = off + claimStatus.pnum;
         }
-        BlockDriverState top = src.root();
-        top.coBlockStatus(offset, bytes, st);
-        return top.backing() != null && !st.has(BlockStatus.ALLOCATED);
-    }
-
-    /** Writes {@code buf[from, to)} to the chunk at {@code off}; without {@code anyData} it reads as zeros. */
-    private void write(long off, int from, int to, ByteBuffer buf, boolean anyData) throws IOException {
-        if (!anyData) {
-            if (!opts.targetIsZero()) {
-                dst.coPwriteZeroes(off + from, to - from, RequestFlags.MAY_UNMAP);
+        int kind = statusKind;
+        long end = Math.min(statusEnd, off + chunk);
+        if (kind == RUN_ZERO && opts.sparseSize() == 0 && !opts.compress()) {
+            kind = RUN_DATA;
+        }
+        long aligned = end / clusterSize * clusterSize;
+        if (opts.compress()) {
+            if (aligned > off) {
+                end = aligned;
+            } else {
+                end = Math.min(size, off + clusterSize);
+                kind = RUN_DATA;
             }
-        } else if (opts.compress()) {
-            writeCompressed(off, from, to, buf);
-        } else {
-            writeSparse(off, from, to, buf);
+        } else if (kind == RUN_DATA && end - off > clusterSize && end < size) {
+            end = aligned;
+        }
+        runEnd = end;
+        return kind;
+    }
+
+    /** Where the content at {@code off} comes from, with {@code claimStatus.pnum} the run's length. */
+    private int queryKind(long off, long bytes) throws IOException {
+        BlockStatus st = claimStatus;
+        if (opts.targetHasBacking()) {
+            BlockDriverState top = src.root();
+            top.coBlockStatus(off, bytes, st);
+            if (top.backing() != null && !st.has(BlockStatus.ALLOCATED)) {
+                return RUN_BACKING;
+            }
+            bytes = st.pnum;
+        }
+        ChainStatus.query(src.root(), off, bytes, st);
+        return st.has(BlockStatus.ZERO) ? RUN_ZERO : RUN_DATA;
+    }
+
+    /** Writes the run of {@code kind} at {@code off}; a data run is in {@code buf[0, len)}. */
+    private void write(int kind, long off, int len, ByteBuffer buf, MemorySegment seg) throws IOException {
+        switch (kind) {
+            case RUN_BACKING -> {
+            }
+            case RUN_ZERO -> {
+                if (!opts.targetIsZero()) {
+                    dst.coPwriteZeroes(off, len, RequestFlags.MAY_UNMAP);
+                }
+            }
+            default -> {
+                if (opts.compress()) {
+                    writeCompressed(off, len, buf, seg);
+                } else {
+                    writeSparse(off, len, buf, seg);
+                }
+            }
         }
     }
 
-    private void writeCompressed(long off, int from, int to, ByteBuffer buf) throws IOException {
-        for (int pos = from; pos < to; pos += clusterSize) {
-            int n = Math.min(clusterSize, to - pos);
-            if (isZero(buf, pos, n)) {
+    private void writeCompressed(long off, int len, ByteBuffer buf, MemorySegment seg) throws IOException {
+        for (int pos = 0; pos < len; pos += clusterSize) {
+            int n = Math.min(clusterSize, len - pos);
+            if (isZero(seg, pos, n)) {
                 if (!opts.targetIsZero()) {
                     dst.coPwriteZeroes(off + pos, n, RequestFlags.MAY_UNMAP);
                 }
@@ -204,20 +257,28 @@ public final class ImageConverter {
         }
     }
 
-    private void writeSparse(long off, int from, int to, ByteBuffer buf) throws IOException {
+    /**
+     * Writes a data run; with sparse detection, runs of zero granules ({@code -S} bytes each,
+     * aligned in the image as qemu-img aligns its zero runs) are left out (or written as zeros
+     * on a target that does not start zeroed).
+     */
+    private void writeSparse(long off, int len, ByteBuffer buf, MemorySegment seg) throws IOException {
         long s = opts.sparseSize();
         if (s <= 0) {
-            dst.coPwritev(off + from, buf, from, to - from, 0);
+            dst.coPwritev(off, buf, 0, len, 0);
             return;
         }
-        int gran = (int) Math.min(s, chunk);
-        int pos = from;
-        while (pos < to) {
-            int n = Math.min(gran, to - pos);
-            boolean zero = isZero(buf, pos, n);
-            int end = pos + n;
-            while (end < to && isZero(buf, end, Math.min(gran, to - end)) == zero) {
-                end += Math.min(gran, to - end);
+        long gran = Math.min(s, chunk);
+        int pos = 0;
+        while (pos < len) {
+            int end = granuleEnd(off, pos, len, gran);
+            boolean zero = isZero(seg, pos, end - pos);
+            while (end < len) {
+                int next = granuleEnd(off, end, len, gran);
+                if (isZero(seg, end, next - end) != zero) {
+                    break;
+                }
+                end = next;
             }
             if (!zero) {
                 dst.coPwritev(off + pos, buf, pos, end - pos, 0);
@@ -228,25 +289,25 @@ public final class ImageConverter {
         }
     }
 
-    private static final byte[] ZEROES = new byte[65536];
-
-    private static void zero(ByteBuffer buf, int pos, int n) {
-        for (int done = 0; done < n; done += ZEROES.length) {
-            buf.put(pos + done, ZEROES, 0, Math.min(ZEROES.length, n - done));
-        }
+    /**
+     * End, as a position in the run at {@code off}, of the granule holding position {@code pos}:
+     * the next multiple of {@code gran} in the image, or the run's end.
+     */
+    private static int granuleEnd(long off, int pos, int len, long gran) {
+        long at = off + pos;
+        long end = (at / gran + 1) * gran;
+        return (int) Math.min(len, end - off);
     }
 
-    /** Whether {@code buf[pos, pos+n)} is all zero bytes. */
-    static boolean isZero(ByteBuffer buf, int pos, int n) {
-        int i = pos;
-        int end = pos + n;
-        for (; i + 8 <= end; i += 8) {
-            if (buf.getLong(i) != 0) {
-                return false;
-            }
-        }
-        for (; i < end; i++) {
-            if (buf.get(i) != 0) {
+    /** A zero-filled segment the zero test compares against, a piece at a time. */
+    private static final MemorySegment ZEROES = MemorySegment.ofArray(new byte[65536]);
+
+    /** Whether {@code seg[pos, pos+n)} is all zero bytes. */
+    static boolean isZero(MemorySegment seg, long pos, long n) {
+        long end = pos + n;
+        for (long at = pos; at < end; at += ZEROES.byteSize()) {
+            long piece = Math.min(ZEROES.byteSize(), end - at);
+            if (MemorySegment.mismatch(seg, at, at + piece, ZEROES, 0, piece) != -1) {
                 return false;
             }
         }
