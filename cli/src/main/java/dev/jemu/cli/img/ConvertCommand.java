@@ -22,6 +22,9 @@ import java.util.function.DoubleConsumer;
  */
 @Command(name = "convert", description = "Convert an image to another format.")
 final class ConvertCommand implements Callable<Integer> {
+    /** The largest {@code -S} qemu-img takes (16 MiB, its largest buffer). */
+    private static final long MAX_SPARSE = 16 << 20;
+
     @Mixin
     ImgOptions.Format fmt;
     @Mixin
@@ -62,6 +65,26 @@ final class ConvertCommand implements Callable<Integer> {
     @Parameters(paramLabel = "filename output_filename", description = "source image, then output image")
     List<String> files = List.of();
 
+    /**
+     * {@code -S}: a size that is a multiple of 512 up to 16 MiB (0: no sparse detection), with
+     * qemu-img's two lines for one it cannot read and its line for one out of range.
+     */
+    private static long sparseSize(String text) throws BlockException {
+        long size;
+        try {
+            size = ImgSupport.size("-S", text);
+        } catch (BlockException e) {
+            System.err.println("jemu-img: Invalid buffer size for sparse output specified. You may use k, M, G, T, P or E"
+                    + " suffixes for");
+            throw new BlockException("kilobytes, megabytes, gigabytes, terabytes, petabytes and exabytes.", e);
+        }
+        if (size % 512 != 0 || size > MAX_SPARSE) {
+            throw new BlockException("Invalid buffer size for sparse output specified. Valid sizes are multiples of 512 up"
+                    + " to " + MAX_SPARSE + ". Select 0 to disable sparse detection (fully allocates output).");
+        }
+        return size;
+    }
+
     @Override
     public Integer call() throws Exception {
         ImgSupport.Snapshot snapshotParam = snapshot == null ? null : ImgSupport.Snapshot.parse(snapshot);
@@ -79,15 +102,18 @@ final class ConvertCommand implements Callable<Integer> {
         if (coroutines < 1 || coroutines > 16) {
             throw new BlockException("Invalid number of coroutines. Allowed number of coroutines is between 1 and 16");
         }
-        if (compress && !outputFormat.outFormat.equals("qcow2")) {
-            throw new BlockException("Compression not supported for this file format");
-        }
         if (targetIsZero && !noCreate) {
             throw new BlockException("--target-is-zero requires use of -n flag");
         }
-        long sparseSize = ImgSupport.size("-S", sparse);
+        long sparseSize = sparseSize(sparse);
         BlockDriverState src = ImgSupport.open(source, fmt.format, true, sourceCache.srcCache, forceShare.forceShare);
         try {
+            if (!outputFormat.outFormat.equals("raw") && !outputFormat.outFormat.equals("qcow2")) {
+                throw new BlockException("Unknown file format '" + outputFormat.outFormat + "'");
+            }
+            if (compress && !outputFormat.outFormat.equals("qcow2")) {
+                throw new BlockException("Compression not supported for this file format");
+            }
             if (snapshotParam != null) {
                 snapshotParam.load(src);
             }

@@ -93,6 +93,28 @@ class ImgOpenErrorsTest {
         sameAsQemu("info", "-f", "host_device", x);
     }
 
+    /**
+     * convert's checks in qemu-img's order and words: the source is opened before the output
+     * format is looked up, and that before compression is refused; {@code -S} must be a multiple
+     * of 512 up to 16 MiB, and one that is no size gets two lines.
+     */
+    @Test
+    void convertRefusesAsQemuImg() throws Exception {
+        String img = dir.resolve("a.qcow2").toString();
+        String x = dir.resolve("x").toString();
+        String out = dir.resolve("out.img").toString();
+        ImgRun.qemuOk(dir, "create", "-q", "-f", "qcow2", img, "1M");
+        sameAsQemu("convert", "-O", "bogus", img, out);
+        sameAsQemu("convert", "-O", "bogus", "-c", img, out);
+        sameAsQemu("convert", "-O", "bogus", x, out);
+        sameAsQemu("convert", "-O", "raw", "-c", x, out);
+        sameAsQemu("convert", "-O", "raw", "-c", img, out);
+        sameAsQemu("convert", "-O", "raw", "-S", "1000", img, out);
+        sameAsQemu("convert", "-O", "raw", "-S", "32M", img, out);
+        sameAsQemu("convert", "-O", "raw", "-S", "abc", img, out);
+        sameAsQemu("convert", "-O", "bogus", "-S", "3", img, out);
+    }
+
     @Test
     void infoBackingChainRefusesALoopAsQemuImg() throws Exception {
         String a = dir.resolve("a.qcow2").toString();
