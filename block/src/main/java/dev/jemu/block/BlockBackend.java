@@ -42,8 +42,7 @@ public final class BlockBackend {
      */
     public BlockBackend(BlockDriverState root, int perms, boolean writethrough) throws BlockException {
         if ((perms & (PERM_WRITE | PERM_RESIZE)) != 0 && root.isReadOnly()) {
-            throw new BlockException("Could not open '" + root.filename()
-                    + "': Block node is read-only");
+            throw new BlockException("Block node is read-only");
         }
         this.root = root;
         this.perms = perms;

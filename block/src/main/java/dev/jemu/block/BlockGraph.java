@@ -54,12 +54,22 @@ public final class BlockGraph {
     /** Opens {@code filename} with format {@code format} (null: probe) and the given cache mode. */
     public static BlockDriverState open(String filename, String format, boolean readOnly, CacheMode cache)
             throws IOException {
-        BlockOptions opts = BlockOptions.empty().put("file.filename", filename)
-                .put("read-only", readOnly ? "on" : "off").put("cache", cache.optionName());
+        return open(imageOptions(filename, format).put("read-only", readOnly ? "on" : "off")
+                .put("cache", cache.optionName()));
+    }
+
+    /**
+     * The options of an image named on a command line with its format ({@code -f}; null: probe):
+     * a format opens a file node over the name, a protocol named as the format ({@code file},
+     * {@code host_device}, {@code nbd}) opens the name itself, as QEMU's tools do.
+     */
+    public static BlockOptions imageOptions(String filename, String format) {
+        boolean protocol = "file".equals(format) || "host_device".equals(format) || "nbd".equals(format);
+        BlockOptions opts = BlockOptions.empty().put(protocol ? "filename" : "file.filename", filename);
         if (format != null) {
             opts.put("driver", format);
         }
-        return open(opts);
+        return opts;
     }
 
     /**
@@ -104,7 +114,7 @@ public final class BlockGraph {
             }
             String locking = opts.get("locking", "auto");
             if (!locking.equals("on") && !locking.equals("off") && !locking.equals("auto")) {
-                throw new BlockException("Could not open '" + filename + "': invalid parameter value for 'locking': "
+                throw new BlockException("invalid parameter value for 'locking': "
                         + locking + " (expected on, off or auto)");
             }
             FileAio aio = FileAio.parse(opts.get("aio"));
@@ -154,11 +164,7 @@ public final class BlockGraph {
                 // QEMU's format driver takes resize with write, and lets nobody else change the file.
                 int perm = FileDriver.PERM_CONSISTENT_READ
                         | (readOnly ? 0 : FileDriver.PERM_WRITE | FileDriver.PERM_RESIZE);
-                try {
-                    f.setPermissions(perm, FileDriver.PERM_WRITE | FileDriver.PERM_RESIZE);
-                } catch (BlockException e) {
-                    throw new BlockException("Could not open '" + file.filename() + "': " + e.getMessage(), e);
-                }
+                f.setPermissions(perm, FileDriver.PERM_WRITE | FileDriver.PERM_RESIZE);
             }
             String name = file.filename();
             BlockDriverState node = switch (driver) {
@@ -192,8 +198,8 @@ public final class BlockGraph {
         try {
             Path path = Path.of(filename);
             if (Files.exists(path) && !Files.readAttributes(path, BasicFileAttributes.class).isOther()) {
-                throw new BlockException("Could not open '" + filename + "': 'host_device' driver requires '"
-                        + filename + "' to be either a character or block device");
+                throw new BlockException("'host_device' driver requires '" + filename
+                        + "' to be either a character or block device");
             }
         } catch (InvalidPathException e) {
             // FileDriver.open names the file and the reason
@@ -221,7 +227,7 @@ public final class BlockGraph {
         BlockOptions backingOpts = opts.child("backing");
         boolean noBacking = backingOpt != null && (backingOpt.isEmpty() || backingOpt.equals("null"));
         if (backingOpt != null && !noBacking) {
-            throw new BlockException("Could not open '" + name + "': backing= takes only an empty value"
+            throw new BlockException("backing= takes only an empty value"
                     + " (no backing file) or backing.* options");
         }
         Boolean lazy = opts.has("lazy-refcounts") ? opts.getBool("lazy-refcounts", false) : null;
@@ -257,8 +263,11 @@ public final class BlockGraph {
         return new BlockDriverState(drv, name, readOnly);
     }
 
-    /** An error about the chain as a whole, reported once under the top image's name. */
-    private static final class ChainException extends BlockException {
+    /**
+     * An error about the chain as a whole (a loop, too deep), whose message names the top image
+     * already: a tool reports it as it is, not under the image's name again.
+     */
+    public static final class ChainException extends BlockException {
         private static final long serialVersionUID = 1L;
 
         ChainException(String message) {

@@ -173,7 +173,9 @@ public final class FileDriver implements BlockDriver {
                     lock.close();
                 }
                 closeQuietly(channel);
-                throw new BlockException("Could not open '" + path + "': " + e.getMessage(), e);
+                // another user's lock is QEMU's two lines as they are; a failing system call names the file
+                throw e instanceof BlockException b ? b
+                        : new BlockException("Could not open '" + path + "': " + e.getMessage(), e);
             }
         }
         UringFile ring = null;
@@ -237,11 +239,7 @@ public final class FileDriver implements BlockDriver {
      */
     public void unshare(int mask) throws BlockException {
         if (lock != null) {
-            try {
-                lock.set(lock.perm(), lock.unshared() | mask);
-            } catch (BlockException e) {
-                throw new BlockException("Could not open '" + path + "': " + e.getMessage(), e);
-            }
+            lock.set(lock.perm(), lock.unshared() | mask);
         }
     }
 

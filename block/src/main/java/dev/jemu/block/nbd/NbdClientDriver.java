@@ -82,9 +82,7 @@ public final class NbdClientDriver implements BlockDriver {
         if (seconds < 0 || seconds > 3600) {
             throw new BlockException("nbd: reconnect-delay '" + delay + "' must be a number of seconds from 0 to 3600");
         }
-        String filename = opts.get("filename");
-        return open(filename != null ? filename : address.toString(), address, readOnly,
-                TimeUnit.SECONDS.toNanos(seconds));
+        return open(address, readOnly, TimeUnit.SECONDS.toNanos(seconds));
     }
 
     /** Connects and negotiates, without reconnection; may be called in or outside a coroutine. */
@@ -99,29 +97,17 @@ public final class NbdClientDriver implements BlockDriver {
      */
     public static NbdClientDriver open(NbdAddress address, boolean readOnly, long reconnectDelayNs)
             throws IOException {
-        return open(address.toString(), address, readOnly, reconnectDelayNs);
-    }
-
-    /** As above; a failure to connect is reported as qemu-img does, as one to open {@code name}. */
-    private static NbdClientDriver open(String name, NbdAddress address, boolean readOnly, long reconnectDelayNs)
-            throws IOException {
         AioContext ctx = SyncIo.context();
-        NbdClient client = SyncIo.call(() -> connect(address, readOnly, ctx, name));
+        NbdClient client = SyncIo.call(() -> connect(address, readOnly, ctx));
         return new NbdClientDriver(address, readOnly, reconnectDelayNs, client, ctx);
     }
 
     /**
-     * One connection and handshake. Coroutine function. A failure to connect names {@code
-     * openName} as the image that could not be opened, unless it is null (a reconnection).
+     * One connection and handshake. Coroutine function. A failure to connect is QEMU's inner
+     * message ({@code Failed to connect to 'PATH': ...}); a tool names the image it opened.
      */
-    private static NbdClient connect(NbdAddress address, boolean readOnly, AioContext ctx, String openName)
-            throws IOException {
-        NbdSocket sock;
-        try {
-            sock = NbdSocket.connect(address, ctx);
-        } catch (BlockException e) {
-            throw openName == null ? e : new BlockException("Could not open '" + openName + "': " + e.getMessage(), e);
-        }
+    private static NbdClient connect(NbdAddress address, boolean readOnly, AioContext ctx) throws IOException {
+        NbdSocket sock = NbdSocket.connect(address, ctx);
         NbdClientHandshake hs = new NbdClientHandshake(sock, address);
         try {
             hs.run();
@@ -339,7 +325,7 @@ public final class NbdClientDriver implements BlockDriver {
             while (!closed) {
                 NbdClient c;
                 try {
-                    c = connect(address, readOnly, context, null);
+                    c = connect(address, readOnly, context);
                 } catch (IOException e) {
                     reconnectFailure = e;
                     Coroutine.sleepNs(ClockType.REALTIME, RETRY_NS);

@@ -119,7 +119,6 @@ public final class Qcow2Driver implements BlockDriver {
      */
     public static Qcow2Driver open(BlockDriverState file, boolean readOnly, BackingOpener opener,
                                    Boolean lazyOverride, boolean forRepair) throws IOException {
-        String name = file.filename();
         long fileSize = file.length();
         int first = (int) Math.min(fileSize, 512);
         ByteBuffer head = ByteBuffer.allocate(first);
@@ -130,18 +129,17 @@ public final class Qcow2Driver implements BlockDriver {
             int n = (int) Math.min(fileSize, 1L << cb);
             ByteBuffer full = ByteBuffer.allocate(n);
             SyncIo.run(() -> file.coPreadv(0, full, 0, n));
-            return openWith(file, Qcow2Header.parse(full, fileSize, name, forRepair, readOnly), readOnly, opener, lazyOverride,
+            return openWith(file, Qcow2Header.parse(full, fileSize, forRepair, readOnly), readOnly, opener, lazyOverride,
                     forRepair);
         }
-        return openWith(file, Qcow2Header.parse(head, fileSize, name, forRepair, readOnly), readOnly, opener, lazyOverride, forRepair);
+        return openWith(file, Qcow2Header.parse(head, fileSize, forRepair, readOnly), readOnly, opener, lazyOverride, forRepair);
     }
 
     private static Qcow2Driver openWith(BlockDriverState file, Qcow2Header h, boolean readOnly,
                                         BackingOpener opener, Boolean lazyOverride, boolean forRepair)
             throws IOException {
-        String pre = "Could not open '" + file.filename() + "': ";
         if (!readOnly && !forRepair && (h.incompatible & Qcow2Header.INCOMPAT_CORRUPT) != 0) {
-            throw new BlockException(pre + "qcow2: Image is corrupt; cannot be opened read/write");
+            throw new BlockException("qcow2: Image is corrupt; cannot be opened read/write");
         }
         Qcow2Driver d = new Qcow2Driver(file, h, readOnly, forRepair);
         try {

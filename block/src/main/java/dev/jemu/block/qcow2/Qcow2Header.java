@@ -155,7 +155,6 @@ public final class Qcow2Header {
      *
      * @param buf the first bytes of the file (up to one cluster; fewer if the file is shorter)
      * @param fileSize the file's length
-     * @param name the image name for messages
      * @param forCheck the open of {@code check}: as in qemu-img check, L1 and refcount tables that
      *                 lie past the end of the file (they read as zeros), a refcount table of no
      *                 clusters or at offset 0 and a snapshot table over the header are left for the
@@ -163,25 +162,24 @@ public final class Qcow2Header {
      * @param readOnly a read-only open: as in QEMU, tables past the end of the file (read as
      *                 zeros), over the header or overlapping each other do not stop the open
      */
-    static Qcow2Header parse(ByteBuffer buf, long fileSize, String name, boolean forCheck, boolean readOnly)
+    static Qcow2Header parse(ByteBuffer buf, long fileSize, boolean forCheck, boolean readOnly)
             throws BlockException {
-        String pre = "Could not open '" + name + "': ";
         if (buf.limit() < V2_HEADER_LENGTH) {
-            throw new BlockException(pre + "qcow2 header too short");
+            throw new BlockException("qcow2 header too short");
         }
         if (buf.getInt(0) != MAGIC) {
-            throw new BlockException(pre + "Image is not in qcow2 format");
+            throw new BlockException("Image is not in qcow2 format");
         }
         Qcow2Header h = new Qcow2Header();
         h.version = buf.getInt(4);
         if (h.version != 2 && h.version != 3) {
-            throw new BlockException(pre + "Unsupported qcow2 version " + Integer.toUnsignedString(h.version));
+            throw new BlockException("Unsupported qcow2 version " + Integer.toUnsignedString(h.version));
         }
         h.backingFileOffset = buf.getLong(8);
         h.backingFileSize = buf.getInt(16);
         h.clusterBits = buf.getInt(20);
         if (h.clusterBits < MIN_CLUSTER_BITS || h.clusterBits > MAX_CLUSTER_BITS) {
-            throw new BlockException(pre + "Unsupported cluster size: 2^" + Integer.toUnsignedString(h.clusterBits));
+            throw new BlockException("Unsupported cluster size: 2^" + Integer.toUnsignedString(h.clusterBits));
         }
         int cs = 1 << h.clusterBits;
         h.size = buf.getLong(24);
@@ -194,7 +192,7 @@ public final class Qcow2Header {
         h.snapshotsOffset = buf.getLong(64);
         if (h.version == 3) {
             if (buf.limit() < 104) {
-                throw new BlockException(pre + "qcow2 header too short");
+                throw new BlockException("qcow2 header too short");
             }
             h.incompatible = buf.getLong(72);
             h.compatible = buf.getLong(80);
@@ -202,13 +200,13 @@ public final class Qcow2Header {
             h.refcountOrder = buf.getInt(96);
             h.headerLength = buf.getInt(100);
             if (Integer.compareUnsigned(h.headerLength, 104) < 0) {
-                throw new BlockException(pre + "qcow2 header too short");
+                throw new BlockException("qcow2 header too short");
             }
             if (Integer.compareUnsigned(h.headerLength, cs) > 0) {
-                throw new BlockException(pre + "qcow2 header exceeds cluster size");
+                throw new BlockException("qcow2 header exceeds cluster size");
             }
             if (h.headerLength > buf.limit()) {
-                throw new BlockException(pre + "Image is truncated: header length " + h.headerLength
+                throw new BlockException("Image is truncated: header length " + h.headerLength
                         + " exceeds the file");
             }
             if (h.headerLength > 104) {
@@ -218,45 +216,45 @@ public final class Qcow2Header {
             }
         }
         if (h.refcountOrder < 0 || h.refcountOrder > 6) {
-            throw new BlockException(pre + "Reference count entry width too large; may not exceed 64 bits");
+            throw new BlockException("Reference count entry width too large; may not exceed 64 bits");
         }
         long unknownIncompat = h.incompatible & ~(INCOMPAT_DIRTY | INCOMPAT_CORRUPT | INCOMPAT_DATA_FILE
                 | INCOMPAT_COMPRESSION | INCOMPAT_EXTL2);
         if (unknownIncompat != 0) {
-            throw new BlockException(pre + "Unsupported qcow2 feature(s): Unknown incompatible feature: "
+            throw new BlockException("Unsupported qcow2 feature(s): Unknown incompatible feature: "
                     + Long.toHexString(unknownIncompat));
         }
         if ((h.incompatible & INCOMPAT_DATA_FILE) != 0) {
-            throw new BlockException(pre + "Unsupported qcow2 feature(s): external data file");
+            throw new BlockException("Unsupported qcow2 feature(s): external data file");
         }
         if ((h.incompatible & INCOMPAT_EXTL2) != 0) {
-            throw new BlockException(pre + "Unsupported qcow2 feature(s): extended L2 entries");
+            throw new BlockException("Unsupported qcow2 feature(s): extended L2 entries");
         }
         if (h.compressionType == 0 && (h.incompatible & INCOMPAT_COMPRESSION) != 0) {
-            throw new BlockException(pre + "qcow2: Compression type incompatible feature bit must not be set");
+            throw new BlockException("qcow2: Compression type incompatible feature bit must not be set");
         }
         if (h.compressionType == 1) {
-            throw new BlockException(pre + "Unsupported qcow2 feature(s): zstd compression");
+            throw new BlockException("Unsupported qcow2 feature(s): zstd compression");
         }
         if (h.compressionType != 0) {
-            throw new BlockException(pre + "qcow2: unknown compression type: " + h.compressionType);
+            throw new BlockException("qcow2: unknown compression type: " + h.compressionType);
         }
         if ((h.autoclear & AUTOCLEAR_DATA_FILE_RAW) != 0) {
-            throw new BlockException(pre + "data-file-raw requires a data file");
+            throw new BlockException("data-file-raw requires a data file");
         }
         if (h.cryptMethod != 0) {
-            throw new BlockException(pre + "Unsupported encryption method " + Integer.toUnsignedString(h.cryptMethod));
+            throw new BlockException("Unsupported encryption method " + Integer.toUnsignedString(h.cryptMethod));
         }
         if (h.size < 0 || h.size > MAX_VIRTUAL_SIZE || l1EntriesFor(h.size, h.clusterBits) > Integer.MAX_VALUE) {
-            throw new BlockException(pre + "Image is too big");
+            throw new BlockException("Image is too big");
         }
         // QEMU counts the disk in 512-byte sectors: a size between two multiples rounds down.
         h.size &= ~511L;
         if (h.l1Size < 0 || (long) h.l1Size * 8 > MAX_L1_BYTES) {
-            throw new BlockException(pre + "Active L1 table too large");
+            throw new BlockException("Active L1 table too large");
         }
         if (l1EntriesFor(h.size, h.clusterBits) > h.l1Size) {
-            throw new BlockException(pre + "L1 table is too small");
+            throw new BlockException("L1 table is too small");
         }
         // Where tables lie is checked strictly only for a writable open: jemu has no run-time
         // guard against allocating over misplaced metadata, so it refuses to write such an image.
@@ -264,38 +262,38 @@ public final class Qcow2Header {
         // make reads fail.
         boolean placementChecked = !forCheck && !readOnly;
         long limit = placementChecked ? fileSize : Long.MAX_VALUE;
-        checkTable(pre, "Active L1 table", "L1 table", h.l1TableOffset, (long) h.l1Size * 8, cs, limit,
+        checkTable("Active L1 table", "L1 table", h.l1TableOffset, (long) h.l1Size * 8, cs, limit,
                 h.l1Size > 0, !placementChecked);
         if (h.refcountTableClusters == 0 && !forCheck) {
-            throw new BlockException(pre + "Image does not contain a reference count table");
+            throw new BlockException("Image does not contain a reference count table");
         }
         if (Integer.compareUnsigned(h.refcountTableClusters, (int) (MAX_REFTABLE_BYTES / cs)) > 0) {
-            throw new BlockException(pre + "Reference count table too large");
+            throw new BlockException("Reference count table too large");
         }
         if (h.refcountTableOffset == 0 && placementChecked) {
-            throw new BlockException(pre + "Image is corrupt: refcount table offset is 0");
+            throw new BlockException("Image is corrupt: refcount table offset is 0");
         }
-        checkTable(pre, "Reference count table", "refcount table", h.refcountTableOffset,
+        checkTable("Reference count table", "refcount table", h.refcountTableOffset,
                 (long) h.refcountTableClusters * cs, cs, limit, true, !placementChecked);
         if (Integer.compareUnsigned(h.nbSnapshots, MAX_SNAPSHOTS) > 0) {
-            throw new BlockException(pre + "Snapshot table too large");
+            throw new BlockException("Snapshot table too large");
         }
         // The snapshot table belongs to inactive snapshots: as in QEMU, it reads as zeros past the
         // end of the file rather than stopping the active layer from opening, and qemu-img refuses
         // an unaligned table offset even when the table is empty.
-        checkTable(pre, "Snapshot table", "snapshot table", h.snapshotsOffset, 1, cs, Long.MAX_VALUE, true,
+        checkTable("Snapshot table", "snapshot table", h.snapshotsOffset, 1, cs, Long.MAX_VALUE, true,
                 !placementChecked || h.nbSnapshots == 0);
         if (placementChecked) {
-            overlapCheck(pre, h, cs);
+            overlapCheck(h, cs);
         }
-        h.parseExtensions(buf, pre, cs);
+        h.parseExtensions(buf, cs);
         if (h.backingFileOffset != 0) {
             if (Integer.compareUnsigned(h.backingFileSize, MAX_BACKING_NAME) > 0) {
-                throw new BlockException(pre + "Backing file name too long");
+                throw new BlockException("Backing file name too long");
             }
             if (h.backingFileOffset < 0 || h.backingFileOffset + h.backingFileSize > cs
                     || h.backingFileOffset + h.backingFileSize > buf.limit()) {
-                throw new BlockException(pre + "Backing file name too long");
+                throw new BlockException("Backing file name too long");
             }
             byte[] nameBytes = new byte[h.backingFileSize];
             buf.get((int) h.backingFileOffset, nameBytes);
@@ -316,28 +314,28 @@ public final class Qcow2Header {
      * Checks where a table lies. An unaligned offset is QEMU's "{@code qemuName} offset invalid";
      * a table over the header or past {@code fileSize} is jemu's own refusal, naming {@code what}.
      */
-    private static void checkTable(String pre, String qemuName, String what, long offset, long bytes, int cs,
+    private static void checkTable(String qemuName, String what, long offset, long bytes, int cs,
                                    long fileSize, boolean present, boolean headerAllowed) throws BlockException {
         if (!present) {
             return;
         }
         if ((offset & (cs - 1)) != 0) {
-            throw new BlockException(pre + qemuName + " offset invalid");
+            throw new BlockException(qemuName + " offset invalid");
         }
         if (offset == 0 && !headerAllowed) {
-            throw new BlockException(pre + "Image is corrupt: " + what + " overlaps the image header");
+            throw new BlockException("Image is corrupt: " + what + " overlaps the image header");
         }
         if (offset < 0 || offset > Long.MAX_VALUE - bytes || offset + bytes > fileSize) {
-            throw new BlockException(pre + "Image is corrupt: " + what + " at 0x" + Long.toHexString(offset)
+            throw new BlockException("Image is corrupt: " + what + " at 0x" + Long.toHexString(offset)
                     + " (" + bytes + " bytes) extends beyond the end of the file (" + fileSize + " bytes)");
         }
     }
 
-    private static void overlapCheck(String pre, Qcow2Header h, int cs) throws BlockException {
+    private static void overlapCheck(Qcow2Header h, int cs) throws BlockException {
         long l1End = h.l1TableOffset + roundUp((long) h.l1Size * 8, cs);
         long rtEnd = h.refcountTableOffset + (long) h.refcountTableClusters * cs;
         if (h.l1Size > 0 && h.l1TableOffset < rtEnd && h.refcountTableOffset < l1End) {
-            throw new BlockException(pre + "Image is corrupt: L1 table at 0x" + Long.toHexString(h.l1TableOffset)
+            throw new BlockException("Image is corrupt: L1 table at 0x" + Long.toHexString(h.l1TableOffset)
                     + " overlaps the refcount table at 0x" + Long.toHexString(h.refcountTableOffset));
         }
     }
@@ -346,7 +344,7 @@ public final class Qcow2Header {
         return (v + align - 1) & -align;
     }
 
-    private void parseExtensions(ByteBuffer buf, String pre, int cs) throws BlockException {
+    private void parseExtensions(ByteBuffer buf, int cs) throws BlockException {
         int pos = version == 2 ? V2_HEADER_LENGTH : headerLength;
         int end = Math.min(buf.limit(), cs);
         if (backingFileOffset > 0 && backingFileOffset < end) {
@@ -360,7 +358,7 @@ public final class Qcow2Header {
                 if (pos >= end && version == 2) {
                     return;
                 }
-                throw new BlockException(pre + "Invalid header extension area at 0x" + Integer.toHexString(pos)
+                throw new BlockException("Invalid header extension area at 0x" + Integer.toHexString(pos)
                         + ": no end marker inside the first cluster");
             }
             int type = buf.getInt(pos);
@@ -369,17 +367,17 @@ public final class Qcow2Header {
                 return;
             }
             if (pos + 8 + length > end) {
-                throw new BlockException(pre + "Header extension too large");
+                throw new BlockException("Header extension too large");
             }
             if (type == EXT_BITMAPS && length != BITMAPS_EXT_LENGTH) {
-                throw new BlockException(pre + "bitmaps_ext: Invalid extension length");
+                throw new BlockException("bitmaps_ext: Invalid extension length");
             }
             byte[] data = new byte[(int) length];
             buf.get(pos + 8, data);
             if (type == EXT_BACKING_FORMAT) {
                 backingFormat = new String(data, StandardCharsets.UTF_8);
             } else if (type == EXT_CRYPTO) {
-                throw new BlockException(pre + "Unsupported qcow2 feature(s): full disk encryption header");
+                throw new BlockException("Unsupported qcow2 feature(s): full disk encryption header");
             } else {
                 extensions.add(new Extension(type, data));
             }

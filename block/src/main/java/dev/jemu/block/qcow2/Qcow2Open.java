@@ -18,7 +18,6 @@ final class Qcow2Open {
     }
 
     static void load(Qcow2Driver d, Qcow2Driver.BackingOpener opener, Boolean lazyOverride) throws IOException {
-        String pre = "Could not open '" + d.name + "': ";
         long fileSize = d.file.length();
         d.l1 = readTable(d, d.header.l1TableOffset, d.header.l1Size);
         int rtEntries = d.header.refcountTableClusters * (d.clusterSize / 8);
@@ -38,17 +37,16 @@ final class Qcow2Open {
             ByteBuffer st = ByteBuffer.allocate((int) len);
             long off = d.header.snapshotsOffset;
             SyncIo.run(() -> d.file.coPreadv(off, st, 0, st.capacity()));
-            d.snapshots = Qcow2Snapshot.parseTable(st, d.header.nbSnapshots, d.name,
-                    d.forRepair && !d.readOnly);
+            d.snapshots = Qcow2Snapshot.parseTable(st, d.header.nbSnapshots, d.forRepair && !d.readOnly);
         }
         d.lazyRefcounts = lazyOverride != null ? lazyOverride
                 : (d.header.compatible & Qcow2Header.COMPAT_LAZY_REFCOUNTS) != 0;
         if (d.lazyRefcounts && d.header.version < 3) {
-            throw new BlockException(pre + "Lazy refcounts require a qcow2 image with at least qemu 1.1 compatibility"
+            throw new BlockException("Lazy refcounts require a qcow2 image with at least qemu 1.1 compatibility"
                     + " level");
         }
         if (!d.readOnly && !d.forRepair) {
-            validateRefcountTable(d, pre, fileSize);
+            validateRefcountTable(d, fileSize);
         }
         if (d.header.backingFile != null && opener != null) {
             String resolved = BlockGraph.resolveBacking(d.name, d.header.backingFile);
@@ -59,7 +57,7 @@ final class Qcow2Open {
         }
     }
 
-    private static void validateRefcountTable(Qcow2Driver d, String pre, long fileSize) throws BlockException {
+    private static void validateRefcountTable(Qcow2Driver d, long fileSize) throws BlockException {
         long[] rt = d.refcounts.table;
         for (int i = 0; i < rt.length; i++) {
             long off = rt[i] & Qcow2Refcounts.REFT_OFFSET_MASK;
@@ -67,15 +65,15 @@ final class Qcow2Open {
                 continue;
             }
             if ((rt[i] & 0x1ff) != 0 || (off & (d.clusterSize - 1)) != 0) {
-                throw new BlockException(pre + "Image is corrupt: refcount block offset 0x"
+                throw new BlockException("Image is corrupt: refcount block offset 0x"
                         + Long.toHexString(rt[i]) + " unaligned (refcount table entry " + i + ")");
             }
             if (off < d.clusterSize) {
-                throw new BlockException(pre + "Image is corrupt: refcount block " + i
+                throw new BlockException("Image is corrupt: refcount block " + i
                         + " points into the image header");
             }
             if (off >= fileSize) {
-                throw new BlockException(pre + "Image is corrupt: refcount block " + i + " at 0x"
+                throw new BlockException("Image is corrupt: refcount block " + i + " at 0x"
                         + Long.toHexString(off) + " is beyond the end of the file");
             }
             long rtStart = d.header.refcountTableOffset;
@@ -83,7 +81,7 @@ final class Qcow2Open {
             long l1Start = d.header.l1TableOffset;
             long l1End = l1Start + Qcow2Header.roundUp((long) d.header.l1Size * 8, d.clusterSize);
             if ((off >= rtStart && off < rtEnd) || (d.header.l1Size > 0 && off >= l1Start && off < l1End)) {
-                throw new BlockException(pre + "Image is corrupt: refcount block " + i + " at 0x"
+                throw new BlockException("Image is corrupt: refcount block " + i + " at 0x"
                         + Long.toHexString(off) + " overlaps the " + (off >= rtStart && off < rtEnd
                         ? "refcount table" : "L1 table"));
             }
@@ -97,7 +95,7 @@ final class Qcow2Open {
             if ((d.header.incompatible & Qcow2Header.INCOMPAT_DIRTY) != 0) {
                 Qcow2Check.Result r = new Qcow2Check(d).run(Qcow2Check.REPAIR_ALL);
                 if (r.corruptions() - r.corruptionsFixed() > 0) {
-                    throw new BlockException("Could not open '" + d.name + "': Image is corrupt: could not repair "
+                    throw new BlockException("Image is corrupt: could not repair "
                             + "the refcounts of a dirty image");
                 }
                 d.setIncompatible(d.header.incompatible & ~Qcow2Header.INCOMPAT_DIRTY);

@@ -51,11 +51,11 @@ record Qcow2Snapshot(long l1Offset, int l1Size, String id, String name, long dat
      * (the open of {@code check -r}) an entry with too much extra data is kept, for the check to
      * report.
      */
-    static List<Qcow2Snapshot> parseTable(ByteBuffer table, int count, String image, boolean repair)
+    static List<Qcow2Snapshot> parseTable(ByteBuffer table, int count, boolean repair)
             throws BlockException {
         List<Qcow2Snapshot> out = new ArrayList<>(count);
         long pos = 0;
-        String pre = "Could not open '" + image + "': Image is corrupt: snapshot table ";
+        String pre = "Image is corrupt: snapshot table ";
         for (int i = 0; i < count; i++) {
             byte[] head = bytes(table, pos, 40);
             ByteBuffer h = ByteBuffer.wrap(head);

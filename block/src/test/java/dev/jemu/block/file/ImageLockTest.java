@@ -77,7 +77,7 @@ class ImageLockTest {
     }
 
     private void assertRefused(String message, String expected, Path image) {
-        assertEquals("Could not open '" + image + "': " + expected + "\nIs another process using the image ["
+        assertEquals(expected + "\nIs another process using the image ["
                 + image + "]?", message);
     }
 

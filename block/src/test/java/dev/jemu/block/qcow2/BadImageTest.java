@@ -23,7 +23,10 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** Each kind of damaged image gets one clear error naming the image and the problem. */
+/**
+ * Each kind of damaged image gets one clear line naming the problem, QEMU's block layer's
+ * (the tools put the image's name before it, as qemu-img's "Could not open 'x.qcow2': ").
+ */
 class BadImageTest {
     @TempDir
     Path dir;
@@ -37,8 +40,6 @@ class BadImageTest {
 
     private String openError(Path img, boolean readOnly) {
         BlockException e = assertThrows(BlockException.class, () -> TestImages.open(img, "qcow2", readOnly).close());
-        assertTrue(e.getMessage().contains(img.toString()) || e.getMessage().contains(img.getFileName().toString()),
-                "message names the image: " + e.getMessage());
         assertFalse(e.getMessage().contains("\n"), "one line: " + e.getMessage());
         return e.getMessage();
     }

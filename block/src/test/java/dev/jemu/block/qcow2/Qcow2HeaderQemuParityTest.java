@@ -111,11 +111,13 @@ class Qcow2HeaderQemuParityTest {
 
         TestImages.Run qemu = TestImages.exec("qemu-img", "info", img.toString());
         if (qemu.exit() != 0) {
+            // qemu-img names the image before the block layer's message, as jemu-img does
             String qemuError = qemu.err().strip();
-            assertTrue(qemuError.startsWith("qemu-img: "), qemuError);
+            String named = "qemu-img: Could not open '" + img + "': ";
+            assertTrue(qemuError.startsWith(named), qemuError);
             BlockException e = assertThrows(BlockException.class,
                     () -> TestImages.open(img, "qcow2", true).close());
-            assertEquals(qemuError.substring("qemu-img: ".length()), e.getMessage());
+            assertEquals(qemuError.substring(named.length()), e.getMessage());
             return;
         }
         Path oracle = dir.resolve("oracle.raw");

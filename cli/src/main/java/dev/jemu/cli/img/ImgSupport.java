@@ -13,8 +13,6 @@ import dev.jemu.block.tools.ImageFiles;
 
 import java.io.IOException;
 import java.io.PrintStream;
-import java.nio.file.Files;
-import java.nio.file.Path;
 
 /** Shared pieces of the jemu-img commands: opening images, qemu-img's number formats, progress. */
 final class ImgSupport {
@@ -68,45 +66,29 @@ final class ImgSupport {
     }
 
     /**
-     * Opens the graph {@code o} describes; as qemu-img, an error of a layer whose message does not
-     * name the image is reported under the image's name: a backing file that cannot be opened
-     * ({@code Could not open 'top.qcow2': Could not open backing file: ...}), a driver that does
-     * not exist, a name the NBD driver cannot take, and a missing image
-     * file, whose file driver's message qemu-img names the image before ({@code Could not open
-     * 'x': Could not open 'x': No such file or directory}).
+     * Opens the graph {@code o} describes; as qemu-img, every error of the open is reported under
+     * the image's name ({@code Could not open 'top.qcow2': Image is not in qcow2 format}; a
+     * missing file, whose file driver names it too, is named twice: {@code Could not open 'x':
+     * Could not open 'x': No such file or directory}), but for the backing-chain checks, which
+     * name the image they start from themselves.
      */
     private static BlockDriverState openGraph(String filename, BlockOptions o) throws IOException {
         try {
             return BlockGraph.open(o);
-        } catch (BlockException e) {
-            String m = String.valueOf(e.getMessage());
-            String named = "Could not open '" + filename + "': ";
-            if (m.startsWith("Could not open backing file") || m.startsWith("Unknown driver '")
-                    || m.startsWith("File name string for NBD")
-                    || (m.equals(named + "No such file or directory") && missing(filename))) {
-                throw new BlockException(named + m, e);
-            }
+        } catch (BlockGraph.ChainException e) {
             throw e;
+        } catch (BlockException e) {
+            throw new BlockException("Could not open '" + filename + "': " + e.getMessage(), e);
         }
-    }
-
-    /** Whether the local file {@code filename} does not exist (an NBD URI is no local file). */
-    private static boolean missing(String filename) {
-        return !NbdAddress.isUri(filename) && Files.notExists(Path.of(filename));
     }
 
     private static BlockOptions options(String filename, String format, boolean readOnly, String cache, boolean forceShare)
             throws IOException {
         ImageFiles.check(filename);
-        // a protocol named as the format (-f file, -f nbd) opens the name itself, as in qemu-img
-        boolean protocol = "file".equals(format) || "host_device".equals(format) || "nbd".equals(format);
-        BlockOptions o = BlockOptions.empty().put(protocol ? "filename" : "file.filename", filename)
-                .put("read-only", readOnly ? "on" : "off").put("cache", CacheMode.parse(cache).optionName());
+        BlockOptions o = BlockGraph.imageOptions(filename, format).put("read-only", readOnly ? "on" : "off")
+                .put("cache", CacheMode.parse(cache).optionName());
         if (forceShare) {
             o.put("force-share", "on");
-        }
-        if (format != null) {
-            o.put("driver", format);
         }
         return o;
     }

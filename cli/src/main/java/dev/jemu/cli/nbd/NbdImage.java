@@ -31,9 +31,20 @@ import java.nio.file.Path;
 record NbdImage(String file, String format, boolean imageOpts, boolean readOnly, CacheMode cache,
                 boolean snapshot, long offset) {
 
-    /** Opens the disk and a backend over it with read (and, unless read-only, write) permission. */
+    /**
+     * Opens the disk and a backend over it with read (and, unless read-only, write) permission;
+     * an error of the open is reported as qemu-nbd reports it ({@code Failed to blk_new_open
+     * 'x.qcow2': Image is not in qcow2 format}).
+     */
     BlockBackend open() throws IOException {
-        BlockDriverState bs = snapshot ? openOverlay() : openImage(file, format, readOnly);
+        BlockDriverState bs;
+        try {
+            bs = snapshot ? openOverlay() : openImage(file, format, readOnly);
+        } catch (BlockGraph.ChainException e) {
+            throw e;
+        } catch (BlockException e) {
+            throw new BlockException("Failed to blk_new_open '" + file + "': " + e.getMessage(), e);
+        }
         try {
             if (offset > 0) {
                 if (offset > bs.length()) {

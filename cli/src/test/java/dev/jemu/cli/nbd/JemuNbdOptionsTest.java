@@ -67,6 +67,26 @@ class JemuNbdOptionsTest {
         }
     }
 
+    /** An image that cannot be opened: qemu-nbd's "Failed to blk_new_open" line, byte for byte. */
+    @Test
+    void imagesThatCannotBeOpenedAreQemuNbdsErrors() throws Exception {
+        Path img = rawImage();
+        String missing = dir.resolve("missing.img").toString();
+        String sock = dir.resolve("s").toString();
+        String[][] cases = {
+            {"-k", sock, missing},
+            {"-k", sock, "-f", "raw", missing},
+            {"-k", sock, "-f", "bogus", img.toString()},
+            {"-k", sock, "-f", "qcow2", img.toString()},
+            {"-k", sock, "-f", "file", missing},
+            {"-k", sock, "-s", missing},
+            {"-k", sock, "--image-opts", "driver=qcow2,file.filename=" + img},
+        };
+        for (String[] args : cases) {
+            assertEquals(NbdRun.qemuNbd(dir, args), NbdRun.jemu(args), String.join(" ", args));
+        }
+    }
+
     @Test
     void aSocketPathThatIsADirectoryIsRefusedAndKept() throws Exception {
         Path img = rawImage();
@@ -188,7 +208,10 @@ class JemuNbdOptionsTest {
                 dir.resolve("none.raw").toString());
         assertTrue(failing.waitFor(30, TimeUnit.SECONDS));
         assertEquals(1, failing.exitValue());
-        assertEquals("jemu-nbd: Could not open '" + dir.resolve("none.raw") + "': No such file or directory\n",
+        // qemu-nbd's words (qemu-nbd --fork -f raw MISSING)
+        String missing = dir.resolve("none.raw").toString();
+        assertEquals("jemu-nbd: Failed to blk_new_open '" + missing + "': Could not open '" + missing
+                + "': No such file or directory\n",
                 new String(failing.getInputStream().readAllBytes()));
     }
 }

@@ -99,7 +99,9 @@ class JemuNbdTest {
 
     @Test
     void reportsBadOptionsAndImagesInOneLine() throws Exception {
-        assertEquals("jemu-nbd: Could not open '" + dir.resolve("none.img") + "': No such file or directory\n",
+        String missing = dir.resolve("none.img").toString();
+        assertEquals("jemu-nbd: Failed to blk_new_open '" + missing + "': Could not open '" + missing
+                + "': No such file or directory\n",
                 errorOf("-k", dir.resolve("x.sock").toString(), dir.resolve("none.img").toString()));
         assertEquals("jemu-nbd: --socket cannot be combined with --bind or --port\n",
                 errorOf("-k", "s", "-p", "1234", "x.img"));

@@ -70,6 +70,8 @@ class LauncherErrorsTest {
         "-drive file=@RAW@,format=raw,aio=bogus",
         "-append console=ttyS0",
         "-initrd @RAW@",
+        "-drive file=@RAW@,format=qcow2",
+        "-drive file=@RAW@,format=bogus",
     })
     void failsWithQemusErrorLine(String line) throws Exception {
         Path raw = dir.resolve("disk.raw");
