@@ -5,7 +5,9 @@ import java.lang.classfile.Label;
 import java.lang.constant.ClassDesc;
 import java.lang.constant.MethodTypeDesc;
 import java.util.HashMap;
+import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
@@ -14,16 +16,13 @@ import static dev.jemu.core.x86.BlockTranslator.CD_CPU;
 import static dev.jemu.core.x86.BlockTranslator.CD_EXEC;
 import static dev.jemu.core.x86.BlockTranslator.CD_FAULT;
 import static dev.jemu.core.x86.BlockTranslator.CD_INSN;
-import static dev.jemu.core.x86.BlockTranslator.CD_LONGS;
 import static dev.jemu.core.x86.BlockTranslator.L_CPU;
 import static dev.jemu.core.x86.BlockTranslator.L_DONE;
-import static dev.jemu.core.x86.BlockTranslator.L_REGS;
 import static dev.jemu.core.x86.BlockTranslator.L_START;
 import static dev.jemu.core.x86.BlockTranslator.branchTarget;
 import static dev.jemu.core.x86.BlockTranslator.classData;
 import static dev.jemu.core.x86.BlockTranslator.continues;
 import static dev.jemu.core.x86.BlockTranslator.directBranch;
-import static dev.jemu.core.x86.BlockTranslator.emitEa;
 import static java.lang.constant.ConstantDescs.CD_boolean;
 import static java.lang.constant.ConstantDescs.CD_int;
 import static java.lang.constant.ConstantDescs.CD_long;
@@ -42,6 +41,11 @@ import static java.lang.constant.ConstantDescs.CD_void;
  * {@link Translation}), every other exit null. With chaining off ({@link Cpu#noChain}) every
  * taken branch leaves the region, even to an instruction inside it.
  *
+ * <p>The guest registers and flags live in locals ({@link RegLocals}): stored back before a
+ * handler call (and reloaded after it), at every exit and in the fault handler. A fault in a
+ * handler call is caught by a second handler that stores nothing back, since the handler
+ * may have changed the CPU's registers before faulting, as it does under the interpreter.
+ *
  * <p>The instruction count lives in a local ({@code done}, the instructions completed since
  * it was last added to {@code icount}) and RIP is stored only where it can be observed:
  * before a handler call, at an exit, and in the fault handler, which adds {@code done} and
@@ -51,9 +55,8 @@ import static java.lang.constant.ConstantDescs.CD_void;
  */
 final class BlockEmitter {
     private static final ClassDesc CD_TRANSLATION = ClassDesc.of(Translation.class.getName());
-    private static final ClassDesc CD_OPS = ClassDesc.of(BlockOps.class.getName());
+    private static final ClassDesc CD_CONTROL = ClassDesc.of(ControlOps.class.getName());
     private static final MethodTypeDesc MTD_EXEC = MethodTypeDesc.of(CD_void, CD_CPU, CD_INSN);
-    private static final MethodTypeDesc MTD_COND = MethodTypeDesc.of(CD_boolean, CD_CPU, CD_int);
     private static final MethodTypeDesc MTD_JMP = MethodTypeDesc.of(CD_void, CD_CPU, CD_long, CD_int);
 
     private final TreeMap<Integer, Insn> region;
@@ -66,9 +69,15 @@ final class BlockEmitter {
     private final Map<Integer, Label> labels = new HashMap<>();
     /** Offsets some path reaches by a jump rather than by falling through from the one before. */
     private final Set<Integer> jumpedTo = new HashSet<>();
+    private final RegLocals regs;
+    private final InlineOps inline;
+    /** Start and end labels of the handler calls: their faults are caught without storing the locals back. */
+    private final List<Label> callRanges = new ArrayList<>();
 
-    BlockEmitter(TreeMap<Integer, Insn> region, int entry, long entryRip, boolean code64, boolean noChain) {
+    BlockEmitter(TreeMap<Integer, Insn> region, int entry, long entryRip, boolean code64, boolean noChain, RegLocals regs) {
         this.region = region;
+        this.regs = regs;
+        this.inline = new InlineOps(regs, code64);
         this.noChain = noChain;
         this.entry = entry;
         this.entryRip = entryRip;
@@ -110,31 +119,35 @@ final class BlockEmitter {
         Label tryStart = code.newLabel();
         Label tryEnd = code.newLabel();
         Label handler = code.newLabel();
-        code.aload(L_CPU).getfield(CD_CPU, "regs", CD_LONGS).astore(L_REGS);
+        Label callHandler = code.newLabel();
+        regs.enter(code);
+        if (!code64) {
+            code.aload(L_CPU).getfield(CD_CPU, "stackMask", CD_long).lstore(RegLocals.L_SMASK);
+        }
         code.lconst_0().lstore(L_START);
         code.iconst_0().istore(L_DONE);
         code.labelBinding(tryStart);
         if (region.firstKey() != entry) {
             code.goto_(label(code, entry));
         }
-        Insn prev = null;
         for (Map.Entry<Integer, Insn> e : region.entrySet()) {
             int off = e.getKey();
             Insn i = e.getValue();
             code.labelBinding(label(code, off));
             code.loadConstant(i.startRip).lstore(L_START);
-            if (jumpedTo.contains(off) || prev == null || prev.rex != i.rex) {
-                code.aload(L_CPU).loadConstant(i.rex ? 1 : 0).putfield(CD_CPU, "rexPrefix", CD_boolean);
-            }
             emitInsn(code, off, i);
-            prev = i;
         }
         code.labelBinding(tryEnd);
+        // A guest exception: the state in locals back, count the instructions completed, RIP back to the faulting one.
         code.labelBinding(handler);
-        // A guest exception: count the instructions completed, RIP back to the faulting one.
+        regs.spill(code);
+        code.labelBinding(callHandler);
         addDone(code);
         code.aload(L_CPU).lload(L_START).putfield(CD_CPU, "rip", CD_long);
         code.athrow();
+        for (int k = 0; k < callRanges.size(); k += 2) {
+            code.exceptionCatch(callRanges.get(k), callRanges.get(k + 1), callHandler, CD_FAULT);
+        }
         code.exceptionCatch(tryStart, tryEnd, handler, CD_FAULT);
     }
 
@@ -145,7 +158,8 @@ final class BlockEmitter {
             long target = branchTarget(i);
             if (i.op != 0xEB && i.op != 0xE9) {
                 Label notTaken = code.newLabel();
-                code.aload(L_CPU).loadConstant(i.op & 15).invokestatic(CD_OPS, "cond", MTD_COND).ifeq(notTaken);
+                InlineOps.emitCondition(code, i.op & 15);
+                code.ifeq(notTaken);
                 branch(code, off, target, i.opSize);
                 code.labelBinding(notTaken);
                 code.iinc(L_DONE, 1);
@@ -155,19 +169,32 @@ final class BlockEmitter {
             }
             return;
         }
-        int kind = InlineOps.emit(code, i, next);
+        int kind = inline.emit(code, i, next);
         if (kind == InlineOps.NONE) {
+            regs.spill(code);
             addDone(code);
             code.iconst_0().istore(L_DONE);
             code.aload(L_CPU).loadConstant(next).putfield(CD_CPU, "rip", CD_long);
+            code.aload(L_CPU).loadConstant(i.rex ? 1 : 0).putfield(CD_CPU, "rexPrefix", CD_boolean);
             emitHandlerCall(code, i, 2 * ordinal(off), next);
             kind = continues(i) ? InlineOps.WRITES : InlineOps.BRANCHES;
-        }
-        code.iinc(L_DONE, 1);
-        if (kind == InlineOps.BRANCHES) {
-            addDone(code);
-            unchained(code);
-            return;
+            if (kind == InlineOps.WRITES) {
+                regs.reload(code);
+            }
+            code.iinc(L_DONE, 1);
+            if (kind == InlineOps.BRANCHES) {
+                addDone(code);
+                unchained(code);
+                return;
+            }
+        } else {
+            code.iinc(L_DONE, 1);
+            if (kind == InlineOps.BRANCHES) {
+                regs.spill(code);
+                addDone(code);
+                unchained(code);
+                return;
+            }
         }
         if (kind == InlineOps.WRITES) {
             Label go = code.newLabel();
@@ -191,7 +218,7 @@ final class BlockEmitter {
      */
     private void branch(CodeBuilder code, int off, long target, int size) {
         if (!code64) {
-            code.aload(L_CPU).loadConstant(target).loadConstant(size).invokestatic(CD_OPS, "jmp", MTD_JMP);
+            code.aload(L_CPU).loadConstant(target).loadConstant(size).invokestatic(CD_CONTROL, "jump", MTD_JMP);
         }
         code.iinc(L_DONE, 1);
         int t = offsetOf(target);
@@ -229,8 +256,9 @@ final class BlockEmitter {
         }
     }
 
-    /** Prepares to leave the region with RIP = {@code rip} (a return follows). */
-    private static void exit(CodeBuilder code, long rip) {
+    /** Prepares to leave the region with RIP = {@code rip} (a return follows): the state in locals back to the CPU. */
+    private void exit(CodeBuilder code, long rip) {
+        regs.spill(code);
         addDone(code);
         code.aload(L_CPU).loadConstant(rip).putfield(CD_CPU, "rip", CD_long);
     }
@@ -260,13 +288,19 @@ final class BlockEmitter {
      * {@code data + 1} are the handler and the {@code Insn}), with the effective address
      * stored in the {@code Insn} first as {@link Decoder#execute} does.
      */
-    private static void emitHandlerCall(CodeBuilder code, Insn i, int data, long next) {
+    private void emitHandlerCall(CodeBuilder code, Insn i, int data, long next) {
         if (i.isMem) {
             code.ldc(classData(CD_INSN, data + 1));
-            emitEa(code, i, next);
+            inline.pushEa(code, i, next);
             code.putfield(CD_INSN, "ea", CD_long);
         }
-        code.ldc(classData(CD_EXEC, data)).aload(L_CPU).ldc(classData(CD_INSN, data + 1))
-                .invokeinterface(CD_EXEC, "exec", MTD_EXEC);
+        Label start = code.newLabel();
+        Label end = code.newLabel();
+        code.ldc(classData(CD_EXEC, data)).aload(L_CPU).ldc(classData(CD_INSN, data + 1));
+        code.labelBinding(start);
+        code.invokeinterface(CD_EXEC, "exec", MTD_EXEC);
+        code.labelBinding(end);
+        callRanges.add(start);
+        callRanges.add(end);
     }
 }
