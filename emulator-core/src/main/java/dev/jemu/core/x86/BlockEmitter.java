@@ -5,9 +5,9 @@ import java.lang.classfile.Label;
 import java.lang.constant.ClassDesc;
 import java.lang.constant.MethodTypeDesc;
 import java.util.HashMap;
-import java.util.ArrayList;
+import java.lang.constant.ConstantDescs;
 import java.util.HashSet;
-import java.util.List;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
@@ -19,6 +19,8 @@ import static dev.jemu.core.x86.BlockTranslator.CD_INSN;
 import static dev.jemu.core.x86.BlockTranslator.L_CPU;
 import static dev.jemu.core.x86.BlockTranslator.L_DONE;
 import static dev.jemu.core.x86.BlockTranslator.L_START;
+import static dev.jemu.core.x86.RegLocals.L_EXIT_LINK;
+import static dev.jemu.core.x86.RegLocals.L_EXIT_RIP;
 import static dev.jemu.core.x86.BlockTranslator.branchTarget;
 import static dev.jemu.core.x86.BlockTranslator.classData;
 import static dev.jemu.core.x86.BlockTranslator.continues;
@@ -41,10 +43,10 @@ import static java.lang.constant.ConstantDescs.CD_void;
  * {@link Translation}), every other exit null. With chaining off ({@link Cpu#noChain}) every
  * taken branch leaves the region, even to an instruction inside it.
  *
- * <p>The guest registers and flags live in locals ({@link RegLocals}): stored back before a
- * handler call (and reloaded after it), at every exit and in the fault handler. A fault in a
- * handler call is caught by a second handler that stores nothing back, since the handler
- * may have changed the CPU's registers before faulting, as it does under the interpreter.
+ * <p>The guest registers and flags live in locals ({@link RegLocals}), stored back before
+ * anything that may fault (a handler call, which may also change them, so they are reloaded
+ * after it; the slow path of a memory access; a jump whose limit check fails) and at every
+ * exit, so a guest exception finds the CPU's state exact.
  *
  * <p>The instruction count lives in a local ({@code done}, the instructions completed since
  * it was last added to {@code icount}) and RIP is stored only where it can be observed:
@@ -58,6 +60,9 @@ final class BlockEmitter {
     private static final ClassDesc CD_CONTROL = ClassDesc.of(ControlOps.class.getName());
     private static final MethodTypeDesc MTD_EXEC = MethodTypeDesc.of(CD_void, CD_CPU, CD_INSN);
     private static final MethodTypeDesc MTD_JMP = MethodTypeDesc.of(CD_void, CD_CPU, CD_long, CD_int);
+    private static final ClassDesc CD_SEGMENT = ClassDesc.of(Segment.class.getName());
+    private static final ClassDesc CD_SEGS = CD_SEGMENT.arrayType();
+    private static final MethodTypeDesc MTD_CMPU = MethodTypeDesc.of(CD_int, CD_long, CD_long);
 
     private final TreeMap<Integer, Insn> region;
     private final int entry;
@@ -71,13 +76,17 @@ final class BlockEmitter {
     private final Set<Integer> jumpedTo = new HashSet<>();
     private final RegLocals regs;
     private final InlineOps inline;
-    /** Start and end labels of the handler calls: their faults are caught without storing the locals back. */
-    private final List<Label> callRanges = new ArrayList<>();
+    /** Fast-path misses of the memory accesses: where each jumps, and the RIP of its instruction, left there. */
+    private final Map<Label, Long> misses = new LinkedHashMap<>();
+    /** The common exit ({@link #emitExit}), and its entry for exits that set RIP themselves. */
+    private Label exit;
+    private Label exitKeepingRip;
 
-    BlockEmitter(TreeMap<Integer, Insn> region, int entry, long entryRip, boolean code64, boolean noChain, RegLocals regs) {
+    BlockEmitter(TreeMap<Integer, Insn> region, int entry, long entryRip, boolean code64, boolean noChain,
+            RegLocals regs, int flatSegs) {
         this.region = region;
         this.regs = regs;
-        this.inline = new InlineOps(regs, code64);
+        this.inline = new InlineOps(regs, code64, flatSegs);
         this.noChain = noChain;
         this.entry = entry;
         this.entryRip = entryRip;
@@ -119,7 +128,8 @@ final class BlockEmitter {
         Label tryStart = code.newLabel();
         Label tryEnd = code.newLabel();
         Label handler = code.newLabel();
-        Label callHandler = code.newLabel();
+        exit = code.newLabel();
+        exitKeepingRip = code.newLabel();
         regs.enter(code);
         if (!code64) {
             code.aload(L_CPU).getfield(CD_CPU, "stackMask", CD_long).lstore(RegLocals.L_SMASK);
@@ -138,16 +148,16 @@ final class BlockEmitter {
             emitInsn(code, off, i);
         }
         code.labelBinding(tryEnd);
-        // A guest exception: the state in locals back, count the instructions completed, RIP back to the faulting one.
+        for (Map.Entry<Label, Long> m : misses.entrySet()) {
+            code.labelBinding(m.getKey());
+            leave(code, m.getValue(), -1);
+        }
+        emitExit(code);
+        // A guest exception: count the instructions completed, RIP back to the faulting one.
         code.labelBinding(handler);
-        regs.spill(code);
-        code.labelBinding(callHandler);
         addDone(code);
         code.aload(L_CPU).lload(L_START).putfield(CD_CPU, "rip", CD_long);
         code.athrow();
-        for (int k = 0; k < callRanges.size(); k += 2) {
-            code.exceptionCatch(callRanges.get(k), callRanges.get(k + 1), callHandler, CD_FAULT);
-        }
         code.exceptionCatch(tryStart, tryEnd, handler, CD_FAULT);
     }
 
@@ -169,7 +179,10 @@ final class BlockEmitter {
             }
             return;
         }
-        int kind = inline.emit(code, i, next);
+        int kind = inline.emit(code, i, next, off != entry);
+        if (inline.miss() != null) {
+            misses.put(inline.miss(), i.startRip);
+        }
         if (kind == InlineOps.NONE) {
             regs.spill(code);
             addDone(code);
@@ -190,17 +203,14 @@ final class BlockEmitter {
         } else {
             code.iinc(L_DONE, 1);
             if (kind == InlineOps.BRANCHES) {
-                regs.spill(code);
-                addDone(code);
-                unchained(code);
+                code.iconst_m1().istore(L_EXIT_LINK).goto_(exitKeepingRip);
                 return;
             }
         }
         if (kind == InlineOps.WRITES) {
             Label go = code.newLabel();
             code.aload(L_CPU).getfield(CD_CPU, "slowWrite", CD_boolean).ifeq(go);
-            exit(code, next);
-            unchained(code);
+            leave(code, next, -1);
             code.labelBinding(go);
         }
         flowTo(code, off, nextOff, next);
@@ -218,13 +228,19 @@ final class BlockEmitter {
      */
     private void branch(CodeBuilder code, int off, long target, int size) {
         if (!code64) {
+            // The CS limit check of ControlOps.jump, which raises #GP in protected mode.
+            Label within = code.newLabel();
+            code.loadConstant(target).aload(L_CPU).getfield(CD_CPU, "segs", CD_SEGS).iconst_1().aaload()
+                    .getfield(CD_SEGMENT, "limit", CD_long).invokestatic(ConstantDescs.CD_Long, "compareUnsigned", MTD_CMPU)
+                    .ifle(within);
+            regs.spill(code);
             code.aload(L_CPU).loadConstant(target).loadConstant(size).invokestatic(CD_CONTROL, "jump", MTD_JMP);
+            code.labelBinding(within);
         }
         code.iinc(L_DONE, 1);
         int t = offsetOf(target);
         if (noChain || !region.containsKey(t) || target != region.get(t).startRip) {
-            exit(code, target);
-            chained(code);
+            leave(code, target, chainExits++);
             return;
         }
         if (t <= off) {
@@ -236,8 +252,7 @@ final class BlockEmitter {
             code.aload(0).invokevirtual(CD_TRANSLATION, "valid", MethodTypeDesc.of(CD_boolean)).ifeq(out);
             code.goto_(label(code, t));
             code.labelBinding(out);
-            exit(code, target);
-            unchained(code);
+            leave(code, target, -1);
         } else {
             code.goto_(label(code, t));
         }
@@ -246,8 +261,7 @@ final class BlockEmitter {
     /** Goes on at the next instruction: falls through, jumps to it, or exits if it is not in the region. */
     private void flowTo(CodeBuilder code, int off, int nextOff, long next) {
         if (!region.containsKey(nextOff)) {
-            exit(code, next);
-            chained(code);
+            leave(code, next, chainExits++);
             return;
         }
         Integer after = region.higherKey(off);
@@ -256,25 +270,35 @@ final class BlockEmitter {
         }
     }
 
-    /** Prepares to leave the region with RIP = {@code rip} (a return follows): the state in locals back to the CPU. */
-    private void exit(CodeBuilder code, long rip) {
-        regs.spill(code);
-        addDone(code);
-        code.aload(L_CPU).loadConstant(rip).putfield(CD_CPU, "rip", CD_long);
+    /** Leaves the region with RIP = {@code rip} through the common exit, returning chain link {@code link} (-1: none). */
+    private void leave(CodeBuilder code, long rip, int link) {
+        code.loadConstant(rip).lstore(L_EXIT_RIP).loadConstant(link).istore(L_EXIT_LINK).goto_(exit);
     }
 
-    /** Returns null: the exit does not chain. */
-    private static void unchained(CodeBuilder code) {
-        code.aload(L_CPU).iconst_m1().putfield(CD_CPU, "chainExit", CD_int);
+    /**
+     * The common exit of the region (one copy, so that the stores of the state in locals are
+     * not repeated per exit): RIP from {@code L_EXIT_RIP} (at {@link #exitKeepingRip}, RIP is
+     * already set), the state back to the CPU, the count, and the chain link.
+     */
+    private void emitExit(CodeBuilder code) {
+        Label none = code.newLabel();
+        code.labelBinding(exit);
+        code.aload(L_CPU).lload(L_EXIT_RIP).putfield(CD_CPU, "rip", CD_long);
+        code.labelBinding(exitKeepingRip);
+        regs.spill(code);
+        addDone(code);
+        code.aload(L_CPU).iload(L_EXIT_LINK).putfield(CD_CPU, "chainExit", CD_int);
+        code.iload(L_EXIT_LINK).iflt(none);
+        code.aload(0).getfield(CD_TRANSLATION, "links", CD_TRANSLATION.arrayType())
+                .iload(L_EXIT_LINK).aaload().areturn();
+        code.labelBinding(none);
         code.aconst_null().areturn();
     }
 
-    /** Returns the link of a new constant-RIP exit. */
-    private void chained(CodeBuilder code) {
-        int k = chainExits++;
-        code.aload(L_CPU).loadConstant(k).putfield(CD_CPU, "chainExit", CD_int);
-        code.aload(0).getfield(CD_TRANSLATION, "links", CD_TRANSLATION.arrayType())
-                .loadConstant(k).aaload().areturn();
+    /** Returns null after an exit that does not chain, with the state already in the CPU. */
+    private static void unchained(CodeBuilder code) {
+        code.aload(L_CPU).iconst_m1().putfield(CD_CPU, "chainExit", CD_int);
+        code.aconst_null().areturn();
     }
 
     /** Emits {@code icount += done}. */
@@ -294,13 +318,7 @@ final class BlockEmitter {
             inline.pushEa(code, i, next);
             code.putfield(CD_INSN, "ea", CD_long);
         }
-        Label start = code.newLabel();
-        Label end = code.newLabel();
-        code.ldc(classData(CD_EXEC, data)).aload(L_CPU).ldc(classData(CD_INSN, data + 1));
-        code.labelBinding(start);
-        code.invokeinterface(CD_EXEC, "exec", MTD_EXEC);
-        code.labelBinding(end);
-        callRanges.add(start);
-        callRanges.add(end);
+        code.ldc(classData(CD_EXEC, data)).aload(L_CPU).ldc(classData(CD_INSN, data + 1))
+                .invokeinterface(CD_EXEC, "exec", MTD_EXEC);
     }
 }

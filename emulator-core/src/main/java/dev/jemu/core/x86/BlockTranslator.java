@@ -125,12 +125,11 @@ final class BlockTranslator {
             data.add(i.exec);
             data.add(i);
         }
-        // Emitted twice: first keeping every register in locals, to learn which ones the region uses.
-        RegLocals all = new RegLocals(RegLocals.ALL, RegLocals.ALL);
-        build(new BlockEmitter(region, pageOffset, rip, cpu.code64, cpu.noChain, all));
-        RegLocals regs = new RegLocals(all.used() | all.written(), all.written());
-        BlockEmitter emitter = new BlockEmitter(region, pageOffset, rip, cpu.code64, cpu.noChain, regs);
+        int named = RegLocals.named(region.values());
+        RegLocals regs = new RegLocals(named, named);
+        BlockEmitter emitter = new BlockEmitter(region, pageOffset, rip, cpu.code64, cpu.noChain, regs, cpu.flatSegs);
         byte[] bytes = build(emitter);
+        regs.check();
         Translation t = (Translation) classes.define(bytes, data, t0);
         t.rip = rip;
         t.pageRip = rip - pageOffset;

@@ -11,6 +11,7 @@ import static dev.jemu.core.x86.RegLocals.L_A;
 import static dev.jemu.core.x86.RegLocals.L_AUX;
 import static dev.jemu.core.x86.RegLocals.L_B;
 import static dev.jemu.core.x86.RegLocals.L_EA;
+import static dev.jemu.core.x86.RegLocals.L_PAGE;
 import static dev.jemu.core.x86.RegLocals.L_R;
 import static dev.jemu.core.x86.RegLocals.L_RES;
 import static dev.jemu.core.x86.RegLocals.L_SMASK;
@@ -22,9 +23,9 @@ import static java.lang.constant.ConstantDescs.CD_void;
 /**
  * Emits the frequent instruction forms of a region as JVM code on the guest state held in
  * locals ({@link RegLocals}), every decoded field a constant: the ALU operations, TEST, MOV,
- * LEA, MOVZX/MOVSX, INC/DEC, PUSH/POP, NOP, SETcc and CMOVcc in full (operand size folded,
- * the flags as the two lazy-flag words of {@link LazyFlags}), IMUL and shifts by a constant
- * through the interpreter's routines, and as the end of a path CALL and RET. Memory operands
+ * LEA, MOVZX/MOVSX, INC/DEC, PUSH/POP, NOP, SETcc, CMOVcc and SHL/SHR/SAR by a constant in
+ * full (operand size folded, the flags as the two lazy-flag words of {@link LazyFlags}), IMUL
+ * and rotates by a constant through the interpreter's routines, and as the end of a path CALL and RET. Memory operands
  * go through {@link MemOps}. Direct JMP and Jcc are the emitter's own ({@link #emitCondition}).
  *
  * <p>Threading: one per emission, on the vCPU thread.
@@ -44,27 +45,64 @@ final class InlineOps {
     private static final ClassDesc CD_CONTROL = ClassDesc.of(ControlOps.class.getName());
     private static final MethodTypeDesc MTD_AUX = MethodTypeDesc.of(CD_long, CD_long, CD_long, CD_long, CD_int);
     private static final MethodTypeDesc MTD_KEEP = MethodTypeDesc.of(CD_long, CD_long, CD_long);
-    private static final MethodTypeDesc MTD_COND = MethodTypeDesc.of(CD_boolean, CD_int, CD_long, CD_long);
-    private static final MethodTypeDesc MTD_READ = MethodTypeDesc.of(CD_long, CD_CPU, CD_int, CD_long);
-    private static final MethodTypeDesc MTD_WRITE = MethodTypeDesc.of(CD_void, CD_CPU, CD_int, CD_long, CD_long);
+    private static final MethodTypeDesc MTD_PF = MethodTypeDesc.of(CD_boolean, CD_long, CD_long);
+    private static final ClassDesc CD_MMU = ClassDesc.of(Mmu.class.getName());
+    private static final ClassDesc CD_LONGS = CD_long.arrayType();
+    private static final ClassDesc CD_INTS = CD_int.arrayType();
+    private static final ClassDesc CD_ARRAYS = ClassDesc.ofDescriptor("[[B");
+    private static final MethodTypeDesc MTD_GET = MethodTypeDesc.of(CD_long, ClassDesc.ofDescriptor("[B"), CD_int);
+    private static final MethodTypeDesc MTD_PUT = MethodTypeDesc.of(CD_void, ClassDesc.ofDescriptor("[B"), CD_int, CD_long);
+    private static final MethodTypeDesc MTD_READ = MethodTypeDesc.of(CD_long, CD_int, CD_long, CD_int);
+    private static final MethodTypeDesc MTD_WRITE = MethodTypeDesc.of(CD_void, CD_int, CD_long, CD_long, CD_int);
     private static final MethodTypeDesc MTD_JMP = MethodTypeDesc.of(CD_void, CD_CPU, CD_long, CD_int);
 
     private final RegLocals regs;
     private final boolean code64;
+    /** Outside 64-bit code: the segments flat when the region was translated, which get the fast path. */
+    private final int flatSegs;
     private CodeBuilder code;
     private Insn i;
     private long next;
+    /** Where the current instruction's fast-path misses go, or null if it has none (see {@link #miss()}). */
+    private Label miss;
+    /** Whether the current instruction's code calls {@link Cpu#write}, whose slow path may hit this very region. */
+    private boolean callsWrite;
+    private boolean mayLeave;
 
-    InlineOps(RegLocals regs, boolean code64) {
+    InlineOps(RegLocals regs, boolean code64, int flatSegs) {
         this.regs = regs;
         this.code64 = code64;
+        this.flatSegs = flatSegs;
     }
 
-    /** Emits {@code i} (next instruction at {@code next}) if it is a handled form; returns what was done. */
-    int emit(CodeBuilder cb, Insn insn, long nextRip) {
+    /**
+     * The label the last emitted instruction's fast-path misses jump to, or null: there the
+     * region must be left at that instruction, with nothing of it done yet, for the
+     * interpreter to run it through the MMU's full path (a TLB fill, MMIO, a store into a
+     * code page, a fault).
+     */
+    Label miss() {
+        return miss;
+    }
+
+    /**
+     * Emits {@code i} (next instruction at {@code next}) if it is a handled form; returns what
+     * was done. {@code mayLeave}: a fast-path miss may leave the region at the instruction
+     * (not at the region's entry, where leaving would make no progress: there a miss takes
+     * the MMU's path in place).
+     */
+    int emit(CodeBuilder cb, Insn insn, long nextRip, boolean mayLeave) {
         code = cb;
         i = insn;
         next = nextRip;
+        this.mayLeave = mayLeave;
+        miss = null;
+        callsWrite = false;
+        int kind = emitForm();
+        return kind == WRITES && !callsWrite ? DONE : kind;
+    }
+
+    private int emitForm() {
         int op = i.op;
         if (op < 0x40 && (op & 7) < 6) {
             return alu((op >> 3) & 7, op & 7);
@@ -220,15 +258,63 @@ final class InlineOps {
         }
         if (op == 0xC3) {
             pop(s);
+            regs.spill(code);
             code.aload(L_CPU).lload(L_A).loadConstant(s).invokestatic(CD_CONTROL, "jump", MTD_JMP);
             return BRANCHES;
         }
         return NONE;
     }
 
-    /** Pushes condition code {@code cc} of the flags in locals as an int (0 or 1). */
+    /**
+     * Pushes condition code {@code cc} of the flags in locals as an int (0 or 1), branch-free
+     * on {@link LazyFlags}' layout (CF = aux bit 63, OF = CF xor aux bit 62, SF = the result's
+     * sign xor aux bit 16, ZF = a zero result), as {@link LazyFlags#condition} evaluates it;
+     * parity through {@link LazyFlags#pf(long, long)}.
+     */
     static void emitCondition(CodeBuilder code, int cc) {
-        code.loadConstant(cc).lload(L_RES).lload(L_AUX).invokestatic(CD_FLAGS, "condition", MTD_COND);
+        switch (cc >> 1) {
+            case 0 -> of(code);
+            case 1 -> cf(code);
+            case 2 -> zf(code);
+            case 3 -> {
+                cf(code);
+                zf(code);
+                code.ior();
+            }
+            case 4 -> sf(code);
+            case 5 -> code.lload(L_RES).lload(L_AUX).invokestatic(CD_FLAGS, "pf", MTD_PF);
+            case 6 -> {
+                sf(code);
+                of(code);
+                code.ixor();
+            }
+            default -> {
+                zf(code);
+                sf(code);
+                of(code);
+                code.ixor().ior();
+            }
+        }
+        if ((cc & 1) != 0) {
+            code.iconst_1().ixor();
+        }
+    }
+
+    private static void cf(CodeBuilder code) {
+        code.lload(L_AUX).bipush(63).lushr().l2i();
+    }
+
+    private static void of(CodeBuilder code) {
+        code.lload(L_AUX).dup2().iconst_1().lshl().lxor().bipush(63).lushr().l2i();
+    }
+
+    private static void sf(CodeBuilder code) {
+        code.lload(L_RES).lload(L_AUX).bipush(47).lshl().lxor().bipush(63).lushr().l2i();
+    }
+
+    /** ZF: 1 for a zero result ({@code (r | -r)} has its sign bit set for any other). */
+    private static void zf(CodeBuilder code) {
+        code.lload(L_RES).dup2().lneg().lor().bipush(63).lushr().l2i().iconst_1().ixor();
     }
 
     /** The ALU operation {@code k} in its form {@code form} (the low three opcode bits, 0 to 5). */
@@ -238,7 +324,7 @@ final class InlineOps {
             case 0, 1 -> {
                 if (i.isMem) {
                     ea();
-                    readEa(s);
+                    readForUpdate(s, k != 7);
                     code.lstore(L_A);
                     regs.get(code, i.reg, s, i.rex);
                     code.lstore(L_B);
@@ -246,7 +332,7 @@ final class InlineOps {
                     if (k == 7) {
                         return DONE;
                     }
-                    writeEa(s, L_R);
+                    update(s);
                     return WRITES;
                 }
                 return aluReg(k, i.rm, i.reg, s);
@@ -294,7 +380,7 @@ final class InlineOps {
         int s = i.opSize;
         if (i.isMem) {
             ea();
-            readEa(s);
+            readForUpdate(s, k != 7);
         } else {
             regs.get(code, i.rm, s, i.rex);
         }
@@ -305,7 +391,7 @@ final class InlineOps {
             return DONE;
         }
         if (i.isMem) {
-            writeEa(s, L_R);
+            update(s);
             return WRITES;
         }
         code.lload(L_R);
@@ -369,7 +455,7 @@ final class InlineOps {
     private int incDec(boolean inc, int s) {
         if (i.isMem) {
             ea();
-            readEa(s);
+            readForUpdate(s, true);
         } else {
             regs.get(code, i.rm, s, i.rex);
         }
@@ -388,7 +474,7 @@ final class InlineOps {
                 .lload(L_AUX).invokestatic(CD_FLAGS, "keepCarryAux", MTD_KEEP).lstore(L_AUX);
         code.lload(L_R).ldc(IntegerOps.mask(s)).land().lstore(L_R);
         if (i.isMem) {
-            writeEa(s, L_R);
+            update(s);
             return WRITES;
         }
         code.lload(L_R);
@@ -405,15 +491,61 @@ final class InlineOps {
         return DONE;
     }
 
-    /** Group-2 shift or rotate {@code kind} of the register operand by a constant, non-zero count. */
+    /**
+     * Group-2 shift or rotate {@code kind} of the register operand by a constant, non-zero
+     * (masked) count: SHL, SHR and SAR inline, with the flags {@link ShiftBitOps#shift} sets
+     * (SF, ZF, PF of the result, CF the last bit out, OF for SHL the top bit xor CF, for SHR
+     * the operand's top bit at a count of 1, for SAR 0; AF 0); the rotates through it.
+     */
     private int shift(int kind, int count, int s) {
-        regs.spillFlags(code);
-        code.aload(L_CPU).loadConstant(kind);
+        if (kind < 4) {
+            regs.spillFlags(code);
+            code.aload(L_CPU).loadConstant(kind);
+            regs.get(code, i.rm, s, i.rex);
+            code.loadConstant(count).loadConstant(s).invokestatic(ClassDesc.of(ShiftBitOps.class.getName()),
+                    "shift", MethodTypeDesc.of(CD_long, CD_CPU, CD_int, CD_long, CD_int, CD_int));
+            regs.set(code, i.rm, s, i.rex);
+            regs.loadFlags(code);
+            return DONE;
+        }
+        int bits = s * 8;
+        long m = IntegerOps.mask(s);
         regs.get(code, i.rm, s, i.rex);
-        code.loadConstant(count).loadConstant(s).invokestatic(ClassDesc.of(ShiftBitOps.class.getName()),
-                "shift", MethodTypeDesc.of(CD_long, CD_CPU, CD_int, CD_long, CD_int, CD_int));
+        code.lstore(L_A);
+        switch (kind) {
+            case 5 -> {
+                code.lload(L_A).loadConstant(count).lushr().lstore(L_R);
+                // CF: bit count - 1 of the operand; OF: its top bit when the count is 1.
+                code.lload(L_A).loadConstant(count - 1).lushr().lconst_1().land().lstore(L_B);
+                code.lload(L_B).bipush(63).lshl().lload(L_B);
+                if (count == 1) {
+                    code.lload(L_A).loadConstant(bits - 1).lushr().lxor();
+                }
+                code.bipush(62).lshl().lor().lstore(L_AUX);
+            }
+            case 7 -> {
+                code.lload(L_A);
+                signExtend(s);
+                code.dup2().loadConstant(Math.min(count, 63)).lshr().ldc(m).land().lstore(L_R);
+                code.loadConstant(Math.min(count - 1, 63)).lshr().lconst_1().land().lstore(L_B);
+                code.lload(L_B).bipush(63).lshl().lload(L_B).bipush(62).lshl().lor().lstore(L_AUX);
+            }
+            default -> {
+                code.lload(L_A).loadConstant(count).lshl().ldc(m).land().lstore(L_R);
+                // CF: bit bits - count of the operand (none past the width); CF xor OF: the result's top bit.
+                if (count <= bits) {
+                    code.lload(L_A).loadConstant(bits - count).lushr().bipush(63).lshl();
+                } else {
+                    code.lconst_0();
+                }
+                code.lload(L_R).loadConstant(bits - 1).lushr().bipush(62).lshl().lor().lstore(L_AUX);
+            }
+        }
+        code.lload(L_R);
+        signExtend(s);
+        code.lstore(L_RES);
+        code.lload(L_R);
         regs.set(code, i.rm, s, i.rex);
-        regs.loadFlags(code);
         return DONE;
     }
 
@@ -467,8 +599,33 @@ final class InlineOps {
         read(i.seg, L_EA, size);
     }
 
+    /** Whether accesses through {@code seg} get the fast path: a segment flat in 64-bit code, or flat at translation. */
+    private boolean fast(int seg) {
+        return mayLeave && (code64 ? seg != Cpu.FS && seg != Cpu.GS : (flatSegs & 1 << seg) != 0);
+    }
+
+    private Label missLabel() {
+        if (miss == null) {
+            miss = code.newLabel();
+        }
+        return miss;
+    }
+
+    /**
+     * Pushes {@code size} bytes read at {@code seg} and the address in {@code eaSlot}: the
+     * fast path inline (flat segment, TLB hit inside the page), a miss leaving the region at
+     * the instruction ({@link #miss()}); on a segment without the fast path, the state in
+     * locals back to the CPU and {@link Cpu#read}, which may fault with the CPU's state exact.
+     */
     private void read(int seg, int eaSlot, int size) {
-        code.aload(L_CPU).loadConstant(seg).lload(eaSlot).invokestatic(CD_MEM, "rd" + size * 8, MTD_READ);
+        if (fast(seg)) {
+            tlbHit(seg, eaSlot, size, "rTag", missLabel());
+            tlbEntry("rArr", "rOff", eaSlot);
+            code.invokestatic(CD_MEM, "get" + size * 8, MTD_GET);
+        } else {
+            regs.spill(code);
+            code.aload(L_CPU).loadConstant(seg).lload(eaSlot).loadConstant(size).invokevirtual(CD_CPU, "read", MTD_READ);
+        }
     }
 
     /** Writes the long in {@code valueSlot} at the instruction's segment and {@code L_EA}. */
@@ -476,8 +633,67 @@ final class InlineOps {
         write(i.seg, L_EA, size, valueSlot);
     }
 
+    /** As {@link #read} for a store, through the write TLB (plain RAM without code) or {@link Cpu#write}. */
     private void write(int seg, int eaSlot, int size, int valueSlot) {
-        code.aload(L_CPU).loadConstant(seg).lload(eaSlot).lload(valueSlot).invokestatic(CD_MEM, "wr" + size * 8, MTD_WRITE);
+        if (fast(seg)) {
+            tlbHit(seg, eaSlot, size, "wTag", missLabel());
+            tlbEntry("wArr", "wOff", eaSlot);
+            code.lload(valueSlot).invokestatic(CD_MEM, "put" + size * 8, MTD_PUT);
+        } else {
+            regs.spill(code);
+            code.aload(L_CPU).loadConstant(seg).lload(eaSlot).lload(valueSlot).loadConstant(size)
+                    .invokevirtual(CD_CPU, "write", MTD_WRITE);
+            callsWrite = true;
+        }
+    }
+
+    /**
+     * Pushes the memory operand of a read-modify-write ({@code writes}; else a plain read): on
+     * the fast path the write TLB is checked first, so a miss leaves before anything changed,
+     * and the page's array and index are kept for {@link #update}.
+     */
+    private void readForUpdate(int size, boolean writes) {
+        if (writes && fast(i.seg)) {
+            tlbHit(i.seg, L_EA, size, "wTag", missLabel());
+            tlbEntry("wArr", "wOff", L_EA);
+            code.istore(RegLocals.L_WIDX).astore(RegLocals.L_WARR);
+        }
+        readEa(size);
+    }
+
+    /** Stores {@code L_R} into the operand {@link #readForUpdate} read. */
+    private void update(int size) {
+        if (fast(i.seg)) {
+            code.aload(RegLocals.L_WARR).iload(RegLocals.L_WIDX).lload(L_R).invokestatic(CD_MEM, "put" + size * 8, MTD_PUT);
+        } else {
+            writeEa(size, L_R);
+        }
+    }
+
+    /** Goes to {@code slow} unless {@code seg} is flat and the TLB set {@code tags} maps the page with the access inside it. */
+    private void tlbHit(int seg, int eaSlot, int size, String tags, Label slow) {
+        code.aload(L_CPU).getfield(CD_CPU, "flatSegs", CD_int).loadConstant(1 << seg).iand().ifeq(slow);
+        code.lload(eaSlot).bipush(12).lushr().lstore(L_PAGE);
+        code.aload(L_CPU).getfield(CD_CPU, "mmu", CD_MMU).getfield(CD_MMU, tags, CD_LONGS);
+        tlbIndex();
+        code.laload().lload(L_PAGE).lcmp().ifne(slow);
+        if (size > 1) {
+            code.lload(eaSlot).l2i().sipush(0xFFF).iand().sipush(4096 - size).if_icmpgt(slow);
+        }
+    }
+
+    /** Pushes the host array and the index in it of the address in {@code eaSlot}, from a TLB entry known to hit. */
+    private void tlbEntry(String arrays, String offsets, int eaSlot) {
+        code.aload(L_CPU).getfield(CD_CPU, "mmu", CD_MMU).getfield(CD_MMU, arrays, CD_ARRAYS);
+        tlbIndex();
+        code.aaload();
+        code.aload(L_CPU).getfield(CD_CPU, "mmu", CD_MMU).getfield(CD_MMU, offsets, CD_INTS);
+        tlbIndex();
+        code.iaload().lload(eaSlot).l2i().sipush(0xFFF).iand().iadd();
+    }
+
+    private void tlbIndex() {
+        code.lload(L_PAGE).l2i().sipush(Mmu.TLB_MASK).iand();
     }
 
     /** Pushes {@code L_A} as {@link Cpu#push} does: the store first, then RSP. */
@@ -525,6 +741,7 @@ final class InlineOps {
         if (code64 && s == 8 && Cpu.isCanonical(target)) {
             code.aload(L_CPU).ldc(target).putfield(CD_CPU, "rip", CD_long);
         } else {
+            regs.spill(code);
             code.aload(L_CPU).ldc(target).loadConstant(s).invokestatic(CD_CONTROL, "jump", MTD_JMP);
         }
     }

@@ -13,21 +13,19 @@ import static java.lang.constant.ConstantDescs.CD_long;
  * The guest state a translated region keeps in JVM locals: the general registers it uses
  * and the two words of the lazy flags ({@link LazyFlags#result}, {@link LazyFlags#aux}).
  * They are loaded from the CPU at the region's entry; the registers the region writes and
- * the flags are stored back ({@link #spill}) before every call of an interpreter handler,
- * at every exit and in the fault handler, and reloaded ({@link #reload}) after a handler
- * call, so the CPU's fields hold exactly the interpreter's state wherever anything else can
- * see them. Since a flag word that no exit or reader sees is a dead local, the JIT compiler
+ * the flags are stored back ({@link #spill}) before everything that may see them or raise a
+ * guest exception (a handler call, the slow path of a memory access, a jump with a limit
+ * check) and at every exit, and reloaded ({@link #reload}) after a handler call, so the
+ * CPU's fields hold exactly the interpreter's state wherever anything else can see them and
+ * the fault handler has nothing to store. Since a flag word that no exit or reader sees is a dead local, the JIT compiler
  * drops the flag computations that a later flag writer overwrites.
  *
- * <p>Which registers to load and store is known only after the region is emitted: the
- * translator emits it once with every register ({@link #ALL}) and reads {@link #used()} and
- * {@link #written()}, then emits the method it keeps with those sets.
+ * <p>The registers kept are those any instruction of the region names ({@link #named}): more
+ * than the inline forms touch, never fewer; {@link #check} verifies it after emission.
  *
  * <p>Threading: one per emission, on the vCPU thread.
  */
 final class RegLocals {
-    /** Every register: the sets of the first emission. */
-    static final int ALL = 0xFFFF;
     private static final ClassDesc CD_FLAGS = ClassDesc.of(LazyFlags.class.getName());
 
     /** Local slots (longs, two slots each). */
@@ -40,9 +38,15 @@ final class RegLocals {
     static final int L_B = 14;
     static final int L_R = 16;
     static final int L_EA = 18;
-    private static final int L_REG0 = 20;
-    /** The first local free after the registers. */
-    static final int L_FREE = L_REG0 + 32;
+    /** The page number of a memory access ({@link InlineOps}' TLB lookup). */
+    static final int L_PAGE = 20;
+    private static final int L_REG0 = 22;
+    /** The RIP and the chain link of the exit being taken (see {@link BlockEmitter}). */
+    static final int L_EXIT_RIP = L_REG0 + 32;
+    static final int L_EXIT_LINK = L_EXIT_RIP + 2;
+    /** The host array and index a read-modify-write stores into (an int and a reference). */
+    static final int L_WIDX = L_EXIT_LINK + 1;
+    static final int L_WARR = L_WIDX + 1;
 
     private final int loaded;
     private final int dirty;
@@ -55,12 +59,31 @@ final class RegLocals {
         this.dirty = dirty;
     }
 
-    int used() {
-        return used;
+    /**
+     * The registers {@code insns} name (ModRM reg and r/m, base and index, the register in
+     * the opcode, AH..BH's full registers) and RAX and RSP (implicit operands), as a bit set.
+     */
+    static int named(Iterable<Insn> insns) {
+        int m = 1 << Cpu.RAX | 1 << Cpu.RSP;
+        for (Insn i : insns) {
+            m |= bit(i.reg) | bit(i.rm) | bit(i.eaBase) | bit(i.eaIndex);
+        }
+        return m;
     }
 
-    int written() {
-        return written;
+    private static int bit(int r) {
+        if (r < 0 || r > 15) {
+            return 0;
+        }
+        return r >= 4 && r < 8 ? 1 << r | 1 << (r - 4) : 1 << r;
+    }
+
+    /** Fails if the emitted code touched a register not kept in locals (a translator bug, never guest behaviour). */
+    void check() {
+        if (((used | written) & ~loaded) != 0 || (written & ~dirty) != 0) {
+            throw new IllegalStateException("translated code uses registers " + Integer.toHexString(used | written)
+                    + " outside those kept " + Integer.toHexString(loaded));
+        }
     }
 
     private static int slot(int r) {
