@@ -39,8 +39,8 @@ import static java.lang.constant.ConstantDescs.CD_void;
  * through the region, and that the page is unchanged (DMA included); otherwise it exits.
  * Everything that leaves the region (a branch outside it, an instruction that ends a block,
  * a store that took the slow path) stores RIP and the instruction count and returns; an exit
- * to a constant RIP (a branch or fall-through out of the region) returns its chain link (see
- * {@link Translation}), every other exit null. With chaining off ({@link Cpu#noChain}) every
+ * to a constant RIP (a branch or fall-through out of the region, a 64-bit CALL) returns its
+ * chain link (see {@link Translation}), every other exit null. With chaining off ({@link Cpu#noChain}) every
  * taken branch leaves the region, even to an instruction inside it.
  *
  * <p>The guest registers and flags live in locals ({@link RegLocals}), stored back before
@@ -204,6 +204,10 @@ final class BlockEmitter {
             code.iinc(L_DONE, 1);
             if (kind == InlineOps.BRANCHES) {
                 code.iconst_m1().istore(L_EXIT_LINK).goto_(exitKeepingRip);
+                return;
+            }
+            if (kind == InlineOps.CALLS) {
+                leave(code, inline.callTarget(), chainExits++);
                 return;
             }
         }

@@ -39,6 +39,11 @@ final class InlineOps {
     static final int WRITES = 2;
     /** Emitted; the instruction set RIP itself (a control transfer, necessarily the last). */
     static final int BRANCHES = 3;
+    /**
+     * Emitted; a CALL in 64-bit code whose return address went to plain RAM: the caller
+     * leaves the region to the constant {@link #callTarget()}, an exit that may chain.
+     */
+    static final int CALLS = 4;
 
     private static final ClassDesc CD_MEM = ClassDesc.of(MemOps.class.getName());
     private static final ClassDesc CD_FLAGS = ClassDesc.of(LazyFlags.class.getName());
@@ -68,6 +73,7 @@ final class InlineOps {
     /** Whether the current instruction's code calls {@link Cpu#write}, whose slow path may hit this very region. */
     private boolean callsWrite;
     private boolean mayLeave;
+    private long callTarget;
 
     InlineOps(RegLocals regs, boolean code64, int flatSegs) {
         this.regs = regs;
@@ -83,6 +89,11 @@ final class InlineOps {
      */
     Label miss() {
         return miss;
+    }
+
+    /** The target of the last instruction emitted as {@link #CALLS}. */
+    long callTarget() {
+        return callTarget;
     }
 
     /**
@@ -253,7 +264,12 @@ final class InlineOps {
         if (op == 0xE8) {
             code.ldc(next).lstore(L_A);
             push(s);
-            jump(next + i.imm, s);
+            long target = next + i.imm;
+            if (code64 && s == 8 && Cpu.isCanonical(target) && !callsWrite) {
+                callTarget = target;
+                return CALLS;
+            }
+            jump(target, s);
             return BRANCHES;
         }
         if (op == 0xC3) {
@@ -738,12 +754,8 @@ final class InlineOps {
 
     /** A near jump to a constant target as {@link ControlOps#jump} makes it. */
     private void jump(long target, int s) {
-        if (code64 && s == 8 && Cpu.isCanonical(target)) {
-            code.aload(L_CPU).ldc(target).putfield(CD_CPU, "rip", CD_long);
-        } else {
-            regs.spill(code);
-            code.aload(L_CPU).ldc(target).loadConstant(s).invokestatic(CD_CONTROL, "jump", MTD_JMP);
-        }
+        regs.spill(code);
+        code.aload(L_CPU).ldc(target).loadConstant(s).invokestatic(CD_CONTROL, "jump", MTD_JMP);
     }
 
     /** Sign-extends the long on the stack from {@code size} bytes. */

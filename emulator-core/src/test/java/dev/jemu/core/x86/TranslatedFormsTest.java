@@ -270,6 +270,29 @@ class TranslatedFormsTest {
     }
 
     @Test
+    void aCallIn64BitCodeIsAnExitThatChainsToItsTarget() {
+        // 500 calls of a leaf adding RCX to RAX: the sum of 1..500 is 125250. Each call
+        // leaves its region to the constant target, entered through the chain link once
+        // linked; the return (a computed target) goes through the lookup.
+        CpuRig rig = onBoth(true, """
+            BITS 64
+            ORG 0x1000
+                mov ecx, 500
+                xor eax, eax
+            again:
+                call leaf
+                dec ecx
+                jnz again
+                hlt
+            leaf:
+                add rax, rcx
+                ret
+            """);
+        assertEquals(125250, rig.reg(Cpu.RAX));
+        assertTrue(rig.cpu.chainedEntries() >= 450, "calls entered their target through the link: " + rig.cpu.chainedEntries());
+    }
+
+    @Test
     void aFaultAfterWritesHeldInLocalsLeavesTheInterpretersState() {
         // The loop body writes partial registers, flags and the stack in locals, then
         // reads through a page that is not present on the 41st pass (#PF): the handler
