@@ -5,7 +5,9 @@ import java.lang.classfile.Label;
 import java.lang.constant.ClassDesc;
 import java.lang.constant.MethodTypeDesc;
 import java.util.HashMap;
+import java.lang.constant.ConstantDescs;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
@@ -14,16 +16,15 @@ import static dev.jemu.core.x86.BlockTranslator.CD_CPU;
 import static dev.jemu.core.x86.BlockTranslator.CD_EXEC;
 import static dev.jemu.core.x86.BlockTranslator.CD_FAULT;
 import static dev.jemu.core.x86.BlockTranslator.CD_INSN;
-import static dev.jemu.core.x86.BlockTranslator.CD_LONGS;
 import static dev.jemu.core.x86.BlockTranslator.L_CPU;
 import static dev.jemu.core.x86.BlockTranslator.L_DONE;
-import static dev.jemu.core.x86.BlockTranslator.L_REGS;
 import static dev.jemu.core.x86.BlockTranslator.L_START;
+import static dev.jemu.core.x86.RegLocals.L_EXIT_LINK;
+import static dev.jemu.core.x86.RegLocals.L_EXIT_RIP;
 import static dev.jemu.core.x86.BlockTranslator.branchTarget;
 import static dev.jemu.core.x86.BlockTranslator.classData;
 import static dev.jemu.core.x86.BlockTranslator.continues;
 import static dev.jemu.core.x86.BlockTranslator.directBranch;
-import static dev.jemu.core.x86.BlockTranslator.emitEa;
 import static java.lang.constant.ConstantDescs.CD_boolean;
 import static java.lang.constant.ConstantDescs.CD_int;
 import static java.lang.constant.ConstantDescs.CD_long;
@@ -38,9 +39,14 @@ import static java.lang.constant.ConstantDescs.CD_void;
  * through the region, and that the page is unchanged (DMA included); otherwise it exits.
  * Everything that leaves the region (a branch outside it, an instruction that ends a block,
  * a store that took the slow path) stores RIP and the instruction count and returns; an exit
- * to a constant RIP (a branch or fall-through out of the region) returns its chain link (see
- * {@link Translation}), every other exit null. With chaining off ({@link Cpu#noChain}) every
+ * to a constant RIP (a branch or fall-through out of the region, a 64-bit CALL) returns its
+ * chain link (see {@link Translation}), every other exit null. With chaining off ({@link Cpu#noChain}) every
  * taken branch leaves the region, even to an instruction inside it.
+ *
+ * <p>The guest registers and flags live in locals ({@link RegLocals}), stored back before
+ * anything that may fault (a handler call, which may also change them, so they are reloaded
+ * after it; the slow path of a memory access; a jump whose limit check fails) and at every
+ * exit, so a guest exception finds the CPU's state exact.
  *
  * <p>The instruction count lives in a local ({@code done}, the instructions completed since
  * it was last added to {@code icount}) and RIP is stored only where it can be observed:
@@ -51,10 +57,12 @@ import static java.lang.constant.ConstantDescs.CD_void;
  */
 final class BlockEmitter {
     private static final ClassDesc CD_TRANSLATION = ClassDesc.of(Translation.class.getName());
-    private static final ClassDesc CD_OPS = ClassDesc.of(BlockOps.class.getName());
+    private static final ClassDesc CD_CONTROL = ClassDesc.of(ControlOps.class.getName());
     private static final MethodTypeDesc MTD_EXEC = MethodTypeDesc.of(CD_void, CD_CPU, CD_INSN);
-    private static final MethodTypeDesc MTD_COND = MethodTypeDesc.of(CD_boolean, CD_CPU, CD_int);
     private static final MethodTypeDesc MTD_JMP = MethodTypeDesc.of(CD_void, CD_CPU, CD_long, CD_int);
+    private static final ClassDesc CD_SEGMENT = ClassDesc.of(Segment.class.getName());
+    private static final ClassDesc CD_SEGS = CD_SEGMENT.arrayType();
+    private static final MethodTypeDesc MTD_CMPU = MethodTypeDesc.of(CD_int, CD_long, CD_long);
 
     private final TreeMap<Integer, Insn> region;
     private final int entry;
@@ -66,9 +74,19 @@ final class BlockEmitter {
     private final Map<Integer, Label> labels = new HashMap<>();
     /** Offsets some path reaches by a jump rather than by falling through from the one before. */
     private final Set<Integer> jumpedTo = new HashSet<>();
+    private final RegLocals regs;
+    private final InlineOps inline;
+    /** Fast-path misses of the memory accesses: where each jumps, and the RIP of its instruction, left there. */
+    private final Map<Label, Long> misses = new LinkedHashMap<>();
+    /** The common exit ({@link #emitExit}), and its entry for exits that set RIP themselves. */
+    private Label exit;
+    private Label exitKeepingRip;
 
-    BlockEmitter(TreeMap<Integer, Insn> region, int entry, long entryRip, boolean code64, boolean noChain) {
+    BlockEmitter(TreeMap<Integer, Insn> region, int entry, long entryRip, boolean code64, boolean noChain,
+            RegLocals regs, int flatSegs) {
         this.region = region;
+        this.regs = regs;
+        this.inline = new InlineOps(regs, code64, flatSegs);
         this.noChain = noChain;
         this.entry = entry;
         this.entryRip = entryRip;
@@ -110,28 +128,33 @@ final class BlockEmitter {
         Label tryStart = code.newLabel();
         Label tryEnd = code.newLabel();
         Label handler = code.newLabel();
-        code.aload(L_CPU).getfield(CD_CPU, "regs", CD_LONGS).astore(L_REGS);
+        exit = code.newLabel();
+        exitKeepingRip = code.newLabel();
+        regs.enter(code);
+        if (!code64) {
+            code.aload(L_CPU).getfield(CD_CPU, "stackMask", CD_long).lstore(RegLocals.L_SMASK);
+        }
         code.lconst_0().lstore(L_START);
         code.iconst_0().istore(L_DONE);
         code.labelBinding(tryStart);
         if (region.firstKey() != entry) {
             code.goto_(label(code, entry));
         }
-        Insn prev = null;
         for (Map.Entry<Integer, Insn> e : region.entrySet()) {
             int off = e.getKey();
             Insn i = e.getValue();
             code.labelBinding(label(code, off));
             code.loadConstant(i.startRip).lstore(L_START);
-            if (jumpedTo.contains(off) || prev == null || prev.rex != i.rex) {
-                code.aload(L_CPU).loadConstant(i.rex ? 1 : 0).putfield(CD_CPU, "rexPrefix", CD_boolean);
-            }
             emitInsn(code, off, i);
-            prev = i;
         }
         code.labelBinding(tryEnd);
-        code.labelBinding(handler);
+        for (Map.Entry<Label, Long> m : misses.entrySet()) {
+            code.labelBinding(m.getKey());
+            leave(code, m.getValue(), -1);
+        }
+        emitExit(code);
         // A guest exception: count the instructions completed, RIP back to the faulting one.
+        code.labelBinding(handler);
         addDone(code);
         code.aload(L_CPU).lload(L_START).putfield(CD_CPU, "rip", CD_long);
         code.athrow();
@@ -145,7 +168,8 @@ final class BlockEmitter {
             long target = branchTarget(i);
             if (i.op != 0xEB && i.op != 0xE9) {
                 Label notTaken = code.newLabel();
-                code.aload(L_CPU).loadConstant(i.op & 15).invokestatic(CD_OPS, "cond", MTD_COND).ifeq(notTaken);
+                InlineOps.emitCondition(code, i.op & 15);
+                code.ifeq(notTaken);
                 branch(code, off, target, i.opSize);
                 code.labelBinding(notTaken);
                 code.iinc(L_DONE, 1);
@@ -155,25 +179,42 @@ final class BlockEmitter {
             }
             return;
         }
-        int kind = InlineOps.emit(code, i, next);
+        int kind = inline.emit(code, i, next, off != entry);
+        if (inline.miss() != null) {
+            misses.put(inline.miss(), i.startRip);
+        }
         if (kind == InlineOps.NONE) {
+            regs.spill(code);
             addDone(code);
             code.iconst_0().istore(L_DONE);
             code.aload(L_CPU).loadConstant(next).putfield(CD_CPU, "rip", CD_long);
+            code.aload(L_CPU).loadConstant(i.rex ? 1 : 0).putfield(CD_CPU, "rexPrefix", CD_boolean);
             emitHandlerCall(code, i, 2 * ordinal(off), next);
             kind = continues(i) ? InlineOps.WRITES : InlineOps.BRANCHES;
-        }
-        code.iinc(L_DONE, 1);
-        if (kind == InlineOps.BRANCHES) {
-            addDone(code);
-            unchained(code);
-            return;
+            if (kind == InlineOps.WRITES) {
+                regs.reload(code);
+            }
+            code.iinc(L_DONE, 1);
+            if (kind == InlineOps.BRANCHES) {
+                addDone(code);
+                unchained(code);
+                return;
+            }
+        } else {
+            code.iinc(L_DONE, 1);
+            if (kind == InlineOps.BRANCHES) {
+                code.iconst_m1().istore(L_EXIT_LINK).goto_(exitKeepingRip);
+                return;
+            }
+            if (kind == InlineOps.CALLS) {
+                leave(code, inline.callTarget(), chainExits++);
+                return;
+            }
         }
         if (kind == InlineOps.WRITES) {
             Label go = code.newLabel();
             code.aload(L_CPU).getfield(CD_CPU, "slowWrite", CD_boolean).ifeq(go);
-            exit(code, next);
-            unchained(code);
+            leave(code, next, -1);
             code.labelBinding(go);
         }
         flowTo(code, off, nextOff, next);
@@ -191,13 +232,19 @@ final class BlockEmitter {
      */
     private void branch(CodeBuilder code, int off, long target, int size) {
         if (!code64) {
-            code.aload(L_CPU).loadConstant(target).loadConstant(size).invokestatic(CD_OPS, "jmp", MTD_JMP);
+            // The CS limit check of ControlOps.jump, which raises #GP in protected mode.
+            Label within = code.newLabel();
+            code.loadConstant(target).aload(L_CPU).getfield(CD_CPU, "segs", CD_SEGS).iconst_1().aaload()
+                    .getfield(CD_SEGMENT, "limit", CD_long).invokestatic(ConstantDescs.CD_Long, "compareUnsigned", MTD_CMPU)
+                    .ifle(within);
+            regs.spill(code);
+            code.aload(L_CPU).loadConstant(target).loadConstant(size).invokestatic(CD_CONTROL, "jump", MTD_JMP);
+            code.labelBinding(within);
         }
         code.iinc(L_DONE, 1);
         int t = offsetOf(target);
         if (noChain || !region.containsKey(t) || target != region.get(t).startRip) {
-            exit(code, target);
-            chained(code);
+            leave(code, target, chainExits++);
             return;
         }
         if (t <= off) {
@@ -209,8 +256,7 @@ final class BlockEmitter {
             code.aload(0).invokevirtual(CD_TRANSLATION, "valid", MethodTypeDesc.of(CD_boolean)).ifeq(out);
             code.goto_(label(code, t));
             code.labelBinding(out);
-            exit(code, target);
-            unchained(code);
+            leave(code, target, -1);
         } else {
             code.goto_(label(code, t));
         }
@@ -219,8 +265,7 @@ final class BlockEmitter {
     /** Goes on at the next instruction: falls through, jumps to it, or exits if it is not in the region. */
     private void flowTo(CodeBuilder code, int off, int nextOff, long next) {
         if (!region.containsKey(nextOff)) {
-            exit(code, next);
-            chained(code);
+            leave(code, next, chainExits++);
             return;
         }
         Integer after = region.higherKey(off);
@@ -229,24 +274,35 @@ final class BlockEmitter {
         }
     }
 
-    /** Prepares to leave the region with RIP = {@code rip} (a return follows). */
-    private static void exit(CodeBuilder code, long rip) {
-        addDone(code);
-        code.aload(L_CPU).loadConstant(rip).putfield(CD_CPU, "rip", CD_long);
+    /** Leaves the region with RIP = {@code rip} through the common exit, returning chain link {@code link} (-1: none). */
+    private void leave(CodeBuilder code, long rip, int link) {
+        code.loadConstant(rip).lstore(L_EXIT_RIP).loadConstant(link).istore(L_EXIT_LINK).goto_(exit);
     }
 
-    /** Returns null: the exit does not chain. */
-    private static void unchained(CodeBuilder code) {
-        code.aload(L_CPU).iconst_m1().putfield(CD_CPU, "chainExit", CD_int);
+    /**
+     * The common exit of the region (one copy, so that the stores of the state in locals are
+     * not repeated per exit): RIP from {@code L_EXIT_RIP} (at {@link #exitKeepingRip}, RIP is
+     * already set), the state back to the CPU, the count, and the chain link.
+     */
+    private void emitExit(CodeBuilder code) {
+        Label none = code.newLabel();
+        code.labelBinding(exit);
+        code.aload(L_CPU).lload(L_EXIT_RIP).putfield(CD_CPU, "rip", CD_long);
+        code.labelBinding(exitKeepingRip);
+        regs.spill(code);
+        addDone(code);
+        code.aload(L_CPU).iload(L_EXIT_LINK).putfield(CD_CPU, "chainExit", CD_int);
+        code.iload(L_EXIT_LINK).iflt(none);
+        code.aload(0).getfield(CD_TRANSLATION, "links", CD_TRANSLATION.arrayType())
+                .iload(L_EXIT_LINK).aaload().areturn();
+        code.labelBinding(none);
         code.aconst_null().areturn();
     }
 
-    /** Returns the link of a new constant-RIP exit. */
-    private void chained(CodeBuilder code) {
-        int k = chainExits++;
-        code.aload(L_CPU).loadConstant(k).putfield(CD_CPU, "chainExit", CD_int);
-        code.aload(0).getfield(CD_TRANSLATION, "links", CD_TRANSLATION.arrayType())
-                .loadConstant(k).aaload().areturn();
+    /** Returns null after an exit that does not chain, with the state already in the CPU. */
+    private static void unchained(CodeBuilder code) {
+        code.aload(L_CPU).iconst_m1().putfield(CD_CPU, "chainExit", CD_int);
+        code.aconst_null().areturn();
     }
 
     /** Emits {@code icount += done}. */
@@ -260,10 +316,10 @@ final class BlockEmitter {
      * {@code data + 1} are the handler and the {@code Insn}), with the effective address
      * stored in the {@code Insn} first as {@link Decoder#execute} does.
      */
-    private static void emitHandlerCall(CodeBuilder code, Insn i, int data, long next) {
+    private void emitHandlerCall(CodeBuilder code, Insn i, int data, long next) {
         if (i.isMem) {
             code.ldc(classData(CD_INSN, data + 1));
-            emitEa(code, i, next);
+            inline.pushEa(code, i, next);
             code.putfield(CD_INSN, "ea", CD_long);
         }
         code.ldc(classData(CD_EXEC, data)).aload(L_CPU).ldc(classData(CD_INSN, data + 1))

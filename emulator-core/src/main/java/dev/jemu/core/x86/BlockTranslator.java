@@ -4,7 +4,6 @@ import dev.jemu.core.x86.jit.HiddenClassCache;
 
 import java.lang.classfile.ClassFile;
 import java.lang.classfile.ClassHierarchyResolver;
-import java.lang.classfile.CodeBuilder;
 import java.lang.constant.ClassDesc;
 import java.lang.constant.ConstantDescs;
 import java.lang.constant.DynamicConstantDesc;
@@ -126,8 +125,22 @@ final class BlockTranslator {
             data.add(i.exec);
             data.add(i);
         }
-        BlockEmitter emitter = new BlockEmitter(region, pageOffset, rip, cpu.code64, cpu.noChain);
-        byte[] bytes = classFile.build(CD_BLOCK, cb -> {
+        int named = RegLocals.named(region.values());
+        RegLocals regs = new RegLocals(named, named);
+        BlockEmitter emitter = new BlockEmitter(region, pageOffset, rip, cpu.code64, cpu.noChain, regs, cpu.flatSegs);
+        byte[] bytes = build(emitter);
+        regs.check();
+        Translation t = (Translation) classes.define(bytes, data, t0);
+        t.rip = rip;
+        t.pageRip = rip - pageOffset;
+        t.links = new Translation[emitter.chainExits()];
+        t.count = region.size();
+        return t;
+    }
+
+    /** The class file of a translation whose {@code run} {@code emitter} emits. */
+    private byte[] build(BlockEmitter emitter) {
+        return classFile.build(CD_BLOCK, cb -> {
             cb.withFlags(ClassFile.ACC_FINAL | ClassFile.ACC_SUPER);
             cb.withSuperclass(CD_TRANSLATION);
             cb.withMethodBody(ConstantDescs.INIT_NAME, MTD_INIT, 0, code -> code
@@ -136,12 +149,6 @@ final class BlockTranslator {
                     .return_());
             cb.withMethodBody("run", MTD_RUN, ClassFile.ACC_FINAL, emitter::emitRun);
         });
-        Translation t = (Translation) classes.define(bytes, data, t0);
-        t.rip = rip;
-        t.pageRip = rip - pageOffset;
-        t.links = new Translation[emitter.chainExits()];
-        t.count = region.size();
-        return t;
     }
 
     /**
@@ -207,26 +214,6 @@ final class BlockTranslator {
     static long branchTarget(Insn i) {
         long t = i.startRip + i.length + i.imm;
         return i.opSize == 8 ? t : i.opSize == 4 ? t & 0xFFFF_FFFFL : t & 0xFFFF;
-    }
-
-    /** Pushes the effective address of {@code i} (masked to its address size) as a long. */
-    static void emitEa(CodeBuilder code, Insn i, long next) {
-        code.loadConstant(i.eaDisp + (i.ripRelative ? next : 0));
-        if (i.eaBase >= 0) {
-            code.aload(L_REGS).loadConstant(i.eaBase).laload().ladd();
-        }
-        if (i.eaIndex >= 0) {
-            code.aload(L_REGS).loadConstant(i.eaIndex).laload();
-            if (i.eaScale != 0) {
-                code.loadConstant(i.eaScale).lshl();
-            }
-            code.ladd();
-        }
-        if (i.addrSize == 4) {
-            code.loadConstant(0xFFFF_FFFFL).land();
-        } else if (i.addrSize == 2) {
-            code.loadConstant(0xFFFFL).land();
-        }
     }
 
     static DynamicConstantDesc<Object> classData(ClassDesc type, int index) {

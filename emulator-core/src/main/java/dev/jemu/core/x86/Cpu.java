@@ -131,6 +131,12 @@ public final class Cpu {
     final boolean[] segNoRead = new boolean[6];
     /** The segment may not be written: null, code, or read-only data (protected mode, not 64-bit). */
     final boolean[] segNoWrite = new boolean[6];
+    /**
+     * Bit {@code 1 << seg} set while segment {@code seg} is flat for data: base 0, readable and
+     * writable, no limit below 4 GiB; translated code then goes from an effective address
+     * straight to the TLB ({@link MemOps}).
+     */
+    int flatSegs;
 
     // ---- machinery ----
     final Mmu mmu;
@@ -912,6 +918,9 @@ public final class Cpu {
         boolean code = (a & Segment.TYPE_CODE) != 0;
         segNoRead[i] = !usable || (checked && code && (a & Segment.TYPE_READABLE) == 0);
         segNoWrite[i] = !usable || (checked && (code || (a & Segment.TYPE_WRITABLE) == 0));
+        boolean flat = segBase[i] == 0 && !segNoRead[i] && !segNoWrite[i]
+                && (segLimit[i] == -1L || segLimit[i] == 0xFFFF_FFFFL);
+        flatSegs = flat ? flatSegs | 1 << i : flatSegs & ~(1 << i);
     }
 
     void setCpl(int newCpl) {

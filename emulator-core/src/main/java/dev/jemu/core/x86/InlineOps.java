@@ -1,21 +1,34 @@
 package dev.jemu.core.x86;
 
 import java.lang.classfile.CodeBuilder;
+import java.lang.classfile.Label;
 import java.lang.constant.ClassDesc;
-import java.lang.constant.ConstantDesc;
 import java.lang.constant.MethodTypeDesc;
 
+import static dev.jemu.core.x86.BlockTranslator.CD_CPU;
 import static dev.jemu.core.x86.BlockTranslator.L_CPU;
-import static dev.jemu.core.x86.BlockTranslator.emitEa;
+import static dev.jemu.core.x86.RegLocals.L_A;
+import static dev.jemu.core.x86.RegLocals.L_AUX;
+import static dev.jemu.core.x86.RegLocals.L_B;
+import static dev.jemu.core.x86.RegLocals.L_EA;
+import static dev.jemu.core.x86.RegLocals.L_PAGE;
+import static dev.jemu.core.x86.RegLocals.L_R;
+import static dev.jemu.core.x86.RegLocals.L_RES;
+import static dev.jemu.core.x86.RegLocals.L_SMASK;
+import static java.lang.constant.ConstantDescs.CD_boolean;
+import static java.lang.constant.ConstantDescs.CD_int;
+import static java.lang.constant.ConstantDescs.CD_long;
+import static java.lang.constant.ConstantDescs.CD_void;
 
 /**
- * Emits the frequent instruction forms of a block as calls of {@link BlockOps} with every
- * decoded field a constant (instead of a call of the handler on its {@code Insn}): the ALU
- * operations, TEST, MOV, LEA, MOVZX/MOVSX, INC/DEC, PUSH/POP, IMUL, shifts by a constant,
- * SETcc, CMOVcc, and as the end of a path CALL and RET (direct JMP and Jcc are the
- * emitter's own).
+ * Emits the frequent instruction forms of a region as JVM code on the guest state held in
+ * locals ({@link RegLocals}), every decoded field a constant: the ALU operations, TEST, MOV,
+ * LEA, MOVZX/MOVSX, INC/DEC, PUSH/POP, NOP, SETcc, CMOVcc and SHL/SHR/SAR by a constant in
+ * full (operand size folded, the flags as the two lazy-flag words of {@link LazyFlags}), IMUL
+ * and rotates by a constant through the interpreter's routines, and as the end of a path CALL and RET. Memory operands
+ * go through {@link MemOps}. Direct JMP and Jcc are the emitter's own ({@link #emitCondition}).
  *
- * <p>Threading: stateless.
+ * <p>Threading: one per emission, on the vCPU thread.
  */
 final class InlineOps {
     /** The form is not handled here: the caller emits a call of the handler. */
@@ -26,168 +39,732 @@ final class InlineOps {
     static final int WRITES = 2;
     /** Emitted; the instruction set RIP itself (a control transfer, necessarily the last). */
     static final int BRANCHES = 3;
+    /**
+     * Emitted; a CALL in 64-bit code whose return address went to plain RAM: the caller
+     * leaves the region to the constant {@link #callTarget()}, an exit that may chain.
+     */
+    static final int CALLS = 4;
 
-    private static final ClassDesc CD_OPS = ClassDesc.of(BlockOps.class.getName());
+    private static final ClassDesc CD_MEM = ClassDesc.of(MemOps.class.getName());
+    private static final ClassDesc CD_FLAGS = ClassDesc.of(LazyFlags.class.getName());
+    private static final ClassDesc CD_CONTROL = ClassDesc.of(ControlOps.class.getName());
+    private static final MethodTypeDesc MTD_AUX = MethodTypeDesc.of(CD_long, CD_long, CD_long, CD_long, CD_int);
+    private static final MethodTypeDesc MTD_KEEP = MethodTypeDesc.of(CD_long, CD_long, CD_long);
+    private static final MethodTypeDesc MTD_PF = MethodTypeDesc.of(CD_boolean, CD_long, CD_long);
+    private static final ClassDesc CD_MMU = ClassDesc.of(Mmu.class.getName());
+    private static final ClassDesc CD_LONGS = CD_long.arrayType();
+    private static final ClassDesc CD_INTS = CD_int.arrayType();
+    private static final ClassDesc CD_ARRAYS = ClassDesc.ofDescriptor("[[B");
+    private static final MethodTypeDesc MTD_GET = MethodTypeDesc.of(CD_long, ClassDesc.ofDescriptor("[B"), CD_int);
+    private static final MethodTypeDesc MTD_PUT = MethodTypeDesc.of(CD_void, ClassDesc.ofDescriptor("[B"), CD_int, CD_long);
+    private static final MethodTypeDesc MTD_READ = MethodTypeDesc.of(CD_long, CD_int, CD_long, CD_int);
+    private static final MethodTypeDesc MTD_WRITE = MethodTypeDesc.of(CD_void, CD_int, CD_long, CD_long, CD_int);
+    private static final MethodTypeDesc MTD_JMP = MethodTypeDesc.of(CD_void, CD_CPU, CD_long, CD_int);
 
-    private InlineOps() {
+    private final RegLocals regs;
+    private final boolean code64;
+    /** Outside 64-bit code: the segments flat when the region was translated, which get the fast path. */
+    private final int flatSegs;
+    private CodeBuilder code;
+    private Insn i;
+    private long next;
+    /** Where the current instruction's fast-path misses go, or null if it has none (see {@link #miss()}). */
+    private Label miss;
+    /** Whether the current instruction's code calls {@link Cpu#write}, whose slow path may hit this very region. */
+    private boolean callsWrite;
+    private boolean mayLeave;
+    private long callTarget;
+
+    InlineOps(RegLocals regs, boolean code64, int flatSegs) {
+        this.regs = regs;
+        this.code64 = code64;
+        this.flatSegs = flatSegs;
     }
 
-    /** Emits {@code i} (next instruction at {@code next}) if it is a handled form; returns what was done. */
-    static int emit(CodeBuilder code, Insn i, long next) {
+    /**
+     * The label the last emitted instruction's fast-path misses jump to, or null: there the
+     * region must be left at that instruction, with nothing of it done yet, for the
+     * interpreter to run it through the MMU's full path (a TLB fill, MMIO, a store into a
+     * code page, a fault).
+     */
+    Label miss() {
+        return miss;
+    }
+
+    /** The target of the last instruction emitted as {@link #CALLS}. */
+    long callTarget() {
+        return callTarget;
+    }
+
+    /**
+     * Emits {@code i} (next instruction at {@code next}) if it is a handled form; returns what
+     * was done. {@code mayLeave}: a fast-path miss may leave the region at the instruction
+     * (not at the region's entry, where leaving would make no progress: there a miss takes
+     * the MMU's path in place).
+     */
+    int emit(CodeBuilder cb, Insn insn, long nextRip, boolean mayLeave) {
+        code = cb;
+        i = insn;
+        next = nextRip;
+        this.mayLeave = mayLeave;
+        miss = null;
+        callsWrite = false;
+        int kind = emitForm();
+        return kind == WRITES && !callsWrite ? DONE : kind;
+    }
+
+    private int emitForm() {
         int op = i.op;
-        int s = i.opSize;
         if (op < 0x40 && (op & 7) < 6) {
-            return emitAlu(code, i, next, (op >> 3) & 7, op & 7);
+            return alu((op >> 3) & 7, op & 7);
         }
-        boolean m = i.isMem;
+        int s = i.opSize;
         switch (op) {
             case 0x80, 0x81, 0x83 -> {
-                int k = i.reg & 7;
-                return m ? memCall(code, i, next, "aluMI", "(IJI)V", k != 7, k, i.imm, s)
-                        : regCall(code, "aluRI", "(IIJI)V", k, i.rm, i.imm, s);
+                return aluImm(i.reg & 7);
             }
             case 0x84, 0x85 -> {
-                return m ? memCall(code, i, next, "testMR", "(II)V", false, i.reg, s)
-                        : regCall(code, "testRR", "(III)V", i.rm, i.reg, s);
+                operand(s);
+                code.lstore(L_A);
+                regs.get(code, i.reg, s, i.rex);
+                code.lload(L_A).land();
+                logicFlags(s);
+                return DONE;
             }
             case 0xA8, 0xA9 -> {
-                return regCall(code, "testRI", "(IJI)V", Cpu.RAX, i.imm, s);
+                regs.get(code, Cpu.RAX, s, i.rex);
+                code.ldc(i.imm & IntegerOps.mask(s)).land();
+                logicFlags(s);
+                return DONE;
             }
             case 0x88, 0x89 -> {
-                return m ? memCall(code, i, next, "store", "(II)V", true, i.reg, s)
-                        : regCall(code, "movRR", "(III)V", i.rm, i.reg, s);
+                if (i.isMem) {
+                    ea();
+                    regs.get(code, i.reg, s, i.rex);
+                    code.lstore(L_A);
+                    writeEa(s, L_A);
+                    return WRITES;
+                }
+                regs.get(code, i.reg, s, i.rex);
+                regs.set(code, i.rm, s, i.rex);
+                return DONE;
             }
             case 0x8A, 0x8B -> {
-                return m ? memCall(code, i, next, "load", "(II)V", false, i.reg, s)
-                        : regCall(code, "movRR", "(III)V", i.reg, i.rm, s);
+                operand(s);
+                regs.set(code, i.reg, s, i.rex);
+                return DONE;
             }
             case 0xC6, 0xC7 -> {
-                return m ? memCall(code, i, next, "storeImm", "(JI)V", true, i.imm, s)
-                        : regCall(code, "movRI", "(IJI)V", i.rm, i.imm, s);
+                if (i.isMem) {
+                    ea();
+                    code.ldc(i.imm).lstore(L_A);
+                    writeEa(s, L_A);
+                    return WRITES;
+                }
+                code.ldc(i.imm);
+                regs.set(code, i.rm, s, i.rex);
+                return DONE;
             }
             case 0xB0, 0xB1, 0xB2, 0xB3, 0xB4, 0xB5, 0xB6, 0xB7, 0xB8, 0xB9, 0xBA, 0xBB, 0xBC, 0xBD, 0xBE, 0xBF -> {
-                return regCall(code, "movRI", "(IJI)V", i.rm, i.imm, s);
+                code.ldc(i.imm);
+                regs.set(code, i.rm, s, i.rex);
+                return DONE;
             }
             case 0x8D -> {
-                code.aload(L_CPU).loadConstant(i.reg);
-                emitEa(code, i, next);
-                code.loadConstant(s);
-                invoke(code, "setReg", "(IJI)V");
+                pushEa();
+                regs.set(code, i.reg, s, i.rex);
                 return DONE;
             }
             case 0x1B6, 0x1B7, 0x1BE, 0x1BF -> {
                 int from = (op & 1) == 0 ? 1 : 2;
-                String name = op < 0x1BE ? "movzx" : "movsx";
-                return m ? memCall(code, i, next, name + "M", "(III)V", false, i.reg, from, s)
-                        : regCall(code, name + "R", "(IIII)V", i.reg, i.rm, from, s);
+                operand(from);
+                if (op >= 0x1BE) {
+                    signExtend(from);
+                }
+                regs.set(code, i.reg, s, i.rex);
+                return DONE;
             }
             case 0x50, 0x51, 0x52, 0x53, 0x54, 0x55, 0x56, 0x57 -> {
-                regCall(code, "pushR", "(II)V", i.rm, s);
+                regs.get(code, i.rm, s, i.rex);
+                code.lstore(L_A);
+                push(s);
                 return WRITES;
             }
             case 0x68, 0x6A -> {
-                regCall(code, "pushI", "(JI)V", i.imm, s);
+                code.ldc(i.imm).lstore(L_A);
+                push(s);
                 return WRITES;
             }
             case 0x58, 0x59, 0x5A, 0x5B, 0x5C, 0x5D, 0x5E, 0x5F -> {
-                return regCall(code, "popR", "(II)V", i.rm, s);
+                pop(s);
+                code.lload(L_A);
+                regs.set(code, i.rm, s, i.rex);
+                return DONE;
             }
             case 0xFE, 0xFF -> {
                 int k = i.reg & 7;
-                if (k > 1) {
-                    return NONE;
-                }
-                return m ? memCall(code, i, next, "incDecM", "(ZI)V", true, k == 0, s)
-                        : regCall(code, "incDecR", "(IZI)V", i.rm, k == 0, s);
+                return k > 1 ? NONE : incDec(k == 0, s);
             }
             case 0x1AF -> {
-                return m ? memCall(code, i, next, "imulRM", "(II)V", false, i.reg, s)
-                        : regCall(code, "imulRR", "(IIII)V", i.reg, i.reg, i.rm, s);
+                regs.get(code, i.reg, s, i.rex);
+                code.lstore(L_A);
+                operand(s);
+                code.lstore(L_B);
+                return imul(s);
             }
             case 0x69, 0x6B -> {
-                return m ? NONE : regCall(code, "imulRI", "(IIJI)V", i.reg, i.rm, i.imm, s);
+                if (i.isMem) {
+                    return NONE;
+                }
+                regs.get(code, i.rm, s, i.rex);
+                code.lstore(L_A);
+                code.ldc(i.imm).lstore(L_B);
+                return imul(s);
             }
             case 0xC0, 0xC1, 0xD0, 0xD1 -> {
                 int count = (op >= 0xD0 ? 1 : (int) i.imm) & (s == 8 ? 63 : 31);
-                return m || count == 0 ? NONE : regCall(code, "shiftRI", "(IIII)V", i.reg & 7, i.rm, count, s);
+                return i.isMem || count == 0 ? NONE : shift(i.reg & 7, count, s);
             }
             case 0x90 -> {
                 return i.rm == 8 ? NONE : DONE;
             }
             default -> {
-                return emitCondOrBranch(code, i, next);
+                return condOrBranch();
             }
         }
     }
 
-    private static int emitCondOrBranch(CodeBuilder code, Insn i, long next) {
+    private int condOrBranch() {
         int op = i.op;
         int s = i.opSize;
         if (op >= 0x190 && op < 0x1A0 && !i.isMem) {
-            return regCall(code, "setcc", "(II)V", op & 15, i.rm);
+            Label no = code.newLabel();
+            Label done = code.newLabel();
+            emitCondition(code, op & 15);
+            code.ifeq(no).lconst_1().goto_(done).labelBinding(no);
+            code.lconst_0().labelBinding(done);
+            regs.set(code, i.rm, 1, i.rex);
+            return DONE;
         }
         if (op >= 0x140 && op < 0x150 && !i.isMem) {
-            return regCall(code, "cmovRR", "(IIII)V", op & 15, i.reg, i.rm, s);
+            Label no = code.newLabel();
+            Label done = code.newLabel();
+            emitCondition(code, op & 15);
+            code.ifeq(no);
+            regs.get(code, i.rm, s, i.rex);
+            regs.set(code, i.reg, s, i.rex);
+            code.goto_(done).labelBinding(no);
+            if (s == 4) {
+                regs.get(code, i.reg, 4, i.rex);
+                regs.set(code, i.reg, 4, i.rex);
+            }
+            code.labelBinding(done);
+            return DONE;
         }
-        return switch (op) {
-            case 0xE8 -> {
-                regCall(code, "callRel", "(JJI)V", next + i.imm, next, s);
-                yield BRANCHES;
+        if (op == 0xE8) {
+            code.ldc(next).lstore(L_A);
+            push(s);
+            long target = next + i.imm;
+            if (code64 && s == 8 && Cpu.isCanonical(target) && !callsWrite) {
+                callTarget = target;
+                return CALLS;
             }
-            case 0xC3 -> {
-                regCall(code, "ret", "(I)V", s);
-                yield BRANCHES;
-            }
-            default -> NONE;
-        };
-    }
-
-    /** The ALU operation {@code k} in its form {@code form} (the low three opcode bits, 0 to 5). */
-    private static int emitAlu(CodeBuilder code, Insn i, long next, int k, int form) {
-        int s = i.opSize;
-        boolean m = i.isMem;
-        return switch (form) {
-            case 0, 1 -> m ? memCall(code, i, next, "aluMR", "(III)V", k != 7, k, i.reg, s)
-                    : regCall(code, "aluRR", "(IIII)V", k, i.rm, i.reg, s);
-            case 2, 3 -> m ? memCall(code, i, next, "aluRM", "(III)V", false, k, i.reg, s)
-                    : regCall(code, "aluRR", "(IIII)V", k, i.reg, i.rm, s);
-            default -> regCall(code, "aluRI", "(IIJI)V", k, Cpu.RAX, i.imm, s);
-        };
+            jump(target, s);
+            return BRANCHES;
+        }
+        if (op == 0xC3) {
+            pop(s);
+            regs.spill(code);
+            code.aload(L_CPU).lload(L_A).loadConstant(s).invokestatic(CD_CONTROL, "jump", MTD_JMP);
+            return BRANCHES;
+        }
+        return NONE;
     }
 
     /**
-     * Pushes the CPU, the segment and the effective address of {@code i}, then {@code args},
-     * and calls memory form {@code name} ({@code sig} lists the types after the address);
-     * {@code writes} says whether it may store.
+     * Pushes condition code {@code cc} of the flags in locals as an int (0 or 1), branch-free
+     * on {@link LazyFlags}' layout (CF = aux bit 63, OF = CF xor aux bit 62, SF = the result's
+     * sign xor aux bit 16, ZF = a zero result), as {@link LazyFlags#condition} evaluates it;
+     * parity through {@link LazyFlags#pf(long, long)}.
      */
-    private static int memCall(CodeBuilder code, Insn i, long next, String name, String sig, boolean writes, Object... args) {
-        code.aload(L_CPU).loadConstant(i.seg);
-        emitEa(code, i, next);
-        pushAll(code, args);
-        invoke(code, name, "(IJ" + sig.substring(1));
-        return writes ? WRITES : DONE;
+    static void emitCondition(CodeBuilder code, int cc) {
+        switch (cc >> 1) {
+            case 0 -> of(code);
+            case 1 -> cf(code);
+            case 2 -> zf(code);
+            case 3 -> {
+                cf(code);
+                zf(code);
+                code.ior();
+            }
+            case 4 -> sf(code);
+            case 5 -> code.lload(L_RES).lload(L_AUX).invokestatic(CD_FLAGS, "pf", MTD_PF);
+            case 6 -> {
+                sf(code);
+                of(code);
+                code.ixor();
+            }
+            default -> {
+                zf(code);
+                sf(code);
+                of(code);
+                code.ixor().ior();
+            }
+        }
+        if ((cc & 1) != 0) {
+            code.iconst_1().ixor();
+        }
     }
 
-    /** Pushes the CPU, then {@code args} (Integer, Long or Boolean), then calls {@code name}. */
-    private static int regCall(CodeBuilder code, String name, String sig, Object... args) {
-        code.aload(L_CPU);
-        pushAll(code, args);
-        invoke(code, name, sig);
-        return DONE;
+    private static void cf(CodeBuilder code) {
+        code.lload(L_AUX).bipush(63).lushr().l2i();
     }
 
-    private static void pushAll(CodeBuilder code, Object... args) {
-        for (Object a : args) {
-            if (a instanceof Boolean b) {
-                code.loadConstant(b ? 1 : 0);
-            } else {
-                code.loadConstant((ConstantDesc) a);
+    private static void of(CodeBuilder code) {
+        code.lload(L_AUX).dup2().iconst_1().lshl().lxor().bipush(63).lushr().l2i();
+    }
+
+    private static void sf(CodeBuilder code) {
+        code.lload(L_RES).lload(L_AUX).bipush(47).lshl().lxor().bipush(63).lushr().l2i();
+    }
+
+    /** ZF: 1 for a zero result ({@code (r | -r)} has its sign bit set for any other). */
+    private static void zf(CodeBuilder code) {
+        code.lload(L_RES).dup2().lneg().lor().bipush(63).lushr().l2i().iconst_1().ixor();
+    }
+
+    /** The ALU operation {@code k} in its form {@code form} (the low three opcode bits, 0 to 5). */
+    private int alu(int k, int form) {
+        int s = i.opSize;
+        switch (form) {
+            case 0, 1 -> {
+                if (i.isMem) {
+                    ea();
+                    readForUpdate(s, k != 7);
+                    code.lstore(L_A);
+                    regs.get(code, i.reg, s, i.rex);
+                    code.lstore(L_B);
+                    aluOp(k, s);
+                    if (k == 7) {
+                        return DONE;
+                    }
+                    update(s);
+                    return WRITES;
+                }
+                return aluReg(k, i.rm, i.reg, s);
+            }
+            case 2, 3 -> {
+                regs.get(code, i.reg, s, i.rex);
+                code.lstore(L_A);
+                operand(s);
+                code.lstore(L_B);
+                aluOp(k, s);
+                if (k != 7) {
+                    code.lload(L_R);
+                    regs.set(code, i.reg, s, i.rex);
+                }
+                return DONE;
+            }
+            default -> {
+                regs.get(code, Cpu.RAX, s, i.rex);
+                code.lstore(L_A);
+                code.ldc(i.imm & IntegerOps.mask(s)).lstore(L_B);
+                aluOp(k, s);
+                if (k != 7) {
+                    code.lload(L_R);
+                    regs.set(code, Cpu.RAX, s, i.rex);
+                }
+                return DONE;
             }
         }
     }
 
-    private static void invoke(CodeBuilder code, String name, String sig) {
-        code.invokestatic(CD_OPS, name, MethodTypeDesc.ofDescriptor(
-                "(" + BlockTranslator.CD_CPU.descriptorString() + sig.substring(1)));
+    private int aluReg(int k, int dst, int src, int s) {
+        regs.get(code, dst, s, i.rex);
+        code.lstore(L_A);
+        regs.get(code, src, s, i.rex);
+        code.lstore(L_B);
+        aluOp(k, s);
+        if (k != 7) {
+            code.lload(L_R);
+            regs.set(code, dst, s, i.rex);
+        }
+        return DONE;
+    }
+
+    private int aluImm(int k) {
+        int s = i.opSize;
+        if (i.isMem) {
+            ea();
+            readForUpdate(s, k != 7);
+        } else {
+            regs.get(code, i.rm, s, i.rex);
+        }
+        code.lstore(L_A);
+        code.ldc(i.imm & IntegerOps.mask(s)).lstore(L_B);
+        aluOp(k, s);
+        if (k == 7) {
+            return DONE;
+        }
+        if (i.isMem) {
+            update(s);
+            return WRITES;
+        }
+        code.lload(L_R);
+        regs.set(code, i.rm, s, i.rex);
+        return DONE;
+    }
+
+    /**
+     * ALU kind {@code k} (ADD, OR, ADC, SBB, AND, SUB, XOR, CMP) of {@code L_A} and
+     * {@code L_B} (both already masked to {@code s} bytes), as {@link IntegerOps#alu}: the
+     * masked result into {@code L_R}, the flags into their locals.
+     */
+    private void aluOp(int k, int s) {
+        switch (k) {
+            case 1, 4, 6 -> {
+                code.lload(L_A).lload(L_B);
+                if (k == 1) {
+                    code.lor();
+                } else if (k == 4) {
+                    code.land();
+                } else {
+                    code.lxor();
+                }
+                code.dup2().lstore(L_R);
+                logicFlags(s);
+            }
+            default -> {
+                boolean add = k == 0 || k == 2;
+                code.lload(L_A).lload(L_B);
+                if (add) {
+                    code.ladd();
+                } else {
+                    code.lsub();
+                }
+                if (k == 2 || k == 3) {
+                    code.lload(L_AUX).bipush(63).lushr();
+                    if (add) {
+                        code.ladd();
+                    } else {
+                        code.lsub();
+                    }
+                }
+                code.lstore(L_R);
+                code.lload(L_R);
+                signExtend(s);
+                code.lstore(L_RES);
+                code.lload(L_A).lload(L_B).lload(L_R).loadConstant(s)
+                        .invokestatic(CD_FLAGS, add ? "addAux" : "subAux", MTD_AUX).lstore(L_AUX);
+                code.lload(L_R).ldc(IntegerOps.mask(s)).land().lstore(L_R);
+            }
+        }
+    }
+
+    /** The flags of a logical result on the stack (masked to {@code s} bytes): consumed. */
+    private void logicFlags(int s) {
+        signExtend(s);
+        code.lstore(L_RES).lconst_0().lstore(L_AUX);
+    }
+
+    /** INC or DEC of the register or memory operand: CF kept. */
+    private int incDec(boolean inc, int s) {
+        if (i.isMem) {
+            ea();
+            readForUpdate(s, true);
+        } else {
+            regs.get(code, i.rm, s, i.rex);
+        }
+        code.dup2().lstore(L_A).lconst_1();
+        if (inc) {
+            code.ladd();
+        } else {
+            code.lsub();
+        }
+        code.lstore(L_R);
+        code.lload(L_R);
+        signExtend(s);
+        code.lstore(L_RES);
+        code.lload(L_A).lconst_1().lload(L_R).loadConstant(s)
+                .invokestatic(CD_FLAGS, inc ? "addAux" : "subAux", MTD_AUX)
+                .lload(L_AUX).invokestatic(CD_FLAGS, "keepCarryAux", MTD_KEEP).lstore(L_AUX);
+        code.lload(L_R).ldc(IntegerOps.mask(s)).land().lstore(L_R);
+        if (i.isMem) {
+            update(s);
+            return WRITES;
+        }
+        code.lload(L_R);
+        regs.set(code, i.rm, s, i.rex);
+        return DONE;
+    }
+
+    /** IMUL of {@code L_A} and {@code L_B} into the reg operand, through {@link MulDiv#imul} (which sets every flag). */
+    private int imul(int s) {
+        code.aload(L_CPU).lload(L_A).lload(L_B).loadConstant(s).invokestatic(ClassDesc.of(MulDiv.class.getName()),
+                "imul", MethodTypeDesc.of(CD_long, CD_CPU, CD_long, CD_long, CD_int));
+        regs.set(code, i.reg, s, i.rex);
+        regs.loadFlags(code);
+        return DONE;
+    }
+
+    /**
+     * Group-2 shift or rotate {@code kind} of the register operand by a constant, non-zero
+     * (masked) count: SHL, SHR and SAR inline, with the flags {@link ShiftBitOps#shift} sets
+     * (SF, ZF, PF of the result, CF the last bit out, OF for SHL the top bit xor CF, for SHR
+     * the operand's top bit at a count of 1, for SAR 0; AF 0); the rotates through it.
+     */
+    private int shift(int kind, int count, int s) {
+        if (kind < 4) {
+            regs.spillFlags(code);
+            code.aload(L_CPU).loadConstant(kind);
+            regs.get(code, i.rm, s, i.rex);
+            code.loadConstant(count).loadConstant(s).invokestatic(ClassDesc.of(ShiftBitOps.class.getName()),
+                    "shift", MethodTypeDesc.of(CD_long, CD_CPU, CD_int, CD_long, CD_int, CD_int));
+            regs.set(code, i.rm, s, i.rex);
+            regs.loadFlags(code);
+            return DONE;
+        }
+        int bits = s * 8;
+        long m = IntegerOps.mask(s);
+        regs.get(code, i.rm, s, i.rex);
+        code.lstore(L_A);
+        switch (kind) {
+            case 5 -> {
+                code.lload(L_A).loadConstant(count).lushr().lstore(L_R);
+                // CF: bit count - 1 of the operand; OF: its top bit when the count is 1.
+                code.lload(L_A).loadConstant(count - 1).lushr().lconst_1().land().lstore(L_B);
+                code.lload(L_B).bipush(63).lshl().lload(L_B);
+                if (count == 1) {
+                    code.lload(L_A).loadConstant(bits - 1).lushr().lxor();
+                }
+                code.bipush(62).lshl().lor().lstore(L_AUX);
+            }
+            case 7 -> {
+                code.lload(L_A);
+                signExtend(s);
+                code.dup2().loadConstant(Math.min(count, 63)).lshr().ldc(m).land().lstore(L_R);
+                code.loadConstant(Math.min(count - 1, 63)).lshr().lconst_1().land().lstore(L_B);
+                code.lload(L_B).bipush(63).lshl().lload(L_B).bipush(62).lshl().lor().lstore(L_AUX);
+            }
+            default -> {
+                code.lload(L_A).loadConstant(count).lshl().ldc(m).land().lstore(L_R);
+                // CF: bit bits - count of the operand (none past the width); CF xor OF: the result's top bit.
+                if (count <= bits) {
+                    code.lload(L_A).loadConstant(bits - count).lushr().bipush(63).lshl();
+                } else {
+                    code.lconst_0();
+                }
+                code.lload(L_R).loadConstant(bits - 1).lushr().bipush(62).lshl().lor().lstore(L_AUX);
+            }
+        }
+        code.lload(L_R);
+        signExtend(s);
+        code.lstore(L_RES);
+        code.lload(L_R);
+        regs.set(code, i.rm, s, i.rex);
+        return DONE;
+    }
+
+    /** Pushes the r/m operand at {@code size} bytes: the register, or memory at the effective address. */
+    private void operand(int size) {
+        if (i.isMem) {
+            ea();
+            readEa(size);
+        } else {
+            regs.get(code, i.rm, size, i.rex);
+        }
+    }
+
+    /** Computes the effective address into {@code L_EA}. */
+    private void ea() {
+        pushEa();
+        code.lstore(L_EA);
+    }
+
+    /** Pushes the effective address of {@code insn} (next instruction at {@code nextRip}) as a long. */
+    void pushEa(CodeBuilder cb, Insn insn, long nextRip) {
+        code = cb;
+        i = insn;
+        next = nextRip;
+        pushEa();
+    }
+
+    /** Pushes the effective address (masked to the address size) as a long. */
+    private void pushEa() {
+        code.loadConstant(i.eaDisp + (i.ripRelative ? next : 0));
+        if (i.eaBase >= 0) {
+            regs.load(code, i.eaBase);
+            code.ladd();
+        }
+        if (i.eaIndex >= 0) {
+            regs.load(code, i.eaIndex);
+            if (i.eaScale != 0) {
+                code.loadConstant(i.eaScale).lshl();
+            }
+            code.ladd();
+        }
+        if (i.addrSize == 4) {
+            code.ldc(0xFFFF_FFFFL).land();
+        } else if (i.addrSize == 2) {
+            code.ldc(0xFFFFL).land();
+        }
+    }
+
+    /** Pushes {@code size} bytes read at the instruction's segment and {@code L_EA}. */
+    private void readEa(int size) {
+        read(i.seg, L_EA, size);
+    }
+
+    /** Whether accesses through {@code seg} get the fast path: a segment flat in 64-bit code, or flat at translation. */
+    private boolean fast(int seg) {
+        return mayLeave && (code64 ? seg != Cpu.FS && seg != Cpu.GS : (flatSegs & 1 << seg) != 0);
+    }
+
+    private Label missLabel() {
+        if (miss == null) {
+            miss = code.newLabel();
+        }
+        return miss;
+    }
+
+    /**
+     * Pushes {@code size} bytes read at {@code seg} and the address in {@code eaSlot}: the
+     * fast path inline (flat segment, TLB hit inside the page), a miss leaving the region at
+     * the instruction ({@link #miss()}); on a segment without the fast path, the state in
+     * locals back to the CPU and {@link Cpu#read}, which may fault with the CPU's state exact.
+     */
+    private void read(int seg, int eaSlot, int size) {
+        if (fast(seg)) {
+            tlbHit(seg, eaSlot, size, "rTag", missLabel());
+            tlbEntry("rArr", "rOff", eaSlot);
+            code.invokestatic(CD_MEM, "get" + size * 8, MTD_GET);
+        } else {
+            regs.spill(code);
+            code.aload(L_CPU).loadConstant(seg).lload(eaSlot).loadConstant(size).invokevirtual(CD_CPU, "read", MTD_READ);
+        }
+    }
+
+    /** Writes the long in {@code valueSlot} at the instruction's segment and {@code L_EA}. */
+    private void writeEa(int size, int valueSlot) {
+        write(i.seg, L_EA, size, valueSlot);
+    }
+
+    /** As {@link #read} for a store, through the write TLB (plain RAM without code) or {@link Cpu#write}. */
+    private void write(int seg, int eaSlot, int size, int valueSlot) {
+        if (fast(seg)) {
+            tlbHit(seg, eaSlot, size, "wTag", missLabel());
+            tlbEntry("wArr", "wOff", eaSlot);
+            code.lload(valueSlot).invokestatic(CD_MEM, "put" + size * 8, MTD_PUT);
+        } else {
+            regs.spill(code);
+            code.aload(L_CPU).loadConstant(seg).lload(eaSlot).lload(valueSlot).loadConstant(size)
+                    .invokevirtual(CD_CPU, "write", MTD_WRITE);
+            callsWrite = true;
+        }
+    }
+
+    /**
+     * Pushes the memory operand of a read-modify-write ({@code writes}; else a plain read): on
+     * the fast path the write TLB is checked first, so a miss leaves before anything changed,
+     * and the page's array and index are kept for {@link #update}.
+     */
+    private void readForUpdate(int size, boolean writes) {
+        if (writes && fast(i.seg)) {
+            tlbHit(i.seg, L_EA, size, "wTag", missLabel());
+            tlbEntry("wArr", "wOff", L_EA);
+            code.istore(RegLocals.L_WIDX).astore(RegLocals.L_WARR);
+        }
+        readEa(size);
+    }
+
+    /** Stores {@code L_R} into the operand {@link #readForUpdate} read. */
+    private void update(int size) {
+        if (fast(i.seg)) {
+            code.aload(RegLocals.L_WARR).iload(RegLocals.L_WIDX).lload(L_R).invokestatic(CD_MEM, "put" + size * 8, MTD_PUT);
+        } else {
+            writeEa(size, L_R);
+        }
+    }
+
+    /** Goes to {@code slow} unless {@code seg} is flat and the TLB set {@code tags} maps the page with the access inside it. */
+    private void tlbHit(int seg, int eaSlot, int size, String tags, Label slow) {
+        code.aload(L_CPU).getfield(CD_CPU, "flatSegs", CD_int).loadConstant(1 << seg).iand().ifeq(slow);
+        code.lload(eaSlot).bipush(12).lushr().lstore(L_PAGE);
+        code.aload(L_CPU).getfield(CD_CPU, "mmu", CD_MMU).getfield(CD_MMU, tags, CD_LONGS);
+        tlbIndex();
+        code.laload().lload(L_PAGE).lcmp().ifne(slow);
+        if (size > 1) {
+            code.lload(eaSlot).l2i().sipush(0xFFF).iand().sipush(4096 - size).if_icmpgt(slow);
+        }
+    }
+
+    /** Pushes the host array and the index in it of the address in {@code eaSlot}, from a TLB entry known to hit. */
+    private void tlbEntry(String arrays, String offsets, int eaSlot) {
+        code.aload(L_CPU).getfield(CD_CPU, "mmu", CD_MMU).getfield(CD_MMU, arrays, CD_ARRAYS);
+        tlbIndex();
+        code.aaload();
+        code.aload(L_CPU).getfield(CD_CPU, "mmu", CD_MMU).getfield(CD_MMU, offsets, CD_INTS);
+        tlbIndex();
+        code.iaload().lload(eaSlot).l2i().sipush(0xFFF).iand().iadd();
+    }
+
+    private void tlbIndex() {
+        code.lload(L_PAGE).l2i().sipush(Mmu.TLB_MASK).iand();
+    }
+
+    /** Pushes {@code L_A} as {@link Cpu#push} does: the store first, then RSP. */
+    private void push(int s) {
+        regs.load(code, Cpu.RSP);
+        code.loadConstant((long) s).lsub();
+        stackMask();
+        code.lstore(L_EA);
+        write(Cpu.SS, L_EA, s, L_A);
+        setSp();
+    }
+
+    /** Pops into {@code L_A} as {@link Cpu#pop} does: the load first, then RSP. */
+    private void pop(int s) {
+        regs.load(code, Cpu.RSP);
+        stackMask();
+        code.lstore(L_EA);
+        read(Cpu.SS, L_EA, s);
+        code.lstore(L_A);
+        code.lload(L_EA).loadConstant((long) s).ladd();
+        stackMask();
+        code.lstore(L_EA);
+        setSp();
+    }
+
+    /** Masks the long on the stack with the stack-address mask. */
+    private void stackMask() {
+        if (!code64) {
+            code.lload(L_SMASK).land();
+        }
+    }
+
+    /** RSP = (RSP & ~mask) | L_EA. */
+    private void setSp() {
+        code.lload(L_EA);
+        if (!code64) {
+            regs.load(code, Cpu.RSP);
+            code.lload(L_SMASK).ldc(-1L).lxor().land().lor();
+        }
+        regs.store(code, Cpu.RSP);
+    }
+
+    /** A near jump to a constant target as {@link ControlOps#jump} makes it. */
+    private void jump(long target, int s) {
+        regs.spill(code);
+        code.aload(L_CPU).ldc(target).loadConstant(s).invokestatic(CD_CONTROL, "jump", MTD_JMP);
+    }
+
+    /** Sign-extends the long on the stack from {@code size} bytes. */
+    private void signExtend(int size) {
+        switch (size) {
+            case 1 -> code.l2i().i2b().i2l();
+            case 2 -> code.l2i().i2s().i2l();
+            case 4 -> code.l2i().i2l();
+            default -> { }
+        }
     }
 }

@@ -29,16 +29,26 @@ final class LazyFlags {
 
     /** Flags of {@code r = a + b (+ carry)} at {@code size} bytes. */
     void add(long a, long b, long r, int size) {
-        long cout = (a & b) | ((a | b) & ~r);
         result = signExtend(r, size);
-        aux = ((cout >>> (size * 8 - 2)) << 62) | ((cout & 8) << 1);
+        aux = addAux(a, b, r, size);
+    }
+
+    /** The auxiliary word of {@code r = a + b (+ carry)} at {@code size} bytes (translated code keeps it in a local). */
+    static long addAux(long a, long b, long r, int size) {
+        long cout = (a & b) | ((a | b) & ~r);
+        return ((cout >>> (size * 8 - 2)) << 62) | ((cout & 8) << 1);
     }
 
     /** Flags of {@code r = a - b (- borrow)} at {@code size} bytes. */
     void sub(long a, long b, long r, int size) {
-        long bout = (~a & b) | (~(a ^ b) & r);
         result = signExtend(r, size);
-        aux = ((bout >>> (size * 8 - 2)) << 62) | ((bout & 8) << 1);
+        aux = subAux(a, b, r, size);
+    }
+
+    /** The auxiliary word of {@code r = a - b (- borrow)} at {@code size} bytes. */
+    static long subAux(long a, long b, long r, int size) {
+        long bout = (~a & b) | (~(a ^ b) & r);
+        return ((bout >>> (size * 8 - 2)) << 62) | ((bout & 8) << 1);
     }
 
     /** Flags of a logical operation: CF = OF = AF = 0. */
@@ -64,6 +74,11 @@ final class LazyFlags {
         setCfOf(cf, of);
     }
 
+    /** {@code aux} with CF replaced by the CF of {@code carryFrom}, OF kept (INC, DEC in translated code). */
+    static long keepCarryAux(long aux, long carryFrom) {
+        return (aux & ~(3L << 62)) | cfOfBits(carryFrom < 0, of(aux));
+    }
+
     private static long cfOfBits(boolean cf, boolean of) {
         long c = cf ? 1 : 0;
         long o = of ? 1 : 0;
@@ -75,7 +90,7 @@ final class LazyFlags {
     }
 
     boolean of() {
-        return ((aux ^ (aux << 1)) & (1L << 63)) != 0;
+        return of(aux);
     }
 
     boolean af() {
@@ -87,10 +102,22 @@ final class LazyFlags {
     }
 
     boolean sf() {
-        return (result < 0) ^ ((aux & AUX_SD) != 0);
+        return sf(result, aux);
     }
 
     boolean pf() {
+        return pf(result, aux);
+    }
+
+    static boolean of(long aux) {
+        return ((aux ^ (aux << 1)) & (1L << 63)) != 0;
+    }
+
+    static boolean sf(long result, long aux) {
+        return (result < 0) ^ ((aux & AUX_SD) != 0);
+    }
+
+    static boolean pf(long result, long aux) {
         int low = (int) (result ^ (aux >>> PDB_SHIFT)) & 0xFF;
         return (Integer.bitCount(low) & 1) == 0;
     }
@@ -131,15 +158,22 @@ final class LazyFlags {
 
     /** Evaluates condition code {@code cc} (0 = O ... 15 = G, as in Jcc). */
     boolean condition(int cc) {
+        return condition(cc, result, aux);
+    }
+
+    /** Condition code {@code cc} of the flags {@code result} and {@code aux} (translated code keeps them in locals). */
+    static boolean condition(int cc, long result, long aux) {
+        boolean cf = aux < 0;
+        boolean zf = result == 0;
         boolean r = switch (cc >> 1) {
-            case 0 -> of();
-            case 1 -> cf();
-            case 2 -> zf();
-            case 3 -> cf() || zf();
-            case 4 -> sf();
-            case 5 -> pf();
-            case 6 -> sf() != of();
-            default -> zf() || (sf() != of());
+            case 0 -> of(aux);
+            case 1 -> cf;
+            case 2 -> zf;
+            case 3 -> cf || zf;
+            case 4 -> sf(result, aux);
+            case 5 -> pf(result, aux);
+            case 6 -> sf(result, aux) != of(aux);
+            default -> zf || (sf(result, aux) != of(aux));
         };
         return r ^ ((cc & 1) != 0);
     }

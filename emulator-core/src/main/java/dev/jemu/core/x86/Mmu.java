@@ -36,7 +36,7 @@ final class Mmu {
 
     private static final int TLB_BITS = 9;
     private static final int TLB_SIZE = 1 << TLB_BITS;
-    private static final int TLB_MASK = TLB_SIZE - 1;
+    static final int TLB_MASK = TLB_SIZE - 1;
     private static final long PAGE_MASK = 0xFFF;
 
     private static final VarHandle SHORT = MethodHandles.byteArrayViewVarHandle(short[].class, ByteOrder.LITTLE_ENDIAN);
@@ -86,18 +86,19 @@ final class Mmu {
     private final RamBlock[][] fetchBlocks = new RamBlock[2][TLB_SIZE];
     private final long[][] fetchBlockOffsets = new long[2][TLB_SIZE];
 
-    private long[] rTag;
-    private byte[][] rArr;
-    private int[] rOff;
+    // The current read and write TLB sets: package-private for translated code's fast path (MemOps).
+    long[] rTag;
+    byte[][] rArr;
+    int[] rOff;
     /** Set by {@link #fetchArray}: the page's index in the returned array. */
     int lastFetchOffset;
     /** Set by {@link #fetchArray}: the RAM block holding the page. */
     RamBlock lastFetchBlock;
     /** Set by {@link #fetchArray}: the page's offset in {@link #lastFetchBlock}. */
     long lastFetchBlockOffset;
-    private long[] wTag;
-    private byte[][] wArr;
-    private int[] wOff;
+    long[] wTag;
+    byte[][] wArr;
+    int[] wOff;
     private boolean user;
     private long slowWrites;
     /** Set around the implicit supervisor accesses ({@link #readSystem}, {@link #writeSystem}). */

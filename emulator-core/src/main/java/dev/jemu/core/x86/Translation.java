@@ -8,12 +8,13 @@ package dev.jemu.core.x86;
  * {@link #rip}.
  *
  * <p>Chaining: each exit to a constant RIP (a direct branch or a fall-through out of the
- * region) has a slot in {@link #links}; the CPU fills it with the translation it found at
+ * region, a CALL in 64-bit code whose return address went to plain RAM) has a slot in
+ * {@link #links}; the CPU fills it with the translation it found at
  * that RIP when that one lies in the same code page and the same linear page, and from then
  * on the exit returns it, so the CPU enters it without a lookup (checking only that it is
  * still valid, that nothing is pending, and the budget). Exits that may have changed the
- * mapping, the mode or the code (every instruction that ends a block, a slow-path store, a
- * loop exit) return null.
+ * mapping, the mode or the code (every other instruction that ends a block, a slow-path
+ * store, a loop exit, a memory access that missed the fast path) return null.
  *
  * <p>Contract of {@link #run}: it executes instructions until one leaves the region (a
  * branch out of it, an instruction that ends a block, a store that went through the MMU's

@@ -1,0 +1,370 @@
+package dev.jemu.core.x86;
+
+import dev.jemu.core.x86.jit.Tier;
+import org.junit.jupiter.api.Test;
+
+import java.util.Random;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The translating tier's inline forms (registers and flags in locals, the memory fast path)
+ * against the interpreter, which the differential kernels check against QEMU: random
+ * operands through every inlined ALU, TEST, MOV, MOVZX/MOVSX, LEA, INC/DEC, IMUL, shift,
+ * PUSH/POP, SETcc, CMOVcc and Jcc form at every operand size, register and memory
+ * operands, high-byte registers and REX byte registers, interleaved with forms that stay
+ * handler calls; after each instruction every register, memory operand and RFLAGS (through
+ * PUSHF, a handler call) and a condition read inline are folded into a hash. Faults in the
+ * middle of a region after writes held in locals leave exactly the interpreter's state.
+ */
+class TranslatedFormsTest {
+    private static final String[] ALU = {"add", "or", "adc", "sbb", "and", "sub", "xor", "cmp"};
+    private static final String[] CC = {"o", "no", "b", "ae", "e", "ne", "be", "a", "s", "ns", "p", "np", "l", "ge", "le", "g"};
+    private static final String[] SHIFT = {"rol", "ror", "rcl", "rcr", "shl", "shr", "sar"};
+    private static final String[][] REGS64 = {
+        {"al", "bl", "ah", "bh"}, {"ax", "bx", "di", "r9w"}, {"eax", "ebx", "edi", "r9d"}, {"rax", "rbx", "rdi", "r9"},
+    };
+    private static final String[] REX8 = {"al", "bl", "dil", "r9b"};
+    private static final String[][] REGS32 = {{"al", "bl", "ah", "bh"}, {"ax", "bx", "di"}, {"eax", "ebx", "edi"}};
+    private static final String[] SIZE = {"byte", "word", "dword", "qword"};
+    private static final int PASSES = 40;
+
+    private final Random rnd = new Random(0x7E57_F0A5L);
+    private int labels;
+
+    private static CpuRig on(Tier tier, boolean long64, String source) {
+        CpuRig rig = new CpuRig();
+        rig.cpu.setTier(tier);
+        return long64 ? rig.long64(CpuRig.nasm(source)) : rig.prot32(CpuRig.nasm(source));
+    }
+
+    /** Runs {@code source} on both tiers to HLT; checks registers, flags, RIP, count and data page agree. */
+    private static CpuRig onBoth(boolean long64, String source) {
+        CpuRig interp = on(Tier.INTERP, long64, source);
+        CpuRig translated = on(Tier.TRANSLATE, long64, source);
+        assertEquals(Cpu.StopReason.HALTED, interp.cpu.run(50_000_000));
+        assertEquals(Cpu.StopReason.HALTED, translated.cpu.run(50_000_000));
+        for (int r = 0; r < 16; r++) {
+            assertEquals(interp.reg(r), translated.reg(r), "register " + r);
+        }
+        assertEquals(interp.flags(), translated.flags(), "RFLAGS");
+        assertEquals(interp.cpu.rip, translated.cpu.rip, "RIP");
+        assertEquals(interp.cpu.instructionCount(), translated.cpu.instructionCount(), "instructions executed");
+        for (long a = 0x200000; a < 0x200100; a += 8) {
+            assertEquals(interp.mem.read(a, 8), translated.mem.read(a, 8), "memory at " + Long.toHexString(a));
+        }
+        assertTrue(translated.cpu.translations().translations() > 0, "hot code was translated");
+        return translated;
+    }
+
+    @Test
+    void everyInlinedFormAtEverySizeComputesWhatTheInterpreterComputes() {
+        StringBuilder body = new StringBuilder();
+        for (int k = 0; k < 300; k++) {
+            body.append(caseOf(true));
+        }
+        CpuRig rig = onBoth(true, """
+            BITS 64
+            ORG 0x1000
+                mov r14, 6364136223846793005
+                mov rbp, 1442695040888963407
+                mov r13, 12345
+                xor r15d, r15d
+                mov rsi, 0x200000
+                mov r12d, PASSES
+            pass:
+            BODY
+                dec r12d
+                jnz pass
+                hlt
+            """.replace("PASSES", Integer.toString(PASSES)).replace("BODY", body));
+        assertTrue(rig.reg(15) != 0, "the hash saw the results");
+    }
+
+    @Test
+    void everyInlinedFormIn32BitProtectedModeComputesWhatTheInterpreterComputes() {
+        StringBuilder body = new StringBuilder();
+        for (int k = 0; k < 200; k++) {
+            body.append(caseOf(false));
+        }
+        CpuRig rig = onBoth(false, """
+            BITS 32
+            ORG 0x1000
+                mov esi, 0x200000
+                mov dword [esi + 64], 12345
+                mov dword [esi + 72], PASSES
+                xor ebp, ebp
+            pass:
+            BODY
+                dec dword [esi + 72]
+                jnz pass
+                hlt
+            """.replace("PASSES", Integer.toString(PASSES)).replace("BODY", body));
+        assertTrue(rig.reg(Cpu.RBP) != 0, "the hash saw the results");
+        assertEquals(0b111101, rig.cpu.flatSegs & 0b111101, "flat 4 GiB segments take the fast path (ES, SS, DS, FS, GS)");
+    }
+
+    /** One random instruction with fresh random operands, then everything it may have changed folded into the hash. */
+    private String caseOf(boolean long64) {
+        StringBuilder s = new StringBuilder();
+        if (long64) {
+            s.append("""
+                    imul r13, r14
+                    add r13, rbp
+                    mov rax, r13
+                    imul r13, r14
+                    add r13, rbp
+                    mov rbx, r13
+                    mov rdi, rax
+                    xor rdi, rbx
+                    mov r9, rbx
+                    rol r9, 17
+                    mov [rsi], rax
+                    mov [rsi + 8], rbx
+                    mov [rsi + 16], rdi
+                    mov ecx, 3
+                """);
+        } else {
+            s.append("""
+                    mov eax, [esi + 64]
+                    imul eax, eax, 1103515245
+                    add eax, 12345
+                    mov ebx, eax
+                    imul ebx, ebx, 1103515245
+                    add ebx, 12345
+                    mov [esi + 64], ebx
+                    mov edi, eax
+                    xor edi, ebx
+                    rol edi, 11
+                    mov [esi], eax
+                    mov [esi + 4], ebx
+                    mov [esi + 8], edi
+                    mov [esi + 12], eax
+                    mov ecx, 3
+                """);
+        }
+        s.append("    ").append(randomInsn(long64)).append('\n');
+        String cc = CC[rnd.nextInt(16)];
+        String skip = "skip" + labels++;
+        String b = long64 ? "r" : "e";
+        s.append("    set").append(cc).append(" cl\n");
+        s.append("    j").append(CC[rnd.nextInt(16)]).append(' ').append(skip).append('\n');
+        s.append("    add ").append(b).append("cx, 7\n");
+        s.append(skip).append(":\n");
+        if (long64) {
+            s.append("""
+                    pushfq
+                    pop rdx
+                    add r15, rdx
+                    add r15, rcx
+                    add r15, rax
+                    xor r15, rbx
+                    add r15, rdi
+                    xor r15, r9
+                    add r15, [rsi]
+                    add r15, [rsi + 8]
+                    xor r15, [rsi + 16]
+                    rol r15, 7
+                """);
+        } else {
+            s.append("""
+                    pushfd
+                    pop edx
+                    add ebp, edx
+                    add ebp, ecx
+                    add ebp, eax
+                    xor ebp, ebx
+                    add ebp, edi
+                    add ebp, [esi]
+                    xor ebp, [esi + 4]
+                    add ebp, [esi + 8]
+                    rol ebp, 7
+                """);
+        }
+        return s.toString();
+    }
+
+    private String randomInsn(boolean long64) {
+        int sizeIdx = rnd.nextInt(long64 ? 4 : 3);
+        String[] regs = long64 ? REGS64[sizeIdx] : REGS32[sizeIdx];
+        if (sizeIdx == 0 && long64 && rnd.nextBoolean()) {
+            regs = REX8;
+        }
+        String r1 = regs[rnd.nextInt(regs.length)];
+        String r2 = regs[rnd.nextInt(regs.length)];
+        String base = long64 ? "rsi" : "esi";
+        String mem = SIZE[sizeIdx] + " [" + base + " + " + rnd.nextInt(20) + "]";
+        long imm = switch (sizeIdx) {
+            case 0 -> rnd.nextInt(256);
+            case 1 -> rnd.nextInt(65536);
+            default -> rnd.nextBoolean() ? rnd.nextInt() : rnd.nextInt(256) - 128;
+        };
+        String alu = ALU[rnd.nextInt(ALU.length)];
+        String cc = CC[rnd.nextInt(16)];
+        return switch (rnd.nextInt(20)) {
+            case 0, 1 -> alu + " " + r1 + ", " + r2;
+            case 2 -> alu + " " + r1 + ", " + imm;
+            case 3 -> alu + " " + r1 + ", " + mem;
+            case 4 -> alu + " " + mem + ", " + r2;
+            case 5 -> alu + " " + mem + ", " + imm;
+            case 6 -> rnd.nextBoolean() ? "test " + r1 + ", " + r2 : "test " + mem + ", " + r2;
+            case 7 -> "test " + regs[0] + ", " + imm;
+            case 8 -> (rnd.nextBoolean() ? "inc " : "dec ") + (rnd.nextBoolean() ? r1 : mem);
+            case 9 -> switch (rnd.nextInt(5)) {
+                case 0 -> "mov " + r1 + ", " + r2;
+                case 1 -> "mov " + r1 + ", " + imm;
+                case 2 -> "mov " + r1 + ", " + mem;
+                case 3 -> "mov " + mem + ", " + r2;
+                default -> "mov " + mem + ", " + imm;
+            };
+            case 10 -> extend(long64);
+            case 11 -> sizeIdx == 0 ? "lea eax, [" + base + (long64 ? " + rcx" : " + ecx") + " * 4 + 7]"
+                    : "lea " + r1 + ", [" + (long64 ? "rbx + rcx * 4" : "ebx + ecx * 4") + " + " + imm + "]";
+            case 12 -> sizeIdx == 0 ? "imul " + (long64 ? "r9" : "edi") + ", " + (long64 ? "rax" : "eax")
+                    : switch (rnd.nextInt(3)) {
+                        case 0 -> "imul " + r1 + ", " + r2;
+                        case 1 -> "imul " + r1 + ", " + mem;
+                        default -> "imul " + r1 + ", " + r2 + ", " + (rnd.nextInt(2000) - 1000);
+                    };
+            case 13 -> SHIFT[rnd.nextInt(SHIFT.length)] + " " + r1 + ", " + (rnd.nextBoolean() ? 1 : 1 + rnd.nextInt(sizeIdx == 3 ? 63 : 31));
+            case 14 -> pushPop(long64, sizeIdx);
+            case 15 -> {
+                String[] bytes = long64 && rnd.nextBoolean() ? REX8 : REGS32[0];
+                yield "set" + cc + " " + bytes[rnd.nextInt(bytes.length)];
+            }
+            case 16 -> sizeIdx == 0 ? "cmov" + cc + " eax, ebx"
+                    : "cmov" + cc + " " + r1 + ", " + (rnd.nextBoolean() ? r2 : mem);
+            case 17 -> (rnd.nextBoolean() ? "neg " : "not ") + (rnd.nextBoolean() ? r1 : mem);
+            case 18 -> "xchg " + r1 + ", " + r2;
+            default -> "nop";
+        };
+    }
+
+    /** MOVZX or MOVSX from a byte or word register or memory operand. */
+    private String extend(boolean long64) {
+        String op = rnd.nextBoolean() ? "movzx " : "movsx ";
+        boolean fromWord = rnd.nextBoolean();
+        String base = long64 ? "rsi" : "esi";
+        String dst = long64 ? new String[] {"ax", "ebx", "rdi", "r9d"}[rnd.nextInt(4)] : new String[] {"ax", "ebx", "edi"}[rnd.nextInt(3)];
+        if (fromWord) {
+            if (dst.equals("ax")) {
+                dst = "eax";
+            }
+            return op + dst + ", " + (rnd.nextBoolean() ? "bx" : "word [" + base + " + " + rnd.nextInt(16) + "]");
+        }
+        boolean rexDst = dst.equals("rdi") || dst.equals("r9d");
+        String[] src = rexDst ? REX8 : REGS32[0];
+        return op + dst + ", " + (rnd.nextBoolean() ? src[rnd.nextInt(src.length)] : "byte [" + base + " + " + rnd.nextInt(16) + "]");
+    }
+
+    /** A push and a pop of registers (or a pushed immediate) at a stack operand size. */
+    private String pushPop(boolean long64, int sizeIdx) {
+        String[] wide = long64 ? new String[] {"rax", "rbx", "rdi", "r9"} : new String[] {"eax", "ebx", "edi"};
+        String[] narrow = {"ax", "bx", "di"};
+        String[] regs = sizeIdx == 1 ? narrow : wide;
+        String a = regs[rnd.nextInt(regs.length)];
+        String b = regs[rnd.nextInt(regs.length)];
+        String push = rnd.nextInt(3) == 0 && sizeIdx != 1 ? "push " + (rnd.nextInt(2000) - 1000) : "push " + a;
+        return push + "\n    pop " + b;
+    }
+
+    @Test
+    void aCallIn64BitCodeIsAnExitThatChainsToItsTarget() {
+        // 500 calls of a leaf adding RCX to RAX: the sum of 1..500 is 125250. Each call
+        // leaves its region to the constant target, entered through the chain link once
+        // linked; the return (a computed target) goes through the lookup.
+        CpuRig rig = onBoth(true, """
+            BITS 64
+            ORG 0x1000
+                mov ecx, 500
+                xor eax, eax
+            again:
+                call leaf
+                dec ecx
+                jnz again
+                hlt
+            leaf:
+                add rax, rcx
+                ret
+            """);
+        assertEquals(125250, rig.reg(Cpu.RAX));
+        assertTrue(rig.cpu.chainedEntries() >= 450, "calls entered their target through the link: " + rig.cpu.chainedEntries());
+    }
+
+    @Test
+    void aFaultAfterWritesHeldInLocalsLeavesTheInterpretersState() {
+        // The loop body writes partial registers, flags and the stack in locals, then
+        // reads through a page that is not present on the 41st pass (#PF): the handler
+        // records CR2, the pushed RIP and error code, and every register must be as the
+        // interpreter leaves it at the faulting MOV.
+        CpuRig rig = onBoth(true, IdtPrelude.long64() + """
+                GATE 14, pf
+                lea r10, [rel load]
+                xor ebx, ebx
+                xor edx, edx
+                mov ecx, 41
+                mov rsi, 0x200000
+                mov rdi, 0x40000000
+            again:
+                cmp ecx, 1
+                cmove rsi, rdi
+                add ebx, ecx
+                mov ah, bl
+                inc dx
+                sub r11, rbx
+                push rbx
+                pop r12
+                adc r13b, al
+            load:
+                mov rax, [rsi + 8]
+                add edx, 1
+                dec ecx
+                jnz again
+                hlt
+            pf:
+                mov r8, [rsp + 8]
+                mov r9, [rsp]
+                mov r14, cr2
+                hlt
+            """);
+        assertEquals(rig.reg(10), rig.reg(8), "pushed RIP is the faulting instruction's");
+        assertEquals(0x40000008L, rig.reg(14), "CR2");
+        assertEquals(1, rig.reg(Cpu.RCX));
+    }
+
+    @Test
+    void aLimitFaultInANonFlatSegmentIsRaisedFromTranslatedCode() {
+        // DS gets a 64 KiB limit (not flat: the slow path with the segment check); the
+        // 31st pass reads past it (#GP(0)) after register writes held in locals.
+        CpuRig rig = onBoth(false, IdtPrelude.prot32() + """
+                GATE 13, gp
+                mov dword [0x518], 0x0000FFFF
+                mov dword [0x51C], 0x00409200
+                mov eax, 0x18
+                mov ds, eax
+                mov ecx, 31
+                mov esi, 0x8000
+                xor ebx, ebx
+            again:
+                cmp ecx, 1
+                jne body
+                mov esi, 0xFFFE
+            body:
+                add ebx, ecx
+                mov bh, cl
+                inc di
+                mov edx, [esi]
+                dec ecx
+                jnz again
+                hlt
+            gp:
+                pop ebp
+                pop edi
+                hlt
+            """);
+        assertEquals(0, rig.cpu.flatSegs & 1 << Cpu.DS, "DS with a 64 KiB limit is not flat");
+        assertEquals(0, rig.reg(Cpu.RBP), "#GP error code");
+        assertEquals(1, rig.reg(Cpu.RCX));
+    }
+}
