@@ -156,7 +156,7 @@ public final class Cpu {
     /** Translations entered through a chain link rather than the lookup. */
     private long chainedEntries;
     private final Insn scratch = new Insn();
-    private final CodeCache codeCache;
+    final CodeCache codeCache;
     private final HiddenClassCache classes = new HiddenClassCache(MethodHandles.lookup(), 8192, 64L << 20);
     /** The execution log ({@code -d in_asm,exec,cpu}), made when first wanted. */
     private ExecLog execLog;
@@ -194,7 +194,7 @@ public final class Cpu {
     /** Creates a CPU in the reset state that accesses {@code memory} and the port space {@code io}. */
     public Cpu(AddressSpace memory, AddressSpace io) {
         this.mmu = new Mmu(this, memory);
-        this.codeCache = new CodeCache(mmu);
+        this.codeCache = new CodeCache(mmu, classes);
         this.io = io;
         setTier(Tier.fromSystemProperty());
         reset();
@@ -209,6 +209,11 @@ public final class Cpu {
     /** Translations entered through a chain link, without a lookup, since creation. */
     public long chainedEntries() {
         return chainedEntries;
+    }
+
+    /** Code pages that took the slot of another page in the code cache since creation. */
+    public long codeCacheEvictions() {
+        return codeCache.evictions();
     }
 
     /** The statistics of translated code: translations made, their cost, flushes. */
@@ -469,8 +474,11 @@ public final class Cpu {
             return t;
         }
         if (classes.full()) {
-            codeCache.dropTranslations();
-            classes.flushed();
+            codeCache.dropColdTranslations();
+            if (classes.full()) {
+                codeCache.dropTranslations();
+                classes.flushed();
+            }
         }
         t = translator.translate(r, off);
         if (t == null) {
