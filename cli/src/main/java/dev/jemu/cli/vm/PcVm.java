@@ -468,9 +468,10 @@ public final class PcVm implements AutoCloseable {
             long metaspace = java.lang.management.ManagementFactory.getMemoryPoolMXBeans().stream()
                     .filter(pool -> pool.getName().equals("Metaspace")).mapToLong(pool -> pool.getUsage().getUsed())
                     .sum();
-            System.err.printf("jemu: %d translations in %.3f s, %d flushes, %d class bytes live, %d chained entries,"
-                            + " metaspace %.1f MiB%n", t.translations(), t.translationNanos() / 1e9, t.flushes(),
-                    t.liveBytes(), board.cpu().chainedEntries(), metaspace / 1048576.0);
+            System.err.printf("jemu: %d translations in %.3f s, %d released, %d flushes, %d class bytes live,"
+                            + " %d chained entries, %d code pages evicted, metaspace %.1f MiB%n", t.translations(),
+                    t.translationNanos() / 1e9, t.releases(), t.flushes(), t.liveBytes(), board.cpu().chainedEntries(),
+                    board.cpu().codeCacheEvictions(), metaspace / 1048576.0);
         }
         return status[0];
     }

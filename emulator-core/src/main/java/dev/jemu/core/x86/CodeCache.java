@@ -1,6 +1,7 @@
 package dev.jemu.core.x86;
 
 import dev.jemu.core.memory.RamBlock;
+import dev.jemu.core.x86.jit.HiddenClassCache;
 import dev.jemu.core.x86.jit.Tier;
 
 import java.util.ArrayList;
@@ -10,18 +11,24 @@ import java.util.List;
 /**
  * Decoded instructions and translated blocks kept per guest-physical code page, so that the
  * interpreter decodes an instruction once and then only runs it, and hot blocks run as
- * translations. A direct-mapped table of {@link CodePage}s is indexed by the page's offset in
- * its {@link RamBlock}; each page holds one reusable {@link Insn} per byte offset, allocated
- * the first time an instruction starts there and refilled in place afterwards, and, on the
- * translating tier, a {@link Translation} per block start with a heat counter per offset.
+ * translations. A set-associative table of {@link CodePage}s ({@value #WAYS} ways, the set
+ * chosen by the page's offset in its {@link RamBlock}, the least recently opened way of the
+ * set given to a new page) holds the pages of up to 16 MiB of code, as much as a Linux
+ * kernel's text with its modules, so that code in use keeps its decoded instructions and
+ * translations; each page holds one reusable {@link Insn} per byte offset, allocated the first
+ * time an instruction starts there and refilled in place afterwards, and, on the translating
+ * tier, a {@link Translation} per block start with a heat counter per offset.
  *
  * <p>Validity: a page records the {@linkplain RamBlock#generation write generation} of its
  * guest page and the CPU's decode mode (64-bit code, default operand size) it was decoded
  * in. A guest write to the page (by the CPU, by DMA, by a loader) bumps the generation; a
  * different mode, or the slot being taken by another page, bumps the page's epoch, which
  * makes every instruction decoded and every block translated under the old epoch stale at
- * once. A page whose translations are invalidated by writes again and again (code and data
- * sharing a page) stops being translated until its slot is reclaimed. Pages are marked as
+ * once. The translations a page drops are {@linkplain HiddenClassCache#released released},
+ * so that only those still in use count against the translation cache's bounds; when they
+ * reach them, the pages opened longest ago give up their translations first. A page whose
+ * translations are invalidated by writes again and again (code and data sharing a page)
+ * stops being translated until its slot is reclaimed. Pages are marked as
  * code pages in their block while they occupy a slot, which keeps the CPU's soft TLB from
  * mapping them for direct writes; a page leaving its slot is unmarked, so its stores take
  * the fast path again. Because the key is physical, paging changes need no invalidation
@@ -30,14 +37,19 @@ import java.util.List;
  * <p>Threading: used only by its vCPU thread.
  */
 final class CodeCache {
-    private static final int SLOT_BITS = 9;
-    private static final int SLOT_MASK = (1 << SLOT_BITS) - 1;
+    private static final int SET_BITS = 10;
+    private static final int SET_MASK = (1 << SET_BITS) - 1;
+    /** Pages per set. */
+    static final int WAYS = 4;
     /**
-     * Executions of a block start, in the interpreter, before it is translated: 20, or the
+     * Executions of a block start, in the interpreter, before it is translated: 100, or the
      * system property {@value Tier#HOT_PROPERTY} (1 to 100; tests use 1 so that everything
-     * they run is translated).
+     * they run is translated). A translation costs about a millisecond of the vCPU thread
+     * (1.3 ms in a Linux boot on a loaded machine), the time of tens of thousands of
+     * interpreted instructions, and HotSpot then compiles it: code that runs only a few dozen
+     * times, as much of a kernel's boot does, is cheaper to interpret.
      */
-    static final int HOT = Math.clamp(Integer.getInteger(Tier.HOT_PROPERTY, 20), 1, 100);
+    static final int HOT = Math.clamp(Integer.getInteger(Tier.HOT_PROPERTY, 100), 1, 100);
     /** Invalidations of a page holding translations after which it is no longer translated. */
     private static final int MAX_REWRITES = 8;
     private static final byte UNTRANSLATABLE = -1;
@@ -61,6 +73,14 @@ final class CodeCache {
         private boolean translated;
         /** Invalidations that found translations of the current slot occupant. */
         private int rewrites;
+        /** When the CPU last opened the page ({@link CodeCache#page}'s clock), for the choice of a victim. */
+        private long used;
+        /** Where dropped translations are released. */
+        private final HiddenClassCache classes;
+
+        CodePage(HiddenClassCache classes) {
+            this.classes = classes;
+        }
 
         /** Whether no write reached the page since it was validated. */
         boolean unwritten() {
@@ -72,7 +92,7 @@ final class CodeCache {
             epoch++;
             generation = block.generation(offset);
             if (translated) {
-                translated = false;
+                releaseTranslations();
                 rewrites++;
             }
             if (heat != null) {
@@ -82,12 +102,25 @@ final class CodeCache {
 
         /** Forgets the translations and the heat of the previous occupant of the slot. */
         private void clearTranslations() {
-            if (translations != null) {
-                Arrays.fill(translations, null);
+            if (translated) {
+                releaseTranslations();
+            }
+            if (heat != null) {
                 Arrays.fill(heat, (byte) 0);
             }
-            translated = false;
             rewrites = 0;
+        }
+
+        /** Drops every translation held, releasing each. */
+        private void releaseTranslations() {
+            Translation[] ts = translations;
+            for (int off = 0; off < ts.length; off++) {
+                if (ts[off] != null) {
+                    classes.released(ts[off]);
+                    ts[off] = null;
+                }
+            }
+            translated = false;
         }
 
         /** The valid translation of the block starting at {@code off} with RIP {@code rip}, or null. */
@@ -125,6 +158,9 @@ final class CodeCache {
 
         /** Keeps {@code t} as the block starting at {@code off} in the current epoch. */
         void store(int off, Translation t) {
+            if (translations[off] != null) {
+                classes.released(translations[off]);
+            }
             t.stamp = epoch;
             t.page = this;
             translations[off] = t;
@@ -138,34 +174,58 @@ final class CodeCache {
         }
     }
 
-    private final CodePage[] slots = new CodePage[1 << SLOT_BITS];
+    /** The sets, {@value #WAYS} consecutive slots each. */
+    private final CodePage[] slots = new CodePage[WAYS << SET_BITS];
     private final List<RamBlock> watched = new ArrayList<>();
     private final Mmu mmu;
+    private final HiddenClassCache classes;
+    /** Counts the openings of pages: a page's {@link CodePage#used} is the count at its last one. */
+    private long clock;
+    /** Pages that took a slot from another page since creation. */
+    private long evictions;
 
-    /** Creates a cache for the CPU of {@code mmu}, whose write TLB it keeps off code pages. */
-    CodeCache(Mmu mmu) {
+    /**
+     * Creates a cache for the CPU of {@code mmu}, whose write TLB it keeps off code pages,
+     * releasing the translations it drops to {@code classes}.
+     */
+    CodeCache(Mmu mmu, HiddenClassCache classes) {
         this.mmu = mmu;
+        this.classes = classes;
     }
 
     /**
      * The code page for the 4 KiB page at {@code offset} of {@code block}, valid for decode
-     * mode {@code mode}: reused if the slot already holds it unchanged, else (re)claimed with
-     * every previously decoded instruction stale.
+     * mode {@code mode}: reused if its set already holds it unchanged, else (re)claimed, in
+     * the set's free or least recently opened slot, with every previously decoded
+     * instruction stale.
      */
     CodePage page(RamBlock block, long offset, int mode) {
-        int idx = (int) (offset >>> RamBlock.PAGE_SHIFT) & SLOT_MASK;
-        CodePage p = slots[idx];
-        if (p == null) {
-            p = new CodePage();
-            slots[idx] = p;
+        int first = ((int) (offset >>> RamBlock.PAGE_SHIFT) & SET_MASK) * WAYS;
+        CodePage p = null;
+        CodePage victim = null;
+        for (int i = first; i < first + WAYS; i++) {
+            CodePage q = slots[i];
+            if (q == null) {
+                q = new CodePage(classes);
+                slots[i] = q;
+            }
+            if (q.block == block && q.offset == offset) {
+                p = q;
+                break;
+            }
+            if (victim == null || q.used < victim.used) {
+                victim = q;
+            }
         }
-        if (p.block != block || p.offset != offset) {
+        if (p == null) {
+            p = victim;
             if (!watched.contains(block)) {
                 block.addCodeListener(off -> mmu.flushWritesTo(block, off));
                 watched.add(block);
             }
             if (p.block != null) {
                 p.block.unmarkCode(p.offset);
+                evictions++;
             }
             block.markCode(offset);
             p.block = block;
@@ -177,7 +237,34 @@ final class CodeCache {
             p.mode = mode;
             p.invalidate();
         }
+        p.used = ++clock;
         return p;
+    }
+
+    /** Pages that took a slot from another page since creation. */
+    long evictions() {
+        return evictions;
+    }
+
+    /**
+     * Makes room in a full translation cache: drops the translations of the least recently
+     * opened half of the pages that hold some, keeping those of the code in use.
+     */
+    void dropColdTranslations() {
+        long[] used = new long[slots.length];
+        int n = 0;
+        for (CodePage p : slots) {
+            if (p != null && p.translated) {
+                used[n++] = p.used;
+            }
+        }
+        Arrays.sort(used, 0, n);
+        long median = used[n / 2];
+        for (CodePage p : slots) {
+            if (p != null && p.translated && p.used < median) {
+                p.clearTranslations();
+            }
+        }
     }
 
     /** Drops every translation (the tier changed, or the translation cache is full). */

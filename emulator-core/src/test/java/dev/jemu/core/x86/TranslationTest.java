@@ -78,15 +78,15 @@ class TranslationTest {
 
     @Test
     void aFaultInTheMiddleOfATranslatedBlockLeavesTheStateOfTheFaultingInstruction() {
-        // The block at 'body' runs 30 times, then faults on its second instruction (#GP:
-        // a non-canonical address): the handler sees RIP of that instruction, EBX counted 31
-        // times, EDX only 30.
+        // The block at 'body' runs 150 times (hot at any translation threshold, 1 to 100),
+        // then faults on its second instruction (#GP: a non-canonical address): the handler
+        // sees RIP of that instruction, EBX counted 151 times, EDX only 150.
         CpuRig rig = onBoth(IdtPrelude.long64() + """
                 GATE 13, gp
                 lea r10, [rel load]
                 xor ebx, ebx
                 xor edx, edx
-                mov ecx, 31
+                mov ecx, 151
                 mov rsi, 0x200000
             again:
                 cmp ecx, 1
@@ -107,21 +107,22 @@ class TranslationTest {
             """);
         assertEquals(rig.reg(10), rig.reg(9), "pushed RIP is the faulting instruction's");
         assertEquals(0, rig.reg(8), "error code");
-        assertEquals(31, rig.reg(Cpu.RBX));
-        assertEquals(30, rig.reg(Cpu.RDX));
+        assertEquals(151, rig.reg(Cpu.RBX));
+        assertEquals(150, rig.reg(Cpu.RDX));
         assertEquals(1, rig.reg(Cpu.RCX));
     }
 
     @Test
     void aStoreIntoItsOwnBlockTakesEffectOnTheNextInstruction() {
-        // The block at 'body' stores ECX to a data page for 50 passes (it is translated by
-        // then), then into the immediate of its own next instruction: the sum of 1..50 =
-        // 1275 only if the patched bytes are the ones executed right after the store.
+        // The block at 'body' stores ECX to a data page for 250 passes (it is translated by
+        // then, at any translation threshold), then into the immediate of its own next
+        // instruction: the sum of 1..50 = 1275 only if the patched bytes are the ones executed
+        // right after the store.
         CpuRig rig = onBoth("""
             BITS 64
             ORG 0x1000
                 xor ebx, ebx
-                mov ecx, 100
+                mov ecx, 300
             again:
                 mov edi, 0x200000
                 cmp ecx, 50

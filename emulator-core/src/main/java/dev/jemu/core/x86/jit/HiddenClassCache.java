@@ -1,6 +1,7 @@
 package dev.jemu.core.x86.jit;
 
 import java.lang.invoke.MethodHandles;
+import java.util.IdentityHashMap;
 import java.util.List;
 
 /**
@@ -8,10 +9,13 @@ import java.util.List;
  * through the caller's lookup (so it lives in the caller's package), not strongly tied to
  * its loader, so it is unloaded once the translation is no longer referenced; its constants
  * (the objects its code works on) are passed as class data. The cache counts the classes
- * alive since the last {@link #flushed flush} and their class-file bytes (the metaspace they
- * occupy is a small multiple of that); when either bound is reached {@link #full} says so and
- * the owner drops every translation and calls {@link #flushed}. It also keeps the totals
- * reported by benchmarks: translations made, the time spent making them, flushes.
+ * alive and their class-file bytes (the metaspace they occupy is a small multiple of that):
+ * the owner {@linkplain #released releases} each translation it drops (its code was
+ * rewritten, its page left the owner's cache), and when either bound is reached {@link #full}
+ * says so and the owner drops translations, those used longest ago first, or else every
+ * translation, and then calls {@link #flushed}. It also keeps the
+ * totals reported by benchmarks: translations made, the time spent making them, translations
+ * released, flushes.
  *
  * <p>Threading: used only by one vCPU thread; the statistics may be read from any thread
  * (they are plain counters, read racily).
@@ -20,9 +24,12 @@ public final class HiddenClassCache {
     private final MethodHandles.Lookup lookup;
     private final int maxClasses;
     private final long maxBytes;
+    /** The class-file size of each live translation, by instance. */
+    private final IdentityHashMap<Object, Integer> live = new IdentityHashMap<>();
     private int liveClasses;
     private long liveBytes;
     private long translations;
+    private long releases;
     private long translationNanos;
     private long flushes;
 
@@ -48,6 +55,7 @@ public final class HiddenClassCache {
             MethodHandles.Lookup hidden = lookup.defineHiddenClassWithClassData(bytes, classData, true);
             Object instance = hidden.findConstructor(hidden.lookupClass(), java.lang.invoke.MethodType.methodType(void.class))
                     .invoke();
+            live.put(instance, bytes.length);
             liveClasses++;
             liveBytes += bytes.length;
             translations++;
@@ -60,16 +68,40 @@ public final class HiddenClassCache {
         }
     }
 
-    /** Whether the bounds are reached: the owner must drop its translations and call {@link #flushed}. */
+    /** Whether the bounds are reached: the owner must release translations, or drop them all and call {@link #flushed}. */
     public boolean full() {
         return liveClasses >= maxClasses || liveBytes >= maxBytes;
     }
 
+    /**
+     * The owner dropped {@code instance} (made by {@link #define}), which no longer counts
+     * against the bounds; nothing happens if it was released already.
+     */
+    public void released(Object instance) {
+        Integer size = live.remove(instance);
+        if (size != null) {
+            liveClasses--;
+            liveBytes -= size;
+            releases++;
+        }
+    }
+
     /** The owner dropped every translation: they count no more against the bounds. */
     public void flushed() {
+        live.clear();
         liveClasses = 0;
         liveBytes = 0;
         flushes++;
+    }
+
+    /** Translations live now: defined and neither released nor flushed. */
+    public int liveClasses() {
+        return liveClasses;
+    }
+
+    /** Translations released (dropped by the owner, a flush's included) since creation. */
+    public long releases() {
+        return releases;
     }
 
     /** Translations made since creation. */
@@ -87,7 +119,7 @@ public final class HiddenClassCache {
         return flushes;
     }
 
-    /** Class-file bytes of the translations defined since the last flush. */
+    /** Class-file bytes of the live translations. */
     public long liveBytes() {
         return liveBytes;
     }
