@@ -28,7 +28,7 @@ class TranslatedFormsTest {
     private static final String[] REX8 = {"al", "bl", "dil", "r9b"};
     private static final String[][] REGS32 = {{"al", "bl", "ah", "bh"}, {"ax", "bx", "di"}, {"eax", "ebx", "edi"}};
     private static final String[] SIZE = {"byte", "word", "dword", "qword"};
-    private static final int PASSES = 40;
+    private static final int PASSES = 140;
 
     private final Random rnd = new Random(0x7E57_F0A5L);
     private int labels;
@@ -271,13 +271,14 @@ class TranslatedFormsTest {
 
     @Test
     void aCallIn64BitCodeIsAnExitThatChainsToItsTarget() {
-        // 500 calls of a leaf adding RCX to RAX: the sum of 1..500 is 125250. Each call
+        // 1500 calls of a leaf adding RCX to RAX: the sum of 1..1500 is 1125750. Each call
         // leaves its region to the constant target, entered through the chain link once
-        // linked; the return (a computed target) goes through the lookup.
+        // linked (after at most 100 interpreted runs, the default threshold); the return (a
+        // computed target) goes through the lookup.
         CpuRig rig = onBoth(true, """
             BITS 64
             ORG 0x1000
-                mov ecx, 500
+                mov ecx, 1500
                 xor eax, eax
             again:
                 call leaf
@@ -288,8 +289,8 @@ class TranslatedFormsTest {
                 add rax, rcx
                 ret
             """);
-        assertEquals(125250, rig.reg(Cpu.RAX));
-        assertTrue(rig.cpu.chainedEntries() >= 450, "calls entered their target through the link: " + rig.cpu.chainedEntries());
+        assertEquals(1125750, rig.reg(Cpu.RAX));
+        assertTrue(rig.cpu.chainedEntries() >= 1350, "calls entered their target through the link: " + rig.cpu.chainedEntries());
     }
 
     @Test
@@ -303,7 +304,7 @@ class TranslatedFormsTest {
                 lea r10, [rel load]
                 xor ebx, ebx
                 xor edx, edx
-                mov ecx, 41
+                mov ecx, 141
                 mov rsi, 0x200000
                 mov rdi, 0x40000000
             again:
@@ -343,7 +344,7 @@ class TranslatedFormsTest {
                 mov dword [0x51C], 0x00409200
                 mov eax, 0x18
                 mov ds, eax
-                mov ecx, 31
+                mov ecx, 131
                 mov esi, 0x8000
                 xor ebx, ebx
             again:
