@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.atomic.AtomicBoolean;
 
@@ -47,6 +48,8 @@ public final class QmpVm {
     private final String version;
     private final PcBoard board;
     private final AioContext main;
+    /** The debugger's run-state changes not yet applied, in the order they happened. */
+    private final ConcurrentLinkedQueue<Runnable> debuggerEvents = new ConcurrentLinkedQueue<>();
     private final String name;
     private final List<Drive> drives;
     private final List<IOThread> iothreads;
@@ -164,6 +167,7 @@ public final class QmpVm {
         CompletableFuture<String> out = new CompletableFuture<>();
         main.oneShot(() -> {
             try {
+                applyDebuggerEvents(); // the stop gdb was told of before it sent this command
                 out.complete(commands.hmp().execute(line));
             } catch (RuntimeException e) {
                 out.completeExceptionally(e);
@@ -256,22 +260,39 @@ public final class QmpVm {
 
     /** A debugger connected to the gdb stub and paused the machine: {@code paused} and STOP if it ran. Any thread. */
     public void debuggerAttached() {
-        main.oneShot(() -> stopFor("paused"));
+        debuggerEvent(() -> stopFor("paused"));
     }
 
     /** The machine stopped for the debugger: {@code debug} and STOP, as QEMU's gdb stub stops it. Any thread. */
     public void debuggerStopped() {
-        main.oneShot(() -> stopFor("debug"));
+        debuggerEvent(() -> stopFor("debug"));
     }
 
     /** The debugger let the machine run (continue, a step, detach): {@code running} and RESUME. Any thread. */
     public void debuggerResumed() {
-        main.oneShot(() -> {
+        debuggerEvent(() -> {
             if (!status.equals("running") && !status.equals("shutdown")) {
                 status = "running";
                 emit("RESUME", null);
             }
         });
+    }
+
+    /**
+     * Queues a run-state change of the debugger's for the main loop. The changes are applied in
+     * the order they happened (the gdb stub's thread reports a continue before the vCPU thread
+     * reports the stop that follows it), whichever bottom half runs first.
+     */
+    private void debuggerEvent(Runnable change) {
+        debuggerEvents.add(change);
+        main.oneShot(this::applyDebuggerEvents);
+    }
+
+    /** Applies the queued run-state changes of the debugger's, oldest first. Main loop thread. */
+    private void applyDebuggerEvents() {
+        for (Runnable change; (change = debuggerEvents.poll()) != null; ) {
+            change.run();
+        }
     }
 
     private void stopFor(String state) {
