@@ -437,28 +437,46 @@ final class InlineOps {
             default -> {
                 boolean add = k == 0 || k == 2;
                 code.lload(L_A).lload(L_B);
-                if (add) {
-                    code.ladd();
-                } else {
-                    code.lsub();
-                }
+                addOrSub(add);
                 if (k == 2 || k == 3) {
                     code.lload(L_AUX).bipush(63).lushr();
-                    if (add) {
-                        code.ladd();
-                    } else {
-                        code.lsub();
-                    }
+                    addOrSub(add);
                 }
-                code.lstore(L_R);
-                code.lload(L_R);
-                signExtend(s);
-                code.lstore(L_RES);
-                code.lload(L_A).lload(L_B).lload(L_R).loadConstant(s)
-                        .invokestatic(CD_FLAGS, add ? "addAux" : "subAux", MTD_AUX).lstore(L_AUX);
-                code.lload(L_R).ldc(IntegerOps.mask(s)).land().lstore(L_R);
+                arithmeticResult(add, s, false);
             }
         }
+    }
+
+    private void addOrSub(boolean add) {
+        if (add) {
+            code.ladd();
+        } else {
+            code.lsub();
+        }
+    }
+
+    /**
+     * The unmasked sum or difference of {@code L_A} and its second operand ({@code L_B}, or 1
+     * for INC/DEC, which keep CF) on the stack: consumed into {@code L_R} (masked to {@code s}
+     * bytes), the flag locals {@code L_RES} and {@code L_AUX}.
+     */
+    private void arithmeticResult(boolean add, int s, boolean byOne) {
+        code.lstore(L_R);
+        code.lload(L_R);
+        signExtend(s);
+        code.lstore(L_RES);
+        code.lload(L_A);
+        if (byOne) {
+            code.lconst_1();
+        } else {
+            code.lload(L_B);
+        }
+        code.lload(L_R).loadConstant(s).invokestatic(CD_FLAGS, add ? "addAux" : "subAux", MTD_AUX);
+        if (byOne) {
+            code.lload(L_AUX).invokestatic(CD_FLAGS, "keepCarryAux", MTD_KEEP);
+        }
+        code.lstore(L_AUX);
+        code.lload(L_R).ldc(IntegerOps.mask(s)).land().lstore(L_R);
     }
 
     /** The flags of a logical result on the stack (masked to {@code s} bytes): consumed. */
@@ -476,19 +494,8 @@ final class InlineOps {
             regs.get(code, i.rm, s, i.rex);
         }
         code.dup2().lstore(L_A).lconst_1();
-        if (inc) {
-            code.ladd();
-        } else {
-            code.lsub();
-        }
-        code.lstore(L_R);
-        code.lload(L_R);
-        signExtend(s);
-        code.lstore(L_RES);
-        code.lload(L_A).lconst_1().lload(L_R).loadConstant(s)
-                .invokestatic(CD_FLAGS, inc ? "addAux" : "subAux", MTD_AUX)
-                .lload(L_AUX).invokestatic(CD_FLAGS, "keepCarryAux", MTD_KEEP).lstore(L_AUX);
-        code.lload(L_R).ldc(IntegerOps.mask(s)).land().lstore(L_R);
+        addOrSub(inc);
+        arithmeticResult(inc, s, true);
         if (i.isMem) {
             update(s);
             return WRITES;
