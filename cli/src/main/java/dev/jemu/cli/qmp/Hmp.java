@@ -109,17 +109,9 @@ final class Hmp {
                 ? args.substring(2).strip() : args;
         PcBoard board = vm.board();
         if (!rest.isEmpty()) {
-            Object index = board.bql().call(() -> {
-                try {
-                    return HmpExpression.evaluateRest(rest, 0, "info registers", board.cpu());
-                } catch (HmpError e) {
-                    return e;
-                }
-            });
-            if (index instanceof HmpError e) {
-                throw e;
-            }
-            if ((Long) index != 0) {
+            long index = HmpError.underLock(board.bql(),
+                    () -> HmpExpression.evaluateRest(rest, 0, "info registers", board.cpu()));
+            if (index != 0) {
                 return "CPU#" + index + " not available\r\n";
             }
         }

@@ -71,23 +71,15 @@ final class HmpMemoryDump {
         char fmt = format;
         int explicit = size;
         int n = count;
-        Object out = board.bql().call(() -> {
-            try {
-                long addr = HmpExpression.evaluateRest(rest, at, command, board.cpu());
-                lastFormat = fmt;
-                if (fmt == 'i') {
-                    return instructions(board, addr, Math.max(1, n), explicit, physical);
-                }
-                lastSize = explicit < 0 ? lastSize : explicit;
-                return units(board, addr, n, fmt, lastSize, physical);
-            } catch (HmpError e) {
-                return e;
+        return HmpError.underLock(board.bql(), () -> {
+            long addr = HmpExpression.evaluateRest(rest, at, command, board.cpu());
+            lastFormat = fmt;
+            if (fmt == 'i') {
+                return instructions(board, addr, Math.max(1, n), explicit, physical);
             }
+            lastSize = explicit < 0 ? lastSize : explicit;
+            return units(board, addr, n, fmt, lastSize, physical);
         });
-        if (out instanceof HmpError e) {
-            throw e;
-        }
-        return (String) out;
     }
 
     private static String units(PcBoard board, long addr, int count, char format, int size, boolean physical) {
