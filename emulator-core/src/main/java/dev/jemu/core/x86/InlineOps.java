@@ -23,7 +23,7 @@ import static java.lang.constant.ConstantDescs.CD_void;
 /**
  * Emits the frequent instruction forms of a region as JVM code on the guest state held in
  * locals ({@link RegLocals}), every decoded field a constant: the ALU operations, TEST, MOV,
- * LEA, MOVZX/MOVSX, INC/DEC, PUSH/POP, NOP, SETcc, CMOVcc and SHL/SHR/SAR by a constant in
+ * LEA, MOVZX/MOVSX, INC/DEC (40+r and 48+r outside 64-bit code too), PUSH/POP, NOP, SETcc, CMOVcc and SHL/SHR/SAR by a constant in
  * full (operand size folded, the flags as the two lazy-flag words of {@link LazyFlags}), IMUL
  * and rotates by a constant through the interpreter's routines, and as the end of a path CALL and RET. Memory operands
  * go through {@link MemOps}. Direct JMP and Jcc are the emitter's own ({@link #emitCondition}).
@@ -204,6 +204,9 @@ final class InlineOps {
             case 0xFE, 0xFF -> {
                 int k = i.reg & 7;
                 return k > 1 ? NONE : incDec(k == 0, s);
+            }
+            case 0x40, 0x41, 0x42, 0x43, 0x44, 0x45, 0x46, 0x47, 0x48, 0x49, 0x4A, 0x4B, 0x4C, 0x4D, 0x4E, 0x4F -> {
+                return incDec(op < 0x48, s);
             }
             case 0x1AF -> {
                 regs.get(code, i.reg, s, i.rex);
@@ -485,7 +488,7 @@ final class InlineOps {
         code.lstore(L_RES).lconst_0().lstore(L_AUX);
     }
 
-    /** INC or DEC of the register or memory operand: CF kept. */
+    /** INC or DEC of the register or memory operand (FE/FF /0 and /1, and 40+r/48+r outside 64-bit code): CF kept. */
     private int incDec(boolean inc, int s) {
         if (i.isMem) {
             ea();
@@ -622,12 +625,28 @@ final class InlineOps {
         read(i.seg, L_EA, size);
     }
 
-    /** Whether accesses through {@code seg} get the fast path: a segment flat in 64-bit code, or flat at translation. */
+    /**
+     * Whether accesses through {@code seg} get the fast path: every segment in 64-bit code
+     * (FS and GS with their base added), elsewhere a segment flat at translation (checked
+     * again at run time).
+     */
     private boolean fast(int seg) {
-        return mayLeave && (code64 ? seg != Cpu.FS && seg != Cpu.GS : (flatSegs & 1 << seg) != 0);
+        return code64 || (flatSegs & 1 << seg) != 0;
     }
 
-    private Label missLabel() {
+    /** In 64-bit code, FS and GS: the linear address is the effective address plus the segment's base. */
+    private boolean based(int seg) {
+        return code64 && (seg == Cpu.FS || seg == Cpu.GS);
+    }
+
+    /**
+     * Where a fast-path miss of the current instruction goes: the region's exit at the
+     * instruction ({@link #miss()}) if it may leave, else a new label for the slow path in place.
+     */
+    private Label missTarget() {
+        if (!mayLeave) {
+            return code.newLabel();
+        }
         if (miss == null) {
             miss = code.newLabel();
         }
@@ -636,19 +655,31 @@ final class InlineOps {
 
     /**
      * Pushes {@code size} bytes read at {@code seg} and the address in {@code eaSlot}: the
-     * fast path inline (flat segment, TLB hit inside the page), a miss leaving the region at
-     * the instruction ({@link #miss()}); on a segment without the fast path, the state in
-     * locals back to the CPU and {@link Cpu#read}, which may fault with the CPU's state exact.
+     * fast path inline ({@link #tlbHit}), a miss leaving the region at the instruction
+     * ({@link #miss()}) or, at the region's entry, taking the slow path in place; on a
+     * segment without the fast path, the slow path: the state in locals back to the CPU and
+     * {@link Cpu#read}, which may fault with the CPU's state exact.
      */
     private void read(int seg, int eaSlot, int size) {
-        if (fast(seg)) {
-            tlbHit(seg, eaSlot, size, "rTag", missLabel());
-            tlbEntry("rArr", "rOff", eaSlot);
-            code.invokestatic(CD_MEM, "get" + size * 8, MTD_GET);
-        } else {
-            regs.spill(code);
-            code.aload(L_CPU).loadConstant(seg).lload(eaSlot).loadConstant(size).invokevirtual(CD_CPU, "read", MTD_READ);
+        if (!fast(seg)) {
+            slowRead(seg, eaSlot, size);
+            return;
         }
+        Label slow = missTarget();
+        int lin = tlbHit(seg, eaSlot, size, "rTag", slow);
+        tlbEntry("rArr", "rOff", lin);
+        code.invokestatic(CD_MEM, "get" + size * 8, MTD_GET);
+        if (!mayLeave) {
+            Label done = code.newLabel();
+            code.goto_(done).labelBinding(slow);
+            slowRead(seg, eaSlot, size);
+            code.labelBinding(done);
+        }
+    }
+
+    private void slowRead(int seg, int eaSlot, int size) {
+        regs.spill(code);
+        code.aload(L_CPU).loadConstant(seg).lload(eaSlot).loadConstant(size).invokevirtual(CD_CPU, "read", MTD_READ);
     }
 
     /** Writes the long in {@code valueSlot} at the instruction's segment and {@code L_EA}. */
@@ -658,51 +689,95 @@ final class InlineOps {
 
     /** As {@link #read} for a store, through the write TLB (plain RAM without code) or {@link Cpu#write}. */
     private void write(int seg, int eaSlot, int size, int valueSlot) {
-        if (fast(seg)) {
-            tlbHit(seg, eaSlot, size, "wTag", missLabel());
-            tlbEntry("wArr", "wOff", eaSlot);
-            code.lload(valueSlot).invokestatic(CD_MEM, "put" + size * 8, MTD_PUT);
-        } else {
-            regs.spill(code);
-            code.aload(L_CPU).loadConstant(seg).lload(eaSlot).lload(valueSlot).loadConstant(size)
-                    .invokevirtual(CD_CPU, "write", MTD_WRITE);
-            callsWrite = true;
+        if (!fast(seg)) {
+            slowWrite(seg, eaSlot, size, valueSlot);
+            return;
         }
+        Label slow = missTarget();
+        int lin = tlbHit(seg, eaSlot, size, "wTag", slow);
+        tlbEntry("wArr", "wOff", lin);
+        code.lload(valueSlot).invokestatic(CD_MEM, "put" + size * 8, MTD_PUT);
+        if (!mayLeave) {
+            Label done = code.newLabel();
+            code.goto_(done).labelBinding(slow);
+            slowWrite(seg, eaSlot, size, valueSlot);
+            code.labelBinding(done);
+        }
+    }
+
+    private void slowWrite(int seg, int eaSlot, int size, int valueSlot) {
+        regs.spill(code);
+        code.aload(L_CPU).loadConstant(seg).lload(eaSlot).lload(valueSlot).loadConstant(size)
+                .invokevirtual(CD_CPU, "write", MTD_WRITE);
+        callsWrite = true;
     }
 
     /**
      * Pushes the memory operand of a read-modify-write ({@code writes}; else a plain read): on
      * the fast path the write TLB is checked first, so a miss leaves before anything changed,
-     * and the page's array and index are kept for {@link #update}.
+     * and the page's array and index are kept for {@link #update}. At the region's entry a
+     * miss of the write TLB leaves the array null instead, and the update takes the slow path.
      */
     private void readForUpdate(int size, boolean writes) {
         if (writes && fast(i.seg)) {
-            tlbHit(i.seg, L_EA, size, "wTag", missLabel());
-            tlbEntry("wArr", "wOff", L_EA);
+            Label slow = missTarget();
+            int lin = tlbHit(i.seg, L_EA, size, "wTag", slow);
+            tlbEntry("wArr", "wOff", lin);
             code.istore(RegLocals.L_WIDX).astore(RegLocals.L_WARR);
+            if (!mayLeave) {
+                Label done = code.newLabel();
+                code.goto_(done).labelBinding(slow);
+                code.aconst_null().astore(RegLocals.L_WARR).iconst_0().istore(RegLocals.L_WIDX);
+                code.labelBinding(done);
+            }
         }
         readEa(size);
     }
 
     /** Stores {@code L_R} into the operand {@link #readForUpdate} read. */
     private void update(int size) {
-        if (fast(i.seg)) {
-            code.aload(RegLocals.L_WARR).iload(RegLocals.L_WIDX).lload(L_R).invokestatic(CD_MEM, "put" + size * 8, MTD_PUT);
-        } else {
+        if (!fast(i.seg)) {
             writeEa(size, L_R);
+            return;
+        }
+        Label slow = mayLeave ? null : code.newLabel();
+        if (!mayLeave) {
+            code.aload(RegLocals.L_WARR).ifnull(slow);
+        }
+        code.aload(RegLocals.L_WARR).iload(RegLocals.L_WIDX).lload(L_R).invokestatic(CD_MEM, "put" + size * 8, MTD_PUT);
+        if (!mayLeave) {
+            Label done = code.newLabel();
+            code.goto_(done).labelBinding(slow);
+            slowWrite(i.seg, L_EA, size, L_R);
+            code.labelBinding(done);
         }
     }
 
-    /** Goes to {@code slow} unless {@code seg} is flat and the TLB set {@code tags} maps the page with the access inside it. */
-    private void tlbHit(int seg, int eaSlot, int size, String tags, Label slow) {
-        code.aload(L_CPU).getfield(CD_CPU, "flatSegs", CD_int).loadConstant(1 << seg).iand().ifeq(slow);
-        code.lload(eaSlot).bipush(12).lushr().lstore(L_PAGE);
+    /**
+     * Goes to {@code slow} unless the TLB set {@code tags} maps the page of the access with
+     * the access inside it, and outside 64-bit code the segment is flat at run time; returns
+     * the slot holding the linear address: {@code eaSlot}, or in 64-bit code for FS and GS
+     * {@code L_LIN}, the effective address plus the segment's base read from the CPU at this
+     * access (WRMSR, SWAPGS, WRFSBASE and a selector load change it without ending the
+     * region). In 64-bit code every other segment is flat by definition.
+     */
+    private int tlbHit(int seg, int eaSlot, int size, String tags, Label slow) {
+        int lin = eaSlot;
+        if (based(seg)) {
+            lin = RegLocals.L_LIN;
+            code.lload(eaSlot).aload(L_CPU).getfield(CD_CPU, "segBase", CD_LONGS).loadConstant(seg).laload().ladd()
+                    .lstore(lin);
+        } else if (!code64) {
+            code.aload(L_CPU).getfield(CD_CPU, "flatSegs", CD_int).loadConstant(1 << seg).iand().ifeq(slow);
+        }
+        code.lload(lin).bipush(12).lushr().lstore(L_PAGE);
         code.aload(L_CPU).getfield(CD_CPU, "mmu", CD_MMU).getfield(CD_MMU, tags, CD_LONGS);
         tlbIndex();
         code.laload().lload(L_PAGE).lcmp().ifne(slow);
         if (size > 1) {
-            code.lload(eaSlot).l2i().sipush(0xFFF).iand().sipush(4096 - size).if_icmpgt(slow);
+            code.lload(lin).l2i().sipush(0xFFF).iand().sipush(4096 - size).if_icmpgt(slow);
         }
+        return lin;
     }
 
     /** Pushes the host array and the index in it of the address in {@code eaSlot}, from a TLB entry known to hit. */

@@ -47,6 +47,8 @@ final class RegLocals {
     /** The host array and index a read-modify-write stores into (an int and a reference). */
     static final int L_WIDX = L_EXIT_LINK + 1;
     static final int L_WARR = L_WIDX + 1;
+    /** The linear address of an FS- or GS-relative access in 64-bit code ({@link InlineOps}' TLB lookup). */
+    static final int L_LIN = L_WARR + 1;
 
     private final int loaded;
     private final int dirty;

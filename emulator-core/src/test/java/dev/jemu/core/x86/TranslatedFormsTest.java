@@ -36,6 +36,7 @@ class TranslatedFormsTest {
     private static CpuRig on(Tier tier, boolean long64, String source) {
         CpuRig rig = new CpuRig();
         rig.cpu.setTier(tier);
+        rig.cpu.setModel(CpuModel.MAX);
         return long64 ? rig.long64(CpuRig.nasm(source)) : rig.prot32(CpuRig.nasm(source));
     }
 
@@ -67,6 +68,13 @@ class TranslatedFormsTest {
         CpuRig rig = onBoth(true, """
             BITS 64
             ORG 0x1000
+                mov rax, cr4
+                bts rax, 16
+                mov cr4, rax
+                xor r8d, r8d
+                wrfsbase r8
+                mov rax, -0x1000
+                wrgsbase rax
                 mov r14, 6364136223846793005
                 mov rbp, 1442695040888963407
                 mov r13, 12345
@@ -123,6 +131,7 @@ class TranslatedFormsTest {
                     mov [rsi], rax
                     mov [rsi + 8], rbx
                     mov [rsi + 16], rdi
+                    mov [rsi + 0x1008], rbx
                     mov ecx, 3
                 """);
         } else {
@@ -143,6 +152,10 @@ class TranslatedFormsTest {
                     mov [esi + 12], eax
                     mov ecx, 3
                 """);
+        }
+        if (long64) {
+            // FS's base moves by 8 before every instruction, inside the region.
+            s.append("    xor r8d, 8\n    wrfsbase r8\n");
         }
         s.append("    ").append(randomInsn(long64)).append('\n');
         String cc = CC[rnd.nextInt(16)];
@@ -165,6 +178,7 @@ class TranslatedFormsTest {
                     add r15, [rsi]
                     add r15, [rsi + 8]
                     xor r15, [rsi + 16]
+                    add r15, [rsi + 0x1008]
                     rol r15, 7
                 """);
         } else {
@@ -194,7 +208,7 @@ class TranslatedFormsTest {
         String r1 = regs[rnd.nextInt(regs.length)];
         String r2 = regs[rnd.nextInt(regs.length)];
         String base = long64 ? "rsi" : "esi";
-        String mem = SIZE[sizeIdx] + " [" + base + " + " + rnd.nextInt(20) + "]";
+        String mem = SIZE[sizeIdx] + " [" + (long64 ? based() : base + " + ") + rnd.nextInt(20) + "]";
         long imm = switch (sizeIdx) {
             case 0 -> rnd.nextInt(256);
             case 1 -> rnd.nextInt(65536);
@@ -241,6 +255,20 @@ class TranslatedFormsTest {
         };
     }
 
+    /**
+     * The start of a 64-bit memory operand at the data page plus a displacement to follow:
+     * flat through RSI, or FS-relative (base 0 or 8) or GS-relative (base -0x1000, the sum
+     * wrapping around 2^64). The page the effective addresses alone would reach is in the
+     * TLB too, so an access that ignored the base would hit there.
+     */
+    private String based() {
+        return switch (rnd.nextInt(3)) {
+            case 0 -> "rsi + ";
+            case 1 -> "fs: rsi + ";
+            default -> "gs: rsi + 0x1000 + ";
+        };
+    }
+
     /** MOVZX or MOVSX from a byte or word register or memory operand. */
     private String extend(boolean long64) {
         String op = rnd.nextBoolean() ? "movzx " : "movsx ";
@@ -267,6 +295,54 @@ class TranslatedFormsTest {
         String b = regs[rnd.nextInt(regs.length)];
         String push = rnd.nextInt(3) == 0 && sizeIdx != 1 ? "push " + (rnd.nextInt(2000) - 1000) : "push " + a;
         return push + "\n    pop " + b;
+    }
+
+    /**
+     * Three loops over the same 120 pages, the TLB flushed before each, whose first
+     * instruction (the entry of the loop's own region) touches a new page on every pass, so
+     * its TLB lookup misses each time and the access takes the slow path in place: a
+     * read-modify-write, a read (GS-relative in 64-bit code) and a store.
+     */
+    private static String entryMissLoops(boolean long64) {
+        String read = long64 ? "add eax, [gs: rsi + 0x1000 + 4]" : "add eax, [esi + 4]";
+        StringBuilder s = new StringBuilder(long64 ? """
+                BITS 64
+                ORG 0x1000
+                    mov rax, cr4
+                    bts rax, 16
+                    mov cr4, rax
+                    mov rax, -0x1000
+                    wrgsbase rax
+                """ : "BITS 32\nORG 0x1000\n");
+        s.append("    xor eax, eax\n    xor edx, edx\n");
+        String[] heads = {"add dword [Rsi + 4], ecx", read, "mov [Rsi + 8], ecx"};
+        for (int k = 0; k < heads.length; k++) {
+            s.append("""
+                    mov Rbx, cr3
+                    mov cr3, Rbx
+                    mov esi, 0x280000
+                    mov ecx, 120
+                loopK:
+                    HEAD
+                    add edx, [Rsi + 4]
+                    add Rsi, 4096
+                    dec ecx
+                    jnz loopK
+                """.replace("HEAD", heads[k]).replace("K", Integer.toString(k)).replace("R", long64 ? "r" : "e"));
+        }
+        return s + "    hlt\n";
+    }
+
+    @Test
+    void fastPathMissesAtARegionsEntryTakeTheSlowPathInPlace() {
+        for (boolean long64 : new boolean[] {true, false}) {
+            CpuRig rig = onBoth(long64, entryMissLoops(long64));
+            // Page k gets 120 - k at offset 4 (first loop) and at offset 8 (third loop).
+            assertEquals(3 * 7260, rig.reg(Cpu.RDX));
+            assertEquals(7260, rig.reg(Cpu.RAX));
+            assertEquals(120, rig.mem.read(0x280000 + 8, 4));
+            assertEquals(1, rig.mem.read(0x280000 + 119 * 4096 + 8, 4));
+        }
     }
 
     @Test
