@@ -3,6 +3,7 @@ package dev.jemu.core.x86;
 import java.lang.classfile.CodeBuilder;
 import java.lang.classfile.Label;
 import java.lang.constant.ClassDesc;
+import java.lang.constant.ConstantDescs;
 import java.lang.constant.MethodTypeDesc;
 
 import static dev.jemu.core.x86.BlockTranslator.CD_CPU;
@@ -10,8 +11,9 @@ import static dev.jemu.core.x86.BlockTranslator.L_CPU;
 import static dev.jemu.core.x86.RegLocals.L_A;
 import static dev.jemu.core.x86.RegLocals.L_AUX;
 import static dev.jemu.core.x86.RegLocals.L_B;
+import static dev.jemu.core.x86.RegLocals.L_CNT;
+import static dev.jemu.core.x86.RegLocals.L_HI;
 import static dev.jemu.core.x86.RegLocals.L_EA;
-import static dev.jemu.core.x86.RegLocals.L_PAGE;
 import static dev.jemu.core.x86.RegLocals.L_R;
 import static dev.jemu.core.x86.RegLocals.L_RES;
 import static dev.jemu.core.x86.RegLocals.L_SMASK;
@@ -23,10 +25,13 @@ import static java.lang.constant.ConstantDescs.CD_void;
 /**
  * Emits the frequent instruction forms of a region as JVM code on the guest state held in
  * locals ({@link RegLocals}), every decoded field a constant: the ALU operations, TEST, MOV,
- * LEA, MOVZX/MOVSX, INC/DEC (40+r and 48+r outside 64-bit code too), PUSH/POP, NOP, SETcc, CMOVcc and SHL/SHR/SAR by a constant in
- * full (operand size folded, the flags as the two lazy-flag words of {@link LazyFlags}), IMUL
- * and rotates by a constant through the interpreter's routines, and as the end of a path CALL and RET. Memory operands
- * go through {@link MemOps}. Direct JMP and Jcc are the emitter's own ({@link #emitCondition}).
+ * LEA, MOVZX/MOVSX, MOVSXD, INC/DEC (40+r and 48+r outside 64-bit code too), PUSH/POP, NOP
+ * and the hint NOPs, SETcc, CMOVcc, BSWAP, NOT, NEG, the one-operand MUL and IMUL, and
+ * SHL/SHR/SAR by a constant or by CL in full (operand size folded, the flags as the two
+ * lazy-flag words of {@link LazyFlags}), the other IMUL forms and rotates by a constant
+ * through the interpreter's routines, and as the end of a path CALL and RET. Memory operands
+ * go through {@link MemAccess}. Direct JMP and Jcc are the emitter's own
+ * ({@link #emitCondition}).
  *
  * <p>Threading: one per emission, on the vCPU thread.
  */
@@ -45,50 +50,35 @@ final class InlineOps {
      */
     static final int CALLS = 4;
 
-    private static final ClassDesc CD_MEM = ClassDesc.of(MemOps.class.getName());
     private static final ClassDesc CD_FLAGS = ClassDesc.of(LazyFlags.class.getName());
     private static final ClassDesc CD_CONTROL = ClassDesc.of(ControlOps.class.getName());
     private static final MethodTypeDesc MTD_AUX = MethodTypeDesc.of(CD_long, CD_long, CD_long, CD_long, CD_int);
     private static final MethodTypeDesc MTD_KEEP = MethodTypeDesc.of(CD_long, CD_long, CD_long);
     private static final MethodTypeDesc MTD_PF = MethodTypeDesc.of(CD_boolean, CD_long, CD_long);
-    private static final ClassDesc CD_MMU = ClassDesc.of(Mmu.class.getName());
-    private static final ClassDesc CD_LONGS = CD_long.arrayType();
-    private static final ClassDesc CD_INTS = CD_int.arrayType();
-    private static final ClassDesc CD_ARRAYS = ClassDesc.ofDescriptor("[[B");
-    private static final MethodTypeDesc MTD_GET = MethodTypeDesc.of(CD_long, ClassDesc.ofDescriptor("[B"), CD_int);
-    private static final MethodTypeDesc MTD_PUT = MethodTypeDesc.of(CD_void, ClassDesc.ofDescriptor("[B"), CD_int, CD_long);
-    private static final MethodTypeDesc MTD_READ = MethodTypeDesc.of(CD_long, CD_int, CD_long, CD_int);
-    private static final MethodTypeDesc MTD_WRITE = MethodTypeDesc.of(CD_void, CD_int, CD_long, CD_long, CD_int);
     private static final MethodTypeDesc MTD_JMP = MethodTypeDesc.of(CD_void, CD_CPU, CD_long, CD_int);
+    private static final MethodTypeDesc MTD_SHL_AUX = MethodTypeDesc.of(CD_long, CD_long, CD_long, CD_int, CD_int);
+    private static final MethodTypeDesc MTD_SHR_AUX = MethodTypeDesc.of(CD_long, CD_long, CD_int, CD_int);
+    private static final MethodTypeDesc MTD_SAR_AUX = MethodTypeDesc.of(CD_long, CD_long, CD_int);
+    private static final MethodTypeDesc MTD_MUL_AUX = MethodTypeDesc.of(CD_long, CD_long);
+    private static final MethodTypeDesc MTD_MUL_HIGH = MethodTypeDesc.of(CD_long, CD_long, CD_long);
 
     private final RegLocals regs;
     private final boolean code64;
-    /** Outside 64-bit code: the segments flat when the region was translated, which get the fast path. */
-    private final int flatSegs;
+    private final MemAccess mem;
     private CodeBuilder code;
     private Insn i;
     private long next;
-    /** Where the current instruction's fast-path misses go, or null if it has none (see {@link #miss()}). */
-    private Label miss;
-    /** Whether the current instruction's code calls {@link Cpu#write}, whose slow path may hit this very region. */
-    private boolean callsWrite;
-    private boolean mayLeave;
     private long callTarget;
 
     InlineOps(RegLocals regs, boolean code64, int flatSegs) {
         this.regs = regs;
         this.code64 = code64;
-        this.flatSegs = flatSegs;
+        this.mem = new MemAccess(regs, code64, flatSegs);
     }
 
-    /**
-     * The label the last emitted instruction's fast-path misses jump to, or null: there the
-     * region must be left at that instruction, with nothing of it done yet, for the
-     * interpreter to run it through the MMU's full path (a TLB fill, MMIO, a store into a
-     * code page, a fault).
-     */
+    /** The label the last emitted instruction's fast-path misses jump to, or null (see {@link MemAccess#miss()}). */
     Label miss() {
-        return miss;
+        return mem.miss();
     }
 
     /** The target of the last instruction emitted as {@link #CALLS}. */
@@ -106,11 +96,9 @@ final class InlineOps {
         code = cb;
         i = insn;
         next = nextRip;
-        this.mayLeave = mayLeave;
-        miss = null;
-        callsWrite = false;
+        mem.begin(cb, insn, mayLeave);
         int kind = emitForm();
-        return kind == WRITES && !callsWrite ? DONE : kind;
+        return kind == WRITES && !mem.callsWrite() ? DONE : kind;
     }
 
     private int emitForm() {
@@ -228,8 +216,31 @@ final class InlineOps {
                 int count = (op >= 0xD0 ? 1 : (int) i.imm) & (s == 8 ? 63 : 31);
                 return i.isMem || count == 0 ? NONE : shift(i.reg & 7, count, s);
             }
+            case 0xD2, 0xD3 -> {
+                return i.isMem || (i.reg & 7) < 4 ? NONE : shiftByCl(i.reg & 7, s);
+            }
+            case 0xF6, 0xF7 -> {
+                return group3(i.reg & 7, s);
+            }
             case 0x90 -> {
                 return i.rm == 8 ? NONE : DONE;
+            }
+            case 0x118, 0x119, 0x11A, 0x11B, 0x11C, 0x11D, 0x11E, 0x11F -> {
+                // the hint NOPs and prefetches: nothing, not even the memory operand's access
+                return DONE;
+            }
+            case 0x63 -> {
+                if (!code64) {
+                    return NONE;
+                }
+                operand(4);
+                signExtend(4);
+                regs.set(code, i.reg, s, i.rex);
+                return DONE;
+            }
+            case 0x1C8, 0x1C9, 0x1CA, 0x1CB, 0x1CC, 0x1CD, 0x1CE, 0x1CF -> {
+                bswap(s);
+                return DONE;
             }
             default -> {
                 return condOrBranch();
@@ -268,7 +279,7 @@ final class InlineOps {
             code.ldc(next).lstore(L_A);
             push(s);
             long target = next + i.imm;
-            if (code64 && s == 8 && Cpu.isCanonical(target) && !callsWrite) {
+            if (code64 && s == 8 && Cpu.isCanonical(target) && !mem.callsWrite()) {
                 callTarget = target;
                 return CALLS;
             }
@@ -343,7 +354,7 @@ final class InlineOps {
             case 0, 1 -> {
                 if (i.isMem) {
                     ea();
-                    readForUpdate(s, k != 7);
+                    mem.readForUpdate(s, k != 7);
                     code.lstore(L_A);
                     regs.get(code, i.reg, s, i.rex);
                     code.lstore(L_B);
@@ -351,7 +362,7 @@ final class InlineOps {
                     if (k == 7) {
                         return DONE;
                     }
-                    update(s);
+                    mem.update(s);
                     return WRITES;
                 }
                 return aluReg(k, i.rm, i.reg, s);
@@ -399,7 +410,7 @@ final class InlineOps {
         int s = i.opSize;
         if (i.isMem) {
             ea();
-            readForUpdate(s, k != 7);
+            mem.readForUpdate(s, k != 7);
         } else {
             regs.get(code, i.rm, s, i.rex);
         }
@@ -410,7 +421,7 @@ final class InlineOps {
             return DONE;
         }
         if (i.isMem) {
-            update(s);
+            mem.update(s);
             return WRITES;
         }
         code.lload(L_R);
@@ -492,7 +503,7 @@ final class InlineOps {
     private int incDec(boolean inc, int s) {
         if (i.isMem) {
             ea();
-            readForUpdate(s, true);
+            mem.readForUpdate(s, true);
         } else {
             regs.get(code, i.rm, s, i.rex);
         }
@@ -500,7 +511,7 @@ final class InlineOps {
         addOrSub(inc);
         arithmeticResult(inc, s, true);
         if (i.isMem) {
-            update(s);
+            mem.update(s);
             return WRITES;
         }
         code.lload(L_R);
@@ -519,9 +530,8 @@ final class InlineOps {
 
     /**
      * Group-2 shift or rotate {@code kind} of the register operand by a constant, non-zero
-     * (masked) count: SHL, SHR and SAR inline, with the flags {@link ShiftBitOps#shift} sets
-     * (SF, ZF, PF of the result, CF the last bit out, OF for SHL the top bit xor CF, for SHR
-     * the operand's top bit at a count of 1, for SAR 0; AF 0); the rotates through it.
+     * (masked) count: SHL, SHR and SAR inline ({@link #shiftBy}), the rotates through
+     * {@link ShiftBitOps#shift}.
      */
     private int shift(int kind, int count, int s) {
         if (kind < 4) {
@@ -534,45 +544,182 @@ final class InlineOps {
             regs.loadFlags(code);
             return DONE;
         }
+        code.loadConstant(count).istore(L_CNT);
+        shiftBy(kind, s);
+        return DONE;
+    }
+
+    /**
+     * SHL, SHR or SAR of the register operand by CL, masked to 5 bits (6 for a 64-bit
+     * operand): a zero count changes no flag and leaves the register as it is, a 32-bit one
+     * zero-extended as {@link ShiftBitOps} writes it.
+     */
+    private int shiftByCl(int kind, int s) {
+        Label zero = code.newLabel();
+        Label done = code.newLabel();
+        regs.load(code, Cpu.RCX);
+        code.l2i().loadConstant(s == 8 ? 63 : 31).iand().dup().istore(L_CNT).ifeq(zero);
+        shiftBy(kind, s);
+        code.goto_(done).labelBinding(zero);
+        if (s == 4) {
+            regs.get(code, i.rm, 4, i.rex);
+            regs.set(code, i.rm, 4, i.rex);
+        }
+        code.labelBinding(done);
+        return DONE;
+    }
+
+    /**
+     * SHL, SHR or SAR ({@code kind} 4 or 6, 5, 7) of the register operand by the non-zero
+     * masked count in {@code L_CNT}, with the flags {@link ShiftBitOps#shift} sets (SF, ZF,
+     * PF of the result, CF the last bit out, OF for SHL the top bit xor CF, for SHR the
+     * operand's top bit at a count of 1, for SAR 0; AF 0), through {@link LazyFlags#shlAux},
+     * {@link LazyFlags#shrAux} and {@link LazyFlags#sarAux}.
+     */
+    private void shiftBy(int kind, int s) {
         int bits = s * 8;
-        long m = IntegerOps.mask(s);
         regs.get(code, i.rm, s, i.rex);
         code.lstore(L_A);
         switch (kind) {
             case 5 -> {
-                code.lload(L_A).loadConstant(count).lushr().lstore(L_R);
-                // CF: bit count - 1 of the operand; OF: its top bit when the count is 1.
-                code.lload(L_A).loadConstant(count - 1).lushr().lconst_1().land().lstore(L_B);
-                code.lload(L_B).bipush(63).lshl().lload(L_B);
-                if (count == 1) {
-                    code.lload(L_A).loadConstant(bits - 1).lushr().lxor();
-                }
-                code.bipush(62).lshl().lor().lstore(L_AUX);
+                code.lload(L_A).iload(L_CNT).lushr().lstore(L_R);
+                code.lload(L_A).iload(L_CNT).loadConstant(bits).invokestatic(CD_FLAGS, "shrAux", MTD_SHR_AUX);
             }
             case 7 -> {
                 code.lload(L_A);
                 signExtend(s);
-                code.dup2().loadConstant(Math.min(count, 63)).lshr().ldc(m).land().lstore(L_R);
-                code.loadConstant(Math.min(count - 1, 63)).lshr().lconst_1().land().lstore(L_B);
-                code.lload(L_B).bipush(63).lshl().lload(L_B).bipush(62).lshl().lor().lstore(L_AUX);
+                code.dup2().iload(L_CNT).lshr().ldc(IntegerOps.mask(s)).land().lstore(L_R);
+                code.iload(L_CNT).invokestatic(CD_FLAGS, "sarAux", MTD_SAR_AUX);
             }
             default -> {
-                code.lload(L_A).loadConstant(count).lshl().ldc(m).land().lstore(L_R);
-                // CF: bit bits - count of the operand (none past the width); CF xor OF: the result's top bit.
-                if (count <= bits) {
-                    code.lload(L_A).loadConstant(bits - count).lushr().bipush(63).lshl();
-                } else {
-                    code.lconst_0();
-                }
-                code.lload(L_R).loadConstant(bits - 1).lushr().bipush(62).lshl().lor().lstore(L_AUX);
+                code.lload(L_A).iload(L_CNT).lshl().ldc(IntegerOps.mask(s)).land().lstore(L_R);
+                code.lload(L_A).lload(L_R).iload(L_CNT).loadConstant(bits).invokestatic(CD_FLAGS, "shlAux", MTD_SHL_AUX);
             }
         }
+        code.lstore(L_AUX);
         code.lload(L_R);
         signExtend(s);
         code.lstore(L_RES);
         code.lload(L_R);
         regs.set(code, i.rm, s, i.rex);
-        return DONE;
+    }
+
+    /**
+     * Group 3 ({@code F6}/{@code F7} /{@code k}): TEST with an immediate, NOT, NEG, and the
+     * one-operand MUL and IMUL; DIV and IDIV (which fault) stay handler calls.
+     */
+    private int group3(int k, int s) {
+        long m = IntegerOps.mask(s);
+        switch (k) {
+            case 0, 1 -> {
+                operand(s);
+                code.ldc(i.imm & m).land();
+                logicFlags(s);
+                return DONE;
+            }
+            case 2, 3 -> {
+                if (i.isMem) {
+                    ea();
+                    mem.readForUpdate(s, true);
+                } else {
+                    regs.get(code, i.rm, s, i.rex);
+                }
+                if (k == 2) {
+                    code.ldc(m).lxor().lstore(L_R);
+                } else {
+                    code.lstore(L_B);
+                    code.lconst_0().lstore(L_A);
+                    code.lload(L_A).lload(L_B).lsub();
+                    arithmeticResult(false, s, false);
+                }
+                if (i.isMem) {
+                    mem.update(s);
+                    return WRITES;
+                }
+                code.lload(L_R);
+                regs.set(code, i.rm, s, i.rex);
+                return DONE;
+            }
+            case 4, 5 -> {
+                multiply(k == 5, s);
+                return DONE;
+            }
+            default -> {
+                return NONE;
+            }
+        }
+    }
+
+    /**
+     * One-operand MUL or IMUL ({@code signed}) as {@link MulDiv#mul} and {@link MulDiv#imul1}:
+     * rDX:rAX (AX at a byte) = rAX * the operand; CF = OF = the high half is not the low
+     * half's zero or sign extension; SF, ZF, PF from the low half, AF 0.
+     */
+    private void multiply(boolean signed, int s) {
+        long m = IntegerOps.mask(s);
+        operand(s);
+        if (signed) {
+            signExtend(s);
+        }
+        code.lstore(L_B);
+        regs.get(code, Cpu.RAX, s, false);
+        if (signed) {
+            signExtend(s);
+        }
+        code.lstore(L_A);
+        if (s == 8) {
+            code.lload(L_A).lload(L_B).lmul().lstore(L_R);
+            code.lload(L_A).lload(L_B).invokestatic(ClassDesc.of(Math.class.getName()),
+                    signed ? "multiplyHigh" : "unsignedMultiplyHigh", MTD_MUL_HIGH).lstore(L_HI);
+            code.lload(L_HI);
+            if (signed) {
+                code.lload(L_R).bipush(63).lshr().lsub();
+            }
+        } else {
+            code.lload(L_A).lload(L_B).lmul().dup2().lstore(L_R);
+            code.loadConstant(8 * s).lushr();
+            if (signed) {
+                code.ldc(m).land();
+            }
+            code.lstore(L_HI);
+            if (signed) {
+                code.lload(L_R).dup2();
+                signExtend(s);
+                code.lsub();
+            } else {
+                code.lload(L_HI);
+            }
+            code.lload(L_R).ldc(m).land().lstore(L_R);
+        }
+        code.invokestatic(CD_FLAGS, "mulAux", MTD_MUL_AUX).lstore(L_AUX);
+        code.lload(L_R);
+        signExtend(s);
+        code.lstore(L_RES);
+        if (s == 1) {
+            code.lload(L_HI).bipush(8).lshl().lload(L_R).lor();
+            regs.set(code, Cpu.RAX, 2, false);
+        } else {
+            code.lload(L_R);
+            regs.set(code, Cpu.RAX, s, false);
+            code.lload(L_HI);
+            regs.set(code, Cpu.RDX, s, false);
+        }
+    }
+
+    /** BSWAP of the register: a 16-bit operand becomes 0, as {@link IntegerOps}' handler makes it. */
+    private void bswap(int s) {
+        switch (s) {
+            case 8 -> {
+                regs.get(code, i.rm, 8, i.rex);
+                code.invokestatic(ConstantDescs.CD_Long, "reverseBytes", MethodTypeDesc.of(CD_long, CD_long));
+            }
+            case 4 -> {
+                regs.get(code, i.rm, 4, i.rex);
+                code.l2i().invokestatic(ConstantDescs.CD_Integer, "reverseBytes", MethodTypeDesc.of(CD_int, CD_int)).i2l();
+            }
+            default -> code.lconst_0();
+        }
+        regs.set(code, i.rm, s, i.rex);
     }
 
     /** Pushes the r/m operand at {@code size} bytes: the register, or memory at the effective address. */
@@ -622,176 +769,12 @@ final class InlineOps {
 
     /** Pushes {@code size} bytes read at the instruction's segment and {@code L_EA}. */
     private void readEa(int size) {
-        read(i.seg, L_EA, size);
-    }
-
-    /**
-     * Whether accesses through {@code seg} get the fast path: every segment in 64-bit code
-     * (FS and GS with their base added), elsewhere a segment flat at translation (checked
-     * again at run time).
-     */
-    private boolean fast(int seg) {
-        return code64 || (flatSegs & 1 << seg) != 0;
-    }
-
-    /** In 64-bit code, FS and GS: the linear address is the effective address plus the segment's base. */
-    private boolean based(int seg) {
-        return code64 && (seg == Cpu.FS || seg == Cpu.GS);
-    }
-
-    /**
-     * Where a fast-path miss of the current instruction goes: the region's exit at the
-     * instruction ({@link #miss()}) if it may leave, else a new label for the slow path in place.
-     */
-    private Label missTarget() {
-        if (!mayLeave) {
-            return code.newLabel();
-        }
-        if (miss == null) {
-            miss = code.newLabel();
-        }
-        return miss;
-    }
-
-    /**
-     * Pushes {@code size} bytes read at {@code seg} and the address in {@code eaSlot}: the
-     * fast path inline ({@link #tlbHit}), a miss leaving the region at the instruction
-     * ({@link #miss()}) or, at the region's entry, taking the slow path in place; on a
-     * segment without the fast path, the slow path: the state in locals back to the CPU and
-     * {@link Cpu#read}, which may fault with the CPU's state exact.
-     */
-    private void read(int seg, int eaSlot, int size) {
-        if (!fast(seg)) {
-            slowRead(seg, eaSlot, size);
-            return;
-        }
-        Label slow = missTarget();
-        int lin = tlbHit(seg, eaSlot, size, "rTag", slow);
-        tlbEntry("rArr", "rOff", lin);
-        code.invokestatic(CD_MEM, "get" + size * 8, MTD_GET);
-        if (!mayLeave) {
-            Label done = code.newLabel();
-            code.goto_(done).labelBinding(slow);
-            slowRead(seg, eaSlot, size);
-            code.labelBinding(done);
-        }
-    }
-
-    private void slowRead(int seg, int eaSlot, int size) {
-        regs.spill(code);
-        code.aload(L_CPU).loadConstant(seg).lload(eaSlot).loadConstant(size).invokevirtual(CD_CPU, "read", MTD_READ);
+        mem.read(i.seg, L_EA, size);
     }
 
     /** Writes the long in {@code valueSlot} at the instruction's segment and {@code L_EA}. */
     private void writeEa(int size, int valueSlot) {
-        write(i.seg, L_EA, size, valueSlot);
-    }
-
-    /** As {@link #read} for a store, through the write TLB (plain RAM without code) or {@link Cpu#write}. */
-    private void write(int seg, int eaSlot, int size, int valueSlot) {
-        if (!fast(seg)) {
-            slowWrite(seg, eaSlot, size, valueSlot);
-            return;
-        }
-        Label slow = missTarget();
-        int lin = tlbHit(seg, eaSlot, size, "wTag", slow);
-        tlbEntry("wArr", "wOff", lin);
-        code.lload(valueSlot).invokestatic(CD_MEM, "put" + size * 8, MTD_PUT);
-        if (!mayLeave) {
-            Label done = code.newLabel();
-            code.goto_(done).labelBinding(slow);
-            slowWrite(seg, eaSlot, size, valueSlot);
-            code.labelBinding(done);
-        }
-    }
-
-    private void slowWrite(int seg, int eaSlot, int size, int valueSlot) {
-        regs.spill(code);
-        code.aload(L_CPU).loadConstant(seg).lload(eaSlot).lload(valueSlot).loadConstant(size)
-                .invokevirtual(CD_CPU, "write", MTD_WRITE);
-        callsWrite = true;
-    }
-
-    /**
-     * Pushes the memory operand of a read-modify-write ({@code writes}; else a plain read): on
-     * the fast path the write TLB is checked first, so a miss leaves before anything changed,
-     * and the page's array and index are kept for {@link #update}. At the region's entry a
-     * miss of the write TLB leaves the array null instead, and the update takes the slow path.
-     */
-    private void readForUpdate(int size, boolean writes) {
-        if (writes && fast(i.seg)) {
-            Label slow = missTarget();
-            int lin = tlbHit(i.seg, L_EA, size, "wTag", slow);
-            tlbEntry("wArr", "wOff", lin);
-            code.istore(RegLocals.L_WIDX).astore(RegLocals.L_WARR);
-            if (!mayLeave) {
-                Label done = code.newLabel();
-                code.goto_(done).labelBinding(slow);
-                code.aconst_null().astore(RegLocals.L_WARR).iconst_0().istore(RegLocals.L_WIDX);
-                code.labelBinding(done);
-            }
-        }
-        readEa(size);
-    }
-
-    /** Stores {@code L_R} into the operand {@link #readForUpdate} read. */
-    private void update(int size) {
-        if (!fast(i.seg)) {
-            writeEa(size, L_R);
-            return;
-        }
-        Label slow = mayLeave ? null : code.newLabel();
-        if (!mayLeave) {
-            code.aload(RegLocals.L_WARR).ifnull(slow);
-        }
-        code.aload(RegLocals.L_WARR).iload(RegLocals.L_WIDX).lload(L_R).invokestatic(CD_MEM, "put" + size * 8, MTD_PUT);
-        if (!mayLeave) {
-            Label done = code.newLabel();
-            code.goto_(done).labelBinding(slow);
-            slowWrite(i.seg, L_EA, size, L_R);
-            code.labelBinding(done);
-        }
-    }
-
-    /**
-     * Goes to {@code slow} unless the TLB set {@code tags} maps the page of the access with
-     * the access inside it, and outside 64-bit code the segment is flat at run time; returns
-     * the slot holding the linear address: {@code eaSlot}, or in 64-bit code for FS and GS
-     * {@code L_LIN}, the effective address plus the segment's base read from the CPU at this
-     * access (WRMSR, SWAPGS, WRFSBASE and a selector load change it without ending the
-     * region). In 64-bit code every other segment is flat by definition.
-     */
-    private int tlbHit(int seg, int eaSlot, int size, String tags, Label slow) {
-        int lin = eaSlot;
-        if (based(seg)) {
-            lin = RegLocals.L_LIN;
-            code.lload(eaSlot).aload(L_CPU).getfield(CD_CPU, "segBase", CD_LONGS).loadConstant(seg).laload().ladd()
-                    .lstore(lin);
-        } else if (!code64) {
-            code.aload(L_CPU).getfield(CD_CPU, "flatSegs", CD_int).loadConstant(1 << seg).iand().ifeq(slow);
-        }
-        code.lload(lin).bipush(12).lushr().lstore(L_PAGE);
-        code.aload(L_CPU).getfield(CD_CPU, "mmu", CD_MMU).getfield(CD_MMU, tags, CD_LONGS);
-        tlbIndex();
-        code.laload().lload(L_PAGE).lcmp().ifne(slow);
-        if (size > 1) {
-            code.lload(lin).l2i().sipush(0xFFF).iand().sipush(4096 - size).if_icmpgt(slow);
-        }
-        return lin;
-    }
-
-    /** Pushes the host array and the index in it of the address in {@code eaSlot}, from a TLB entry known to hit. */
-    private void tlbEntry(String arrays, String offsets, int eaSlot) {
-        code.aload(L_CPU).getfield(CD_CPU, "mmu", CD_MMU).getfield(CD_MMU, arrays, CD_ARRAYS);
-        tlbIndex();
-        code.aaload();
-        code.aload(L_CPU).getfield(CD_CPU, "mmu", CD_MMU).getfield(CD_MMU, offsets, CD_INTS);
-        tlbIndex();
-        code.iaload().lload(eaSlot).l2i().sipush(0xFFF).iand().iadd();
-    }
-
-    private void tlbIndex() {
-        code.lload(L_PAGE).l2i().sipush(Mmu.TLB_MASK).iand();
+        mem.write(i.seg, L_EA, size, valueSlot);
     }
 
     /** Pushes {@code L_A} as {@link Cpu#push} does: the store first, then RSP. */
@@ -800,7 +783,7 @@ final class InlineOps {
         code.loadConstant((long) s).lsub();
         stackMask();
         code.lstore(L_EA);
-        write(Cpu.SS, L_EA, s, L_A);
+        mem.write(Cpu.SS, L_EA, s, L_A);
         setSp();
     }
 
@@ -809,7 +792,7 @@ final class InlineOps {
         regs.load(code, Cpu.RSP);
         stackMask();
         code.lstore(L_EA);
-        read(Cpu.SS, L_EA, s);
+        mem.read(Cpu.SS, L_EA, s);
         code.lstore(L_A);
         code.lload(L_EA).loadConstant((long) s).ladd();
         stackMask();

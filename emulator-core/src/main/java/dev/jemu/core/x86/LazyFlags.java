@@ -79,6 +79,35 @@ final class LazyFlags {
         return (aux & ~(3L << 62)) | cfOfBits(carryFrom < 0, of(aux));
     }
 
+    /**
+     * The auxiliary word after SHL of {@code a} by {@code count} (1 to 63) at {@code bits}
+     * bits, giving {@code r} (masked): CF the last bit shifted out (none past the width), OF =
+     * CF xor the result's top bit (so bit 62, CF xor OF, is that top bit), AF clear, as
+     * {@link ShiftBitOps#shift} sets them.
+     */
+    static long shlAux(long a, long r, int count, int bits) {
+        long cf = count <= bits ? (a >>> (bits - count)) & 1 : 0;
+        return cf << 63 | (r >>> (bits - 1)) << 62;
+    }
+
+    /** As {@link #shlAux} for SHR of {@code a} (masked): CF bit {@code count - 1}, OF the operand's top bit at a count of 1, else 0. */
+    static long shrAux(long a, int count, int bits) {
+        long cf = (a >>> (count - 1)) & 1;
+        long of = count == 1 ? a >>> (bits - 1) : 0;
+        return cf << 63 | (cf ^ of) << 62;
+    }
+
+    /** As {@link #shlAux} for SAR of {@code sa} (sign-extended): CF bit {@code count - 1}, OF 0. */
+    static long sarAux(long sa, int count) {
+        long cf = (sa >> (count - 1)) & 1;
+        return cf << 63 | cf << 62;
+    }
+
+    /** The auxiliary word after MUL or IMUL: CF = OF = {@code excess} is not zero, AF clear. */
+    static long mulAux(long excess) {
+        return (excess | -excess) & Long.MIN_VALUE;
+    }
+
     private static long cfOfBits(boolean cf, boolean of) {
         long c = cf ? 1 : 0;
         long o = of ? 1 : 0;

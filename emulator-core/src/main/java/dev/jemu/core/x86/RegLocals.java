@@ -49,6 +49,10 @@ final class RegLocals {
     static final int L_WARR = L_WIDX + 1;
     /** The linear address of an FS- or GS-relative access in 64-bit code ({@link InlineOps}' TLB lookup). */
     static final int L_LIN = L_WARR + 1;
+    /** The high half of a one-operand MUL or IMUL. */
+    static final int L_HI = L_LIN + 2;
+    /** The masked count of a shift (an int). */
+    static final int L_CNT = L_HI + 2;
 
     private final int loaded;
     private final int dirty;
@@ -69,6 +73,9 @@ final class RegLocals {
         int m = 1 << Cpu.RAX | 1 << Cpu.RSP;
         for (Insn i : insns) {
             m |= bit(i.reg) | bit(i.rm) | bit(i.eaBase) | bit(i.eaIndex);
+            if ((i.op == 0xF6 || i.op == 0xF7) && (i.reg & 7) >= 4 || i.op == 0xD2 || i.op == 0xD3) {
+                m |= 1 << Cpu.RDX | 1 << Cpu.RCX;
+            }
         }
         return m;
     }

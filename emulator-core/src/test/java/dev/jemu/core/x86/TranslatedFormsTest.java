@@ -11,9 +11,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * The translating tier's inline forms (registers and flags in locals, the memory fast path)
  * against the interpreter, which the differential kernels check against QEMU: random
- * operands through every inlined ALU, TEST, MOV, MOVZX/MOVSX, LEA, INC/DEC, IMUL, shift,
- * PUSH/POP, SETcc, CMOVcc and Jcc form at every operand size, register and memory
- * operands, high-byte registers and REX byte registers, interleaved with forms that stay
+ * operands through every inlined ALU, TEST, MOV, MOVZX/MOVSX, MOVSXD, LEA, INC/DEC, IMUL,
+ * MUL, NOT, NEG, BSWAP, hint NOP (whose memory operand is never accessed), shift (by a
+ * constant and by CL), PUSH/POP, SETcc, CMOVcc and Jcc form at every operand size, register
+ * and memory (flat, FS- and GS-relative in 64-bit code) operands, high-byte registers and REX byte registers, interleaved with forms that stay
  * handler calls; after each instruction every register, memory operand and RFLAGS (through
  * PUSHF, a handler call) and a condition read inline are folded into a hash. Faults in the
  * middle of a region after writes held in locals leave exactly the interpreter's state.
@@ -91,6 +92,40 @@ class TranslatedFormsTest {
     }
 
     @Test
+    void multipliesAndShiftsByClAtEveryOperandSizeAndCount() {
+        String[] forms = {
+            "mul rbx", "imul rbx", "mul r9", "imul rdi", "mul qword [rsi + 3]", "imul qword [rsi + 5]",
+            "mul ebx", "imul r9d", "mul dword [rsi + 1]", "mul bx", "imul di", "mul bl", "imul bh", "mul r9b", "imul dil",
+            "shl rbx, cl", "shr r9, cl", "sar rdi, cl", "shl ebx, cl", "shr edi, cl", "sar r9d, cl",
+            "shl r9w, cl", "shr bx, cl", "sar di, cl", "shl dil, cl", "shr bh, cl", "sar al, cl",
+        };
+        StringBuilder body = new StringBuilder();
+        for (String form : forms) {
+            for (int count : new int[] {0, 1, 5, 8, 9, 16, 17, 31, 32, 33, 63, 64}) {
+                body.append(caseOf(true, "mov ecx, " + count + "\n    " + form));
+            }
+        }
+        onBoth(true, """
+            BITS 64
+            ORG 0x1000
+                mov rax, cr4
+                bts rax, 16
+                mov cr4, rax
+                mov r14, 6364136223846793005
+                mov rbp, 1442695040888963407
+                mov r13, 12345
+                xor r15d, r15d
+                mov rsi, 0x200000
+                mov r12d, 110
+            pass:
+            BODY
+                dec r12d
+                jnz pass
+                hlt
+            """.replace("BODY", body));
+    }
+
+    @Test
     void everyInlinedFormIn32BitProtectedModeComputesWhatTheInterpreterComputes() {
         StringBuilder body = new StringBuilder();
         for (int k = 0; k < 200; k++) {
@@ -115,6 +150,11 @@ class TranslatedFormsTest {
 
     /** One random instruction with fresh random operands, then everything it may have changed folded into the hash. */
     private String caseOf(boolean long64) {
+        return caseOf(long64, randomInsn(long64));
+    }
+
+    /** Instruction {@code insn} with fresh random operands, then everything it may have changed folded into the hash. */
+    private String caseOf(boolean long64, String insn) {
         StringBuilder s = new StringBuilder();
         if (long64) {
             s.append("""
@@ -157,7 +197,7 @@ class TranslatedFormsTest {
             // FS's base moves by 8 before every instruction, inside the region.
             s.append("    xor r8d, 8\n    wrfsbase r8\n");
         }
-        s.append("    ").append(randomInsn(long64)).append('\n');
+        s.append("    ").append(insn).append('\n');
         String cc = CC[rnd.nextInt(16)];
         String skip = "skip" + labels++;
         String b = long64 ? "r" : "e";
@@ -167,6 +207,7 @@ class TranslatedFormsTest {
         s.append(skip).append(":\n");
         if (long64) {
             s.append("""
+                    add r15, rdx
                     pushfq
                     pop rdx
                     add r15, rdx
@@ -183,6 +224,7 @@ class TranslatedFormsTest {
                 """);
         } else {
             s.append("""
+                    add ebp, edx
                     pushfd
                     pop edx
                     add ebp, edx
@@ -216,7 +258,7 @@ class TranslatedFormsTest {
         };
         String alu = ALU[rnd.nextInt(ALU.length)];
         String cc = CC[rnd.nextInt(16)];
-        return switch (rnd.nextInt(20)) {
+        return switch (rnd.nextInt(24)) {
             case 0, 1 -> alu + " " + r1 + ", " + r2;
             case 2 -> alu + " " + r1 + ", " + imm;
             case 3 -> alu + " " + r1 + ", " + mem;
@@ -251,6 +293,14 @@ class TranslatedFormsTest {
                     : "cmov" + cc + " " + r1 + ", " + (rnd.nextBoolean() ? r2 : mem);
             case 17 -> (rnd.nextBoolean() ? "neg " : "not ") + (rnd.nextBoolean() ? r1 : mem);
             case 18 -> "xchg " + r1 + ", " + r2;
+            case 19 -> "test " + (rnd.nextBoolean() ? r1 : mem) + ", " + imm;
+            case 20 -> (rnd.nextBoolean() ? "mul " : "imul ") + (rnd.nextBoolean() ? r1 : mem);
+            case 21 -> "mov ecx, " + rnd.nextInt(72) + "\n    " + SHIFT[rnd.nextInt(SHIFT.length)] + " " + r1 + ", cl";
+            case 22 -> sizeIdx < 2 ? "nop " + SIZE[1] + " [" + base + " + 0x7FFF0000]"
+                    : "bswap " + r1 + "\n    nop " + SIZE[sizeIdx] + " [" + base + " + 0x7FFF0000]";
+            case 23 -> !long64 ? "nop"
+                    : rnd.nextInt(4) == 0 ? "db 0x63, 0xC3 ; movsxd eax, ebx (no REX.W: a 32-bit move)"
+                    : "movsxd " + REGS64[3][rnd.nextInt(4)] + ", " + (rnd.nextBoolean() ? REGS64[2][rnd.nextInt(4)] : "dword " + mem.substring(mem.indexOf('[')));
             default -> "nop";
         };
     }
