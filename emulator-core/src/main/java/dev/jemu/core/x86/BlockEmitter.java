@@ -43,6 +43,11 @@ import static java.lang.constant.ConstantDescs.CD_void;
  * chain link (see {@link Translation}), every other exit null. With chaining off ({@link Cpu#noChain}) every
  * taken branch leaves the region, even to an instruction inside it.
  *
+ * <p>A Jcc that only the instruction before it reaches (no jump targets it) and that follows
+ * an inlined CMP, SUB, TEST or logical operation tests that instruction's operands directly
+ * ({@link InlineOps#emitFusedBranch}), so the JIT compiler sees a compare and a branch rather
+ * than a condition recomputed from the flag locals, which are still written for later readers.
+ *
  * <p>The guest registers and flags live in locals ({@link RegLocals}), stored back before
  * anything that may fault (a handler call, which may also change them, so they are reloaded
  * after it; the slow path of a memory access; a jump whose limit check fails) and at every
@@ -81,6 +86,8 @@ final class BlockEmitter {
     /** The common exit ({@link #emitExit}), and its entry for exits that set RIP themselves. */
     private Label exit;
     private Label exitKeepingRip;
+    /** Whether the instruction emitted last was inlined and read at most memory (a Jcc after it may fuse with it). */
+    private boolean lastInline;
 
     BlockEmitter(TreeMap<Integer, Insn> region, int entry, long entryRip, boolean code64, boolean noChain,
             RegLocals regs, int flatSegs) {
@@ -168,8 +175,11 @@ final class BlockEmitter {
             long target = branchTarget(i);
             if (i.op != 0xEB && i.op != 0xE9) {
                 Label notTaken = code.newLabel();
-                InlineOps.emitCondition(code, i.op & 15);
-                code.ifeq(notTaken);
+                // only the instruction before reaches a Jcc that no jump targets
+                if (!(lastInline && !jumpedTo.contains(off) && inline.emitFusedBranch(i.op & 15, notTaken))) {
+                    InlineOps.emitCondition(code, i.op & 15);
+                    code.ifeq(notTaken);
+                }
                 branch(code, off, target, i.opSize);
                 code.labelBinding(notTaken);
                 code.iinc(L_DONE, 1);
@@ -180,6 +190,7 @@ final class BlockEmitter {
             return;
         }
         int kind = inline.emit(code, i, next, off != entry);
+        lastInline = kind == InlineOps.DONE;
         if (inline.miss() != null) {
             misses.put(inline.miss(), i.startRip);
         }

@@ -31,7 +31,8 @@ import static java.lang.constant.ConstantDescs.CD_void;
  * lazy-flag words of {@link LazyFlags}), the other IMUL forms and rotates by a constant
  * through the interpreter's routines, and as the end of a path CALL and RET. Memory operands
  * go through {@link MemAccess}. Direct JMP and Jcc are the emitter's own
- * ({@link #emitCondition}).
+ * ({@link #emitCondition}, or {@link #emitFusedBranch} right after a CMP, SUB, TEST or
+ * logical operation).
  *
  * <p>Threading: one per emission, on the vCPU thread.
  */
@@ -69,6 +70,14 @@ final class InlineOps {
     private Insn i;
     private long next;
     private long callTarget;
+    /** What the last emitted instruction leaves for a fused Jcc ({@link #emitFusedBranch}): 0, {@link #FUSE_SUB} or {@link #FUSE_LOGIC}. */
+    private int fuse;
+    private int fuseSize;
+
+    /** The last instruction was CMP or SUB: its masked operands are in {@code L_A} and {@code L_B}. */
+    private static final int FUSE_SUB = 1;
+    /** The last instruction set the flags of a logical result (CF = OF = 0): it is in {@code L_RES}. */
+    private static final int FUSE_LOGIC = 2;
 
     InlineOps(RegLocals regs, boolean code64, int flatSegs) {
         this.regs = regs;
@@ -97,6 +106,7 @@ final class InlineOps {
         i = insn;
         next = nextRip;
         mem.begin(cb, insn, mayLeave);
+        fuse = 0;
         int kind = emitForm();
         return kind == WRITES && !mem.callsWrite() ? DONE : kind;
     }
@@ -330,6 +340,64 @@ final class InlineOps {
         }
     }
 
+    /**
+     * Emits the test of a Jcc on condition {@code cc} that directly follows the instruction
+     * emitted last, on that instruction's operands rather than on the flag locals, if it was
+     * a CMP or SUB (a compare of {@code L_A} with {@code L_B}: E, NE, B, AE, BE, A, L, GE, LE,
+     * G) or set the flags of a logical result (the sign and zero of {@code L_RES}, CF and OF
+     * being 0: E, NE, S, NS, L, GE, LE, G): jumps to {@code notTaken} when the condition is false and returns true; or
+     * emits nothing and returns false. The flag locals are written as before, for later
+     * readers. The caller makes sure nothing but that instruction's own code reaches the Jcc.
+     */
+    boolean emitFusedBranch(int cc, Label notTaken) {
+        CodeBuilder cb = code;
+        if (fuse == FUSE_SUB) {
+            int order = cc >> 1;
+            if (order != 1 && order != 2 && order != 3 && order < 6) {
+                return false;
+            }
+            boolean signed = order >= 6;
+            cb.lload(L_A);
+            fusedOperand(signed);
+            cb.lload(L_B);
+            fusedOperand(signed);
+            cb.lcmp();
+        } else if (fuse == FUSE_LOGIC) {
+            int order = cc >> 1;
+            if (order != 2 && order != 4 && order < 6) {
+                return false;
+            }
+            cb.lload(L_RES).lconst_0().lcmp();
+        } else {
+            return false;
+        }
+        // the int on the stack orders the operands (or the logical result against 0)
+        switch (cc) {
+            case 2, 12 -> cb.ifge(notTaken);
+            case 3, 13 -> cb.iflt(notTaken);
+            case 4 -> cb.ifne(notTaken);
+            case 5 -> cb.ifeq(notTaken);
+            case 6, 14 -> cb.ifgt(notTaken);
+            case 7, 15 -> cb.ifle(notTaken);
+            case 8 -> cb.ifge(notTaken);
+            default -> cb.iflt(notTaken);
+        }
+        return true;
+    }
+
+    /**
+     * Turns a masked operand on the stack into one whose signed 64-bit order is the
+     * operands' order: sign-extended for a signed compare, and for an unsigned compare at 64
+     * bits the sign bit flipped (narrower masked operands are already non-negative).
+     */
+    private void fusedOperand(boolean signed) {
+        if (signed) {
+            signExtend(fuseSize);
+        } else if (fuseSize == 8) {
+            code.ldc(Long.MIN_VALUE).lxor();
+        }
+    }
+
     private static void cf(CodeBuilder code) {
         code.lload(L_AUX).bipush(63).lushr().l2i();
     }
@@ -450,6 +518,10 @@ final class InlineOps {
             }
             default -> {
                 boolean add = k == 0 || k == 2;
+                if (k == 5 || k == 7) {
+                    fuse = FUSE_SUB;
+                    fuseSize = s;
+                }
                 code.lload(L_A).lload(L_B);
                 addOrSub(add);
                 if (k == 2 || k == 3) {
@@ -495,6 +567,8 @@ final class InlineOps {
 
     /** The flags of a logical result on the stack (masked to {@code s} bytes): consumed. */
     private void logicFlags(int s) {
+        fuse = FUSE_LOGIC;
+        fuseSize = s;
         signExtend(s);
         code.lstore(L_RES).lconst_0().lstore(L_AUX);
     }

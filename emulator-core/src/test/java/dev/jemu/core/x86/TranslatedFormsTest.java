@@ -125,6 +125,70 @@ class TranslatedFormsTest {
             """.replace("BODY", body));
     }
 
+    /**
+     * A CMP, SUB, TEST or AND directly followed by a Jcc on each condition (fused into a
+     * compare of the operands when it is E, NE, B, AE, BE, A, S, NS, L, GE, LE or G), on
+     * random, equal and adjacent operands at every size; the flags stay readable after it.
+     */
+    private String fusedCase(boolean long64) {
+        int sizeIdx = rnd.nextInt(long64 ? 4 : 3);
+        String[] regs = long64 ? REGS64[sizeIdx] : REGS32[sizeIdx];
+        String b = long64 ? "r" : "e";
+        String base = long64 ? "rsi" : "esi";
+        String mem = SIZE[sizeIdx] + " [" + base + " + " + rnd.nextInt(16) + "]";
+        String setup = switch (rnd.nextInt(3)) {
+            case 0 -> "mov " + b + "bx, " + b + "ax\n    mov [" + base + " + 8], " + b + "ax\n";
+            case 1 -> "lea " + b + "bx, [" + b + "ax + 1]\n    mov [" + base + "], " + b + "bx\n";
+            default -> "";
+        };
+        long imm = sizeIdx == 0 ? rnd.nextInt(256) : rnd.nextInt(256) - 128;
+        String producer = switch (rnd.nextInt(8)) {
+            case 0, 1 -> "cmp " + regs[0] + ", " + regs[1];
+            case 2 -> "cmp " + regs[rnd.nextInt(regs.length)] + ", " + mem;
+            case 3 -> "cmp " + mem + ", " + imm;
+            case 4 -> "sub " + regs[rnd.nextInt(regs.length)] + ", " + regs[1];
+            case 5 -> "test " + regs[0] + ", " + regs[1];
+            case 6 -> "and " + regs[rnd.nextInt(regs.length)] + ", " + (rnd.nextBoolean() ? regs[1] : Long.toString(imm));
+            default -> "test " + (rnd.nextBoolean() ? mem : regs[rnd.nextInt(regs.length)]) + ", " + imm;
+        };
+        String skip = "fused" + labels++;
+        return setup + "    " + producer + "\n    j" + CC[rnd.nextInt(16)] + " " + skip + "\n    add " + b + "cx, 11\n" + skip + ":";
+    }
+
+    @Test
+    void aJccFusedWithTheCompareBeforeItBranchesAsTheFlagsSay() {
+        for (boolean long64 : new boolean[] {true, false}) {
+            StringBuilder body = new StringBuilder();
+            for (int k = 0; k < 250; k++) {
+                body.append(caseOf(long64, fusedCase(long64)));
+            }
+            String prologue = long64 ? """
+                BITS 64
+                ORG 0x1000
+                    mov rax, cr4
+                    bts rax, 16
+                    mov cr4, rax
+                    mov r14, 6364136223846793005
+                    mov rbp, 1442695040888963407
+                    mov r13, 12345
+                    xor r15d, r15d
+                    mov rsi, 0x200000
+                    mov r12d, 110
+                pass:
+                """ : """
+                BITS 32
+                ORG 0x1000
+                    mov esi, 0x200000
+                    mov dword [esi + 64], 12345
+                    mov dword [esi + 72], 110
+                    xor ebp, ebp
+                pass:
+                """;
+            String loop = long64 ? "    dec r12d\n    jnz pass\n    hlt\n" : "    dec dword [esi + 72]\n    jnz pass\n    hlt\n";
+            onBoth(long64, prologue + body + loop);
+        }
+    }
+
     @Test
     void everyInlinedFormIn32BitProtectedModeComputesWhatTheInterpreterComputes() {
         StringBuilder body = new StringBuilder();
