@@ -8,8 +8,9 @@
  * VME/PVI, MSRs and CPUID; the execution log of {@code -d in_asm,exec,cpu} ({@code ExecLog});
  * and the translating tier's
  * x86 side: {@code BlockTranslator} (regions of hot code), {@code BlockEmitter} and
- * {@code InlineOps} (their bytecode), {@code RegLocals} (the guest registers and flags a
- * region keeps in JVM locals), {@code MemOps} (the memory fast path that bytecode calls) and
+ * {@code InlineOps} (their bytecode), {@code MemAccess} (the bytecode of their memory
+ * accesses), {@code RegLocals} (the guest registers and flags a region keeps in JVM locals),
+ * {@code MemOps} (the memory fast path that bytecode calls) and
  * {@code Translation} (the base of the generated hidden classes, which live in this package
  * to reach the CPU's state).
  *
