@@ -173,10 +173,12 @@ final class BlockEmitter {
         int nextOff = off + i.length;
         if (directBranch(i)) {
             long target = branchTarget(i);
+            // only the instruction before reaches a branch that no jump targets; after a Jcc
+            // so reached, the next Jcc still sees that instruction's operands
+            lastInline &= !jumpedTo.contains(off);
             if (i.op != 0xEB && i.op != 0xE9) {
                 Label notTaken = code.newLabel();
-                // only the instruction before reaches a Jcc that no jump targets
-                if (!(lastInline && !jumpedTo.contains(off) && inline.emitFusedBranch(i.op & 15, notTaken))) {
+                if (!(lastInline && inline.emitFusedBranch(i.op & 15, notTaken))) {
                     InlineOps.emitCondition(code, i.op & 15);
                     code.ifeq(notTaken);
                 }

@@ -152,6 +152,14 @@ class TranslatedFormsTest {
             default -> "test " + (rnd.nextBoolean() ? mem : regs[rnd.nextInt(regs.length)]) + ", " + imm;
         };
         String skip = "fused" + labels++;
+        if (rnd.nextInt(4) == 0) {
+            // Two compares before a Jcc that the first one's Jcc jumps to, and a second Jcc
+            // after it: that one is reached from both compares, and must not fuse with either.
+            String mid = "mid" + labels++;
+            return setup + "    cmp " + regs[0] + ", " + regs[1] + "\n    j" + CC[rnd.nextInt(16)] + " " + mid
+                    + "\n    cmp " + regs[1] + ", " + regs[0] + "\n" + mid + ":\n    j" + CC[rnd.nextInt(16)] + " " + skip
+                    + "\n    j" + CC[rnd.nextInt(16)] + " " + skip + "\n    add " + b + "cx, 11\n" + skip + ":";
+        }
         return setup + "    " + producer + "\n    j" + CC[rnd.nextInt(16)] + " " + skip + "\n    add " + b + "cx, 11\n" + skip + ":";
     }
 
