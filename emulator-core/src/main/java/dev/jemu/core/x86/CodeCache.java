@@ -34,6 +34,11 @@ import java.util.List;
  * the fast path again. Because the key is physical, paging changes need no invalidation
  * here: the CPU finds the page again through the TLB whenever its translation is flushed.
  *
+ * <p>Translations are made on the CPU's translation thread ({@link TranslationWorker}) unless
+ * the CPU translates in place; a block handed over is {@linkplain CodePage#queued marked} so
+ * it is not handed over again, and its translation is installed only if its page is still
+ * {@linkplain CodePage#current current}, else released.
+ *
  * <p>Threading: used only by its vCPU thread.
  */
 final class CodeCache {
@@ -43,16 +48,21 @@ final class CodeCache {
     static final int WAYS = 4;
     /**
      * Executions of a block start, in the interpreter, before it is translated: 100, or the
-     * system property {@value Tier#HOT_PROPERTY} (1 to 100; tests use 1 so that everything
-     * they run is translated). A translation costs about a millisecond of the vCPU thread
-     * (1.3 ms in a Linux boot on a loaded machine), the time of tens of thousands of
-     * interpreted instructions, and HotSpot then compiles it: code that runs only a few dozen
-     * times, as much of a kernel's boot does, is cheaper to interpret.
+     * system property {@value Tier#HOT_PROPERTY} (1 to {@value #MAX_HOT}; tests use 1 so that
+     * everything they run is translated). A translation costs about a millisecond (0.1 ms of
+     * decoding on the vCPU thread, the rest on the {@link TranslationWorker}'s thread), the
+     * time of tens of thousands of interpreted instructions, and HotSpot then compiles it:
+     * code that runs only a few dozen times, as much of a kernel's boot does, is cheaper to
+     * interpret.
      */
-    static final int HOT = Math.clamp(Integer.getInteger(Tier.HOT_PROPERTY, 100), 1, 100);
+    static final int HOT = Math.clamp(Integer.getInteger(Tier.HOT_PROPERTY, 100), 1, CodeCache.MAX_HOT);
+    /** The highest threshold a heat counter holds. */
+    static final int MAX_HOT = Short.MAX_VALUE;
     /** Invalidations of a page holding translations after which it is no longer translated. */
     private static final int MAX_REWRITES = 8;
-    private static final byte UNTRANSLATABLE = -1;
+    private static final short UNTRANSLATABLE = -1;
+    /** The heat of a block start handed to the translation thread and not yet installed. */
+    private static final short QUEUED = -2;
 
     /** The decoded instructions of one guest page. */
     static final class CodePage {
@@ -67,8 +77,8 @@ final class CodeCache {
         final Insn[] insns = new Insn[RamBlock.PAGE_SIZE];
         /** Translated blocks by start offset (allocated on first use), valid when stamped with the epoch. */
         private Translation[] translations;
-        /** Interpreted executions per offset since the last invalidation, or {@link #UNTRANSLATABLE}. */
-        private byte[] heat;
+        /** Interpreted executions per offset since the last invalidation, or {@link #UNTRANSLATABLE} or {@link #QUEUED}. */
+        private short[] heat;
         /** Whether a translation was made in the current epoch. */
         private boolean translated;
         /** Invalidations that found translations of the current slot occupant. */
@@ -96,17 +106,25 @@ final class CodeCache {
                 rewrites++;
             }
             if (heat != null) {
-                Arrays.fill(heat, (byte) 0);
+                Arrays.fill(heat, (short) 0);
             }
         }
 
-        /** Forgets the translations and the heat of the previous occupant of the slot. */
+        /**
+         * Forgets the translations and the heat of the previous occupant of the slot, except
+         * that blocks in flight stay {@link #QUEUED} (their translations are installed if the
+         * epoch is unchanged; {@link #invalidate} forgets them).
+         */
         private void clearTranslations() {
             if (translated) {
                 releaseTranslations();
             }
             if (heat != null) {
-                Arrays.fill(heat, (byte) 0);
+                for (int off = 0; off < heat.length; off++) {
+                    if (heat[off] != QUEUED) {
+                        heat[off] = 0;
+                    }
+                }
             }
             rewrites = 0;
         }
@@ -142,18 +160,32 @@ final class CodeCache {
                 return false;
             }
             if (heat == null) {
-                heat = new byte[RamBlock.PAGE_SIZE];
+                heat = new short[RamBlock.PAGE_SIZE];
                 translations = new Translation[RamBlock.PAGE_SIZE];
             }
             int h = heat[off];
-            if (h == UNTRANSLATABLE) {
+            if (h < 0) {
                 return false;
             }
             if (h + 1 < HOT) {
-                heat[off] = (byte) (h + 1);
+                heat[off] = (short) (h + 1);
                 return false;
             }
             return true;
+        }
+
+        /** The block starting at {@code off} was handed to the translation thread: it is not handed over again in this epoch. */
+        void queued(int off) {
+            heat[off] = QUEUED;
+        }
+
+        /**
+         * Whether a block decoded in epoch {@code epoch} may be installed now:
+         * the page is still in that epoch (same page, same mode, not rewritten since) and no
+         * write reached it since it was last validated.
+         */
+        boolean current(int epoch) {
+            return this.epoch == epoch && unwritten();
         }
 
         /** Keeps {@code t} as the block starting at {@code off} in the current epoch. */
