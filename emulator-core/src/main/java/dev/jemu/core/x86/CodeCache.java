@@ -81,6 +81,8 @@ final class CodeCache {
         private short[] heat;
         /** Whether a translation was made in the current epoch. */
         private boolean translated;
+        /** Whether a block was handed to the translation thread in the current epoch. */
+        private boolean handedOver;
         /** Invalidations that found translations of the current slot occupant. */
         private int rewrites;
         /** When the CPU last opened the page ({@link CodeCache#page}'s clock), for the choice of a victim. */
@@ -101,9 +103,14 @@ final class CodeCache {
         void invalidate() {
             epoch++;
             generation = block.generation(offset);
+            if (translated || handedOver) {
+                // blocks in flight are dropped when they come back: a page rewritten before
+                // its translations could be installed counts as rewritten too
+                rewrites++;
+                handedOver = false;
+            }
             if (translated) {
                 releaseTranslations();
-                rewrites++;
             }
             if (heat != null) {
                 Arrays.fill(heat, (short) 0);
@@ -177,6 +184,7 @@ final class CodeCache {
         /** The block starting at {@code off} was handed to the translation thread: it is not handed over again in this epoch. */
         void queued(int off) {
             heat[off] = QUEUED;
+            handedOver = true;
         }
 
         /**
@@ -263,8 +271,8 @@ final class CodeCache {
             p.block = block;
             p.offset = offset;
             p.mode = mode;
-            p.clearTranslations();
             p.invalidate();
+            p.clearTranslations();
         } else if (p.mode != mode || !p.unwritten()) {
             p.mode = mode;
             p.invalidate();
