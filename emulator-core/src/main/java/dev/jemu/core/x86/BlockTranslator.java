@@ -51,6 +51,7 @@ final class BlockTranslator {
     private static final ClassDesc CD_BLOCK = ClassDesc.of(Cpu.class.getPackageName() + ".Block");
     private static final MethodTypeDesc MTD_RUN = MethodTypeDesc.of(CD_TRANSLATION, CD_CPU);
     private static final MethodTypeDesc MTD_INIT = MethodTypeDesc.of(CD_void);
+    private static final ClassDesc CD_OBJECTS = ConstantDescs.CD_Object.arrayType();
 
     /** Local variable slots of the generated {@code run}. */
     static final int L_CPU = 1;
@@ -192,15 +193,16 @@ final class BlockTranslator {
     void finish(Pending p) {
         long t0 = System.nanoTime();
         try {
-            List<Object> data = new ArrayList<>(p.region.size() * 2);
+            List<Object> data = new ArrayList<>(p.region.size() * 2 + 1);
             for (Insn i : p.region.values()) {
                 data.add(i.exec);
                 data.add(i);
             }
+            data.add(new Object[1]);
             int named = RegLocals.named(p.region.values());
             RegLocals regs = new RegLocals(named, named);
             BlockEmitter emitter = new BlockEmitter(p.region, p.pageOffset, p.rip, p.code64, p.noChain, regs, p.flatSegs);
-            byte[] bytes = build(emitter);
+            byte[] bytes = build(emitter, data.size() - 1);
             regs.check();
             Translation t = (Translation) classes.define(bytes, data);
             t.rip = p.rip;
@@ -215,14 +217,27 @@ final class BlockTranslator {
         p.nanos += System.nanoTime() - t0;
     }
 
-    /** The class file of a translation whose {@code run} {@code emitter} emits. */
-    private byte[] build(BlockEmitter emitter) {
+    /**
+     * The class file of a translation whose {@code run} {@code emitter} emits; its class
+     * initializer stores its one instance in the {@code Object[1]} at index {@code holder}
+     * of the class data, as {@link HiddenClassCache#define} expects, which spares the
+     * lookup and call of a constructor handle per class.
+     */
+    private byte[] build(BlockEmitter emitter, int holder) {
         return classFile.build(CD_BLOCK, cb -> {
             cb.withFlags(ClassFile.ACC_FINAL | ClassFile.ACC_SUPER);
             cb.withSuperclass(CD_TRANSLATION);
             cb.withMethodBody(ConstantDescs.INIT_NAME, MTD_INIT, 0, code -> code
                     .aload(0)
                     .invokespecial(CD_TRANSLATION, ConstantDescs.INIT_NAME, MTD_INIT)
+                    .return_());
+            cb.withMethodBody(ConstantDescs.CLASS_INIT_NAME, MTD_INIT, ClassFile.ACC_STATIC, code -> code
+                    .ldc(classData(CD_OBJECTS, holder))
+                    .iconst_0()
+                    .new_(CD_BLOCK)
+                    .dup()
+                    .invokespecial(CD_BLOCK, ConstantDescs.INIT_NAME, MTD_INIT)
+                    .aastore()
                     .return_());
             cb.withMethodBody("run", MTD_RUN, ClassFile.ACC_FINAL, emitter::emitRun);
         });

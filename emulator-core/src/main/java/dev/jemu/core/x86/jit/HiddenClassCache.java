@@ -1,7 +1,6 @@
 package dev.jemu.core.x86.jit;
 
 import java.lang.invoke.MethodHandles;
-import java.lang.invoke.MethodType;
 import java.util.IdentityHashMap;
 import java.util.List;
 
@@ -50,19 +49,26 @@ public final class HiddenClassCache {
     }
 
     /**
-     * Defines the class {@code bytes} with {@code classData} (read by its code through
-     * {@code MethodHandles.classDataAt}) and returns a new instance made by its no-argument
-     * constructor; it counts for nothing until {@linkplain #added added}.
+     * Defines and initializes the class {@code bytes} with {@code classData} (read by its
+     * code through {@code MethodHandles.classDataAt}) and returns the instance its class
+     * initializer made: the last element of {@code classData} is an {@code Object[1]} in
+     * which the initializer stores it. The instance counts for nothing until
+     * {@linkplain #added added}.
      */
     public Object define(byte[] bytes, List<Object> classData) {
-        try {
-            MethodHandles.Lookup hidden = lookup.defineHiddenClassWithClassData(bytes, classData, true);
-            return hidden.findConstructor(hidden.lookupClass(), MethodType.methodType(void.class)).invoke();
-        } catch (Error | RuntimeException e) {
-            throw e;
-        } catch (Throwable t) {
-            throw new IllegalStateException("defining a translation", t);
+        if (!(classData.getLast() instanceof Object[] holder) || holder.length != 1) {
+            throw new IllegalArgumentException("the class data does not end with an Object[1] for the instance");
         }
+        try {
+            lookup.defineHiddenClassWithClassData(bytes, classData, true);
+        } catch (IllegalAccessException e) {
+            throw new IllegalStateException("defining a translation", e);
+        }
+        Object instance = holder[0];
+        if (instance == null) {
+            throw new IllegalStateException("the class initializer of a translation made no instance");
+        }
+        return instance;
     }
 
     /**
