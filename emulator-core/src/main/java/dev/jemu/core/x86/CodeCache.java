@@ -47,15 +47,18 @@ final class CodeCache {
     /** Pages per set. */
     static final int WAYS = 4;
     /**
-     * Executions of a block start, in the interpreter, before it is translated: 100, or the
+     * Executions of a block start, in the interpreter, before it is translated: 3,000, or the
      * system property {@value Tier#HOT_PROPERTY} (1 to {@value #MAX_HOT}; tests use 1 so that
-     * everything they run is translated). A translation costs about a millisecond (0.1 ms of
-     * decoding on the vCPU thread, the rest on the {@link TranslationWorker}'s thread), the
+     * everything they run is translated). A translation costs about a millisecond (a tenth of
+     * it decoding on the vCPU thread, the rest on the {@link TranslationWorker}'s thread), the
      * time of tens of thousands of interpreted instructions, and HotSpot then compiles it:
-     * code that runs only a few dozen times, as much of a kernel's boot does, is cheaper to
-     * interpret.
+     * code that runs only a few thousand times, as much of a kernel's boot does, is cheaper
+     * to interpret. Measured on a default-board Linux boot (BENCHMARKS.md): 100 makes about
+     * 40,000 translations in place and, on the translation thread, fills the class cache
+     * (blocks keep being interpreted while their translation is made, so more of them become
+     * hot); 1,000 makes about 30,000 and 3,000 about 20,000, with the least process CPU time.
      */
-    static final int HOT = Math.clamp(Integer.getInteger(Tier.HOT_PROPERTY, 100), 1, CodeCache.MAX_HOT);
+    static final int HOT = Math.clamp(Integer.getInteger(Tier.HOT_PROPERTY, 3000), 1, CodeCache.MAX_HOT);
     /** The highest threshold a heat counter holds. */
     static final int MAX_HOT = Short.MAX_VALUE;
     /** Invalidations of a page holding translations after which it is no longer translated. */

@@ -19,7 +19,7 @@ public enum Tier {
 
     /** The system property that selects the default tier. */
     public static final String PROPERTY = "jemu.cpu.tier";
-    /** The system property giving the executions after which a block is translated (default 100). */
+    /** The system property giving the executions after which a block is translated (default 3,000). */
     public static final String HOT_PROPERTY = "jemu.cpu.translateAfter";
     /**
      * The system property that, set to {@code false}, has the CPU translate blocks in place
