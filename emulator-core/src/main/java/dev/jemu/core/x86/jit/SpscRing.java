@@ -64,9 +64,4 @@ public final class SpscRing<T> {
     public boolean isEmpty() {
         return head == tail;
     }
-
-    /** The number of slots. */
-    public int capacity() {
-        return slots.length;
-    }
 }
