@@ -10,6 +10,7 @@
  */
 module dev.jemu.core {
     requires transitive dev.jemu.coroutine;
+    requires java.management;
 
     exports dev.jemu.core.log;
     exports dev.jemu.core.machine;

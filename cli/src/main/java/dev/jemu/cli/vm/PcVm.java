@@ -425,12 +425,14 @@ public final class PcVm implements AutoCloseable {
     public int run() {
         int[] status = {1};
         java.util.concurrent.atomic.AtomicBoolean finished = new java.util.concurrent.atomic.AtomicBoolean();
+        long[] vcpuCpuNanos = {0};
         Thread vcpu = new Thread(() -> {
             try {
                 status[0] = board.loop().run();
             } catch (Throwable t) {
                 vcpuFailure = t;
             } finally {
+                vcpuCpuNanos[0] = java.lang.management.ManagementFactory.getThreadMXBean().getCurrentThreadCpuTime();
                 finished.set(true);
                 mainContext.kick();
             }
@@ -469,9 +471,11 @@ public final class PcVm implements AutoCloseable {
                     .filter(pool -> pool.getName().equals("Metaspace")).mapToLong(pool -> pool.getUsage().getUsed())
                     .sum();
             System.err.printf("jemu: %d translations in %.3f s, %d released, %d flushes, %d class bytes live,"
-                            + " %d chained entries, %d code pages evicted, metaspace %.1f MiB%n", t.translations(),
+                            + " %d chained entries, %d code pages evicted, metaspace %.1f MiB,"
+                            + " CPU time %.3f s vCPU thread, %.3f s translation thread%n", t.translations(),
                     t.translationNanos() / 1e9, t.releases(), t.flushes(), t.liveBytes(), board.cpu().chainedEntries(),
-                    board.cpu().codeCacheEvictions(), metaspace / 1048576.0);
+                    board.cpu().codeCacheEvictions(), metaspace / 1048576.0, vcpuCpuNanos[0] / 1e9,
+                    board.cpu().translationThreadCpuNanos() / 1e9);
         }
         return status[0];
     }

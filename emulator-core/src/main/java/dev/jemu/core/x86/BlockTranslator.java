@@ -28,9 +28,13 @@ import static java.lang.constant.ConstantDescs.CD_void;
  * interpreter's own handler on a constant receiver. A region stays inside one 4 KiB page and
  * its instructions start at least {@value #PAGE_TAIL} bytes before the page end, so decoding
  * never touches another page; it holds at most {@value #MAX_INSNS} instructions, the bound on
- * the instructions run between two checks for interrupts.
+ * the instructions run between two checks for interrupts. Translating is split in two:
+ * {@link #decode}, which reads guest memory and the CPU's mode, and {@link #finish}, which
+ * works only on what decoding produced, so that a {@link TranslationWorker} can run it on a
+ * thread of its own while the vCPU goes on interpreting.
  *
- * <p>Threading: used only by its vCPU thread.
+ * <p>Threading: {@link #decode} on its vCPU thread only; {@link #finish} on one thread at a
+ * time, the vCPU's or its translation thread's.
  */
 final class BlockTranslator {
     /** The most instructions in one region: the bound on those run between two checks for interrupts. */
@@ -47,6 +51,7 @@ final class BlockTranslator {
     private static final ClassDesc CD_BLOCK = ClassDesc.of(Cpu.class.getPackageName() + ".Block");
     private static final MethodTypeDesc MTD_RUN = MethodTypeDesc.of(CD_TRANSLATION, CD_CPU);
     private static final MethodTypeDesc MTD_INIT = MethodTypeDesc.of(CD_void);
+    private static final ClassDesc CD_OBJECTS = ConstantDescs.CD_Object.arrayType();
 
     /** Local variable slots of the generated {@code run}. */
     static final int L_CPU = 1;
@@ -108,44 +113,131 @@ final class BlockTranslator {
     }
 
     /**
-     * Translates the region entered at {@code rip}, {@code pageOffset} bytes into the
-     * current code page, or returns null when not even its first instruction can be
+     * A block being translated: the region decoded on the vCPU thread with the CPU state the
+     * emitter depends on, then, once {@link #finish}ed (on the vCPU or the translation
+     * thread), the translation or what went wrong; and, for the CPU, where it goes.
+     *
+     * <p>Threading: filled by the vCPU thread, finished by one thread, then read by the vCPU
+     * thread; the hand-offs between them are the {@link TranslationWorker}'s rings.
+     */
+    static final class Pending {
+        final long rip;
+        final int pageOffset;
+        final TreeMap<Integer, Insn> region;
+        final boolean code64;
+        final boolean noChain;
+        final int flatSegs;
+        /** When decoding began. */
+        final long startNanos;
+        /** The code page the block lies in, and its epoch when the block was decoded. */
+        CodeCache.CodePage page;
+        int epoch;
+        /** Nanoseconds of translation work: decoding, generating and defining. */
+        long nanos;
+        /** The translation, once finished, or null if it failed. */
+        Translation result;
+        /** The size of its class file. */
+        int classBytes;
+        /** What the translation threw instead, raised again on the vCPU thread. */
+        Throwable failure;
+
+        private Pending(long rip, int pageOffset, TreeMap<Integer, Insn> region, Cpu cpu, long startNanos) {
+            this.rip = rip;
+            this.pageOffset = pageOffset;
+            this.region = region;
+            this.code64 = cpu.code64;
+            this.noChain = cpu.noChain;
+            this.flatSegs = cpu.flatSegs;
+            this.startNanos = startNanos;
+        }
+
+        /** The translation, raising on this thread what the translation threw. */
+        Translation translation() {
+            if (failure instanceof Error e) {
+                throw e;
+            }
+            if (failure instanceof RuntimeException e) {
+                throw e;
+            }
+            if (failure != null) {
+                throw new IllegalStateException("translating the block at " + Long.toHexString(rip), failure);
+            }
+            return result;
+        }
+    }
+
+    /**
+     * Decodes the region entered at {@code rip}, {@code pageOffset} bytes into the current
+     * code page, for {@link #finish}; null when not even its first instruction can be
      * translated (it starts in the page's last bytes, or does not decode). Decoding faults
      * are not raised: the region ends before the instruction, which the interpreter then
-     * runs and faults on.
+     * runs and faults on. Reads guest memory and the CPU's mode: vCPU thread only.
      */
-    Translation translate(long rip, int pageOffset) {
+    Pending decode(long rip, int pageOffset) {
         long t0 = System.nanoTime();
         TreeMap<Integer, Insn> region = decodeRegion(rip, pageOffset);
         if (region.isEmpty()) {
             return null;
         }
-        List<Object> data = new ArrayList<>(region.size() * 2);
-        for (Insn i : region.values()) {
-            data.add(i.exec);
-            data.add(i);
-        }
-        int named = RegLocals.named(region.values());
-        RegLocals regs = new RegLocals(named, named);
-        BlockEmitter emitter = new BlockEmitter(region, pageOffset, rip, cpu.code64, cpu.noChain, regs, cpu.flatSegs);
-        byte[] bytes = build(emitter);
-        regs.check();
-        Translation t = (Translation) classes.define(bytes, data, t0);
-        t.rip = rip;
-        t.pageRip = rip - pageOffset;
-        t.links = new Translation[emitter.chainExits()];
-        t.count = region.size();
-        return t;
+        Pending p = new Pending(rip, pageOffset, region, cpu, t0);
+        p.nanos = System.nanoTime() - t0;
+        return p;
     }
 
-    /** The class file of a translation whose {@code run} {@code emitter} emits. */
-    private byte[] build(BlockEmitter emitter) {
+    /**
+     * Emits, builds and defines the translation of the region {@code p} holds, storing it (or
+     * what went wrong) in {@code p}; touches no CPU state, so any one thread at a time may
+     * call it. The instance counts for nothing in the class cache until the vCPU
+     * {@linkplain HiddenClassCache#added adds} it.
+     */
+    void finish(Pending p) {
+        long t0 = System.nanoTime();
+        try {
+            List<Object> data = new ArrayList<>(p.region.size() * 2 + 1);
+            for (Insn i : p.region.values()) {
+                data.add(i.exec);
+                data.add(i);
+            }
+            data.add(new Object[1]);
+            int named = RegLocals.named(p.region.values());
+            RegLocals regs = new RegLocals(named, named);
+            BlockEmitter emitter = new BlockEmitter(p.region, p.pageOffset, p.rip, p.code64, p.noChain, regs, p.flatSegs);
+            byte[] bytes = build(emitter, data.size() - 1);
+            regs.check();
+            Translation t = (Translation) classes.define(bytes, data);
+            t.rip = p.rip;
+            t.pageRip = p.rip - p.pageOffset;
+            t.links = new Translation[emitter.chainExits()];
+            t.count = p.region.size();
+            p.result = t;
+            p.classBytes = bytes.length;
+        } catch (Throwable e) {
+            p.failure = e;
+        }
+        p.nanos += System.nanoTime() - t0;
+    }
+
+    /**
+     * The class file of a translation whose {@code run} {@code emitter} emits; its class
+     * initializer stores its one instance in the {@code Object[1]} at index {@code holder}
+     * of the class data, as {@link HiddenClassCache#define} expects, which spares the
+     * lookup and call of a constructor handle per class.
+     */
+    private byte[] build(BlockEmitter emitter, int holder) {
         return classFile.build(CD_BLOCK, cb -> {
             cb.withFlags(ClassFile.ACC_FINAL | ClassFile.ACC_SUPER);
             cb.withSuperclass(CD_TRANSLATION);
             cb.withMethodBody(ConstantDescs.INIT_NAME, MTD_INIT, 0, code -> code
                     .aload(0)
                     .invokespecial(CD_TRANSLATION, ConstantDescs.INIT_NAME, MTD_INIT)
+                    .return_());
+            cb.withMethodBody(ConstantDescs.CLASS_INIT_NAME, MTD_INIT, ClassFile.ACC_STATIC, code -> code
+                    .ldc(classData(CD_OBJECTS, holder))
+                    .iconst_0()
+                    .new_(CD_BLOCK)
+                    .dup()
+                    .invokespecial(CD_BLOCK, ConstantDescs.INIT_NAME, MTD_INIT)
+                    .aastore()
                     .return_());
             cb.withMethodBody("run", MTD_RUN, ClassFile.ACC_FINAL, emitter::emitRun);
         });

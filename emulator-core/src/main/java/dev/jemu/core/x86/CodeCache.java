@@ -34,6 +34,11 @@ import java.util.List;
  * the fast path again. Because the key is physical, paging changes need no invalidation
  * here: the CPU finds the page again through the TLB whenever its translation is flushed.
  *
+ * <p>Translations are made on the CPU's translation thread ({@link TranslationWorker}) unless
+ * the CPU translates in place; a block handed over is {@linkplain CodePage#queued marked} so
+ * it is not handed over again, and its translation is installed only if its page is still
+ * {@linkplain CodePage#current current}, else released.
+ *
  * <p>Threading: used only by its vCPU thread.
  */
 final class CodeCache {
@@ -42,17 +47,25 @@ final class CodeCache {
     /** Pages per set. */
     static final int WAYS = 4;
     /**
-     * Executions of a block start, in the interpreter, before it is translated: 100, or the
-     * system property {@value Tier#HOT_PROPERTY} (1 to 100; tests use 1 so that everything
-     * they run is translated). A translation costs about a millisecond of the vCPU thread
-     * (1.3 ms in a Linux boot on a loaded machine), the time of tens of thousands of
-     * interpreted instructions, and HotSpot then compiles it: code that runs only a few dozen
-     * times, as much of a kernel's boot does, is cheaper to interpret.
+     * Executions of a block start, in the interpreter, before it is translated: 3,000, or the
+     * system property {@value Tier#HOT_PROPERTY} (1 to {@value #MAX_HOT}; tests use 1 so that
+     * everything they run is translated). A translation costs about a millisecond (a tenth of
+     * it decoding on the vCPU thread, the rest on the {@link TranslationWorker}'s thread), the
+     * time of tens of thousands of interpreted instructions, and HotSpot then compiles it:
+     * code that runs only a few thousand times, as much of a kernel's boot does, is cheaper
+     * to interpret. Measured on a default-board Linux boot (BENCHMARKS.md): 100 makes about
+     * 40,000 translations in place and, on the translation thread, fills the class cache
+     * (blocks keep being interpreted while their translation is made, so more of them become
+     * hot); 1,000 makes about 30,000 and 3,000 about 20,000, with the least process CPU time.
      */
-    static final int HOT = Math.clamp(Integer.getInteger(Tier.HOT_PROPERTY, 100), 1, 100);
+    static final int HOT = Math.clamp(Integer.getInteger(Tier.HOT_PROPERTY, 3000), 1, CodeCache.MAX_HOT);
+    /** The highest threshold a heat counter holds. */
+    static final int MAX_HOT = Short.MAX_VALUE;
     /** Invalidations of a page holding translations after which it is no longer translated. */
     private static final int MAX_REWRITES = 8;
-    private static final byte UNTRANSLATABLE = -1;
+    private static final short UNTRANSLATABLE = -1;
+    /** The heat of a block start handed to the translation thread and not yet installed. */
+    private static final short QUEUED = -2;
 
     /** The decoded instructions of one guest page. */
     static final class CodePage {
@@ -67,10 +80,12 @@ final class CodeCache {
         final Insn[] insns = new Insn[RamBlock.PAGE_SIZE];
         /** Translated blocks by start offset (allocated on first use), valid when stamped with the epoch. */
         private Translation[] translations;
-        /** Interpreted executions per offset since the last invalidation, or {@link #UNTRANSLATABLE}. */
-        private byte[] heat;
+        /** Interpreted executions per offset since the last invalidation, or {@link #UNTRANSLATABLE} or {@link #QUEUED}. */
+        private short[] heat;
         /** Whether a translation was made in the current epoch. */
         private boolean translated;
+        /** Whether a block was handed to the translation thread in the current epoch. */
+        private boolean handedOver;
         /** Invalidations that found translations of the current slot occupant. */
         private int rewrites;
         /** When the CPU last opened the page ({@link CodeCache#page}'s clock), for the choice of a victim. */
@@ -91,22 +106,35 @@ final class CodeCache {
         void invalidate() {
             epoch++;
             generation = block.generation(offset);
+            if (translated || handedOver) {
+                // blocks in flight are dropped when they come back: a page rewritten before
+                // its translations could be installed counts as rewritten too
+                rewrites++;
+                handedOver = false;
+            }
             if (translated) {
                 releaseTranslations();
-                rewrites++;
             }
             if (heat != null) {
-                Arrays.fill(heat, (byte) 0);
+                Arrays.fill(heat, (short) 0);
             }
         }
 
-        /** Forgets the translations and the heat of the previous occupant of the slot. */
+        /**
+         * Forgets the translations and the heat of the previous occupant of the slot, except
+         * that blocks in flight stay {@link #QUEUED} (their translations are installed if the
+         * epoch is unchanged; {@link #invalidate} forgets them).
+         */
         private void clearTranslations() {
             if (translated) {
                 releaseTranslations();
             }
             if (heat != null) {
-                Arrays.fill(heat, (byte) 0);
+                for (int off = 0; off < heat.length; off++) {
+                    if (heat[off] != QUEUED) {
+                        heat[off] = 0;
+                    }
+                }
             }
             rewrites = 0;
         }
@@ -142,18 +170,33 @@ final class CodeCache {
                 return false;
             }
             if (heat == null) {
-                heat = new byte[RamBlock.PAGE_SIZE];
+                heat = new short[RamBlock.PAGE_SIZE];
                 translations = new Translation[RamBlock.PAGE_SIZE];
             }
             int h = heat[off];
-            if (h == UNTRANSLATABLE) {
+            if (h < 0) {
                 return false;
             }
             if (h + 1 < HOT) {
-                heat[off] = (byte) (h + 1);
+                heat[off] = (short) (h + 1);
                 return false;
             }
             return true;
+        }
+
+        /** The block starting at {@code off} was handed to the translation thread: it is not handed over again in this epoch. */
+        void queued(int off) {
+            heat[off] = QUEUED;
+            handedOver = true;
+        }
+
+        /**
+         * Whether a block decoded in epoch {@code epoch} may be installed now:
+         * the page is still in that epoch (same page, same mode, not rewritten since) and no
+         * write reached it since it was last validated.
+         */
+        boolean current(int epoch) {
+            return this.epoch == epoch && unwritten();
         }
 
         /** Keeps {@code t} as the block starting at {@code off} in the current epoch. */
@@ -231,8 +274,8 @@ final class CodeCache {
             p.block = block;
             p.offset = offset;
             p.mode = mode;
-            p.clearTranslations();
             p.invalidate();
+            p.clearTranslations();
         } else if (p.mode != mode || !p.unwritten()) {
             p.mode = mode;
             p.invalidate();

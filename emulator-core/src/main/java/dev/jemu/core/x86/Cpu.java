@@ -172,6 +172,15 @@ public final class Cpu {
     private ExecLog execLog;
     /** The translator of hot blocks, or null on the interpreter-only tier. */
     private BlockTranslator translator;
+    /**
+     * Whether blocks are translated on a translation thread: the system property
+     * {@value Tier#ASYNC_PROPERTY} (default true), unless every block is translated on its
+     * first run ({@value Tier#HOT_PROPERTY}=1).
+     */
+    private boolean translateAsync = CodeCache.HOT > 1
+            && Boolean.parseBoolean(System.getProperty(Tier.ASYNC_PROPERTY, "true"));
+    /** The translation thread, or null when blocks are translated in place (or only interpreted). */
+    private TranslationWorker worker;
     /** The code page under RIP, or null; valid for RIPs in [codeLo, codeLo + 4096). */
     private CodeCache.CodePage codePage;
     private long codeLo;
@@ -213,7 +222,32 @@ public final class Cpu {
     /** Chooses the execution tier; called while the vCPU is not running. */
     public void setTier(Tier tier) {
         translator = tier == Tier.TRANSLATE ? new BlockTranslator(this, classes) : null;
+        worker = translator != null && translateAsync ? new TranslationWorker(translator) : null;
         codeCache.dropTranslations();
+    }
+
+    /**
+     * Chooses whether blocks are translated on a translation thread or in place; called while
+     * the vCPU is not running (tests). Blocks in flight are installed first.
+     */
+    void setTranslateAsync(boolean async) {
+        installFinished(true);
+        translateAsync = async;
+        worker = translator != null && async ? new TranslationWorker(translator) : null;
+    }
+
+    /**
+     * Waits until the translation thread has finished every block handed to it, which the
+     * vCPU then installs at its next lookup, at most {@code timeoutNanos}; whether it has
+     * (tests).
+     */
+    boolean awaitTranslations(long timeoutNanos) {
+        return worker == null || worker.awaitFinished(timeoutNanos);
+    }
+
+    /** CPU time the translation thread has spent since creation, in nanoseconds (0 when blocks are translated in place). */
+    public long translationThreadCpuNanos() {
+        return worker != null ? worker.cpuNanos() : 0;
     }
 
     /** Translations entered through a chain link, without a lookup, since creation. */
@@ -459,15 +493,20 @@ public final class Cpu {
     }
 
     /**
-     * The translation of the block at RIP, made now if the address has become hot, or null
-     * when the interpreter must run the next instruction: debug exceptions are armed, it is
-     * the one instruction in an interrupt shadow (after STI or MOV SS), the page is not in
-     * the fetch TLB or not RAM, the address is not yet hot, or its block
-     * cannot be translated.
+     * The translation of the block at RIP, or null when the interpreter must run the next
+     * instruction: debug exceptions are armed, it is the one instruction in an interrupt
+     * shadow (after STI or MOV SS), the page is not in the fetch TLB or not RAM, the address
+     * is not yet hot, its block cannot be translated, or its translation is being made on
+     * the translation thread (the block is decoded here and handed over, and installed by a
+     * later call once finished; in place, it is made now).
      */
     private Translation translation() {
         if (debug.armed || (eflagsRest & (Eflags.TF | Eflags.RF)) != 0 || icount == inhibitInterruptsAt) {
             return null;
+        }
+        TranslationWorker w = worker;
+        if (w != null && w.hasFinished()) {
+            installFinished(false);
         }
         long r = rip;
         CodeCache.CodePage p = codePage;
@@ -480,9 +519,46 @@ public final class Cpu {
         }
         int off = (int) (r - codeLo);
         Translation t = p.translation(off, r);
-        if (t != null || !p.hot(off)) {
+        if (t != null || !p.hot(off) || (w != null && w.full())) {
             return t;
         }
+        BlockTranslator.Pending block = translator.decode(r, off);
+        if (block == null) {
+            p.untranslatable(off);
+            return null;
+        }
+        block.page = p;
+        block.epoch = p.epoch;
+        if (w != null) {
+            p.queued(off);
+            w.submit(block);
+            return null;
+        }
+        translator.finish(block);
+        return install(block);
+    }
+
+    /**
+     * Installs the blocks the translation thread has finished (all of them, waiting for
+     * those in flight, if {@code all}), each in its page if the page is still current.
+     */
+    private void installFinished(boolean all) {
+        TranslationWorker w = worker;
+        if (w == null || (all && !w.awaitFinished(Long.MAX_VALUE))) {
+            return;
+        }
+        for (BlockTranslator.Pending block = w.takeFinished(); block != null; block = w.takeFinished()) {
+            install(block);
+        }
+    }
+
+    /**
+     * Installs the finished translation of {@code block} in its page, making room in the
+     * class cache first if it is full; returns it, or null if its page changed since the
+     * block was decoded (the translation is then released).
+     */
+    private Translation install(BlockTranslator.Pending block) {
+        Translation t = block.translation();
         if (classes.full()) {
             codeCache.dropColdTranslations();
             if (classes.full()) {
@@ -490,12 +566,13 @@ public final class Cpu {
                 classes.flushed();
             }
         }
-        t = translator.translate(r, off);
-        if (t == null) {
-            p.untranslatable(off);
-        } else {
-            p.store(off, t);
+        classes.added(t, block.classBytes, block.nanos);
+        CodeCache.CodePage p = block.page;
+        if (!p.current(block.epoch)) {
+            classes.released(t);
+            return null;
         }
+        p.store(block.pageOffset, t);
         return t;
     }
 

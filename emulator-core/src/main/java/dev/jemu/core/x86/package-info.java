@@ -12,13 +12,16 @@
  * accesses), {@code RegLocals} (the guest registers and flags a region keeps in JVM locals),
  * {@code MemOps} (the memory fast path that bytecode calls) and
  * {@code Translation} (the base of the generated hidden classes, which live in this package
- * to reach the CPU's state).
+ * to reach the CPU's state), and {@code TranslationWorker} (the CPU's translation thread,
+ * which makes translations of blocks the vCPU decoded).
  *
  * <p>Uses {@code dev.jemu.core.memory} for physical memory and port I/O,
  * {@code dev.jemu.core.log} for diagnostics, {@code dev.jemu.core.x86.disas} for the
  * {@code -d in_asm} text, {@code dev.jemu.core.x86.jit} for the tier
- * choice and the bounded store of hidden classes, and the JDK's {@code java.lang.classfile}.
- * Not thread-safe: a {@code Cpu} belongs to its vCPU thread, except for the documented
- * cross-thread entry points.
+ * choice, the bounded store of hidden classes and the ring that hands blocks to the
+ * translation thread, the JDK's {@code java.lang.classfile}, and {@code java.lang.management}
+ * for the translation thread's CPU time. Not thread-safe: a {@code Cpu} belongs to its vCPU
+ * thread, except for the documented cross-thread entry points; its translation thread touches
+ * only the blocks handed to it and the classes it defines.
  */
 package dev.jemu.core.x86;

@@ -17,8 +17,12 @@ import java.util.List;
  * totals reported by benchmarks: translations made, the time spent making them, translations
  * released, flushes.
  *
- * <p>Threading: used only by one vCPU thread; the statistics may be read from any thread
- * (they are plain counters, read racily).
+ * <p>Threading: {@link #define} may be called from any thread (the owner's translation
+ * thread defines classes while its vCPU runs); it touches no state of the cache. Everything
+ * else (the accounting, from {@link #added} on) is used only by the owner's vCPU thread, which
+ * {@linkplain #added adds} each defined instance when it takes it over, so the bounds and the
+ * statistics count exactly the instances the vCPU has seen; the statistics may be read from
+ * any thread (they are plain counters, read racily).
  */
 public final class HiddenClassCache {
     private final MethodHandles.Lookup lookup;
@@ -45,27 +49,38 @@ public final class HiddenClassCache {
     }
 
     /**
-     * Defines the class {@code bytes} with {@code classData} (read by its code through
-     * {@code MethodHandles.classDataAt}) and returns a new instance made by its no-argument
-     * constructor. {@code startNanos} is when the caller began translating, for the
-     * statistics.
+     * Defines and initializes the class {@code bytes} with {@code classData} (read by its
+     * code through {@code MethodHandles.classDataAt}) and returns the instance its class
+     * initializer made: the last element of {@code classData} is an {@code Object[1]} in
+     * which the initializer stores it. The instance counts for nothing until
+     * {@linkplain #added added}.
      */
-    public Object define(byte[] bytes, List<Object> classData, long startNanos) {
-        try {
-            MethodHandles.Lookup hidden = lookup.defineHiddenClassWithClassData(bytes, classData, true);
-            Object instance = hidden.findConstructor(hidden.lookupClass(), java.lang.invoke.MethodType.methodType(void.class))
-                    .invoke();
-            live.put(instance, bytes.length);
-            liveClasses++;
-            liveBytes += bytes.length;
-            translations++;
-            translationNanos += System.nanoTime() - startNanos;
-            return instance;
-        } catch (Error | RuntimeException e) {
-            throw e;
-        } catch (Throwable t) {
-            throw new IllegalStateException("defining a translation", t);
+    public Object define(byte[] bytes, List<Object> classData) {
+        if (!(classData.getLast() instanceof Object[] holder) || holder.length != 1) {
+            throw new IllegalArgumentException("the class data does not end with an Object[1] for the instance");
         }
+        try {
+            lookup.defineHiddenClassWithClassData(bytes, classData, true);
+        } catch (IllegalAccessException e) {
+            throw new IllegalStateException("defining a translation", e);
+        }
+        Object instance = holder[0];
+        if (instance == null) {
+            throw new IllegalStateException("the class initializer of a translation made no instance");
+        }
+        return instance;
+    }
+
+    /**
+     * Counts {@code instance}, made by {@link #define} from {@code classBytes} bytes of class
+     * file in {@code nanos} nanoseconds of translation work, as a live translation.
+     */
+    public void added(Object instance, int classBytes, long nanos) {
+        live.put(instance, classBytes);
+        liveClasses++;
+        liveBytes += classBytes;
+        translations++;
+        translationNanos += nanos;
     }
 
     /** Whether the bounds are reached: the owner must release translations, or drop them all and call {@link #flushed}. */
@@ -74,7 +89,7 @@ public final class HiddenClassCache {
     }
 
     /**
-     * The owner dropped {@code instance} (made by {@link #define}), which no longer counts
+     * The owner dropped {@code instance} (counted by {@link #added}), which no longer counts
      * against the bounds; nothing happens if it was released already.
      */
     public void released(Object instance) {
@@ -109,7 +124,7 @@ public final class HiddenClassCache {
         return translations;
     }
 
-    /** Nanoseconds spent making them (decoding, generating, defining). */
+    /** Nanoseconds spent making them (decoding, generating, defining), on whichever thread. */
     public long translationNanos() {
         return translationNanos;
     }

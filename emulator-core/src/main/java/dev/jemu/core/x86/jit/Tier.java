@@ -19,8 +19,15 @@ public enum Tier {
 
     /** The system property that selects the default tier. */
     public static final String PROPERTY = "jemu.cpu.tier";
-    /** The system property giving the executions after which a block is translated (default 20). */
+    /** The system property giving the executions after which a block is translated (default 3,000). */
     public static final String HOT_PROPERTY = "jemu.cpu.translateAfter";
+    /**
+     * The system property that, set to {@code false}, has the CPU translate blocks in place
+     * on its vCPU thread instead of on a translation thread of its own (which makes when a
+     * translation starts to run depend on timing); blocks are also translated in place when
+     * {@value #HOT_PROPERTY} is 1, as the tests have it.
+     */
+    public static final String ASYNC_PROPERTY = "jemu.cpu.translateAsync";
 
     /** The option value naming this tier ({@code interp}, {@code translate}). */
     public String optionName() {
