@@ -471,9 +471,8 @@ class TranslatedFormsTest {
     void aCallIn64BitCodeIsAnExitThatChainsToItsTarget() {
         // 1500 calls of a leaf adding RCX to RAX: the sum of 1..1500 is 1125750. Each call
         // leaves its region to the constant target, entered through the chain link once
-        // linked (after at most 100 interpreted runs, the threshold both test executions use at
-        // most); the return (a
-        // computed target) goes through the lookup.
+        // linked (after at most 100 interpreted runs, the highest threshold the test
+        // executions set); the return (a computed target) goes through the lookup.
         CpuRig rig = onBoth(true, """
             BITS 64
             ORG 0x1000
