@@ -488,13 +488,7 @@ final class InlineOps {
         if (k == 7) {
             return DONE;
         }
-        if (i.isMem) {
-            mem.update(s);
-            return WRITES;
-        }
-        code.lload(L_R);
-        regs.set(code, i.rm, s, i.rex);
-        return DONE;
+        return storeRm(s);
     }
 
     /**
@@ -584,6 +578,14 @@ final class InlineOps {
         code.dup2().lstore(L_A).lconst_1();
         addOrSub(inc);
         arithmeticResult(inc, s, true);
+        return storeRm(s);
+    }
+
+    /**
+     * Stores {@code L_R} into the r/m operand of {@code s} bytes, read before by
+     * {@link MemAccess#readForUpdate} if it is in memory; returns what the instruction did.
+     */
+    private int storeRm(int s) {
         if (i.isMem) {
             mem.update(s);
             return WRITES;
@@ -706,13 +708,7 @@ final class InlineOps {
                     code.lload(L_A).lload(L_B).lsub();
                     arithmeticResult(false, s, false);
                 }
-                if (i.isMem) {
-                    mem.update(s);
-                    return WRITES;
-                }
-                code.lload(L_R);
-                regs.set(code, i.rm, s, i.rex);
-                return DONE;
+                return storeRm(s);
             }
             case 4, 5 -> {
                 multiply(k == 5, s);

@@ -60,6 +60,27 @@ class TranslatedFormsTest {
         return translated;
     }
 
+    /**
+     * The start of a 64-bit program of cases: FSGSBASE on, the generator's and the hash's
+     * registers seeded, 110 passes counted in R12D from the label {@code pass}, which the
+     * cases follow and {@link #LONG64_LOOP} closes.
+     */
+    private static final String LONG64_PROLOGUE = """
+            BITS 64
+            ORG 0x1000
+                mov rax, cr4
+                bts rax, 16
+                mov cr4, rax
+                mov r14, 6364136223846793005
+                mov rbp, 1442695040888963407
+                mov r13, 12345
+                xor r15d, r15d
+                mov rsi, 0x200000
+                mov r12d, 110
+            pass:
+            """;
+    private static final String LONG64_LOOP = "    dec r12d\n    jnz pass\n    hlt\n";
+
     @Test
     void everyInlinedFormAtEverySizeComputesWhatTheInterpreterComputes() {
         StringBuilder body = new StringBuilder();
@@ -105,24 +126,7 @@ class TranslatedFormsTest {
                 body.append(caseOf(true, "mov ecx, " + count + "\n    " + form));
             }
         }
-        onBoth(true, """
-            BITS 64
-            ORG 0x1000
-                mov rax, cr4
-                bts rax, 16
-                mov cr4, rax
-                mov r14, 6364136223846793005
-                mov rbp, 1442695040888963407
-                mov r13, 12345
-                xor r15d, r15d
-                mov rsi, 0x200000
-                mov r12d, 110
-            pass:
-            BODY
-                dec r12d
-                jnz pass
-                hlt
-            """.replace("BODY", body));
+        onBoth(true, LONG64_PROLOGUE + body + LONG64_LOOP);
     }
 
     /**
@@ -170,20 +174,7 @@ class TranslatedFormsTest {
             for (int k = 0; k < 250; k++) {
                 body.append(caseOf(long64, fusedCase(long64)));
             }
-            String prologue = long64 ? """
-                BITS 64
-                ORG 0x1000
-                    mov rax, cr4
-                    bts rax, 16
-                    mov cr4, rax
-                    mov r14, 6364136223846793005
-                    mov rbp, 1442695040888963407
-                    mov r13, 12345
-                    xor r15d, r15d
-                    mov rsi, 0x200000
-                    mov r12d, 110
-                pass:
-                """ : """
+            String prologue = long64 ? LONG64_PROLOGUE : """
                 BITS 32
                 ORG 0x1000
                     mov esi, 0x200000
@@ -192,7 +183,7 @@ class TranslatedFormsTest {
                     xor ebp, ebp
                 pass:
                 """;
-            String loop = long64 ? "    dec r12d\n    jnz pass\n    hlt\n" : "    dec dword [esi + 72]\n    jnz pass\n    hlt\n";
+            String loop = long64 ? LONG64_LOOP : "    dec dword [esi + 72]\n    jnz pass\n    hlt\n";
             onBoth(long64, prologue + body + loop);
         }
     }
