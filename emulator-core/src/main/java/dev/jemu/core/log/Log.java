@@ -110,6 +110,14 @@ public final class Log {
         return CURRENT.get().enabledMask;
     }
 
+    /**
+     * Writes {@code line} whatever categories are enabled: a warning about something the
+     * emulator itself got wrong and worked around, as QEMU's {@code warn_report}.
+     */
+    public static void warn(String line) {
+        CURRENT.get().out.println(line);
+    }
+
     /** Writes {@code line} if {@code category} is enabled. */
     public static void log(LogCategory category, String line) {
         Scope s = CURRENT.get();

@@ -138,7 +138,7 @@ final class BlockTranslator {
         Translation result;
         /** The size of its class file. */
         int classBytes;
-        /** What the translation threw instead, raised again on the vCPU thread. */
+        /** What the translation threw instead (see {@link Cpu#translationFailed}). */
         Throwable failure;
 
         private Pending(long rip, int pageOffset, TreeMap<Integer, Insn> region, Cpu cpu, long startNanos) {
@@ -151,19 +151,6 @@ final class BlockTranslator {
             this.startNanos = startNanos;
         }
 
-        /** The translation, raising on this thread what the translation threw. */
-        Translation translation() {
-            if (failure instanceof Error e) {
-                throw e;
-            }
-            if (failure instanceof RuntimeException e) {
-                throw e;
-            }
-            if (failure != null) {
-                throw new IllegalStateException("translating the block at " + Long.toHexString(rip), failure);
-            }
-            return result;
-        }
     }
 
     /**

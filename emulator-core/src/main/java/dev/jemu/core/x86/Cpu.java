@@ -171,7 +171,9 @@ public final class Cpu {
     /** The execution log ({@code -d in_asm,exec,cpu}), made when first wanted. */
     private ExecLog execLog;
     /** The translator of hot blocks, or null on the interpreter-only tier. */
-    private BlockTranslator translator;
+    BlockTranslator translator;
+    /** Whether a failed translation was reported (see {@link #translationFailed}). */
+    private boolean translationFailureReported;
     /**
      * Whether blocks are translated on a translation thread: the system property
      * {@value Tier#ASYNC_PROPERTY} (default true), unless every block is translated on its
@@ -555,10 +557,15 @@ public final class Cpu {
     /**
      * Installs the finished translation of {@code block} in its page, making room in the
      * class cache first if it is full; returns it, or null if its page changed since the
-     * block was decoded (the translation is then released).
+     * block was decoded (the translation is then released) or the translation failed.
+     * Threading: the vCPU thread.
      */
-    private Translation install(BlockTranslator.Pending block) {
-        Translation t = block.translation();
+    Translation install(BlockTranslator.Pending block) {
+        if (block.failure != null) {
+            translationFailed(block);
+            return null;
+        }
+        Translation t = block.result;
         if (classes.full()) {
             codeCache.dropColdTranslations();
             if (classes.full()) {
@@ -574,6 +581,25 @@ public final class Cpu {
         }
         p.store(block.pageOffset, t);
         return t;
+    }
+
+    /**
+     * A block whose translation failed — jemu's code generator made a class the JVM refused,
+     * or threw — stays with the interpreter, which runs it exactly; the CPU's first such
+     * failure is reported as a warning. An error of the JVM itself (out of memory) is raised.
+     */
+    private void translationFailed(BlockTranslator.Pending block) {
+        if (block.failure instanceof VirtualMachineError e) {
+            throw e;
+        }
+        if (block.page.current(block.epoch)) {
+            block.page.untranslatable(block.pageOffset);
+        }
+        if (!translationFailureReported) {
+            translationFailureReported = true;
+            Log.warn(String.format("jemu: warning: translating the block at RIP 0x%x failed (%s); the interpreter runs it",
+                    block.rip, block.failure));
+        }
     }
 
     /**
