@@ -278,10 +278,7 @@ final class InlineOps {
             regs.get(code, i.rm, s, i.rex);
             regs.set(code, i.reg, s, i.rex);
             code.goto_(done).labelBinding(no);
-            if (s == 4) {
-                regs.get(code, i.reg, 4, i.rex);
-                regs.set(code, i.reg, 4, i.rex);
-            }
+            zeroExtendUnchanged(i.reg, s);
             code.labelBinding(done);
             return DONE;
         }
@@ -637,10 +634,7 @@ final class InlineOps {
         code.l2i().loadConstant(s == 8 ? 63 : 31).iand().dup().istore(L_CNT).ifeq(zero);
         shiftBy(kind, s);
         code.goto_(done).labelBinding(zero);
-        if (s == 4) {
-            regs.get(code, i.rm, 4, i.rex);
-            regs.set(code, i.rm, 4, i.rex);
-        }
+        zeroExtendUnchanged(i.rm, s);
         code.labelBinding(done);
         return DONE;
     }
@@ -891,6 +885,14 @@ final class InlineOps {
     private void jump(long target, int s) {
         regs.spill(code);
         code.aload(L_CPU).ldc(target).loadConstant(s).invokestatic(CD_CONTROL, "jump", MTD_JMP);
+    }
+
+    /** A 32-bit operation that leaves register {@code reg} as it was still clears its upper half. */
+    private void zeroExtendUnchanged(int reg, int s) {
+        if (s == 4) {
+            regs.get(code, reg, 4, i.rex);
+            regs.set(code, reg, 4, i.rex);
+        }
     }
 
     /** Sign-extends the long on the stack from {@code size} bytes. */

@@ -21,7 +21,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class AsyncTranslationTest {
     /** Sums 1000 + 999 + ... + 1 into EAX; the ADD is at CODE + 7. */
-    private static final String PROGRAM = """
+    static final String PROGRAM = """
         BITS 64
         ORG 0x1000
             xor eax, eax

@@ -18,19 +18,6 @@ import static org.junit.jupiter.api.Assertions.assertNull;
  * and the guest computes what it would have computed.
  */
 class TranslationFailureTest {
-    /** Sums 1000 + 999 + ... + 1 into EAX. */
-    private static final String PROGRAM = """
-        BITS 64
-        ORG 0x1000
-            xor eax, eax
-            mov ecx, 1000
-        again:
-            add eax, ecx
-            dec ecx
-            jnz again
-            hlt
-        """;
-
     @Test
     void aBlockWhoseTranslationFailsRunsInTheInterpreterAfterOneWarning() {
         ByteArrayOutputStream logged = new ByteArrayOutputStream();
@@ -39,7 +26,7 @@ class TranslationFailureTest {
             CpuRig rig = new CpuRig();
             rig.cpu.setTier(Tier.TRANSLATE);
             rig.cpu.setTranslateAsync(false);
-            rig.long64(CpuRig.nasm(PROGRAM));
+            rig.long64(CpuRig.nasm(AsyncTranslationTest.PROGRAM));
             CodeCache.CodePage page = rig.cpu.codeCache.page(rig.ram.block(), CpuRig.CODE, rig.cpu.decodeMode);
             int off = (int) CpuRig.CODE & 0xFFF;
             for (int k = 0; k < 2; k++) {
