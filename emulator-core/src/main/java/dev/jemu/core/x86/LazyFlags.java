@@ -63,6 +63,12 @@ final class LazyFlags {
         aux = cfOfBits(cf, of);
     }
 
+    /** SF, ZF and PF from {@code r}; CF, OF and AF as the auxiliary word {@code aux} of a static rule below has them. */
+    void resultAux(long r, int size, long aux) {
+        result = signExtend(r, size);
+        this.aux = aux;
+    }
+
     /** Replaces CF and OF, keeping the rest. */
     void setCfOf(boolean cf, boolean of) {
         aux = (aux & ~(3L << 62)) | cfOfBits(cf, of);

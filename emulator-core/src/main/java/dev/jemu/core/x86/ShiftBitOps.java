@@ -64,7 +64,10 @@ final class ShiftBitOps {
         }
     }
 
-    /** Shift or rotate {@code a} by a non-zero, already masked {@code count}; sets the flags. */
+    /**
+     * Shift or rotate {@code a} by a non-zero, already masked {@code count} (1 to 63); sets the
+     * flags, for SHL, SHR and SAR by the rules translated code uses too ({@link LazyFlags#shlAux}).
+     */
     static long shift(Cpu c, int kind, long a, int count, int s) {
         int bits = s * 8;
         long m = mask(s);
@@ -105,20 +108,17 @@ final class ShiftBitOps {
                 c.flags.setCfOf(cf, ((a ^ r) & msb) != 0);
             }
             case 4, 6 -> {
-                r = count >= 64 ? 0 : (a << count) & m;
-                boolean cf = count <= bits && ((a >>> (bits - count)) & 1) != 0;
-                c.flags.resultCfOf(r, s, cf, ((r & msb) != 0) != cf);
+                r = (a << count) & m;
+                c.flags.resultAux(r, s, LazyFlags.shlAux(a, r, count, bits));
             }
             case 5 -> {
-                r = count >= 64 ? 0 : a >>> count;
-                boolean cf = ((a >>> (count - 1)) & 1) != 0;
-                c.flags.resultCfOf(r, s, cf, count == 1 && (a & msb) != 0);
+                r = a >>> count;
+                c.flags.resultAux(r, s, LazyFlags.shrAux(a, count, bits));
             }
             default -> {
                 long sa = LazyFlags.signExtend(a, s);
-                r = (sa >> Math.min(count, 63)) & m;
-                boolean cf = ((sa >> Math.min(count - 1, 63)) & 1) != 0;
-                c.flags.resultCfOf(r, s, cf, false);
+                r = (sa >> count) & m;
+                c.flags.resultAux(r, s, LazyFlags.sarAux(sa, count));
             }
         }
         return r;
