@@ -150,7 +150,6 @@ final class BlockTranslator {
             this.flatSegs = cpu.flatSegs;
             this.startNanos = startNanos;
         }
-
     }
 
     /**

@@ -46,6 +46,8 @@ final class CodeCache {
     private static final int SET_MASK = (1 << SET_BITS) - 1;
     /** Pages per set. */
     static final int WAYS = 4;
+    /** The highest threshold a heat counter holds. */
+    static final int MAX_HOT = Short.MAX_VALUE;
     /**
      * Executions of a block start, in the interpreter, before it is translated: 3,000, or the
      * system property {@value Tier#HOT_PROPERTY} (1 to {@value #MAX_HOT}; tests use 1 so that
@@ -58,9 +60,7 @@ final class CodeCache {
      * (blocks keep being interpreted while their translation is made, so more of them become
      * hot); 1,000 makes about 30,000 and 3,000 about 20,000, with the least process CPU time.
      */
-    static final int HOT = Math.clamp(Integer.getInteger(Tier.HOT_PROPERTY, 3000), 1, CodeCache.MAX_HOT);
-    /** The highest threshold a heat counter holds. */
-    static final int MAX_HOT = Short.MAX_VALUE;
+    static final int HOT = Math.clamp(Integer.getInteger(Tier.HOT_PROPERTY, 3000), 1, MAX_HOT);
     /** Invalidations of a page holding translations after which it is no longer translated. */
     private static final int MAX_REWRITES = 8;
     private static final short UNTRANSLATABLE = -1;
